@@ -1,0 +1,1 @@
+"""One rollup chain: py-evm on its own database, block building, indexes, reads."""

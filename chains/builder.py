@@ -1,0 +1,211 @@
+"""Build one block in one pass, transaction by transaction, without py-evm's MiningChain.
+
+``BlockBuilder`` applies transactions to a fresh VM on top of a parent header and a state root,
+rejecting (and leaving no trace of) a transaction that is invalid against the state, and seals
+the block with the transaction and receipt tries built once. A block is a pure function of
+(parent header, state root, ``BlockEnv``, transactions): replay builds it again the same way.
+
+Throwing a builder away before ``seal`` leaves nothing behind: nothing reaches the database
+but content-addressed trie nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import rlp
+from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, ReceiptAPI, SignedTransactionAPI
+from eth.chains.base import MiningChain
+from eth.vm.spoof import SpoofTransaction
+from eth_utils import ValidationError, keccak
+
+from chains.errors import TransactionRejected
+
+ZERO_ADDRESS = b"\x00" * 20
+ZERO_HASH = b"\x00" * 32
+
+
+@dataclass(frozen=True)
+class BlockEnv:
+    """What a block's header takes from the sequencer rather than from its parent."""
+
+    timestamp: int
+    gas_limit: int
+    coinbase: bytes = ZERO_ADDRESS
+    base_fee: int | None = None  # None: EIP-1559's value from the parent
+
+
+@dataclass(frozen=True)
+class PendingTx:
+    """A transaction ready for a block. ``impersonated`` txs carry a placeholder signature."""
+
+    tx: SignedTransactionAPI
+    sender: bytes
+    impersonated: bool = False
+
+    @property
+    def hash(self) -> bytes:
+        return bytes(self.tx.hash)
+
+    @property
+    def raw(self) -> bytes:
+        return bytes(self.tx.encode())
+
+
+@dataclass
+class TxOutcome:
+    pending: PendingTx
+    receipt: ReceiptAPI
+    computation: ComputationAPI
+    gas_used: int
+    effective_gas_price: int
+    contract_address: bytes | None
+
+    @property
+    def success(self) -> bool:
+        return not self.computation.is_error
+
+    @property
+    def output(self) -> bytes:
+        return bytes(self.computation.output)
+
+
+@dataclass
+class SealedBlock:
+    block: BlockAPI
+    outcomes: list[TxOutcome] = field(default_factory=list)
+
+    @property
+    def header(self) -> BlockHeaderAPI:
+        return self.block.header
+
+    @property
+    def hash(self) -> bytes:
+        return bytes(self.block.header.hash)
+
+
+def contract_address_for(sender: bytes, nonce: int) -> bytes:
+    return keccak(rlp.encode([sender, nonce]))[12:]
+
+
+def spoofed(pending: PendingTx) -> Any:
+    """The object the EVM executes: impersonated txs report the impersonated sender."""
+    if not pending.impersonated:
+        return pending.tx
+    # The placeholder signature recovers to nobody: report the impersonated sender and skip the
+    # signature check (the pool checked intrinsic gas and fields at submission).
+    return SpoofTransaction(
+        pending.tx, sender=pending.sender, get_sender=lambda: pending.sender, validate=lambda: None
+    )
+
+
+class BlockBuilder:
+    """Applies transactions one by one on a throwaway VM, then seals one block."""
+
+    def __init__(
+        self, chain: MiningChain, parent: BlockHeaderAPI, state_root: bytes, env: BlockEnv
+    ) -> None:
+        fields: dict[str, Any] = {
+            "timestamp": env.timestamp,
+            "gas_limit": env.gas_limit,
+            "coinbase": env.coinbase,
+            "mix_hash": keccak(parent.hash),
+            "parent_beacon_block_root": ZERO_HASH,
+            "state_root": state_root,
+        }
+        # One header construction: every rlp copy() re-validates all fields, and it adds up.
+        self.header = chain.create_header_from_parent(parent, **fields)
+        if env.base_fee is not None and env.base_fee != self.header.base_fee_per_gas:
+            self.header = self.header.copy(base_fee_per_gas=env.base_fee)  # anvil_setNextBlockBaseFeePerGas
+        self.vm = chain.get_vm(self.header)
+        # No block pre/post-processing: the genesis has none of the EIP-4788/2935/7002/7251
+        # system contracts, so it would only read empty code and hash an empty requests list
+        # (the header's default requests_hash). Replay uses this same builder.
+        self.outcomes: list[TxOutcome] = []
+
+    @property
+    def gas_left(self) -> int:
+        return int(self.header.gas_limit - self.header.gas_used)
+
+    def apply(self, pending: PendingTx) -> TxOutcome:
+        """Apply one transaction. Raises TransactionRejected, leaving the state unchanged."""
+        state = self.vm.state
+        snapshot = state.snapshot()
+        exec_tx = spoofed(pending)
+        nonce = state.get_nonce(pending.sender)
+        try:
+            receipt, computation = self.vm.apply_transaction(self.header, exec_tx)
+        except ValidationError as exc:
+            state.revert(snapshot)
+            raise TransactionRejected(rejection_message(str(exc))) from exc
+        gas_used = receipt.gas_used - self.header.gas_used
+        self.header = self.vm.add_receipt_to_header(self.header, receipt)
+        self.header = self.vm.increment_blob_gas_used(self.header, exec_tx)
+        base_fee = int(self.header.base_fee_per_gas)
+        price = effective_gas_price(pending.tx, base_fee)
+        created = contract_address_for(pending.sender, nonce) if not pending.tx.to else None
+        outcome = TxOutcome(pending, receipt, computation, gas_used, price, created)
+        self.outcomes.append(outcome)
+        return outcome
+
+    def seal(self) -> SealedBlock:
+        """Finish the block: tries, requests hash, state root. The builder is spent after."""
+        vm = self.vm
+        txs = [o.pending.tx for o in self.outcomes]
+        receipts = [o.receipt for o in self.outcomes]
+        block = vm.set_block_transactions_and_withdrawals(vm.get_block(), self.header, txs, receipts)
+        block = vm.finalize_block(block).block
+        header = block.header
+        vm.chaindb.db[header.hash] = rlp.encode(header)
+        return SealedBlock(block, self.outcomes)
+
+
+def effective_gas_price(tx: SignedTransactionAPI, base_fee: int) -> int:
+    if tx.type_id is None or tx.type_id == 1:
+        return int(tx.gas_price)
+    return int(min(tx.max_fee_per_gas, base_fee + tx.max_priority_fee_per_gas))
+
+
+def rejection_message(detail: str) -> str:
+    """Map py-evm's validation messages to the plain words clients match on."""
+    text = detail.lower()
+    if "nonce" in text:
+        return "nonce too low" if "expected" in text and _nonce_low(detail) else f"invalid nonce: {detail}"
+    if "enough balance" in text or "cannot afford" in text or "insufficient funds" in text:
+        return "insufficient funds for gas * price + value"
+    if "base fee" in text:
+        return "max fee per gas less than block base fee"
+    if "exceeds gas limit" in text:
+        return "exceeds block gas limit"
+    if "intrinsic" in text:
+        return "intrinsic gas too low"
+    return detail
+
+
+def _nonce_low(detail: str) -> bool:
+    import re
+
+    match = re.search(r"Expected (\d+), but got (\d+)", detail)
+    return bool(match and int(match.group(2)) < int(match.group(1)))
+
+
+def build(
+    chain: MiningChain,
+    parent: BlockHeaderAPI,
+    state_root: bytes,
+    env: BlockEnv,
+    txs: Sequence[PendingTx],
+) -> SealedBlock:
+    """Build a block from transactions that must all be valid (replay's entry point).
+
+    Raises TransactionRejected naming the index of the first invalid transaction.
+    """
+    builder = BlockBuilder(chain, parent, state_root, env)
+    for index, pending in enumerate(txs):
+        try:
+            builder.apply(pending)
+        except TransactionRejected as exc:
+            raise TransactionRejected(f"transaction {index}: {exc}") from exc
+    return builder.seal()

@@ -1,0 +1,285 @@
+"""One rollup: a py-evm chain on its own AtomicDB plus the indexes its RPC reads need.
+
+``RollupChain`` never decides what goes into a block; the shared sequencer does, through
+``new_builder`` and ``append``. Reads (``state_at``, ``call``...) never change anything.
+The head's state root may differ from the head block's when a dev method edited state
+(anvil_setBalance...): the next block is built on ``head_state_root``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth.abc import BlockHeaderAPI, ComputationAPI, StateAPI
+from eth.chains.base import MiningChain
+from eth.db.atomic import AtomicDB
+from eth.vm.forks.prague import PragueVM
+from eth.vm.spoof import SpoofTransaction
+
+from chains.builder import BlockBuilder, BlockEnv, SealedBlock, TxOutcome
+from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
+from chains.genesis import DevAccount, Predeploy, genesis_state
+
+BlockRef = str | int | bytes
+"""A block tag (latest, earliest, pending, safe, finalized), a number or a 32-byte hash."""
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    chain_id: int
+    gas_limit: int = 30_000_000
+    base_fee: int = 1_000_000_000
+    balance_wei: int = 10_000 * 10**18
+    genesis_timestamp: int = 0
+    predeploys: tuple[Predeploy, ...] = ()
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    address: bytes
+    topics: tuple[bytes, ...]
+    data: bytes
+    block_number: int
+    block_hash: bytes
+    tx_hash: bytes
+    tx_index: int
+    log_index: int
+
+
+@dataclass
+class MinedTx:
+    outcome: TxOutcome
+    block_number: int
+    block_hash: bytes
+    index: int
+    logs: list[LogRecord]
+
+    @property
+    def hash(self) -> bytes:
+        return self.outcome.pending.hash
+
+
+@dataclass
+class MinedBlock:
+    sealed: SealedBlock
+    txs: list[MinedTx] = field(default_factory=list)
+
+    @property
+    def header(self) -> BlockHeaderAPI:
+        return self.sealed.header
+
+    @property
+    def number(self) -> int:
+        return int(self.sealed.header.block_number)
+
+    @property
+    def hash(self) -> bytes:
+        return self.sealed.hash
+
+    @property
+    def logs(self) -> list[LogRecord]:
+        return [log for tx in self.txs for log in tx.logs]
+
+
+@dataclass(frozen=True)
+class CallMessage:
+    """An unsigned call (eth_call, eth_estimateGas, eth_createAccessList)."""
+
+    sender: bytes
+    to: bytes | None
+    data: bytes = b""
+    value: int = 0
+    gas: int | None = None
+
+
+def _chain_class(chain_id: int) -> type[MiningChain]:
+    return MiningChain.configure(  # type: ignore[no-any-return]
+        __name__=f"Rollup{chain_id}", vm_configuration=((0, PragueVM),), chain_id=chain_id
+    )
+
+
+class RollupChain:
+    def __init__(self, config: ChainConfig, accounts: tuple[DevAccount, ...]) -> None:
+        self.config = config
+        self.chain_id = config.chain_id
+        params: dict[str, Any] = {
+            "difficulty": 0,
+            "gas_limit": config.gas_limit,
+            "timestamp": config.genesis_timestamp or int(time.time()),
+            "base_fee_per_gas": config.base_fee,
+            "extra_data": b"xrollup",
+        }
+        alloc = genesis_state(accounts, config.balance_wei, config.predeploys)
+        self.evm: MiningChain = _chain_class(config.chain_id).from_genesis(AtomicDB(), params, alloc)  # type: ignore[assignment]
+        genesis = self.evm.get_canonical_head()
+        block = self.evm.get_vm(genesis).get_block_class()(genesis, transactions=[], uncles=[])
+        self.blocks: list[MinedBlock] = [MinedBlock(SealedBlock(block))]
+        self.by_hash: dict[bytes, int] = {bytes(genesis.hash): 0}
+        self.tx_by_hash: dict[bytes, MinedTx] = {}
+        self.head_state_root: bytes = bytes(genesis.state_root)
+
+    # -- writing (only the sequencer calls these) ---------------------------------------
+
+    def new_builder(self, env: BlockEnv) -> BlockBuilder:
+        return BlockBuilder(self.evm, self.head.header, self.head_state_root, env)
+
+    def append(self, sealed: SealedBlock) -> MinedBlock:
+        """Make ``sealed`` (built on the current head) the new head and index it."""
+        number, block_hash = int(sealed.header.block_number), sealed.hash
+        mined = MinedBlock(sealed)
+        log_index = 0
+        for index, outcome in enumerate(sealed.outcomes):
+            tx_hash = outcome.pending.hash
+            logs = []
+            for entry in outcome.receipt.logs:
+                logs.append(LogRecord(bytes(entry.address), tuple(t.to_bytes(32, "big") for t in entry.topics),
+                                      bytes(entry.data), number, block_hash, tx_hash, index, log_index))
+                log_index += 1
+            tx = MinedTx(outcome, number, block_hash, index, logs)
+            mined.txs.append(tx)
+            self.tx_by_hash[tx_hash] = tx
+        self.blocks.append(mined)
+        self.by_hash[block_hash] = number
+        self.head_state_root = bytes(sealed.header.state_root)
+        return mined
+
+    def truncate(self, height: int, state_root: bytes) -> None:
+        """Drop every block above ``height`` and make ``state_root`` the head state."""
+        for mined in self.blocks[height + 1 :]:
+            self.by_hash.pop(mined.hash, None)
+            for tx in mined.txs:
+                self.tx_by_hash.pop(tx.hash, None)
+        del self.blocks[height + 1 :]
+        self.head_state_root = state_root
+
+    def edit_state(self, edit: StateEdit) -> None:
+        """Apply a dev-method edit (balance, nonce, code, storage) to the head state."""
+        state = self._state(self.head.header, self.head_state_root)
+        edit.apply(state)
+        state.persist()
+        self.head_state_root = bytes(state.state_root)
+
+    # -- resolving blocks -------------------------------------------------------------
+
+    @property
+    def head(self) -> MinedBlock:
+        return self.blocks[-1]
+
+    @property
+    def height(self) -> int:
+        return len(self.blocks) - 1
+
+    def block(self, ref: BlockRef) -> MinedBlock:
+        """Resolve a tag, number or hash. Raises BlockNotFound."""
+        if isinstance(ref, bytes):
+            number = self.by_hash.get(ref)
+            if number is None:
+                raise BlockNotFound(f"block 0x{ref.hex()} not found")
+            return self.blocks[number]
+        if isinstance(ref, str):
+            if ref in ("latest", "pending", "safe", "finalized"):
+                return self.head
+            if ref == "earliest":
+                return self.blocks[0]
+            raise BlockNotFound(f"unknown block tag {ref!r}")
+        if 0 <= ref < len(self.blocks):
+            return self.blocks[ref]
+        raise BlockNotFound(f"block number {ref} is beyond the chain head {self.height}")
+
+    def state_at(self, ref: BlockRef) -> StateAPI:
+        block = self.block(ref)
+        root = self.head_state_root if block is self.head else bytes(block.header.state_root)
+        return self._state(block.header, root)
+
+    def _state(self, header: BlockHeaderAPI, root: bytes) -> StateAPI:
+        vm = self.evm.get_vm(header.copy(state_root=root))
+        return vm.state
+
+    # -- execution without effect -----------------------------------------------------
+
+    def _call_tx(self, msg: CallMessage, state_nonce: int, gas: int) -> Any:
+        unsigned = self.evm.create_unsigned_transaction(
+            nonce=state_nonce, gas_price=0, gas=gas, to=msg.to or b"", value=msg.value, data=msg.data
+        )
+        return SpoofTransaction(unsigned, from_=msg.sender)
+
+    def execute_call(self, msg: CallMessage, ref: BlockRef = "latest") -> ComputationAPI:
+        """Run ``msg`` on a throwaway state on top of block ``ref``; return the computation."""
+        block = self.block(ref)
+        root = self.head_state_root if block is self.head else bytes(block.header.state_root)
+        vm = self.evm.get_vm(block.header.copy(state_root=root))
+        gas = msg.gas if msg.gas is not None else int(block.header.gas_limit)
+        with vm.in_costless_state() as state:
+            tx = self._call_tx(msg, state.get_nonce(msg.sender), gas)
+            return state.costless_execute_transaction(tx)
+
+    def call(self, msg: CallMessage, ref: BlockRef = "latest") -> bytes:
+        """eth_call. Raises ExecutionReverted (with data) or ExecutionHalted."""
+        computation = self.execute_call(msg, ref)
+        raise_for_computation(computation, self.chain_id)
+        return bytes(computation.output)
+
+    def estimate_gas(self, msg: CallMessage, ref: BlockRef = "latest") -> int:
+        """The least gas with which ``msg`` succeeds. Raises as ``call`` at the gas cap."""
+        cap = msg.gas if msg.gas is not None else int(self.block(ref).header.gas_limit)
+        first = self.execute_call(_with_gas(msg, cap), ref)
+        raise_for_computation(first, self.chain_id)
+
+        def succeeds(gas: int) -> bool:
+            return not self.execute_call(_with_gas(msg, gas), ref).is_error
+
+        consumed = cap - first.get_gas_remaining()
+        lo, hi = max(consumed - 1, 20_999), cap
+        # Most calls succeed with what they consumed, or a 64th more (EIP-150): try those first.
+        for guess in (consumed, consumed * 64 // 63 + 1):
+            if lo < guess < hi:
+                if succeeds(guess):
+                    hi = guess
+                    break
+                lo = guess
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if succeeds(mid):
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+
+def _with_gas(msg: CallMessage, gas: int) -> CallMessage:
+    return CallMessage(msg.sender, msg.to, msg.data, msg.value, gas)
+
+
+def raise_for_computation(computation: ComputationAPI, chain_id: int | None = None) -> None:
+    """Raise ExecutionReverted for a REVERT, ExecutionHalted for other EVM errors."""
+    if not computation.is_error:
+        return
+    error = computation.error
+    if type(error).__name__ == "Revert":
+        data = bytes(computation.output)
+        raise ExecutionReverted(data, decode_revert_reason(data), chain_id)
+    raise ExecutionHalted(f"EVM error {type(error).__name__}: {error}".rstrip(": "))
+
+
+@dataclass(frozen=True)
+class StateEdit:
+    """A dev method's direct change of state: kind is balance, nonce, code or storage."""
+
+    kind: str
+    address: bytes
+    value: int | bytes
+    slot: int = 0
+
+    def apply(self, state: StateAPI) -> None:
+        if self.kind == "balance":
+            state.set_balance(self.address, int(self.value))  # type: ignore[arg-type]
+        elif self.kind == "nonce":
+            state.set_nonce(self.address, int(self.value))  # type: ignore[arg-type]
+        elif self.kind == "code":
+            state.set_code(self.address, bytes(self.value))  # type: ignore[arg-type]
+        elif self.kind == "storage":
+            state.set_storage(self.address, self.slot, int(self.value))  # type: ignore[arg-type]
+        else:
+            raise ValueError(f"unknown state edit {self.kind!r}")

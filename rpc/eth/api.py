@@ -1,0 +1,263 @@
+"""eth_*, net_* and web3_* handlers of one chain. Parameters arrive parsed (see table.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from eth_account import Account
+from eth_account.messages import encode_defunct, encode_typed_data
+from eth_utils import keccak
+
+from chains.errors import InvalidInput, TransactionRejected
+from chains.rollup import BlockRef, CallMessage, RollupChain
+from chains.txbuild import TxRequest, decode_raw, impersonate, sign
+from rpc.eth import views
+from rpc.eth.params import LogFilter, TxFields
+from rpc.eth.views import d, q
+
+if TYPE_CHECKING:
+    from xrollup.devnet import Devnet
+
+DEFAULT_TIP = 1_000_000_000
+CLIENT_VERSION = "xrollup/0.1.0/python"
+
+
+class EthApi:
+    def __init__(self, devnet: Devnet, chain_id: int) -> None:
+        self.devnet = devnet
+        self.chain_id = chain_id
+
+    @property
+    def seq(self) -> Any:
+        return self.devnet.sequencer
+
+    @property
+    def chain(self) -> RollupChain:
+        return self.seq.chain(self.chain_id)
+
+    # -- node ------------------------------------------------------------------------------
+
+    def eth_chainId(self) -> str:
+        return q(self.chain_id)
+
+    def net_version(self) -> str:
+        return str(self.chain_id)
+
+    def net_listening(self) -> bool:
+        return True
+
+    def net_peerCount(self) -> str:
+        return "0x0"
+
+    def web3_clientVersion(self) -> str:
+        return CLIENT_VERSION
+
+    def web3_sha3(self, payload: bytes) -> str:
+        return d(keccak(payload))
+
+    def eth_syncing(self) -> bool:
+        return False
+
+    def eth_mining(self) -> bool:
+        return True
+
+    def eth_hashrate(self) -> str:
+        return "0x0"
+
+    def eth_coinbase(self) -> str:
+        return d(self.seq.coinbase)
+
+    def eth_accounts(self) -> list[str]:
+        return [d(a.address) for a in self.devnet.accounts]
+
+    def eth_blockNumber(self) -> str:
+        return q(self.chain.height)
+
+    # -- fees --------------------------------------------------------------------------
+
+    def eth_gasPrice(self) -> str:
+        return q(self.seq.next_base_fee_of(self.chain_id) + DEFAULT_TIP)
+
+    def eth_maxPriorityFeePerGas(self) -> str:
+        return q(DEFAULT_TIP)
+
+    def eth_blobBaseFee(self) -> str:
+        return "0x1"
+
+    def eth_feeHistory(self, count: int, newest: int | str, percentiles: list[float] | None) -> dict[str, Any]:
+        if count < 1:
+            raise InvalidInput("blockCount must be at least 1")
+        last = self.chain.block(newest).number
+        first = max(0, last - min(count, 1024) + 1)
+        blocks = [self.chain.blocks[n] for n in range(first, last + 1)]
+        base_fees = [q(b.header.base_fee_per_gas) for b in blocks]
+        next_fee = self.seq.next_base_fee_of(self.chain_id) if last == self.chain.height else (
+            self.chain.blocks[last + 1].header.base_fee_per_gas)
+        out: dict[str, Any] = {
+            "oldestBlock": q(first),
+            "baseFeePerGas": base_fees + [q(next_fee)],
+            "gasUsedRatio": [b.header.gas_used / b.header.gas_limit for b in blocks],
+            "baseFeePerBlobGas": ["0x1"] * (len(blocks) + 1),
+            "blobGasUsedRatio": [0.0] * len(blocks),
+        }
+        if percentiles:
+            out["reward"] = [[q(_tip_at(b, p)) for p in percentiles] for b in blocks]
+        return out
+
+    # -- state ---------------------------------------------------------------------------
+
+    def eth_getBalance(self, address: bytes, ref: BlockRef) -> str:
+        return q(self.chain.state_at(ref).get_balance(address))
+
+    def eth_getTransactionCount(self, address: bytes, ref: BlockRef) -> str:
+        if ref == "pending":
+            return q(self.seq.pending_nonce(self.chain_id, address))
+        return q(self.chain.state_at(ref).get_nonce(address))
+
+    def eth_getCode(self, address: bytes, ref: BlockRef) -> str:
+        return d(self.chain.state_at(ref).get_code(address))
+
+    def eth_getStorageAt(self, address: bytes, slot: int, ref: BlockRef) -> str:
+        value = self.chain.state_at(ref).get_storage(address, slot)
+        return d(int(value).to_bytes(32, "big"))
+
+    # -- execution without effect ------------------------------------------------------------
+
+    def _message(self, fields: TxFields, gas: int | None = None) -> CallMessage:
+        return CallMessage(fields.sender or b"\x00" * 20, fields.to, fields.data, fields.value,
+                           gas if gas is not None else fields.gas)
+
+    def eth_call(self, fields: TxFields, ref: BlockRef, _overrides: Any = None) -> str:
+        return d(self.devnet.call(self.chain_id, self._message(fields), ref))
+
+    def eth_estimateGas(self, fields: TxFields, ref: BlockRef, _overrides: Any = None) -> str:
+        return q(self.devnet.estimate_gas(self.chain_id, self._message(fields), ref))
+
+    def eth_createAccessList(self, fields: TxFields, ref: BlockRef) -> dict[str, Any]:
+        accessed, gas = self.chain.access_list(self._message(fields), ref)
+        return {
+            "accessList": [{"address": d(a), "storageKeys": [d(s.to_bytes(32, "big")) for s in sorted(slots)]}
+                           for a, slots in accessed],
+            "gasUsed": q(gas),
+        }
+
+    # -- sending -------------------------------------------------------------------------
+
+    def eth_sendRawTransaction(self, raw: bytes) -> str:
+        return d(self.seq.submit(self.chain_id, decode_raw(raw)))
+
+    def eth_sendTransaction(self, fields: TxFields) -> str:
+        if fields.sender is None:
+            raise InvalidInput("transaction needs a from address")
+        if fields.chain_id is not None and fields.chain_id != self.chain_id:
+            raise TransactionRejected(f"invalid chain id: transaction is for chain {fields.chain_id}, this is chain {self.chain_id}")
+        key = self.devnet.private_key(fields.sender)
+        if key is None and fields.sender not in self.seq.impersonated:
+            raise TransactionRejected(f"no key for {d(fields.sender)}: not a dev account and not impersonated")
+        nonce = fields.nonce if fields.nonce is not None else self.seq.pending_nonce(self.chain_id, fields.sender)
+        gas = fields.gas if fields.gas is not None else self.devnet.estimate_gas(self.chain_id, self._message(fields), "pending")
+        base = self.seq.next_base_fee_of(self.chain_id)
+        if fields.gas_price is not None:
+            fee_fields: dict[str, Any] = {"gas_price": fields.gas_price}
+        else:
+            tip = fields.max_priority_fee_per_gas if fields.max_priority_fee_per_gas is not None else DEFAULT_TIP
+            cap = fields.max_fee_per_gas if fields.max_fee_per_gas is not None else 2 * base + tip
+            fee_fields = {"max_fee_per_gas": cap, "max_priority_fee_per_gas": min(tip, cap)}
+        req = TxRequest(self.chain_id, fields.sender, nonce, gas, fields.to, fields.value, fields.data,
+                        access_list=fields.access_list, **fee_fields)
+        pending = sign(req, key) if key is not None else impersonate(req)
+        return d(self.seq.submit(self.chain_id, pending))
+
+    def _key(self, address: bytes) -> bytes:
+        key = self.devnet.private_key(address)
+        if key is None:
+            raise InvalidInput(f"no key for {d(address)}: not a dev account")
+        return key
+
+    def eth_sign(self, address: bytes, message: bytes) -> str:
+        signed = Account.sign_message(encode_defunct(primitive=message), self._key(address))
+        return d(signed.signature)
+
+    def personal_sign(self, message: bytes, address: bytes) -> str:
+        return self.eth_sign(address, message)
+
+    def eth_signTypedData_v4(self, address: bytes, typed: Any) -> str:
+        import json
+
+        if isinstance(typed, str):
+            typed = json.loads(typed)
+        try:
+            signable = encode_typed_data(full_message=typed)
+        except Exception as exc:  # eth_account raises assorted errors for bad typed data
+            raise InvalidInput(f"invalid typed data: {exc}") from exc
+        return d(Account.sign_message(signable, self._key(address)).signature)
+
+    # -- transactions, receipts, blocks --------------------------------------------------------
+
+    def eth_getTransactionByHash(self, tx_hash: bytes) -> dict[str, Any] | None:
+        mined = self.chain.tx_by_hash.get(tx_hash)
+        if mined is not None:
+            return views.tx_json(mined.outcome.pending, self.chain_id, mined)
+        entry = self.seq.pools[self.chain_id].by_hash.get(tx_hash)
+        return views.tx_json(entry.pending, self.chain_id) if entry else None
+
+    def eth_getTransactionReceipt(self, tx_hash: bytes) -> dict[str, Any] | None:
+        mined = self.chain.tx_by_hash.get(tx_hash)
+        return None if mined is None else self.devnet.receipt_json(self.chain_id, mined)
+
+    def eth_getBlockReceipts(self, ref: BlockRef) -> list[dict[str, Any]] | None:
+        block = self._block_or_none(ref)
+        return None if block is None else [self.devnet.receipt_json(self.chain_id, t) for t in block.txs]
+
+    def _block_or_none(self, ref: BlockRef) -> Any:
+        from chains.errors import BlockNotFound
+
+        try:
+            return self.chain.block(ref)
+        except BlockNotFound:
+            return None
+
+    def eth_getBlockByNumber(self, ref: BlockRef, full: bool) -> dict[str, Any] | None:
+        block = self._block_or_none(ref)
+        return None if block is None else views.block_json(block, self.chain_id, full)
+
+    eth_getBlockByHash = eth_getBlockByNumber
+
+    def eth_getBlockTransactionCountByNumber(self, ref: BlockRef) -> str | None:
+        block = self._block_or_none(ref)
+        return None if block is None else q(len(block.txs))
+
+    eth_getBlockTransactionCountByHash = eth_getBlockTransactionCountByNumber
+
+    def eth_getTransactionByBlockNumberAndIndex(self, ref: BlockRef, index: int) -> dict[str, Any] | None:
+        block = self._block_or_none(ref)
+        if block is None or index >= len(block.txs):
+            return None
+        mined = block.txs[index]
+        return views.tx_json(mined.outcome.pending, self.chain_id, mined)
+
+    eth_getTransactionByBlockHashAndIndex = eth_getTransactionByBlockNumberAndIndex
+
+    def eth_getUncleCountByBlockNumber(self, _ref: Any) -> str:
+        return "0x0"
+
+    def eth_getUncleByBlockNumberAndIndex(self, _ref: Any, _index: Any) -> None:
+        return None
+
+    # -- logs ---------------------------------------------------------------------------
+
+    def eth_getLogs(self, flt: LogFilter) -> list[dict[str, Any]]:
+        return [views.log_json(log) for log in self.devnet.logs(self.chain_id, flt)]
+
+
+def _tip_at(block: Any, percentile: float) -> int:
+    tips = sorted((t.outcome.effective_gas_price - block.header.base_fee_per_gas, t.outcome.gas_used) for t in block.txs)
+    if not tips:
+        return 0
+    total = sum(g for _, g in tips)
+    threshold, acc = total * percentile / 100, 0
+    for tip, gas in tips:
+        acc += gas
+        if acc >= threshold:
+            return max(0, tip)
+    return max(0, tips[-1][0])

@@ -1,0 +1,37 @@
+"""The one mapping from domain exceptions to JSON-RPC errors (anvil's codes and shapes)."""
+
+from __future__ import annotations
+
+from chains.errors import (
+    BlockNotFound,
+    BundleFailed,
+    ExecutionHalted,
+    ExecutionReverted,
+    InvalidInput,
+    TransactionRejected,
+    XRollupError,
+)
+from rpc.jsonrpc import INVALID_PARAMS, SERVER_ERROR, RpcError
+
+EXECUTION_REVERTED = 3
+TRANSACTION_REJECTED = -32003
+
+
+def to_rpc_error(exc: Exception) -> RpcError | None:
+    """Revert: code 3, ``execution reverted: <reason>``, raw revert data in ``data`` (what
+    web3.py and viem parse); rejected transaction: -32003; bad argument: -32602."""
+    if isinstance(exc, BundleFailed):
+        detail = {
+            "bundleHash": "0x" + exc.bundle_hash.hex(), "failedLeg": exc.leg, "chainId": exc.chain_id,
+            "txHash": "0x" + exc.tx_hash.hex(), "reason": exc.reason, "revertData": "0x" + exc.revert_data.hex(),
+        }
+        return RpcError(EXECUTION_REVERTED if exc.reverted else TRANSACTION_REJECTED, str(exc), detail)
+    if isinstance(exc, ExecutionReverted):
+        return RpcError(EXECUTION_REVERTED, exc.message, "0x" + exc.data.hex())
+    if isinstance(exc, TransactionRejected):
+        return RpcError(TRANSACTION_REJECTED, str(exc))
+    if isinstance(exc, InvalidInput):
+        return RpcError(INVALID_PARAMS, str(exc))
+    if isinstance(exc, (BlockNotFound, ExecutionHalted, XRollupError)):
+        return RpcError(SERVER_ERROR, str(exc))
+    return None

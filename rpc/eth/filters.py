@@ -1,0 +1,142 @@
+"""Log matching, polling filters (eth_newFilter...) and WebSocket subscriptions of one chain."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chains.errors import InvalidInput
+from chains.rollup import LogRecord, MinedBlock, RollupChain
+from rpc.eth import views
+from rpc.eth.params import LogFilter
+from rpc.jsonrpc import Connection
+
+MAX_LOG_RANGE = 100_000
+
+
+def matches(log: LogRecord, flt: LogFilter) -> bool:
+    if flt.addresses and log.address not in flt.addresses:
+        return False
+    for position, wanted in enumerate(flt.topics):
+        if wanted is None:
+            continue
+        if position >= len(log.topics) or log.topics[position] not in wanted:
+            return False
+    return True
+
+
+def find_logs(chain: RollupChain, flt: LogFilter) -> list[LogRecord]:
+    """Logs matching ``flt``. Raises BlockNotFound for an unknown block, InvalidInput for a
+    range that is inverted or too long."""
+    if flt.block_hash is not None:
+        blocks = [chain.block(flt.block_hash)]
+    else:
+        lo, hi = chain.block(flt.from_block).number, chain.block(flt.to_block).number
+        if lo > hi:
+            raise InvalidInput(f"fromBlock {lo} is after toBlock {hi}")
+        if hi - lo > MAX_LOG_RANGE:
+            raise InvalidInput(f"block range too large: at most {MAX_LOG_RANGE} blocks")
+        blocks = chain.blocks[lo : hi + 1]
+    return [log for block in blocks if block.txs for tx in block.txs for log in tx.logs if matches(log, flt)]
+
+
+@dataclass
+class PollFilter:
+    kind: str  # logs | blocks | pending
+    cursor: int  # the last block number already reported
+    spec: LogFilter | None = None
+    pending: list[bytes] = field(default_factory=list)
+
+
+_ids = itertools.count(1)
+
+
+class ChainEvents:
+    """Filters and subscriptions of one chain, fed by the sequencer's listeners."""
+
+    def __init__(self, chain: RollupChain) -> None:
+        self.chain = chain
+        self.filters: dict[str, PollFilter] = {}
+        self.subs: dict[str, tuple[Connection, str, Any]] = {}
+
+    # -- polling filters ---------------------------------------------------------------
+
+    def new_filter(self, kind: str, spec: LogFilter | None = None) -> str:
+        filter_id = hex(next(_ids) << 64 | secrets.randbits(64))
+        self.filters[filter_id] = PollFilter(kind, self.chain.height, spec)
+        return filter_id
+
+    def _filter(self, filter_id: str) -> PollFilter:
+        try:
+            return self.filters[filter_id]
+        except KeyError:
+            raise InvalidInput("filter not found") from None
+
+    def changes(self, filter_id: str) -> list[Any]:
+        flt = self._filter(filter_id)
+        head = self.chain.height
+        start = min(flt.cursor, head) + 1
+        flt.cursor = head
+        if flt.kind == "pending":
+            out, flt.pending = flt.pending, []
+            return [views.d(h) for h in out]
+        if flt.kind == "blocks":
+            return [views.d(b.hash) for b in self.chain.blocks[start : head + 1]]
+        assert flt.spec is not None
+        spec = LogFilter(start, head, None, flt.spec.addresses, flt.spec.topics)
+        return [views.log_json(log) for log in find_logs(self.chain, spec)] if start <= head else []
+
+    def filter_logs(self, filter_id: str) -> list[Any]:
+        flt = self._filter(filter_id)
+        if flt.kind != "logs" or flt.spec is None:
+            raise InvalidInput("not a log filter")
+        return [views.log_json(log) for log in find_logs(self.chain, flt.spec)]
+
+    def uninstall(self, filter_id: str) -> bool:
+        return self.filters.pop(filter_id, None) is not None
+
+    # -- subscriptions -------------------------------------------------------------------
+
+    def subscribe(self, conn: Connection, kind: str, arg: Any, parse_filter: Callable[[Any], LogFilter]) -> str:
+        if kind not in ("newHeads", "logs", "newPendingTransactions", "xr_newSuperblocks"):
+            raise InvalidInput(f"unknown subscription type {kind!r}")
+        spec = parse_filter(arg) if kind == "logs" else arg
+        sub_id = hex(secrets.randbits(128))
+        self.subs[sub_id] = (conn, kind, spec)
+        conn.on_close(lambda: self.subs.pop(sub_id, None))
+        return sub_id
+
+    def unsubscribe(self, sub_id: str) -> bool:
+        return self.subs.pop(sub_id, None) is not None
+
+    def _push(self, kind: str, make: Callable[[Any], list[Any]]) -> None:
+        for sub_id, (conn, k, spec) in list(self.subs.items()):
+            if k != kind:
+                continue
+            if conn.closed:
+                self.subs.pop(sub_id, None)
+                continue
+            for result in make(spec):
+                conn.notify("eth_subscription", {"subscription": sub_id, "result": result})
+
+    # -- fed by the sequencer ---------------------------------------------------------------
+
+    def on_block(self, block: MinedBlock, superblock_json: Callable[[], Any]) -> None:
+        if not self.subs:
+            return
+        header = views.block_json(block, self.chain.chain_id, False)
+        header.pop("transactions")
+        self._push("newHeads", lambda _spec: [header])
+        logs = block.logs
+        if logs:
+            self._push("logs", lambda spec: [views.log_json(log) for log in logs if matches(log, spec)])
+        self._push("xr_newSuperblocks", lambda _spec: [superblock_json()])
+
+    def on_pending(self, tx_hash: bytes, tx_json: Callable[[], Any]) -> None:
+        for flt in self.filters.values():
+            if flt.kind == "pending":
+                flt.pending.append(tx_hash)
+        self._push("newPendingTransactions", lambda full: [tx_json() if full is True else views.d(tx_hash)])

@@ -1,0 +1,185 @@
+"""Parsers for Ethereum JSON-RPC parameters. Each raises ValueError with a reason.
+
+The transport wraps a parser's ValueError into -32602 ``invalid params: <name>: <reason>``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from chains.rollup import BlockRef
+
+_HEX = re.compile(r"^0x[0-9a-fA-F]*$")
+BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
+
+
+def quantity(value: Any) -> int:
+    """0x-hex quantity (integers are accepted too, as anvil does)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a hex quantity, got a boolean")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("quantity must not be negative")
+        return value
+    if not isinstance(value, str) or not _HEX.match(value) or value == "0x":
+        raise ValueError(f"expected a 0x-prefixed hex quantity, got {value!r}")
+    return int(value, 16)
+
+
+def data(value: Any) -> bytes:
+    if not isinstance(value, str) or not _HEX.match(value):
+        raise ValueError(f"expected 0x-prefixed hex data, got {value!r}")
+    if len(value) % 2:
+        raise ValueError("hex data has an odd number of digits")
+    return bytes.fromhex(value[2:])
+
+
+def address(value: Any) -> bytes:
+    raw = data(value)
+    if len(raw) != 20:
+        raise ValueError(f"expected a 20-byte address, got {len(raw)} bytes")
+    return raw
+
+
+def hash32(value: Any) -> bytes:
+    raw = data(value)
+    if len(raw) != 32:
+        raise ValueError(f"expected a 32-byte hash, got {len(raw)} bytes")
+    return raw
+
+
+def block_ref(value: Any) -> BlockRef:
+    """A tag, a hex number, or an EIP-1898 object {blockNumber} / {blockHash}."""
+    if value is None:
+        return "latest"
+    if isinstance(value, dict):
+        if "blockHash" in value:
+            return hash32(value["blockHash"])
+        if "blockNumber" in value:
+            return block_ref(value["blockNumber"])
+        raise ValueError("EIP-1898 block object needs blockHash or blockNumber")
+    if isinstance(value, str) and value in BLOCK_TAGS:
+        return value
+    if isinstance(value, str) and len(value) == 66:
+        return hash32(value)
+    return quantity(value)
+
+
+def block_number_or_tag(value: Any) -> int | str:
+    ref = block_ref(value)
+    if isinstance(ref, bytes):
+        raise ValueError("expected a block number or tag, not a hash")
+    return ref
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected a boolean, got {value!r}")
+    return value
+
+
+def string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value
+
+
+def any_value(value: Any) -> Any:
+    return value
+
+
+def opt_address(value: Any) -> bytes | None:
+    return None if value is None else address(value)
+
+
+@dataclass(frozen=True)
+class TxFields:
+    """A transaction object as eth_call / eth_sendTransaction take it; absent fields None."""
+
+    sender: bytes | None = None
+    to: bytes | None = None
+    gas: int | None = None
+    gas_price: int | None = None
+    max_fee_per_gas: int | None = None
+    max_priority_fee_per_gas: int | None = None
+    value: int = 0
+    data: bytes = b""
+    nonce: int | None = None
+    access_list: tuple[tuple[bytes, tuple[int, ...]], ...] = ()
+    chain_id: int | None = None
+
+
+def tx_object(value: Any) -> TxFields:
+    if not isinstance(value, dict):
+        raise ValueError("expected a transaction object")
+
+    def get(key: str, parse: Any) -> Any:
+        v = value.get(key)
+        if v is None:
+            return None
+        try:
+            return parse(v)
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from None
+
+    payload = get("input", data)
+    if payload is None:
+        payload = get("data", data)
+    access = []
+    for item in value.get("accessList") or []:
+        if not isinstance(item, dict):
+            raise ValueError("accessList: expected objects")
+        access.append((address(item.get("address")), tuple(int.from_bytes(hash32(k), "big") for k in item.get("storageKeys", []))))
+    return TxFields(
+        sender=get("from", address),
+        to=get("to", address),
+        gas=get("gas", quantity),
+        gas_price=get("gasPrice", quantity),
+        max_fee_per_gas=get("maxFeePerGas", quantity),
+        max_priority_fee_per_gas=get("maxPriorityFeePerGas", quantity),
+        value=get("value", quantity) or 0,
+        data=payload or b"",
+        nonce=get("nonce", quantity),
+        access_list=tuple(access),
+        chain_id=get("chainId", quantity),
+    )
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    from_block: BlockRef = "latest"
+    to_block: BlockRef = "latest"
+    block_hash: bytes | None = None
+    addresses: tuple[bytes, ...] = ()
+    topics: tuple[tuple[bytes, ...] | None, ...] = ()
+
+
+def log_filter(value: Any) -> LogFilter:
+    if value is None:
+        return LogFilter()
+    if not isinstance(value, dict):
+        raise ValueError("expected a filter object")
+    block_hash = hash32(value["blockHash"]) if value.get("blockHash") is not None else None
+    if block_hash is not None and (value.get("fromBlock") is not None or value.get("toBlock") is not None):
+        raise ValueError("blockHash cannot be combined with fromBlock/toBlock")
+    addr = value.get("address")
+    addresses = tuple(address(a) for a in addr) if isinstance(addr, list) else ((address(addr),) if addr else ())
+    topics: list[tuple[bytes, ...] | None] = []
+    for position in value.get("topics") or []:
+        if position is None:
+            topics.append(None)
+        elif isinstance(position, list):
+            topics.append(tuple(hash32(t) for t in position if t is not None) or None)
+        else:
+            topics.append((hash32(position),))
+    if len(topics) > 4:
+        raise ValueError("at most 4 topic positions")
+    return LogFilter(
+        from_block=block_ref(value.get("fromBlock")) if value.get("fromBlock") is not None else "latest",
+        to_block=block_ref(value.get("toBlock")) if value.get("toBlock") is not None else "latest",
+        block_hash=block_hash,
+        addresses=addresses,
+        topics=tuple(topics),
+    )

@@ -1,0 +1,149 @@
+"""The declarative method table of one chain's endpoint: name, parameters, aliases.
+
+Each parameter's parser is named here once; handlers receive parsed values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rpc.eth import params as p
+from rpc.eth.api import EthApi
+from rpc.eth.dev_api import DevApi
+from rpc.eth.filters import ChainEvents
+from rpc.eth.xr_api import XrApi, bundle_param
+from rpc.jsonrpc import Connection, Method, MethodTable, Param
+
+if TYPE_CHECKING:
+    from xrollup.devnet import Devnet
+
+ADDRESS = Param("address", p.address)
+BLOCK = Param("block", p.block_ref, optional=True, default="latest")
+TX = Param("transaction", p.tx_object)
+HASH = Param("hash", p.hash32)
+FULL = Param("fullTransactions", p.boolean, optional=True, default=False)
+INDEX = Param("index", p.quantity)
+ANY = Param("overrides", p.any_value, optional=True)
+
+
+def M(name: str, handler: Any, *params: Param, aliases: tuple[str, ...] = (), conn: bool = False) -> Method:
+    return Method(name, handler, tuple(params), aliases, needs_connection=conn)
+
+
+def build_table(devnet: Devnet, chain_id: int, events: ChainEvents) -> MethodTable:
+    eth, dev, xr = EthApi(devnet, chain_id), DevApi(devnet, chain_id), XrApi(devnet, chain_id)
+
+    def subscribe(conn: Connection, kind: str, arg: Any = None) -> str:
+        return events.subscribe(conn, kind, arg, p.log_filter)
+
+    return MethodTable([
+        # node
+        M("eth_chainId", eth.eth_chainId),
+        M("net_version", eth.net_version),
+        M("net_listening", eth.net_listening),
+        M("net_peerCount", eth.net_peerCount),
+        M("web3_clientVersion", eth.web3_clientVersion),
+        M("web3_sha3", eth.web3_sha3, Param("data", p.data)),
+        M("eth_syncing", eth.eth_syncing),
+        M("eth_mining", eth.eth_mining),
+        M("eth_hashrate", eth.eth_hashrate),
+        M("eth_coinbase", eth.eth_coinbase),
+        M("eth_accounts", eth.eth_accounts),
+        M("eth_blockNumber", eth.eth_blockNumber),
+        # fees
+        M("eth_gasPrice", eth.eth_gasPrice),
+        M("eth_maxPriorityFeePerGas", eth.eth_maxPriorityFeePerGas),
+        M("eth_blobBaseFee", eth.eth_blobBaseFee),
+        M("eth_feeHistory", eth.eth_feeHistory, Param("blockCount", p.quantity),
+          Param("newestBlock", p.block_number_or_tag), Param("rewardPercentiles", _percentiles, optional=True)),
+        # state
+        M("eth_getBalance", eth.eth_getBalance, ADDRESS, BLOCK),
+        M("eth_getTransactionCount", eth.eth_getTransactionCount, ADDRESS, BLOCK),
+        M("eth_getCode", eth.eth_getCode, ADDRESS, BLOCK),
+        M("eth_getStorageAt", eth.eth_getStorageAt, ADDRESS, Param("slot", p.quantity), BLOCK),
+        # execution
+        M("eth_call", eth.eth_call, TX, BLOCK, ANY),
+        M("eth_estimateGas", eth.eth_estimateGas, TX, BLOCK, ANY),
+        M("eth_createAccessList", eth.eth_createAccessList, TX, BLOCK),
+        M("eth_sendRawTransaction", eth.eth_sendRawTransaction, Param("data", p.data)),
+        M("eth_sendTransaction", eth.eth_sendTransaction, TX),
+        M("eth_sign", eth.eth_sign, ADDRESS, Param("message", p.data)),
+        M("personal_sign", eth.personal_sign, Param("message", p.data), ADDRESS),
+        M("eth_signTypedData_v4", eth.eth_signTypedData_v4, ADDRESS, Param("typedData", p.any_value),
+          aliases=("eth_signTypedData",)),
+        # transactions, receipts, blocks
+        M("eth_getTransactionByHash", eth.eth_getTransactionByHash, HASH),
+        M("eth_getTransactionReceipt", eth.eth_getTransactionReceipt, HASH),
+        M("eth_getBlockReceipts", eth.eth_getBlockReceipts, Param("block", p.block_ref)),
+        M("eth_getBlockByNumber", eth.eth_getBlockByNumber, Param("block", p.block_number_or_tag), FULL),
+        M("eth_getBlockByHash", eth.eth_getBlockByHash, HASH, FULL),
+        M("eth_getBlockTransactionCountByNumber", eth.eth_getBlockTransactionCountByNumber,
+          Param("block", p.block_number_or_tag)),
+        M("eth_getBlockTransactionCountByHash", eth.eth_getBlockTransactionCountByHash, HASH),
+        M("eth_getTransactionByBlockNumberAndIndex", eth.eth_getTransactionByBlockNumberAndIndex,
+          Param("block", p.block_number_or_tag), INDEX),
+        M("eth_getTransactionByBlockHashAndIndex", eth.eth_getTransactionByBlockHashAndIndex, HASH, INDEX),
+        M("eth_getUncleCountByBlockNumber", eth.eth_getUncleCountByBlockNumber, Param("block", p.any_value),
+          aliases=("eth_getUncleCountByBlockHash",)),
+        M("eth_getUncleByBlockNumberAndIndex", eth.eth_getUncleByBlockNumberAndIndex, Param("block", p.any_value),
+          Param("index", p.any_value), aliases=("eth_getUncleByBlockHashAndIndex",)),
+        # logs, filters, subscriptions
+        M("eth_getLogs", eth.eth_getLogs, Param("filter", p.log_filter)),
+        M("eth_newFilter", lambda f: events.new_filter("logs", f), Param("filter", p.log_filter)),
+        M("eth_newBlockFilter", lambda: events.new_filter("blocks")),
+        M("eth_newPendingTransactionFilter", lambda: events.new_filter("pending")),
+        M("eth_getFilterChanges", events.changes, Param("filterId", p.string)),
+        M("eth_getFilterLogs", events.filter_logs, Param("filterId", p.string)),
+        M("eth_uninstallFilter", events.uninstall, Param("filterId", p.string)),
+        M("eth_subscribe", subscribe, Param("kind", p.string), Param("params", p.any_value, optional=True), conn=True),
+        M("eth_unsubscribe", events.unsubscribe, Param("subscriptionId", p.string)),
+        # dev: snapshots, mining, time
+        M("evm_snapshot", dev.evm_snapshot, aliases=("anvil_snapshot",)),
+        M("evm_revert", dev.evm_revert, Param("snapshotId", p.quantity), aliases=("anvil_revert",)),
+        M("evm_mine", dev.evm_mine, Param("options", p.any_value, optional=True), aliases=("anvil_mine_detailed",)),
+        M("anvil_mine", dev.anvil_mine, Param("count", p.quantity, optional=True),
+          Param("interval", p.quantity, optional=True), aliases=("hardhat_mine",)),
+        M("evm_increaseTime", dev.evm_increaseTime, Param("seconds", p.quantity), aliases=("anvil_increaseTime",)),
+        M("evm_setNextBlockTimestamp", dev.evm_setNextBlockTimestamp, Param("timestamp", p.quantity),
+          aliases=("anvil_setNextBlockTimestamp",)),
+        M("evm_setTime", dev.anvil_setTime, Param("timestamp", p.quantity), aliases=("anvil_setTime",)),
+        M("evm_setAutomine", dev.evm_setAutomine, Param("enabled", p.boolean), aliases=("anvil_setAutomine",)),
+        M("anvil_getAutomine", dev.anvil_getAutomine, aliases=("hardhat_getAutomine",)),
+        M("evm_setIntervalMining", dev.evm_setIntervalMining, Param("seconds", p.quantity),
+          aliases=("anvil_setIntervalMining",)),
+        # dev: state
+        M("anvil_setBalance", dev.anvil_setBalance, ADDRESS, Param("balance", p.quantity), aliases=("hardhat_setBalance",)),
+        M("anvil_setNonce", dev.anvil_setNonce, ADDRESS, Param("nonce", p.quantity), aliases=("hardhat_setNonce",)),
+        M("anvil_setCode", dev.anvil_setCode, ADDRESS, Param("code", p.data), aliases=("hardhat_setCode",)),
+        M("anvil_setStorageAt", dev.anvil_setStorageAt, ADDRESS, Param("slot", p.quantity), Param("value", p.data),
+          aliases=("hardhat_setStorageAt",)),
+        M("anvil_impersonateAccount", dev.anvil_impersonateAccount, ADDRESS, aliases=("hardhat_impersonateAccount",)),
+        M("anvil_stopImpersonatingAccount", dev.anvil_stopImpersonatingAccount, ADDRESS,
+          aliases=("hardhat_stopImpersonatingAccount",)),
+        M("anvil_setNextBlockBaseFeePerGas", dev.anvil_setNextBlockBaseFeePerGas, Param("baseFee", p.quantity),
+          aliases=("hardhat_setNextBlockBaseFeePerGas",)),
+        M("anvil_setCoinbase", dev.anvil_setCoinbase, ADDRESS, aliases=("hardhat_setCoinbase",)),
+        M("anvil_nodeInfo", dev.anvil_nodeInfo),
+        # the pool
+        M("anvil_dropTransaction", dev.anvil_dropTransaction, HASH, aliases=("hardhat_dropTransaction",)),
+        M("anvil_dropAllTransactions", dev.anvil_dropAllTransactions),
+        M("txpool_status", dev.txpool_status),
+        M("txpool_content", dev.txpool_content),
+        M("txpool_inspect", dev.txpool_inspect),
+        # the devnet
+        M("xr_chains", xr.xr_chains, aliases=("xr_contracts",)),
+        M("xr_blockNumber", xr.xr_blockNumber),
+        M("xr_getSuperblockByNumber", xr.xr_getSuperblockByNumber, Param("number", p.block_number_or_tag), FULL),
+        M("xr_getSuperblockByHash", xr.xr_getSuperblockByHash, HASH, FULL),
+        M("xr_sendBundle", xr.xr_sendBundle, Param("bundle", bundle_param)),
+        M("xr_simulateBundle", xr.xr_simulateBundle, Param("bundle", bundle_param)),
+        M("xr_getBundleStatus", xr.xr_getBundleStatus, Param("bundleHash", p.hash32)),
+    ])
+
+
+def _percentiles(value: Any) -> list[float]:
+    if not isinstance(value, list) or not all(isinstance(v, (int, float)) and 0 <= v <= 100 for v in value):
+        raise ValueError("expected a list of percentiles between 0 and 100")
+    if value != sorted(value):
+        raise ValueError("percentiles must be in ascending order")
+    return [float(v) for v in value]

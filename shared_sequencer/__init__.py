@@ -1,0 +1,1 @@
+"""The shared sequencer: mempools, ordering, superblocks, bundles, the superblock log."""

@@ -1,0 +1,159 @@
+"""Atomic multi-chain bundles: every leg in one superblock and every leg succeeds, or none.
+
+``execute_bundle`` applies the legs in order to the superblock's block builders and stops at
+the first failure; the caller then throws those builders away (py-evm cannot roll back across
+transactions). ``BundleBook`` keeps the queue and each bundle's status for xr_getBundleStatus.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_utils import keccak
+
+from chains.builder import BlockBuilder, PendingTx, TxOutcome
+from chains.errors import TransactionRejected, decode_revert_reason
+
+
+@dataclass(frozen=True)
+class Bundle:
+    legs: tuple[tuple[int, PendingTx], ...]  # (chain id, tx), in execution order
+    reverting: frozenset[bytes] = frozenset()  # tx hashes allowed to revert
+    min_superblock: int | None = None
+    max_superblock: int | None = None
+
+    @property
+    def hash(self) -> bytes:
+        return keccak(b"".join(p.hash for _, p in self.legs))
+
+
+@dataclass
+class LegResult:
+    index: int
+    chain_id: int
+    tx_hash: bytes
+    success: bool
+    gas_used: int = 0
+    output: bytes = b""
+    reason: str | None = None
+    error: str | None = None  # why the leg sank the bundle (rejection or revert)
+    outcome: TxOutcome | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        logs = []
+        if self.outcome is not None:
+            for entry in self.outcome.receipt.logs:
+                logs.append({
+                    "address": "0x" + bytes(entry.address).hex(),
+                    "topics": ["0x" + t.to_bytes(32, "big").hex() for t in entry.topics],
+                    "data": "0x" + bytes(entry.data).hex(),
+                })
+        return {
+            "index": self.index,
+            "chainId": hex(self.chain_id),
+            "txHash": "0x" + self.tx_hash.hex(),
+            "status": "0x1" if self.success else "0x0",
+            "gasUsed": hex(self.gas_used),
+            ("returnData" if self.success else "revertData"): "0x" + self.output.hex(),
+            "reason": self.reason,
+            "error": self.error,
+            "logs": logs,
+        }
+
+
+@dataclass
+class BundleResult:
+    legs: list[LegResult]
+    failed: LegResult | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+def execute_bundle(builders: Mapping[int, BlockBuilder], bundle: Bundle, stop_on_failure: bool = True) -> BundleResult:
+    """Apply the legs in order. A rejected leg, or a reverted one not listed as allowed to
+    revert, fails the bundle. Never raises for a leg's failure."""
+    result = BundleResult([])
+    for index, (chain_id, pending) in enumerate(bundle.legs):
+        try:
+            outcome = builders[chain_id].apply(pending)
+        except TransactionRejected as exc:
+            leg = LegResult(index, chain_id, pending.hash, False, error=str(exc), reason=str(exc))
+        else:
+            reason = None if outcome.success else decode_revert_reason(outcome.output)
+            leg = LegResult(index, chain_id, pending.hash, outcome.success, outcome.gas_used,
+                            outcome.output, reason, outcome=outcome)
+            if not outcome.success and pending.hash not in bundle.reverting:
+                leg.error = f"execution reverted: {reason}" if reason else "execution reverted"
+        result.legs.append(leg)
+        if leg.error is not None and result.failed is None:
+            result.failed = leg
+            if stop_on_failure:
+                break
+    return result
+
+
+@dataclass
+class BundleStatus:
+    state: str  # pending | included | failed
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BundleBook:
+    queue: list[Bundle] = field(default_factory=list)
+    statuses: dict[bytes, BundleStatus] = field(default_factory=dict)
+    _legs: dict[bytes, Bundle] = field(default_factory=dict)
+
+    def copy(self) -> BundleBook:
+        return BundleBook(list(self.queue), copy.deepcopy(self.statuses), dict(self._legs))
+
+    def add(self, bundle: Bundle, height: int) -> None:
+        if bundle.hash in self.statuses and self.statuses[bundle.hash].state != "failed":
+            raise TransactionRejected("bundle already known")
+        if bundle.max_superblock is not None and bundle.max_superblock <= height:
+            raise TransactionRejected(f"bundle expired: maxSuperblock {bundle.max_superblock} is not after {height}")
+        self.queue.append(bundle)
+        self._legs[bundle.hash] = bundle
+        self.statuses[bundle.hash] = BundleStatus("pending")
+
+    def due(self, number: int) -> list[Bundle]:
+        """Bundles to try in superblock ``number``; expired ones are failed here."""
+        due = []
+        for bundle in list(self.queue):
+            if bundle.max_superblock is not None and number > bundle.max_superblock:
+                self.queue.remove(bundle)
+                self.statuses[bundle.hash] = BundleStatus("failed", {"error": "bundle expired", "superblock": number})
+            elif bundle.min_superblock is None or number >= bundle.min_superblock:
+                due.append(bundle)
+        return due
+
+    def settle(self, bundle: Bundle, result: BundleResult, number: int) -> None:
+        self.queue.remove(bundle)
+        if result.failed is not None:
+            leg = result.failed
+            self.statuses[bundle.hash] = BundleStatus("failed", {
+                "superblock": number, "failedLeg": leg.index, "chainId": leg.chain_id,
+                "txHash": leg.tx_hash, "error": leg.error, "reason": leg.reason, "revertData": leg.output,
+            })
+        else:
+            self.statuses[bundle.hash] = BundleStatus("included", {"superblock": number})
+
+    def mark_included(self, superblock: Any) -> None:
+        for bundle_hash in superblock.bundles:
+            bundle = self._legs.get(bundle_hash)
+            if bundle is None:  # replayed from a log: its submission is not known here
+                continue
+            legs = []
+            for index, (chain_id, pending) in enumerate(bundle.legs):
+                ref = superblock.block_of(chain_id)
+                legs.append({"index": index, "chainId": chain_id, "blockNumber": ref.number,
+                             "blockHash": ref.hash, "txHash": pending.hash})
+            self.statuses[bundle_hash].detail.update({"superblockHash": superblock.hash, "legs": legs})
+
+    def status(self, bundle_hash: bytes) -> BundleStatus | None:
+        return self.statuses.get(bundle_hash)

@@ -1,0 +1,313 @@
+"""The shared sequencer: the only writer of chain state.
+
+It keeps one mempool per chain, builds superblocks (one block per chain each), commits them
+to every chain at once, appends them to the superblock log and tells listeners. It also owns
+the devnet's clock, snapshots and dev-method state edits. Everything here is synchronous and
+runs on the server's event loop, so no reader ever sees half a superblock.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chains.builder import BlockBuilder, BlockEnv, PendingTx, TxOutcome
+from chains.errors import BlockNotFound, InvalidInput, TransactionRejected, UnknownChain
+from chains.rollup import MinedBlock, RollupChain, StateEdit
+from chains.txbuild import tx_chain_id
+from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
+from shared_sequencer.log import SuperblockLog
+from shared_sequencer.mempool import Mempool, fee_cap, tip_cap
+from shared_sequencer.mining import Automine, MiningMode
+from shared_sequencer.ordering import Fees, OrderingPolicy
+from shared_sequencer.superblock import BlockBody, ChainBlockRef, SuperBlock, SuperblockRecord
+
+SuperblockListener = Callable[[SuperBlock, dict[int, MinedBlock]], None]
+PendingListener = Callable[[int, bytes], None]
+
+
+@dataclass
+class Clock:
+    """Devnet time: wall clock plus an offset, or a timestamp forced for the next superblock."""
+
+    offset: int = 0
+    next_timestamp: int | None = None
+
+    def next(self, parent_timestamp: int) -> int:
+        if self.next_timestamp is not None:
+            return self.next_timestamp
+        return max(int(time.time()) + self.offset, parent_timestamp + 1)
+
+
+@dataclass
+class Snapshot:
+    height: int
+    state_roots: dict[int, bytes]
+    pools: dict[int, Mempool]
+    clock: Clock
+    next_base_fee: int | None
+    log_length: int
+    bundles: BundleBook
+
+
+@dataclass
+class Sequencer:
+    chains: dict[int, RollupChain]
+    mode: MiningMode = field(default_factory=Automine)
+    order: OrderingPolicy = field(default_factory=Fees)
+    log: SuperblockLog = field(default_factory=SuperblockLog)
+    clock: Clock = field(default_factory=Clock)
+    coinbase: bytes = b"\x00" * 20
+
+    def __post_init__(self) -> None:
+        self.pools: dict[int, Mempool] = {cid: Mempool() for cid in self.chains}
+        self.bundles = BundleBook()
+        self.superblocks: list[SuperBlock] = [self._genesis_superblock()]
+        self.impersonated: set[bytes] = set()
+        self.next_base_fee: int | None = None
+        self.snapshots: dict[int, Snapshot] = {}
+        self._next_snapshot = 1
+        self.superblock_listeners: list[SuperblockListener] = []
+        self.pending_listeners: list[PendingListener] = []
+        self.mode_listeners: list[Callable[[], None]] = []
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def chain(self, chain_id: int) -> RollupChain:
+        try:
+            return self.chains[chain_id]
+        except KeyError:
+            raise UnknownChain(chain_id) from None
+
+    @property
+    def head(self) -> SuperBlock:
+        return self.superblocks[-1]
+
+    def superblock(self, number: int) -> SuperBlock:
+        if 0 <= number < len(self.superblocks):
+            return self.superblocks[number]
+        raise BlockNotFound(f"superblock {number} not found (height {len(self.superblocks) - 1})")
+
+    def pending_nonce(self, chain_id: int, sender: bytes) -> int:
+        """The next nonce for ``sender``: the state's, past any contiguous pooled ones."""
+        nonce = self.chain(chain_id).state_at("latest").get_nonce(sender)
+        pool = self.pools[chain_id]
+        while (sender, nonce) in pool.by_key:
+            nonce += 1
+        return int(nonce)
+
+    def next_base_fee_of(self, chain_id: int) -> int:
+        """The base fee the next block of ``chain_id`` will have."""
+        if self.next_base_fee is not None:
+            return self.next_base_fee
+        from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
+
+        return int(calculate_expected_base_fee_per_gas(self.chain(chain_id).head.header))
+
+    # -- submission ---------------------------------------------------------------------
+
+    def check(self, chain_id: int, pending: PendingTx) -> None:
+        """Refuse what could never be mined now. Raises TransactionRejected or UnknownChain."""
+        chain = self.chain(chain_id)
+        signed_for = tx_chain_id(pending)
+        if signed_for is None and not pending.impersonated:
+            raise TransactionRejected(
+                "only replay-protected (EIP-155) transactions are accepted: "
+                "an unprotected transaction would be valid on every chain of the devnet"
+            )
+        if signed_for is not None and signed_for != chain_id:
+            raise TransactionRejected(f"invalid chain id: transaction is for chain {signed_for}, this is chain {chain_id}")
+        tx = pending.tx
+        if tx.gas > chain.config.gas_limit:
+            raise TransactionRejected("exceeds block gas limit")
+        if tx.gas < tx.intrinsic_gas:
+            raise TransactionRejected("intrinsic gas too low")
+        if tip_cap(pending) > fee_cap(pending):
+            raise TransactionRejected("max priority fee per gas higher than max fee per gas")
+        if fee_cap(pending) < self.next_base_fee_of(chain_id):
+            raise TransactionRejected("max fee per gas less than block base fee")
+        state = chain.state_at("latest")
+        if tx.nonce < state.get_nonce(pending.sender):
+            raise TransactionRejected("nonce too low")
+        if state.get_balance(pending.sender) < tx.gas * fee_cap(pending) + tx.value:
+            raise TransactionRejected("insufficient funds for gas * price + value")
+
+    def submit(self, chain_id: int, pending: PendingTx) -> bytes:
+        """Pool a transaction (automine: mine at once). Returns its hash.
+
+        Raises TransactionRejected (nothing pooled) or UnknownChain.
+        """
+        self.check(chain_id, pending)
+        self.pools[chain_id].add(pending)
+        for listener in self.pending_listeners:
+            listener(chain_id, pending.hash)
+        if isinstance(self.mode, Automine):
+            self.mine()
+        return pending.hash
+
+    def submit_bundle(self, bundle: Bundle) -> bytes:
+        """Queue an atomic bundle (automine: mine at once). Returns the bundle hash."""
+        for index, (chain_id, pending) in enumerate(bundle.legs):
+            try:
+                self.check(chain_id, pending)
+            except TransactionRejected as exc:
+                raise TransactionRejected(f"bundle leg {index} (chain {chain_id}): {exc}") from exc
+        self.bundles.add(bundle, self.head.number)
+        if isinstance(self.mode, Automine):
+            self.mine()
+        return bundle.hash
+
+    def drop(self, chain_id: int, tx_hash: bytes) -> bool:
+        return self.pools[self.chain(chain_id).chain_id].remove(tx_hash) is not None
+
+    # -- building superblocks -----------------------------------------------------------
+
+    def _envs(self, timestamp: int) -> dict[int, BlockEnv]:
+        return {
+            cid: BlockEnv(timestamp, c.config.gas_limit, self.coinbase, self.next_base_fee)
+            for cid, c in self.chains.items()
+        }
+
+    def mine(self, timestamp: int | None = None) -> SuperBlock:
+        """Build, commit, log and announce one superblock. Raises InvalidInput for a
+        timestamp not after the previous superblock's."""
+        parent = self.head
+        if timestamp is not None and timestamp <= parent.timestamp:
+            raise InvalidInput(f"timestamp {timestamp} is not after the previous block's {parent.timestamp}")
+        ts = timestamp if timestamp is not None else self.clock.next(parent.timestamp)
+        envs = self._envs(ts)
+        number = parent.number + 1
+
+        def fresh(applied: dict[int, list[PendingTx]]) -> dict[int, BlockBuilder]:
+            builders = {cid: c.new_builder(envs[cid]) for cid, c in self.chains.items()}
+            for cid, txs in applied.items():
+                for pending in txs:
+                    builders[cid].apply(pending)
+            return builders
+
+        applied: dict[int, list[PendingTx]] = {cid: [] for cid in self.chains}
+        builders = fresh(applied)
+        included_bundles: list[bytes] = []
+        for bundle in self.bundles.due(number):
+            result = execute_bundle(builders, bundle)
+            self.bundles.settle(bundle, result, number)
+            if result.ok:
+                included_bundles.append(bundle.hash)
+                for chain_id, pending in bundle.legs:
+                    applied[chain_id].append(pending)
+            else:
+                builders = fresh(applied)  # throw the failed bundle's VMs away
+        for cid, builder in builders.items():
+            self._fill_from_pool(cid, builder)
+        sealed = {cid: b.seal() for cid, b in builders.items()}
+        return self._commit(number, ts, parent, sealed, envs, tuple(included_bundles))
+
+    def _fill_from_pool(self, chain_id: int, builder: BlockBuilder) -> None:
+        pool = self.pools[chain_id]
+        state = builder.vm.state
+        full: set[bytes] = set()
+        for entry in pool.ready(state.get_nonce, self.order, int(builder.header.base_fee_per_gas)):
+            sender = entry.pending.sender
+            if sender in full:
+                continue
+            if entry.pending.tx.gas > builder.gas_left:
+                full.add(sender)  # keep it for the next block, and its successors too
+                continue
+            try:
+                builder.apply(entry.pending)
+            except TransactionRejected:
+                pool.remove(entry.pending.hash)
+                full.add(sender)
+
+    def _commit(self, number: int, ts: int, parent: SuperBlock, sealed: dict, envs: dict[int, BlockEnv],
+                bundles: tuple[bytes, ...]) -> SuperBlock:
+        mined: dict[int, MinedBlock] = {}
+        for cid, block in sealed.items():
+            mined[cid] = self.chains[cid].append(block)
+        refs = tuple(
+            ChainBlockRef(cid, m.number, m.hash, bytes(m.header.state_root), tuple(t.hash for t in m.txs))
+            for cid, m in mined.items()
+        )
+        superblock = SuperBlock(number, ts, parent.hash, refs, bundles)
+        self.superblocks.append(superblock)
+        bodies = tuple(
+            BlockBody(
+                cid,
+                tuple((o.pending.raw, o.pending.sender if o.pending.impersonated else None) for o in sealed[cid].outcomes),
+                envs[cid].gas_limit,
+                envs[cid].coinbase,
+                envs[cid].base_fee,
+            )
+            for cid in mined
+        )
+        self.log.append_superblock(SuperblockRecord(superblock, bodies))
+        self.clock.next_timestamp = None
+        self.next_base_fee = None
+        for cid, chain in self.chains.items():
+            self.pools[cid].prune(chain.state_at("latest").get_nonce)
+        self.bundles.mark_included(superblock)
+        for listener in list(self.superblock_listeners):
+            listener(superblock, mined)
+        return superblock
+
+    # -- dev methods --------------------------------------------------------------------
+
+    def edit_state(self, chain_id: int, edit: StateEdit) -> None:
+        chain = self.chain(chain_id)
+        chain.edit_state(edit)
+        self.log.append_edit(chain_id, edit)
+
+    def set_mode(self, mode: MiningMode) -> None:
+        self.mode = mode
+        for listener in self.mode_listeners:
+            listener()
+
+    def snapshot(self) -> int:
+        snap_id = self._next_snapshot
+        self._next_snapshot += 1
+        self.snapshots[snap_id] = Snapshot(
+            height=self.head.number,
+            state_roots={cid: c.head_state_root for cid, c in self.chains.items()},
+            pools={cid: p.copy() for cid, p in self.pools.items()},
+            clock=copy.copy(self.clock),
+            next_base_fee=self.next_base_fee,
+            log_length=len(self.log),
+            bundles=self.bundles.copy(),
+        )
+        return snap_id
+
+    def revert(self, snap_id: int) -> bool:
+        """Restore every chain, the mempools, the clock and the log; drop this snapshot and
+        every later one. Returns False for an unknown id (as anvil does)."""
+        snap = self.snapshots.get(snap_id)
+        if snap is None:
+            return False
+        for cid, chain in self.chains.items():
+            chain.truncate(snap.height, snap.state_roots[cid])
+        del self.superblocks[snap.height + 1 :]
+        self.pools = {cid: p.copy() for cid, p in snap.pools.items()}
+        self.clock = copy.copy(snap.clock)
+        self.next_base_fee = snap.next_base_fee
+        self.bundles = snap.bundles.copy()
+        self.log.truncate(snap.log_length)
+        for later in [i for i in self.snapshots if i >= snap_id]:
+            del self.snapshots[later]
+        return True
+
+    def _genesis_superblock(self) -> SuperBlock:
+        refs = tuple(
+            ChainBlockRef(cid, 0, c.blocks[0].hash, bytes(c.blocks[0].header.state_root))
+            for cid, c in self.chains.items()
+        )
+        ts = max(int(c.blocks[0].header.timestamp) for c in self.chains.values())
+        return SuperBlock(0, ts, b"\x00" * 32, refs)
+
+
+def outcome_error(outcome: TxOutcome) -> str | None:
+    from chains.errors import decode_revert_reason
+
+    if outcome.success:
+        return None
+    return decode_revert_reason(outcome.output) or type(outcome.computation.error).__name__

@@ -1,0 +1,3 @@
+"""xrollup: a local devnet of EVM rollups that share one sequencer."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,174 @@
+"""The ``xrollup`` command: start the devnet (anvil's flags), or replay a superblock log."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+
+from xrollup import __version__
+from xrollup.config import DevnetConfig
+
+BANNER = r"""
+                      _ _
+ __  ___ __ ___  _ __| | |_   _ _ __
+ \ \/ / '__/ _ \| '__| | | | | | '_ \
+  >  <| | | (_) | |  | | | |_| | |_) |
+ /_/\_\_|  \___/|_|  |_|_|\__,_| .__/
+                               |_|     {version}
+"""
+
+
+def _chain_ids(text: str) -> tuple[int, ...]:
+    try:
+        ids = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated chain ids, got {text!r}") from None
+    if not ids:
+        raise argparse.ArgumentTypeError("at least one chain id is needed")
+    return ids
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="xrollup", description="A local devnet of EVM rollups that share one sequencer.")
+    ap.add_argument("--version", action="version", version=f"xrollup {__version__}")
+    sub = ap.add_subparsers(dest="command")
+    rp = sub.add_parser("replay", help="rebuild every chain from a superblock log and check every block")
+    rp.add_argument("state_dir", help="the --state-dir of a devnet")
+    ap.add_argument("--chains", type=_chain_ids, default=(901, 902), help="chain ids, comma-separated (default: 901,902)")
+    ap.add_argument("--port", "-p", type=int, default=9545, help="port of the first chain; the next chains take the following ports (default: 9545)")
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    ap.add_argument("--block-time", "-b", type=_positive_float, default=None, help="seconds between superblocks (default: automine)")
+    ap.add_argument("--no-mining", action="store_true", help="mine only on evm_mine / anvil_mine")
+    ap.add_argument("--order", choices=("fees", "fifo"), default="fees", help="transaction ordering (default: fees)")
+    ap.add_argument("--accounts", "-a", type=int, default=10, help="dev accounts to fund (default: 10)")
+    ap.add_argument("--balance", type=int, default=10_000, help="ETH per dev account (default: 10000)")
+    ap.add_argument("--mnemonic", "-m", default=DevnetConfig.mnemonic, help="BIP-39 mnemonic of the dev accounts")
+    ap.add_argument("--gas-limit", type=int, default=30_000_000, help="block gas limit (default: 30000000)")
+    ap.add_argument("--base-fee", "--block-base-fee-per-gas", type=int, default=1_000_000_000, dest="base_fee",
+                    help="genesis base fee in wei (default: 1000000000)")
+    ap.add_argument("--state-dir", default=None, help="keep the superblock log here; a restart replays it")
+    ap.add_argument("--silent", action="store_true", help="print nothing but errors")
+    return ap
+
+
+def config_from_args(args: argparse.Namespace) -> DevnetConfig:
+    return DevnetConfig(
+        chain_ids=args.chains, host=args.host, port=args.port, accounts=args.accounts, balance_eth=args.balance,
+        mnemonic=args.mnemonic, gas_limit=args.gas_limit, base_fee=args.base_fee, block_time=args.block_time,
+        no_mining=args.no_mining, order=args.order, silent=args.silent, state_dir=args.state_dir,
+    )
+
+
+def banner(devnet: object) -> str:
+    from xrollup.devnet import Devnet
+
+    assert isinstance(devnet, Devnet)
+    cfg = devnet.config
+    lines = [BANNER.format(version=__version__), "Chains", "=================="]
+    for cid, url in devnet.urls.items():
+        lines.append(f"chain {cid}: {url}  (ws: {url.replace('http://', 'ws://')})")
+    lines += ["", "Available Accounts", "=================="]
+    lines += [f"({i}) {a.checksum_address} ({cfg.balance_eth} ETH)" for i, a in enumerate(devnet.accounts)]
+    lines += ["", "Private Keys", "=================="]
+    lines += [f"({i}) 0x{a.private_key.hex()}" for i, a in enumerate(devnet.accounts)]
+    lines += ["", "Wallet", "==================", f"Mnemonic:          {cfg.mnemonic}",
+              "Derivation path:   m/44'/60'/0'/0/", "", f"Base Fee:          {cfg.base_fee}",
+              f"Gas Limit:         {cfg.gas_limit}", f"Mining:            {devnet.sequencer.mode.name}"
+              + (f" every {cfg.block_time}s" if cfg.block_time else ""),
+              f"Ordering:          {cfg.order}"]
+    if devnet.predeploys:
+        lines += ["", "Predeploys", "=================="]
+        lines += [f"{p.name:<28} 0x{p.address.hex()}" for p in devnet.predeploys if p.name]
+    if cfg.state_dir:
+        lines += ["", f"State dir:         {cfg.state_dir} (superblock {devnet.sequencer.head.number})"]
+    lines += ["", f"Listening on {', '.join(devnet.urls.values())}", ""]
+    return "\n".join(lines)
+
+
+async def run(config: DevnetConfig) -> None:
+    from xrollup.devnet import Devnet
+
+    devnet = Devnet(config)
+    await devnet.start()
+    if not config.silent:
+        print(banner(devnet), flush=True)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    serving = asyncio.create_task(devnet.serve_forever())
+    await asyncio.wait([serving, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+    await devnet.stop()
+    if not config.silent:
+        print("\nShut down cleanly.", flush=True)
+
+
+def replay_command(state_dir: str) -> int:
+    from chains.errors import XRollupError
+    from shared_sequencer.log import load_entries
+    from xrollup.devnet import Devnet
+
+    directory = Path(state_dir)
+    entries = load_entries(directory)
+    if not entries:
+        print(f"no superblock log in {directory}", file=sys.stderr)
+        return 2
+    total = sum(1 for e in entries if e.get("t") == "superblock")
+    started = time.perf_counter()
+    try:
+        # A fresh devnet with no state dir replays the entries into new chains, checking each block.
+        from shared_sequencer.replay import replay
+
+        saved = {k: (tuple(v) if k == "chain_ids" else v) for k, v in entries[0]["config"].items()}
+        devnet = Devnet(DevnetConfig(silent=True, **saved))
+
+        def progress(n: int) -> None:
+            if n % 500 == 0 or n == total:
+                print(f"\rreplayed {n}/{total} superblocks", end="", file=sys.stderr, flush=True)
+
+        count = replay(devnet.sequencer, entries[1:], progress)
+    except XRollupError as exc:
+        print(f"\nreplay FAILED: {exc}", file=sys.stderr)
+        return 1
+    elapsed = time.perf_counter() - started
+    print(f"\nreplay OK: {count} superblocks, every block hash and state root matches "
+          f"({count / elapsed if elapsed else 0:.0f} superblocks/s)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.silent else logging.INFO, format="%(message)s")
+    logging.getLogger("eth").setLevel(logging.WARNING)
+    if args.command == "replay":
+        return replay_command(args.state_dir)
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(run(config))
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The devnet's configuration: what the CLI flags and the Python API set, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from chains.genesis import DEFAULT_MNEMONIC, WEI_PER_ETH
+
+
+@dataclass(frozen=True)
+class DevnetConfig:
+    chain_ids: tuple[int, ...] = (901, 902)
+    host: str = "127.0.0.1"
+    port: int = 9545  # the first chain's; the next chains take the following ports
+    accounts: int = 10
+    balance_eth: int = 10_000
+    mnemonic: str = DEFAULT_MNEMONIC
+    gas_limit: int = 30_000_000
+    base_fee: int = 1_000_000_000
+    block_time: float | None = None
+    no_mining: bool = False
+    order: str = "fees"
+    silent: bool = False
+    state_dir: str | None = None
+    genesis_timestamp: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.chain_ids:
+            raise ValueError("at least one chain is needed")
+        if len(set(self.chain_ids)) != len(self.chain_ids):
+            raise ValueError(f"duplicate chain ids in {list(self.chain_ids)}")
+        for cid in self.chain_ids:
+            if not 0 < cid < 2**64:
+                raise ValueError(f"chain id {cid} is out of range")
+        if self.accounts < 1:
+            raise ValueError("--accounts must be at least 1")
+        if self.gas_limit < 21_000:
+            raise ValueError("--gas-limit must be at least 21000")
+
+    @property
+    def balance_wei(self) -> int:
+        return self.balance_eth * WEI_PER_ETH
+
+    def port_of(self, chain_id: int) -> int:
+        return self.port + self.chain_ids.index(chain_id) if self.port else 0
+
+    def genesis_json(self) -> dict[str, Any]:
+        """What the superblock log's genesis entry records to rebuild the same chains."""
+        keep = ("chain_ids", "accounts", "balance_eth", "mnemonic", "gas_limit", "base_fee", "genesis_timestamp")
+        data = asdict(self)
+        return {k: (list(data[k]) if k == "chain_ids" else data[k]) for k in keep}
