@@ -42,6 +42,7 @@ class Predeploy:
     balance: int = 0
     storage: dict[int, int] = field(default_factory=dict)
     name: str = ""
+    nonce: int = 1  # EIP-161: a contract account starts at nonce 1
 
 
 @lru_cache(maxsize=8)
@@ -68,5 +69,5 @@ def genesis_state(
     }
     state[CREATE2_DEPLOYER] = {"balance": 0, "nonce": 0, "code": CREATE2_DEPLOYER_CODE, "storage": {}}
     for p in predeploys:
-        state[p.address] = {"balance": p.balance, "nonce": 1, "code": p.code, "storage": dict(p.storage)}
+        state[p.address] = {"balance": p.balance, "nonce": p.nonce, "code": p.code, "storage": dict(p.storage)}
     return state

@@ -119,6 +119,7 @@ class RollupChain:
         self.by_hash: dict[bytes, int] = {bytes(genesis.hash): 0}
         self.tx_by_hash: dict[bytes, MinedTx] = {}
         self.head_state_root: bytes = bytes(genesis.state_root)
+        self._head_state: tuple[tuple[bytes, bytes], StateAPI] | None = None
 
     # -- writing (only the sequencer calls these) ---------------------------------------
 
@@ -189,9 +190,15 @@ class RollupChain:
         raise BlockNotFound(f"block number {ref} is beyond the chain head {self.height}")
 
     def state_at(self, ref: BlockRef) -> StateAPI:
+        """A state to READ at block ``ref``. The head's is cached until the head state changes
+        (its account caches stay warm across pool checks and RPC reads); never write to it."""
         block = self.block(ref)
-        root = self.head_state_root if block is self.head else bytes(block.header.state_root)
-        return self._state(block.header, root)
+        if block is not self.head:
+            return self._state(block.header, bytes(block.header.state_root))
+        key = (block.hash, self.head_state_root)
+        if self._head_state is None or self._head_state[0] != key:
+            self._head_state = (key, self._state(block.header, self.head_state_root))
+        return self._head_state[1]
 
     def _state(self, header: BlockHeaderAPI, root: bytes) -> StateAPI:
         vm = self.evm.get_vm(header.copy(state_root=root))

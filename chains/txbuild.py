@@ -20,6 +20,7 @@ from chains.builder import PendingTx
 from chains.errors import TransactionRejected
 
 MAX_TX_SIZE = 128 * 1024  # geth's and anvil's txMaxSize
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 BUILDER = PragueVM.get_transaction_builder()
 
 
@@ -33,6 +34,10 @@ def decode_raw(raw: bytes) -> PendingTx:
         raise TransactionRejected(f"failed to decode signed transaction: {exc}") from exc
     try:
         tx.validate()
+        # EIP-2: py-evm checks s <= n/2 for legacy transactions only; without this a typed
+        # transaction's signature is malleable (the same transaction under a second hash).
+        if int(tx.s) > SECP256K1_N // 2:
+            raise ValidationError(f"signature s value {int(tx.s)} is above secp256k1n/2 (EIP-2)")
         sender = bytes(tx.sender)
     except (BadSignature, ValidationError, ValueError) as exc:
         raise TransactionRejected(f"invalid transaction: {exc}") from exc

@@ -8,7 +8,6 @@ transactions). ``BundleBook`` keeps the queue and each bundle's status for xr_ge
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +15,7 @@ from eth_utils import keccak
 
 from chains.builder import BlockBuilder, PendingTx, TxOutcome
 from chains.errors import TransactionRejected, decode_revert_reason
+from shared_sequencer.xcall import apply_with_xcalls
 
 
 @dataclass(frozen=True)
@@ -74,13 +74,13 @@ class BundleResult:
         return self.failed is None
 
 
-def execute_bundle(builders: Mapping[int, BlockBuilder], bundle: Bundle, stop_on_failure: bool = True) -> BundleResult:
+def execute_bundle(builders: dict[int, BlockBuilder], bundle: Bundle, stop_on_failure: bool = True) -> BundleResult:
     """Apply the legs in order. A rejected leg, or a reverted one not listed as allowed to
     revert, fails the bundle. Never raises for a leg's failure."""
     result = BundleResult([])
     for index, (chain_id, pending) in enumerate(bundle.legs):
         try:
-            outcome = builders[chain_id].apply(pending)
+            outcome = apply_with_xcalls(builders, chain_id, pending).outcome
         except TransactionRejected as exc:
             leg = LegResult(index, chain_id, pending.hash, False, error=str(exc), reason=str(exc))
         else:

@@ -12,6 +12,7 @@ import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from chains.builder import BlockBuilder, BlockEnv, PendingTx, TxOutcome
 from chains.errors import BlockNotFound, InvalidInput, TransactionRejected, UnknownChain
@@ -23,6 +24,7 @@ from shared_sequencer.mempool import Mempool, fee_cap, tip_cap
 from shared_sequencer.mining import Automine, MiningMode
 from shared_sequencer.ordering import Fees, OrderingPolicy
 from shared_sequencer.superblock import BlockBody, ChainBlockRef, SuperBlock, SuperblockRecord
+from shared_sequencer.xcall import SEQUENCER, apply_with_xcalls
 
 SuperblockListener = Callable[[SuperBlock, dict[int, MinedBlock]], None]
 PendingListener = Callable[[int, bytes], None]
@@ -72,6 +74,8 @@ class Sequencer:
         self.superblock_listeners: list[SuperblockListener] = []
         self.pending_listeners: list[PendingListener] = []
         self.mode_listeners: list[Callable[[], None]] = []
+        # Why a cross-rollup transaction reverted, by tx hash: (chain that failed, reason).
+        self.xcall_errors: dict[bytes, tuple[int | None, str]] = {}
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -111,6 +115,11 @@ class Sequencer:
     def check(self, chain_id: int, pending: PendingTx) -> None:
         """Refuse what could never be mined now. Raises TransactionRejected or UnknownChain."""
         chain = self.chain(chain_id)
+        if pending.sender == SEQUENCER:
+            raise TransactionRejected("the sequencer's system address cannot send user transactions")
+        for auth in pending.tx.authorization_list if pending.tx.type_id == 4 else ():
+            if auth.address == SEQUENCER or _authority(auth) == SEQUENCER:
+                raise TransactionRejected("an EIP-7702 authorization may not involve the sequencer's system address")
         signed_for = tx_chain_id(pending)
         if signed_for is None and not pending.impersonated:
             raise TransactionRejected(
@@ -199,27 +208,34 @@ class Sequencer:
                     applied[chain_id].append(pending)
             else:
                 builders = fresh(applied)  # throw the failed bundle's VMs away
-        for cid, builder in builders.items():
-            self._fill_from_pool(cid, builder)
+        for cid in self.chains:
+            self._fill_from_pool(cid, builders)
         sealed = {cid: b.seal() for cid, b in builders.items()}
         return self._commit(number, ts, parent, sealed, envs, tuple(included_bundles))
 
-    def _fill_from_pool(self, chain_id: int, builder: BlockBuilder) -> None:
+    def _fill_from_pool(self, chain_id: int, builders: dict[int, BlockBuilder]) -> None:
+        """Apply the pool's ready transactions in policy order. Cross-rollup calls may
+        replace entries of ``builders`` with forks that carry their system transactions."""
         pool = self.pools[chain_id]
-        state = builder.vm.state
+        if not pool:
+            return
         full: set[bytes] = set()
-        for entry in pool.ready(state.get_nonce, self.order, int(builder.header.base_fee_per_gas)):
+        ready = list(pool.ready(builders[chain_id].nonce_of, self.order, int(builders[chain_id].header.base_fee_per_gas)))
+        for entry in ready:
             sender = entry.pending.sender
             if sender in full:
                 continue
-            if entry.pending.tx.gas > builder.gas_left:
+            if entry.pending.tx.gas > builders[chain_id].gas_left:
                 full.add(sender)  # keep it for the next block, and its successors too
                 continue
             try:
-                builder.apply(entry.pending)
+                result = apply_with_xcalls(builders, chain_id, entry.pending)
             except TransactionRejected:
                 pool.remove(entry.pending.hash)
                 full.add(sender)
+                continue
+            if result.error is not None:
+                self.xcall_errors[entry.pending.hash] = (result.error_chain, result.error)
 
     def _commit(self, number: int, ts: int, parent: SuperBlock, sealed: dict, envs: dict[int, BlockEnv],
                 bundles: tuple[bytes, ...]) -> SuperBlock:
@@ -246,7 +262,11 @@ class Sequencer:
         self.clock.next_timestamp = None
         self.next_base_fee = None
         for cid, chain in self.chains.items():
-            self.pools[cid].prune(chain.state_at("latest").get_nonce)
+            pool = self.pools[cid]
+            for tx in mined[cid].txs:
+                pool.remove(tx.hash)
+            if pool:  # drop what the new state made stale (same sender, used nonce)
+                pool.prune(chain.state_at("latest").get_nonce)
         self.bundles.mark_included(superblock)
         for listener in list(self.superblock_listeners):
             listener(superblock, mined)
@@ -303,6 +323,19 @@ class Sequencer:
         )
         ts = max(int(c.blocks[0].header.timestamp) for c in self.chains.values())
         return SuperBlock(0, ts, b"\x00" * 32, refs)
+
+
+def _authority(auth: Any) -> bytes | None:
+    """The EIP-7702 authority that signed ``auth`` (as py-evm's Prague state recovers it)."""
+    import rlp
+    from eth_keys import keys
+
+    try:
+        msg = b"\x05" + rlp.encode([auth.chain_id, auth.address, auth.nonce])
+        signature = keys.Signature(vrs=(auth.y_parity, auth.r, auth.s))
+        return bytes(signature.recover_public_key_from_msg(msg).to_canonical_address())
+    except Exception:  # an authorization that recovers to nobody is simply invalid
+        return None
 
 
 def outcome_error(outcome: TxOutcome) -> str | None:

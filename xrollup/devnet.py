@@ -48,10 +48,8 @@ def require_fast_crypto() -> None:
 
 def default_predeploys() -> tuple[Predeploy, ...]:
     """Contracts every chain gets at genesis (the mailbox, OP's messenger...), if built."""
-    try:
-        from bridge_contracts.predeploys import predeploys
-    except ImportError:
-        return ()
+    from xrollup.predeploys import predeploys
+
     return tuple(predeploys())
 
 

@@ -1,0 +1,229 @@
+"""The cross-rollup executor: synchronous calls between chains, all or nothing.
+
+A transaction on chain A that calls ``Mailbox.xcall(B, target, data)`` reverts with
+``MissingResponse(...)`` until the sequencer has pre-filled the response. ``apply_with_xcalls``
+probes the transaction; when a response is missing it plans system transactions (execute the
+request on B, pre-fill the response on A), simulates them on forks of the block builders,
+repeats for nested requests up to ``MAX_DEPTH``, and adopts the forks only when the plan
+converged and the transaction succeeded. If the transaction reverts in the end, none of its
+requests happened: it is applied alone and no system transaction for it goes anywhere.
+
+System transactions per chain come first, in this order: pre-filled responses, then executed
+requests (in discovery order), then the user's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from eth.abc import ComputationAPI
+from eth_abi import decode, encode
+from eth_utils import keccak
+
+from chains.builder import BlockBuilder, PendingTx, TxOutcome
+from chains.errors import TransactionRejected, XRollupError, decode_revert_reason
+from chains.txbuild import TxRequest, sign
+
+MAILBOX = bytes.fromhex("4200000000000000000000000000000000000100")
+SEQUENCER_KEY = keccak(b"xrollup sequencer")
+SEQUENCER = bytes.fromhex("76d1a8fdb697ebacfb3727fd7d7b3ab7d481c35a")
+MISSING_RESPONSE = keccak(b"MissingResponse(uint256,uint256,address,address,uint256,bytes)")[:4]
+PUT_RESPONSE = keccak(b"putResponse(uint256,bytes32,bool,bytes)")[:4]
+EXECUTE = keccak(b"execute(uint256,uint256,address,address,uint256,bytes)")[:4]
+MAX_DEPTH = 8  # nested requests: A -> B -> C ... at most this deep
+MAX_ROUNDS = 64  # simulation rounds for one user transaction
+EXECUTE_GAS = 8_000_000
+PREFILL_GAS = 500_000
+
+
+class XCallError(XRollupError):
+    """A cross-rollup call could not be planned (depth limit, unknown chain...)."""
+
+
+@dataclass(frozen=True)
+class Request:
+    src: int
+    dst: int
+    nonce: int
+    sender: bytes
+    target: bytes
+    value: int
+    data: bytes
+
+    @property
+    def id(self) -> bytes:
+        return keccak(encode(["uint256", "uint256", "uint256", "address", "address", "uint256", "bytes"],
+                             [self.src, self.dst, self.nonce, self.sender, self.target, self.value, self.data]))
+
+
+def find_missing(computation: ComputationAPI, chain_id: int) -> Request | None:
+    """The first request, in execution order, whose response the mailbox did not have: a
+    frame of the mailbox itself that reverted with MissingResponse (a caller may have
+    caught it, so the whole call tree is searched)."""
+    if computation.msg.storage_address == MAILBOX and computation.is_error:
+        out = bytes(computation.output)
+        if out[:4] == MISSING_RESPONSE:
+            dst, nonce, sender, target, value, data = decode(
+                ["uint256", "uint256", "address", "address", "uint256", "bytes"], out[4:])
+            return Request(chain_id, dst, nonce, bytes.fromhex(sender[2:]), bytes.fromhex(target[2:]), value, data)
+    for child in computation.children:
+        nested = find_missing(child, chain_id)
+        if nested is not None:
+            return nested
+    return None
+
+
+def system_tx(builder: BlockBuilder, chain_id: int, data: bytes, gas: int) -> PendingTx:
+    nonce = builder.nonce_of(SEQUENCER)
+    base_fee = int(builder.header.base_fee_per_gas)
+    req = TxRequest(chain_id, SEQUENCER, nonce, min(gas, builder.gas_left), MAILBOX, 0, data,
+                    max_fee_per_gas=base_fee, max_priority_fee_per_gas=0)
+    return sign(req, SEQUENCER_KEY)
+
+
+def execute_call(req: Request) -> bytes:
+    return EXECUTE + encode(["uint256", "uint256", "address", "address", "uint256", "bytes"],
+                            [req.src, req.nonce, req.sender, req.target, req.value, req.data])
+
+
+def put_response_call(req: Request, success: bool, data: bytes) -> bytes:
+    return PUT_RESPONSE + encode(["uint256", "bytes32", "bool", "bytes"], [req.dst, req.id, success, data])
+
+
+@dataclass
+class Plan:
+    """The system transactions one user transaction needs, per chain."""
+
+    requests: dict[bytes, Request] = field(default_factory=dict)  # every request, by id
+    executes: dict[int, list[Request]] = field(default_factory=dict)  # per destination chain
+    responses: dict[bytes, tuple[bool, bytes]] = field(default_factory=dict)
+    depth: dict[bytes, int] = field(default_factory=dict)
+
+    def prefills(self, chain_id: int) -> list[tuple[Request, bool, bytes]]:
+        return [(r, *self.responses[r.id]) for r in self.requests.values()
+                if r.src == chain_id and r.id in self.responses]
+
+    def chains(self, job_chain: int) -> set[int]:
+        return {job_chain} | set(self.executes) | {r.src for r in self.requests.values()}
+
+
+@dataclass
+class XResult:
+    outcome: TxOutcome
+    plan: Plan
+    error: str | None = None  # why a cross-rollup transaction reverted (far side's reason)
+    error_chain: int | None = None
+
+
+def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx) -> XResult:
+    """Apply ``job`` to ``builders[chain_id]``, resolving cross-rollup calls. May replace
+    entries of ``builders`` with forks. Raises TransactionRejected (nothing applied)."""
+    outcome = builders[chain_id].probe(job, lambda comp: find_missing(comp, chain_id) is None)
+    if outcome is not None:
+        return XResult(outcome, Plan())
+    plan = Plan()
+    try:
+        forks, job_outcome = _converge(builders, chain_id, job, plan)
+    except XCallError as exc:
+        return XResult(builders[chain_id].apply(job), Plan(), str(exc), chain_id)
+    if job_outcome.success and _hashes_agree(forks):
+        builders.update(forks)
+        return XResult(job_outcome, plan)
+    if job_outcome.success:  # never seen; refuse to commit rather than break the invariant
+        return XResult(builders[chain_id].apply(job), Plan(), "mailbox outbox/inbox hashes disagree", chain_id)
+    # The transaction reverts in the end: none of its requests happened anywhere.
+    reason, where = _far_reason(plan, job_outcome, chain_id)
+    alone = builders[chain_id].apply(job)
+    return XResult(alone, Plan(), reason, where)
+
+
+def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingTx,
+              plan: Plan) -> tuple[dict[int, BlockBuilder], TxOutcome]:
+    for _ in range(MAX_ROUNDS):
+        forks = {cid: builders[cid].fork() for cid in plan.chains(chain_id)}
+        new_request: Request | None = None
+        for cid in sorted(forks):
+            fork = forks[cid]
+            for req, success, data in plan.prefills(cid):
+                fork.apply(system_tx(fork, cid, put_response_call(req, success, data), PREFILL_GAS + 16 * len(data)))
+            for req in plan.executes.get(cid, []):
+                outcome = fork.apply(system_tx(fork, cid, execute_call(req), EXECUTE_GAS))
+                nested = find_missing(outcome.computation, cid)
+                if nested is not None:
+                    plan.depth.setdefault(nested.id, plan.depth.get(req.id, 1) + 1)
+                    new_request = new_request or nested
+                elif req.id not in plan.responses:
+                    success, ret = _execute_result(outcome)
+                    plan.responses[req.id] = (success, ret)
+                    new_request = new_request or req  # a new response: simulate again
+        job_outcome = forks[chain_id].apply(job)
+        missing = find_missing(job_outcome.computation, chain_id)
+        if missing is not None:
+            plan.depth.setdefault(missing.id, 1)
+            new_request = new_request or missing
+        if new_request is None:
+            return forks, job_outcome
+        _plan_request(plan, new_request, builders)
+    raise XCallError(f"cross-rollup calls did not settle within {MAX_ROUNDS} simulation rounds")
+
+
+def _plan_request(plan: Plan, req: Request, builders: Mapping[int, BlockBuilder]) -> None:
+    if req.id in plan.requests:
+        return
+    plan.requests[req.id] = req
+    # A request that cannot run is answered at once with a failure, which xcall reverts with.
+    if req.dst not in builders:
+        plan.responses[req.id] = (False, _error_string(f"xrollup: unknown destination chain {req.dst}"))
+    elif plan.depth.get(req.id, 1) > MAX_DEPTH:
+        plan.responses[req.id] = (False, _error_string(f"xrollup: cross-rollup call depth limit {MAX_DEPTH} exceeded"))
+    else:
+        plan.executes.setdefault(req.dst, []).append(req)
+
+
+def _execute_result(outcome: TxOutcome) -> tuple[bool, bytes]:
+    if not outcome.success:  # the execute system transaction itself failed (out of gas...)
+        return False, _error_string("xrollup: the destination call could not run")
+    success, ret = decode(["bool", "bytes"], outcome.output)
+    return bool(success), bytes(ret)
+
+
+def _error_string(message: str) -> bytes:
+    return bytes.fromhex("08c379a0") + encode(["string"], [message])
+
+
+def _far_reason(plan: Plan, outcome: TxOutcome, chain_id: int) -> tuple[str | None, int | None]:
+    for req in plan.requests.values():
+        success, data = plan.responses.get(req.id, (True, b""))
+        if not success and data == outcome.output:
+            return decode_revert_reason(data) or "0x" + data.hex(), req.dst
+    return decode_revert_reason(outcome.output), chain_id
+
+
+MAILBOX_SLOTS = {"requestsOut": 1, "requestsIn": 2, "responsesOut": 3, "responsesIn": 4}
+
+
+def mailbox_hash(builder: BlockBuilder, mapping: str, peer: int) -> bytes:
+    slot = keccak(peer.to_bytes(32, "big") + MAILBOX_SLOTS[mapping].to_bytes(32, "big"))
+    value = builder.vm.state.get_storage(MAILBOX, int.from_bytes(slot, "big"))
+    return int(value).to_bytes(32, "big")
+
+
+def _hashes_agree(builders: Mapping[int, BlockBuilder]) -> bool:
+    """A's outbox equals B's inbox both ways, for every pair among ``builders``."""
+    ids = sorted(builders)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            A, B = builders[a], builders[b]
+            if mailbox_hash(A, "requestsOut", b) != mailbox_hash(B, "requestsIn", a):
+                return False
+            if mailbox_hash(B, "requestsOut", a) != mailbox_hash(A, "requestsIn", b):
+                return False
+            if mailbox_hash(B, "responsesOut", a) != mailbox_hash(A, "responsesIn", b):
+                return False
+            if mailbox_hash(A, "responsesOut", b) != mailbox_hash(B, "responsesIn", a):
+                return False
+    return True
+
+
+__all__ = ["apply_with_xcalls", "find_missing", "Request", "TransactionRejected", "MAILBOX", "SEQUENCER"]
