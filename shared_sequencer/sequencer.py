@@ -17,15 +17,17 @@ from typing import Any
 from chains.builder import BlockBuilder, BlockEnv, PendingTx, TxOutcome
 from chains.errors import BlockNotFound, InvalidInput, TransactionRejected, UnknownChain
 from chains.rollup import MinedBlock, RollupChain, StateEdit
-from chains.txbuild import tx_chain_id
+from chains.txbuild import TxRequest, sign, tx_chain_id
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
 from shared_sequencer.log import SuperblockLog
 from shared_sequencer.mempool import Mempool, fee_cap, tip_cap
 from shared_sequencer.mining import Automine, MiningMode
 from shared_sequencer.ordering import Fees, OrderingPolicy
+from shared_sequencer.relay import MESSENGER, RELAY_GAS, Relay, relayed_keys, sent_messages
 from shared_sequencer.superblock import BlockBody, ChainBlockRef, SuperBlock, SuperblockRecord
-from shared_sequencer.xcall import SEQUENCER, apply_with_xcalls
+from shared_sequencer.xcall import SEQUENCER, SEQUENCER_KEY, apply_with_xcalls
 
+MAX_RELAY_ROUNDS = 8
 SuperblockListener = Callable[[SuperBlock, dict[int, MinedBlock]], None]
 PendingListener = Callable[[int, bytes], None]
 
@@ -52,6 +54,7 @@ class Snapshot:
     next_base_fee: int | None
     log_length: int
     bundles: BundleBook
+    relays: list[Relay]
 
 
 @dataclass
@@ -76,6 +79,7 @@ class Sequencer:
         self.mode_listeners: list[Callable[[], None]] = []
         # Why a cross-rollup transaction reverted, by tx hash: (chain that failed, reason).
         self.xcall_errors: dict[bytes, tuple[int | None, str]] = {}
+        self.relays: list[Relay] = []  # OP messages waiting for the next superblock
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -152,9 +156,19 @@ class Sequencer:
         self.pools[chain_id].add(pending)
         for listener in self.pending_listeners:
             listener(chain_id, pending.hash)
-        if isinstance(self.mode, Automine):
-            self.mine()
+        self._automine()
         return pending.hash
+
+    def _automine(self) -> None:
+        """Automine: a superblock now, then follow-ups while asynchronous messages wait to be
+        relayed (bounded: contracts may answer each message with another)."""
+        if not isinstance(self.mode, Automine):
+            return
+        self.mine()
+        for _ in range(MAX_RELAY_ROUNDS):
+            if not self.relays:
+                break
+            self.mine()
 
     def submit_bundle(self, bundle: Bundle) -> bytes:
         """Queue an atomic bundle (automine: mine at once). Returns the bundle hash."""
@@ -164,8 +178,7 @@ class Sequencer:
             except TransactionRejected as exc:
                 raise TransactionRejected(f"bundle leg {index} (chain {chain_id}): {exc}") from exc
         self.bundles.add(bundle, self.head.number)
-        if isinstance(self.mode, Automine):
-            self.mine()
+        self._automine()
         return bundle.hash
 
     def drop(self, chain_id: int, tx_hash: bytes) -> bool:
@@ -197,6 +210,8 @@ class Sequencer:
             return builders
 
         applied: dict[int, list[PendingTx]] = {cid: [] for cid in self.chains}
+        for relay in self.relays:  # asynchronous messages first, at the top of each block
+            applied[relay.destination].append(self._relay_tx(relay, applied[relay.destination], envs))
         builders = fresh(applied)
         included_bundles: list[bytes] = []
         for bundle in self.bundles.due(number):
@@ -212,6 +227,16 @@ class Sequencer:
             self._fill_from_pool(cid, builders)
         sealed = {cid: b.seal() for cid, b in builders.items()}
         return self._commit(number, ts, parent, sealed, envs, tuple(included_bundles))
+
+    def _relay_tx(self, relay: Relay, before: list[PendingTx], envs: dict[int, BlockEnv]) -> PendingTx:
+        chain = self.chains[relay.destination]
+        nonce = chain.state_at("latest").get_nonce(SEQUENCER) + len(before)
+        base_fee = envs[relay.destination].base_fee
+        if base_fee is None:
+            base_fee = self.next_base_fee_of(relay.destination)
+        req = TxRequest(relay.destination, SEQUENCER, nonce, RELAY_GAS, MESSENGER, 0, relay.calldata(),
+                        max_fee_per_gas=base_fee, max_priority_fee_per_gas=0)
+        return sign(req, SEQUENCER_KEY)
 
     def _fill_from_pool(self, chain_id: int, builders: dict[int, BlockBuilder]) -> None:
         """Apply the pool's ready transactions in policy order. Cross-rollup calls may
@@ -268,6 +293,10 @@ class Sequencer:
             if pool:  # drop what the new state made stale (same sender, used nonce)
                 pool.prune(chain.state_at("latest").get_nonce)
         self.bundles.mark_included(superblock)
+        done = set().union(*(relayed_keys(m) for m in mined.values()))
+        self.relays = [r for r in self.relays if r.key not in done]
+        for cid, block in mined.items():
+            self.relays.extend(sent_messages(cid, block, set(self.chains)))
         for listener in list(self.superblock_listeners):
             listener(superblock, mined)
         return superblock
@@ -295,6 +324,7 @@ class Sequencer:
             next_base_fee=self.next_base_fee,
             log_length=len(self.log),
             bundles=self.bundles.copy(),
+            relays=list(self.relays),
         )
         return snap_id
 
@@ -311,6 +341,7 @@ class Sequencer:
         self.clock = copy.copy(snap.clock)
         self.next_base_fee = snap.next_base_fee
         self.bundles = snap.bundles.copy()
+        self.relays = list(snap.relays)
         self.log.truncate(snap.log_length)
         for later in [i for i in self.snapshots if i >= snap_id]:
             del self.snapshots[later]

@@ -30,6 +30,8 @@ SEQUENCER_KEY = keccak(b"xrollup sequencer")
 SEQUENCER = bytes.fromhex("76d1a8fdb697ebacfb3727fd7d7b3ab7d481c35a")
 MISSING_RESPONSE = keccak(b"MissingResponse(uint256,uint256,address,address,uint256,bytes)")[:4]
 PUT_RESPONSE = keccak(b"putResponse(uint256,bytes32,bool,bytes)")[:4]
+CLEAR_RESPONSE = keccak(b"clearResponse(bytes32)")[:4]
+RESPONSES_SLOT = 5  # Mailbox storage: mapping(bytes32 => Response{bool filled, success, consumed; bytes})
 EXECUTE = keccak(b"execute(uint256,uint256,address,address,uint256,bytes)")[:4]
 MAX_DEPTH = 8  # nested requests: A -> B -> C ... at most this deep
 MAX_ROUNDS = 64  # simulation rounds for one user transaction
@@ -114,6 +116,7 @@ class XResult:
     plan: Plan
     error: str | None = None  # why a cross-rollup transaction reverted (far side's reason)
     error_chain: int | None = None
+    simulated: TxOutcome | None = None  # the converged simulation of a transaction that reverted
 
 
 def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx) -> XResult:
@@ -128,6 +131,7 @@ def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: Pen
     except XCallError as exc:
         return XResult(builders[chain_id].apply(job), Plan(), str(exc), chain_id)
     if job_outcome.success and _hashes_agree(forks):
+        _clear_unconsumed(forks, plan)
         builders.update(forks)
         return XResult(job_outcome, plan)
     if job_outcome.success:  # never seen; refuse to commit rather than break the invariant
@@ -135,7 +139,7 @@ def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: Pen
     # The transaction reverts in the end: none of its requests happened anywhere.
     reason, where = _far_reason(plan, job_outcome, chain_id)
     alone = builders[chain_id].apply(job)
-    return XResult(alone, Plan(), reason, where)
+    return XResult(alone, Plan(), reason, where, job_outcome)
 
 
 def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingTx,
@@ -181,6 +185,19 @@ def _plan_request(plan: Plan, req: Request, builders: Mapping[int, BlockBuilder]
         plan.executes.setdefault(req.dst, []).append(req)
 
 
+def _clear_unconsumed(forks: Mapping[int, BlockBuilder], plan: Plan) -> None:
+    """Drop pre-filled responses the settled transaction did not consume (a failure caught
+    with try/catch, a branch not taken): the xcall that met them was rolled back, nonce
+    included, so an identical later call would otherwise meet a stale response."""
+    for cid, fork in forks.items():
+        for req, _success, _data in plan.prefills(cid):
+            base = int.from_bytes(keccak(req.id + RESPONSES_SLOT.to_bytes(32, "big")), "big")
+            flags = int(fork.vm.state.get_storage(MAILBOX, base))
+            filled, consumed = flags & 0xFF, (flags >> 16) & 0xFF
+            if filled and not consumed:
+                fork.apply(system_tx(fork, cid, CLEAR_RESPONSE + req.id, PREFILL_GAS))
+
+
 def _execute_result(outcome: TxOutcome) -> tuple[bool, bytes]:
     if not outcome.success:  # the execute system transaction itself failed (out of gas...)
         return False, _error_string("xrollup: the destination call could not run")
@@ -198,6 +215,15 @@ def _far_reason(plan: Plan, outcome: TxOutcome, chain_id: int) -> tuple[str | No
         if not success and data == outcome.output:
             return decode_revert_reason(data) or "0x" + data.hex(), req.dst
     return decode_revert_reason(outcome.output), chain_id
+
+
+def simulate(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx) -> XResult:
+    """Run ``job`` with its cross-rollup calls on throwaway builders (eth_call, estimates).
+    The result's ``outcome`` is the converged one: a far-side revert's data bubbles up."""
+    result = apply_with_xcalls(builders, chain_id, job)
+    if result.simulated is not None:
+        result.outcome = result.simulated
+    return result
 
 
 MAILBOX_SLOTS = {"requestsOut": 1, "requestsIn": 2, "responsesOut": 3, "responsesIn": 4}
@@ -224,6 +250,10 @@ def _hashes_agree(builders: Mapping[int, BlockBuilder]) -> bool:
             if mailbox_hash(A, "responsesOut", b) != mailbox_hash(B, "responsesIn", a):
                 return False
     return True
+
+
+XCALL_EVENT = keccak(b"XCall(uint256,uint256,address,address,uint256,bytes32,bool)")
+XCALL_EXECUTED_EVENT = keccak(b"XCallExecuted(uint256,uint256,bytes32,bool,bytes)")
 
 
 __all__ = ["apply_with_xcalls", "find_missing", "Request", "TransactionRejected", "MAILBOX", "SEQUENCER"]

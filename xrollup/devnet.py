@@ -15,8 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from eth_abi import decode
+
+from chains.builder import BlockEnv
 from chains.genesis import Predeploy, dev_accounts
-from chains.rollup import BlockRef, CallMessage, ChainConfig, MinedBlock, MinedTx, RollupChain
+from chains.rollup import BlockRef, CallMessage, ChainConfig, MinedBlock, MinedTx, RollupChain, raise_for_computation
+from chains.txbuild import TxRequest, impersonate
 from rpc.eth import views
 from rpc.eth.errors import to_rpc_error
 from rpc.eth.filters import ChainEvents, find_logs
@@ -30,6 +34,7 @@ from shared_sequencer.ordering import policy
 from shared_sequencer.replay import replay
 from shared_sequencer.sequencer import Sequencer
 from shared_sequencer.superblock import SuperBlock
+from shared_sequencer.xcall import MAILBOX, XCALL_EVENT, XCALL_EXECUTED_EVENT, find_missing, simulate
 from xrollup.config import DevnetConfig
 
 log = logging.getLogger("xrollup")
@@ -112,13 +117,72 @@ class Devnet:
         return self._keys.get(address)
 
     def call(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> bytes:
-        return self.chain(chain_id).call(msg, ref)
+        """eth_call; a call that makes cross-rollup calls is simulated on every chain it
+        touches. Raises ExecutionReverted (far side's data and reason) or ExecutionHalted."""
+        chain = self.chain(chain_id)
+        computation = chain.execute_call(msg, ref)
+        if find_missing(computation, chain_id) is None or chain.block(ref) is not chain.head:
+            raise_for_computation(computation, chain_id)
+            return bytes(computation.output)
+        result = self._simulate_xcall(chain_id, msg)
+        raise_for_computation(result.outcome.computation, result.error_chain or chain_id)
+        return result.outcome.output
 
     def estimate_gas(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> int:
-        return self.chain(chain_id).estimate_gas(msg, ref)
+        chain = self.chain(chain_id)
+        cap = msg.gas if msg.gas is not None else self.config.gas_limit
+        computation = chain.execute_call(CallMessage(msg.sender, msg.to, msg.data, msg.value, cap), ref)
+        if find_missing(computation, chain_id) is None or chain.block(ref) is not chain.head:
+            return chain.estimate_gas(msg, ref)
+        cap = min(cap, self.config.gas_limit // 2)  # room for the pre-fill system transactions
+        # Cross-rollup: the far side's gas is the sequencer's; the caller pays for its own
+        # frame, which reads pre-filled responses. What it consumed at the cap, plus the
+        # 1/64 that EIP-150 withholds, verified once.
+        first = self._simulate_xcall(chain_id, CallMessage(msg.sender, msg.to, msg.data, msg.value, cap))
+        raise_for_computation(first.outcome.computation, first.error_chain or chain_id)
+        consumed = cap - first.outcome.computation.get_gas_remaining()
+        guess = min(cap, consumed * 64 // 63 + 2_300)
+        check = self._simulate_xcall(chain_id, CallMessage(msg.sender, msg.to, msg.data, msg.value, guess))
+        return guess if check.outcome.success else cap
+
+    def _simulate_xcall(self, chain_id: int, msg: CallMessage) -> Any:
+        seq = self.sequencer
+        ts = seq.clock.next(seq.head.timestamp)
+        builders = {
+            cid: chain.new_builder(BlockEnv(ts, chain.config.gas_limit, seq.coinbase, base_fee=0))
+            for cid, chain in seq.chains.items()
+        }
+        nonce = self.chain(chain_id).state_at("latest").get_nonce(msg.sender)
+        gas = msg.gas if msg.gas is not None else self.config.gas_limit // 2
+        job = impersonate(TxRequest(chain_id, msg.sender, nonce, gas, msg.to, msg.value, msg.data, gas_price=0))
+        return simulate(builders, chain_id, job)
 
     def receipt_json(self, chain_id: int, mined: MinedTx) -> dict[str, Any]:
-        return views.receipt_json(mined, chain_id)
+        """A receipt, plus ``xcalls`` (each cross-rollup call the transaction made, with the
+        destination transaction) and ``xrollupError`` (why a cross-rollup transaction
+        reverted, naming the chain that failed)."""
+        extra: dict[str, Any] = {}
+        xcalls = [self._xcall_json(chain_id, mined.block_number, log) for log in mined.logs
+                  if log.address == MAILBOX and log.topics and log.topics[0] == XCALL_EVENT]
+        if xcalls:
+            extra["xcalls"] = xcalls
+        error = self.sequencer.xcall_errors.get(mined.hash)
+        if error is not None and not mined.outcome.success:
+            extra["xrollupError"] = {"chainId": hex(error[0]) if error[0] else None, "reason": error[1]}
+        return views.receipt_json(mined, chain_id, extra)
+
+    def _xcall_json(self, chain_id: int, number: int, log: Any) -> dict[str, Any]:
+        dst = int.from_bytes(log.topics[1], "big")
+        target, value, request_id, success = decode(["address", "uint256", "bytes32", "bool"], log.data)
+        dest_tx = None
+        if dst in self.sequencer.chains and number < len(self.chain(dst).blocks):
+            for tx in self.chain(dst).blocks[number].txs:  # the same superblock
+                if any(lg.address == MAILBOX and len(lg.topics) > 3 and lg.topics[0] == XCALL_EXECUTED_EVENT
+                       and lg.topics[3] == request_id for lg in tx.logs):
+                    dest_tx = "0x" + tx.hash.hex()
+        return {"destinationChainId": hex(dst), "nonce": hex(int.from_bytes(log.topics[2], "big")),
+                "target": target, "value": hex(value), "requestId": "0x" + request_id.hex(),
+                "success": success, "destinationTxHash": dest_tx}
 
     def logs(self, chain_id: int, flt: LogFilter) -> list[Any]:
         return find_logs(self.chain(chain_id), flt)

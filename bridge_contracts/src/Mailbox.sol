@@ -105,6 +105,13 @@ contract Mailbox is IMailbox {
         emit ResponseStored(dstChain, requestId, success);
     }
 
+    /// @inheritdoc IMailbox
+    function clearResponse(bytes32 requestId) external onlySequencer {
+        Response storage r = _responses[requestId];
+        if (r.consumed) revert ResponseAlreadyConsumed(requestId);
+        delete _responses[requestId];
+    }
+
     // ------------------------------------------------------------- destination side
 
     /// @inheritdoc IMailbox

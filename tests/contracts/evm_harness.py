@@ -18,12 +18,13 @@ from eth.vm.forks import PragueVM
 from eth.vm.spoof import SpoofTransaction
 from eth_abi import decode, encode
 from eth_keys import keys
-from eth_utils import function_abi_to_4byte_selector, keccak, to_canonical_address, to_checksum_address
+from eth_keys.datatypes import PrivateKey
+from eth_utils import keccak, to_canonical_address, to_checksum_address
 
 import bridge_contracts
 
 ETHER = 10**18
-SEQUENCER_KEY = keys.PrivateKey(bytes.fromhex(bridge_contracts.SEQUENCER_PRIVATE_KEY[2:]))
+SEQUENCER_KEY: PrivateKey = keys.PrivateKey(bytes.fromhex(bridge_contracts.SEQUENCER_PRIVATE_KEY[2:]))
 SEQUENCER = bridge_contracts.SEQUENCER_ADDRESS
 ALICE_KEY = keys.PrivateKey(b"\x11" * 32)
 BOB_KEY = keys.PrivateKey(b"\x22" * 32)
@@ -73,7 +74,7 @@ class Abi:
         return f"{name}({','.join(_type_str(i) for i in item['inputs'])})"
 
     def selector(self, name: str, kind: str = "function") -> bytes:
-        return function_abi_to_4byte_selector(self._item(kind, name))
+        return keccak(text=self.signature(kind, name))[:4]
 
     def encode_call(self, name: str, *args: Any) -> bytes:
         item = self._item("function", name)
@@ -132,7 +133,7 @@ class Result:
 
     def logs(self) -> list[tuple[str, list[bytes], bytes]]:
         assert self.receipt is not None
-        out = []
+        out: list[tuple[str, list[bytes], bytes]] = []
         for log in self.receipt.logs:
             topics = [t.to_bytes(32, "big") if isinstance(t, int) else bytes(t) for t in log.topics]
             out.append((to_checksum_address(log.address), topics, bytes(log.data)))
@@ -168,7 +169,7 @@ class MiniChain:
             "coinbase": b"\x00" * 20,
         }
         self.chain_id = chain_id
-        self.chain = chain_class.from_genesis(AtomicDB(), genesis, state)
+        self.chain: Any = chain_class.from_genesis(AtomicDB(), cast(Any, genesis), cast(Any, state))
 
     def nonce(self, addr: str) -> int:
         vm = self.chain.get_vm(self.chain.get_canonical_head())
@@ -188,30 +189,26 @@ class MiniChain:
             nonce=self.nonce(sender),
             gas_price=GAS_PRICE,
             gas=gas,
-            to=to_canonical_address(to) if to else b"",
+            to=cast(Any, to_canonical_address(to) if to else b""),
             value=value,
             data=data,
         )
 
-    def transact(
-        self, key: keys.PrivateKey, to: str | None, data: bytes = b"", value: int = 0, gas: int = GAS
-    ) -> Result:
+    def transact(self, key: PrivateKey, to: str | None, data: bytes = b"", value: int = 0, gas: int = GAS) -> Result:
         sender = to_checksum_address(key.public_key.to_canonical_address())
         tx = self._unsigned(sender, to, data, value, gas).as_signed_transaction(key, chain_id=self.chain_id)
         _, receipts, computations = self.chain.mine_all([tx])
         return Result(computations[0], receipts[0])
 
-    def deploy(self, key: keys.PrivateKey, name: str, *args: Any) -> str:
+    def deploy(self, key: PrivateKey, name: str, *args: Any) -> str:
         res = self.transact(key, None, Abi(name).deploy_code(*args))
         assert res.ok, f"deploy {name} failed: {res.output!r}"
         return res.contract_address
 
     def call(self, sender: str, to: str, data: bytes, value: int = 0) -> Result:
-        tx = SpoofTransaction(
-            self._unsigned(sender, to, data, value, GAS), from_=to_canonical_address(sender)
-        )
+        tx = SpoofTransaction(self._unsigned(sender, to, data, value, GAS), from_=to_canonical_address(sender))
         with self.chain.get_vm(self.chain.get_canonical_head()).in_costless_state() as state:
-            computation = state.costless_execute_transaction(tx)
+            computation = state.costless_execute_transaction(cast(Any, tx))
         return Result(computation)
 
 
@@ -247,9 +244,7 @@ class ToySequencer:
         self.max_depth = max_depth
         self.executed: list[tuple[int, int, bytes, bool]] = []  # (src, dst, requestId, success)
 
-    def send(
-        self, chain_id: int, key: keys.PrivateKey, to: str, data: bytes, value: int = 0, depth: int = 0
-    ) -> Result:
+    def send(self, chain_id: int, key: PrivateKey, to: str, data: bytes, value: int = 0, depth: int = 0) -> Result:
         """Resolve every cross-chain request of the transaction, then mine it."""
         chain = self.chains[chain_id]
         sender = to_checksum_address(key.public_key.to_canonical_address())
@@ -279,7 +274,11 @@ class ToySequencer:
         ca, cb = self.chains[a], self.chains[b]
 
         def view(c: MiniChain, name: str, peer: int) -> bytes:
-            return bytes(MAILBOX_ABI.decode_output(name, c.call(SEQUENCER, MAILBOX, MAILBOX_ABI.encode_call(name, peer)).output)[0])
+            return bytes(
+                MAILBOX_ABI.decode_output(name, c.call(SEQUENCER, MAILBOX, MAILBOX_ABI.encode_call(name, peer)).output)[
+                    0
+                ]
+            )
 
         return {
             "a.requestsOut": view(ca, "requestsOut", b),

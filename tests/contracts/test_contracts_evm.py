@@ -7,6 +7,8 @@ sequencer must drive the mailbox.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from eth_abi import decode, encode
 from eth_utils import keccak, to_canonical_address, to_checksum_address
@@ -46,7 +48,7 @@ ROUTER = Abi("CrossSwapRouter")
 PANIC = bytes.fromhex("4e487b71")
 
 
-def view(chain: MiniChain, abi: Abi, to: str, fn: str, *args: object) -> object:
+def view(chain: MiniChain, abi: Abi, to: str, fn: str, *args: object) -> Any:
     res = chain.call(ALICE, to, abi.encode_call(fn, *args))
     assert res.ok, res.output.hex()
     out = abi.decode_output(fn, res.output)
@@ -157,29 +159,12 @@ def test_counter_receive_blockinfo_burngas(counter_chain: tuple[MiniChain, str])
     chain, addr = counter_chain
     res = chain.transact(BOB_KEY, addr, b"", value=5)
     assert res.ok and chain.balance(addr) >= 5
-    number, timestamp, chain_id, basefee, coinbase = view(chain, COUNTER, addr, "blockInfo")  # type: ignore[misc]
+    number, timestamp, chain_id, basefee, coinbase = view(chain, COUNTER, addr, "blockInfo")
     assert chain_id == A and number >= 1 and timestamp > 1_700_000_000
     small = chain.transact(ALICE_KEY, addr, COUNTER.encode_call("burnGas", 1)).receipt
     big = chain.transact(ALICE_KEY, addr, COUNTER.encode_call("burnGas", 500)).receipt
     assert small is not None and big is not None
     assert big.gas_used > small.gas_used + 500 * 50
-
-
-def test_counter_abi_with_web3_eth_tester() -> None:
-    """The artifact is consumable by web3.py contract objects (eth-tester, py-evm backend)."""
-    from eth_tester import EthereumTester, PyEVMBackend
-    from web3 import EthereumTesterProvider, Web3
-
-    art = COUNTER.artifact
-    w3 = Web3(EthereumTesterProvider(EthereumTester(PyEVMBackend())))
-    acct = w3.eth.accounts[0]
-    tx = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"]).constructor(3).transact({"from": acct})
-    c = w3.eth.contract(address=w3.eth.wait_for_transaction_receipt(tx)["contractAddress"], abi=art["abi"])
-    receipt = w3.eth.wait_for_transaction_receipt(c.functions.setNumber(9).transact({"from": acct}))
-    (ev,) = c.events.ValueSet().process_receipt(receipt)
-    assert ev["args"]["oldValue"] == 3 and ev["args"]["newValue"] == 9 and ev["args"]["note"] == "set"
-    assert c.functions.number().call() == 9
-    assert c.functions.blockInfo().call()[2] == w3.eth.chain_id
 
 
 # ------------------------------------------------------------------------------ TestToken
@@ -239,7 +224,14 @@ def test_mailbox_missing_response_shape() -> None:
     assert on_chain == rid
     # nested: the revert comes from the mailbox deep in the tree (AtomicBridge -> Mailbox)
     res = chain.call(ALICE, ATOMIC_BRIDGE, ATOMIC.encode_call("bridgeETH", BOB, B), value=3)
-    assert find_missing_response(res) == (B, 0, ATOMIC_BRIDGE, ATOMIC_BRIDGE, 3, ATOMIC.encode_call("receiveETH", ALICE, BOB))
+    assert find_missing_response(res) == (
+        B,
+        0,
+        ATOMIC_BRIDGE,
+        ATOMIC_BRIDGE,
+        3,
+        ATOMIC.encode_call("receiveETH", ALICE, BOB),
+    )
 
 
 def _rolling(h: bytes, rid: bytes) -> bytes:
@@ -305,7 +297,9 @@ def test_mailbox_return_data_and_failure_bubbling() -> None:
     seq = ToySequencer([a, b])
     counter = b.deploy(BOB_KEY, "Counter", 10)
 
-    res = seq.send(A, ALICE_KEY, MAILBOX, MAILBOX_ABI.encode_call("xcall", B, counter, COUNTER.encode_call("requirePositive", 9)))
+    res = seq.send(
+        A, ALICE_KEY, MAILBOX, MAILBOX_ABI.encode_call("xcall", B, counter, COUNTER.encode_call("requirePositive", 9))
+    )
     assert res.ok
     (ret,) = MAILBOX_ABI.decode_output("xcall", res.output)
     assert decode(["uint256"], ret) == (9,)
@@ -431,14 +425,19 @@ def test_messenger_and_superchain_token_bridge() -> None:
     assert sender == TOKEN_BRIDGE.lower()
     assert message == TOKEN_BRIDGE_ABI.encode_call("relayERC20", tok, ALICE, BOB, 250)
     expected_hash = keccak(
-        encode(["uint256", "uint256", "uint256", "address", "address", "bytes"], [B, A, 0, TOKEN_BRIDGE, TOKEN_BRIDGE, message])
+        encode(
+            ["uint256", "uint256", "uint256", "address", "address", "bytes"],
+            [B, A, 0, TOKEN_BRIDGE, TOKEN_BRIDGE, message],
+        )
     )
     assert msg_hash == expected_hash
     assert logs_of(res, TOKEN_BRIDGE, TOKEN_BRIDGE_ABI, "SendERC20")
 
     relay = _relay_args(log, 1, 2, A)
     assert b.call(ALICE, MESSENGER, relay).revert_data == MESSENGER_ABI.error_data("OnlySequencer")
-    assert c.call(SEQUENCER, MESSENGER, relay).revert_data == MESSENGER_ABI.error_data("MessageDestinationNotRelayChain")
+    assert c.call(SEQUENCER, MESSENGER, relay).revert_data == MESSENGER_ABI.error_data(
+        "MessageDestinationNotRelayChain"
+    )
     bad_origin = MESSENGER_ABI.encode_call("relayMessage", (ALICE, 1, 2, 3, A), b"".join(topics) + data)
     assert b.call(SEQUENCER, MESSENGER, bad_origin).revert_data == MESSENGER_ABI.error_data(
         "IdOriginNotL2ToL2CrossDomainMessenger"
@@ -460,9 +459,7 @@ def test_messenger_and_superchain_token_bridge() -> None:
     res = b.call(ALICE, TOKEN_BRIDGE, TOKEN_BRIDGE_ABI.encode_call("relayERC20", tok, ALICE, ALICE, 1))
     assert res.revert_data == TOKEN_BRIDGE_ABI.error_data("Unauthorized")
     # a message from someone else than the bridge cannot mint through it
-    res = a.transact(
-        ALICE_KEY, MESSENGER, MESSENGER_ABI.encode_call("sendMessage", B, TOKEN_BRIDGE, message)
-    )
+    res = a.transact(ALICE_KEY, MESSENGER, MESSENGER_ABI.encode_call("sendMessage", B, TOKEN_BRIDGE, message))
     (forged,) = logs_of(res, MESSENGER, MESSENGER_ABI, "SentMessage")
     res = b.call(SEQUENCER, MESSENGER, _relay_args(forged, 2, 0, A))
     assert res.revert_data == TOKEN_BRIDGE_ABI.error_data("InvalidCrossDomainSender")
@@ -535,9 +532,7 @@ def test_cross_swap_router() -> None:
     carol = "0x000000000000000000000000000000000000CA01"
 
     def swap(min_out: int) -> Result:
-        data = ROUTER.encode_call(
-            "swapAcross", pool_a, tin, amount, mid, B, router_b, pool_b, tout, min_out, carol
-        )
+        data = ROUTER.encode_call("swapAcross", pool_a, tin, amount, mid, B, router_b, pool_b, tout, min_out, carol)
         return seq.send(A, ALICE_KEY, router_a, data)
 
     # slippage on B: the whole thing reverts on A with B's reason; nothing moved anywhere

@@ -46,6 +46,11 @@ interface IMailbox {
 
     function putResponse(uint256 dstChain, bytes32 requestId, bool success, bytes calldata returnData) external;
 
+    /// @notice Sequencer only: drop a pre-filled response that its transaction did not consume
+    ///         (a failure caught with try/catch rolls the xcall back, nonce included, so an
+    ///         identical later call would otherwise meet the stale response).
+    function clearResponse(bytes32 requestId) external;
+
     function execute(
         uint256 srcChain,
         uint256 nonce,

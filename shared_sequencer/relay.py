@@ -1,0 +1,69 @@
+"""Automatic relaying of OP-style asynchronous messages (L2ToL2CrossDomainMessenger).
+
+A ``SentMessage`` log on chain A queues a relay; the next superblock includes, at the top of
+the destination's block, a sequencer system transaction ``relayMessage(id, sentMessage)``,
+built from the log exactly as OP's relayers do. The queue is a pure function of committed
+blocks (a log adds a relay, a relay transaction in a block removes it), so replaying the
+superblock log rebuilds it too. A relay whose target reverts is included with status 0 and
+not retried, like a failed relay on OP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_abi import decode, encode
+from eth_utils import keccak
+
+from chains.builder import PendingTx
+from chains.rollup import MinedBlock
+from shared_sequencer.xcall import SEQUENCER
+
+MESSENGER = bytes.fromhex("4200000000000000000000000000000000000023")
+SENT_MESSAGE = keccak(b"SentMessage(uint256,address,uint256,address,bytes)")
+RELAY_MESSAGE = keccak(b"relayMessage((address,uint256,uint256,uint256,uint256),bytes)")[:4]
+RELAY_GAS = 8_000_000
+IDENTIFIER = "(address,uint256,uint256,uint256,uint256)"
+
+
+@dataclass(frozen=True)
+class Relay:
+    source: int
+    destination: int
+    block_number: int
+    log_index: int
+    timestamp: int
+    payload: bytes  # topics ++ data of the SentMessage log
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return self.source, self.block_number, self.log_index
+
+    def calldata(self) -> bytes:
+        ident = (MESSENGER, self.block_number, self.log_index, self.timestamp, self.source)
+        return RELAY_MESSAGE + encode([IDENTIFIER, "bytes"], [ident, self.payload])
+
+
+def sent_messages(chain_id: int, block: MinedBlock, known: set[int]) -> list[Relay]:
+    """Relays that ``block`` asks for, to chains of this devnet."""
+    out = []
+    timestamp = int(block.header.timestamp)
+    for log in block.logs:
+        if log.address == MESSENGER and len(log.topics) == 4 and log.topics[0] == SENT_MESSAGE:
+            destination = int.from_bytes(log.topics[1], "big")
+            if destination in known:
+                payload = b"".join(log.topics) + log.data
+                out.append(Relay(chain_id, destination, block.number, log.log_index, timestamp, payload))
+    return out
+
+
+def relayed_keys(block: MinedBlock) -> set[tuple[int, int, int]]:
+    """(source, block number, log index) of every relay transaction in ``block``."""
+    keys = set()
+    for tx in block.txs:
+        pending: PendingTx = tx.outcome.pending
+        data = bytes(pending.tx.data)
+        if pending.sender == SEQUENCER and pending.tx.to == MESSENGER and data[:4] == RELAY_MESSAGE:
+            (origin, number, log_index, _ts, source), _payload = decode([IDENTIFIER, "bytes"], data[4:])
+            keys.add((source, number, log_index))
+    return keys
