@@ -222,6 +222,33 @@ class RollupChain:
             tx = self._call_tx(msg, state.get_nonce(msg.sender), gas)
             return state.costless_execute_transaction(tx)
 
+    def access_list(self, msg: CallMessage, ref: BlockRef = "latest") -> tuple[list[tuple[bytes, set[int]]], int]:
+        """eth_createAccessList: the addresses and slots ``msg`` touches (not the sender, the
+        recipient or precompiles, as geth), and the gas it used. Raises as ``call``."""
+        block = self.block(ref)
+        root = self.head_state_root if block is self.head else bytes(block.header.state_root)
+        vm = self.evm.get_vm(block.header.copy(state_root=root))
+        gas = msg.gas if msg.gas is not None else int(block.header.gas_limit)
+        touched: dict[bytes, set[int]] = {}
+        with vm.in_costless_state() as state:
+            mark_address, mark_storage = state.mark_address_warm, state.mark_storage_warm
+
+            def on_address(address: bytes) -> None:
+                touched.setdefault(bytes(address), set())
+                mark_address(address)
+
+            def on_storage(address: bytes, slot: int) -> None:
+                touched.setdefault(bytes(address), set()).add(int(slot))
+                mark_storage(address, slot)
+
+            state.mark_address_warm, state.mark_storage_warm = on_address, on_storage  # type: ignore[method-assign]
+            computation = state.costless_execute_transaction(self._call_tx(msg, state.get_nonce(msg.sender), gas))
+        raise_for_computation(computation, self.chain_id)
+        # Warm from the start anyway (EIP-2929/3651), so listing them would only cost gas.
+        skip = {msg.sender, msg.to, bytes(block.header.coinbase)} | {i.to_bytes(20, "big") for i in range(1, 0x12)}
+        used = gas - computation.get_gas_remaining()
+        return [(a, s) for a, s in touched.items() if a not in skip], used
+
     def call(self, msg: CallMessage, ref: BlockRef = "latest") -> bytes:
         """eth_call. Raises ExecutionReverted (with data) or ExecutionHalted."""
         computation = self.execute_call(msg, ref)

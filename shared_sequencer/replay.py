@@ -14,6 +14,7 @@ from chains.errors import XRollupError
 from chains.txbuild import BUILDER
 from shared_sequencer.log import _unhex, decode_edit
 from shared_sequencer.sequencer import Sequencer
+from shared_sequencer.xcall import hash_mismatch
 
 
 class ReplayMismatch(XRollupError):
@@ -49,6 +50,10 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
     superblock = seq._commit(parent.number + 1, ts, parent, sealed, envs, bundles)
     if "0x" + superblock.hash.hex() != entry["hash"]:
         raise ReplayMismatch(0, superblock.number, "superblock hash", entry["hash"], "0x" + superblock.hash.hex())
+    if any(block.outcomes for block in sealed.values()):
+        mismatch = hash_mismatch({cid: c.state_at("latest") for cid, c in seq.chains.items()})
+        if mismatch is not None:
+            raise ReplayMismatch(0, superblock.number, "cross-rollup", "outbox == inbox", mismatch)
 
 
 def replay(seq: Sequencer, entries: Iterable[dict[str, Any]], progress: Callable[[int], None] | None = None) -> int:

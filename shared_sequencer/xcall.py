@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from eth.abc import ComputationAPI
+from eth.abc import ComputationAPI, StateAPI
 from eth_abi import decode, encode
 from eth_utils import keccak
 
@@ -229,27 +229,26 @@ def simulate(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx) -
 MAILBOX_SLOTS = {"requestsOut": 1, "requestsIn": 2, "responsesOut": 3, "responsesIn": 4}
 
 
-def mailbox_hash(builder: BlockBuilder, mapping: str, peer: int) -> bytes:
+def mailbox_hash(state: StateAPI, mapping: str, peer: int) -> bytes:
     slot = keccak(peer.to_bytes(32, "big") + MAILBOX_SLOTS[mapping].to_bytes(32, "big"))
-    value = builder.vm.state.get_storage(MAILBOX, int.from_bytes(slot, "big"))
-    return int(value).to_bytes(32, "big")
+    return int(state.get_storage(MAILBOX, int.from_bytes(slot, "big"))).to_bytes(32, "big")
+
+
+def hash_mismatch(states: Mapping[int, StateAPI]) -> str | None:
+    """For every pair of chains: A's outbox must equal B's inbox, both ways, for requests and
+    responses. Returns a description of the first mismatch, or None."""
+    ids = sorted(states)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            for src, dst in ((a, b), (b, a)):
+                for out, inn in (("requestsOut", "requestsIn"), ("responsesOut", "responsesIn")):
+                    if mailbox_hash(states[src], out, dst) != mailbox_hash(states[dst], inn, src):
+                        return f"mailbox {out}[{dst}] on chain {src} != {inn}[{src}] on chain {dst}"
+    return None
 
 
 def _hashes_agree(builders: Mapping[int, BlockBuilder]) -> bool:
-    """A's outbox equals B's inbox both ways, for every pair among ``builders``."""
-    ids = sorted(builders)
-    for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
-            A, B = builders[a], builders[b]
-            if mailbox_hash(A, "requestsOut", b) != mailbox_hash(B, "requestsIn", a):
-                return False
-            if mailbox_hash(B, "requestsOut", a) != mailbox_hash(A, "requestsIn", b):
-                return False
-            if mailbox_hash(B, "responsesOut", a) != mailbox_hash(A, "responsesIn", b):
-                return False
-            if mailbox_hash(A, "responsesOut", b) != mailbox_hash(B, "responsesIn", a):
-                return False
-    return True
+    return hash_mismatch({cid: b.vm.state for cid, b in builders.items()}) is None
 
 
 XCALL_EVENT = keccak(b"XCall(uint256,uint256,address,address,uint256,bytes32,bool)")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from chains.errors import InvalidInput
 from chains.rollup import StateEdit
 from rpc.eth import views
+from rpc.eth.api import DEFAULT_TIP
 from rpc.eth.views import d, q
 from shared_sequencer.mining import Automine, IntervalMining, Manual
 
@@ -174,17 +175,19 @@ class DevApi:
     def anvil_nodeInfo(self) -> dict[str, Any]:
         chain = self.seq.chain(self.chain_id)
         cfg = self.devnet.config
+        # anvil's shapes (alloy's NodeInfo): the block number and the U256 amounts are hex
+        # quantities, the timestamp and the chain id plain numbers; gasPrice is eth_gasPrice's.
         return {
-            "currentBlockNumber": chain.height,
+            "currentBlockNumber": q(chain.height),
             "currentBlockTimestamp": int(chain.head.header.timestamp),
             "currentBlockHash": d(chain.head.hash),
             "hardFork": "prague",
             "transactionOrder": self.seq.order.name,
             "environment": {
-                "baseFee": int(chain.head.header.base_fee_per_gas),
+                "baseFee": q(chain.head.header.base_fee_per_gas),
                 "chainId": self.chain_id,
-                "gasLimit": cfg.gas_limit,
-                "gasPrice": int(chain.head.header.base_fee_per_gas),
+                "gasLimit": q(cfg.gas_limit),
+                "gasPrice": q(self.seq.next_base_fee_of(self.chain_id) + DEFAULT_TIP),
             },
             "forkConfig": {},
             "superblock": self.seq.head.number,

@@ -12,7 +12,7 @@ from chains.errors import InvalidInput
 from chains.rollup import LogRecord, MinedBlock, RollupChain
 from rpc.eth import views
 from rpc.eth.params import LogFilter
-from rpc.jsonrpc import Connection
+from rpc.jsonrpc import METHOD_NOT_FOUND, Connection, RpcError
 
 MAX_LOG_RANGE = 100_000
 
@@ -101,6 +101,8 @@ class ChainEvents:
     # -- subscriptions -------------------------------------------------------------------
 
     def subscribe(self, conn: Connection, kind: str, arg: Any, parse_filter: Callable[[Any], LogFilter]) -> str:
+        if not conn.supports_notifications:  # an HTTP request: the id would be dead on arrival
+            raise RpcError(METHOD_NOT_FOUND, "notifications not supported: subscriptions need a WebSocket connection")
         if kind not in ("newHeads", "logs", "newPendingTransactions", "xr_newSuperblocks"):
             raise InvalidInput(f"unknown subscription type {kind!r}")
         spec = parse_filter(arg) if kind == "logs" else arg
