@@ -161,6 +161,12 @@ class BlockBuilder:
             vm.validate_transaction_against_header(self.header, exec_tx)
         except ValidationError as exc:
             raise TransactionRejected(rejection_message(str(exc))) from exc
+        tx = pending.tx
+        # EELS and geth: balance >= gas * max fee + value. py-evm checks gas * the effective
+        # price + value, which lets through what every other client refuses.
+        fee_cap = int(tx.gas_price if tx.type_id in (None, 1) else tx.max_fee_per_gas)
+        if state.get_balance(pending.sender) < tx.gas * fee_cap + tx.value:
+            raise TransactionRejected("insufficient funds for gas * price + value")
         state.lock_changes()
         snapshot = state.snapshot()
         nonce = state.get_nonce(pending.sender)

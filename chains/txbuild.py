@@ -101,7 +101,11 @@ def impersonate(req: TxRequest) -> PendingTx:
     """
     r, s = int.from_bytes(req.sender, "big"), 1
     to = req.to or b""
-    if req.gas_price is not None:
+    if req.gas_price is not None and req.access_list:  # as unsigned() does: type 1, not legacy
+        tx = BUILDER.new_access_list_transaction(
+            req.chain_id, req.nonce, req.gas_price, req.gas, to, req.value, req.data, req.access_list, 0, r, s
+        )
+    elif req.gas_price is not None:
         v = 35 + 2 * req.chain_id
         tx = BUILDER.new_transaction(req.nonce, req.gas_price, req.gas, to, req.value, req.data, v, r, s)
     else:

@@ -121,6 +121,14 @@ class BundleBook:
         self._legs[bundle.hash] = bundle
         self.statuses[bundle.hash] = BundleStatus("pending")
 
+    def refuse(self, bundle: Bundle, leg: int, chain_id: int, error: str, height: int) -> None:
+        """Record a bundle refused at submission (a leg failed the pool's checks)."""
+        self._legs[bundle.hash] = bundle
+        self.statuses[bundle.hash] = BundleStatus("failed", {
+            "superblock": height, "failedLeg": leg, "chainId": chain_id, "txHash": bundle.legs[leg][1].hash,
+            "error": error, "reason": error, "revertData": b"", "atSubmission": True,
+        })
+
     def due(self, number: int) -> list[Bundle]:
         """Bundles to try in superblock ``number``; expired ones are failed here."""
         due = []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chains.builder import BlockBuilder, BlockEnv, PendingTx, TxOutcome
-from chains.errors import BlockNotFound, InvalidInput, TransactionRejected, UnknownChain
+from chains.errors import BlockNotFound, BundleFailed, InvalidInput, TransactionRejected, UnknownChain
 from chains.rollup import MinedBlock, RollupChain, StateEdit
 from chains.txbuild import TxRequest, sign, tx_chain_id
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
@@ -80,6 +80,7 @@ class Sequencer:
         # Why a cross-rollup transaction reverted, by tx hash: (chain that failed, reason).
         self.xcall_errors: dict[bytes, tuple[int | None, str]] = {}
         self.relays: list[Relay] = []  # OP messages waiting for the next superblock
+        self.automine_hook: Callable[[], None] | None = None
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -160,10 +161,18 @@ class Sequencer:
         return pending.hash
 
     def _automine(self) -> None:
-        """Automine: a superblock now, then follow-ups while asynchronous messages wait to be
-        relayed (bounded: contracts may answer each message with another)."""
+        """Automine: mine now, or let ``automine_hook`` schedule it (the server coalesces the
+        submissions of one event-loop tick into one superblock)."""
         if not isinstance(self.mode, Automine):
             return
+        if self.automine_hook is not None:
+            self.automine_hook()
+        else:
+            self.mine_pending()
+
+    def mine_pending(self) -> None:
+        """A superblock for what waits, then follow-ups while asynchronous messages wait to
+        be relayed (bounded: contracts may answer each message with another)."""
         self.mine()
         for _ in range(MAX_RELAY_ROUNDS):
             if not self.relays:
@@ -176,7 +185,8 @@ class Sequencer:
             try:
                 self.check(chain_id, pending)
             except TransactionRejected as exc:
-                raise TransactionRejected(f"bundle leg {index} (chain {chain_id}): {exc}") from exc
+                self.bundles.refuse(bundle, index, chain_id, str(exc), self.head.number)
+                raise BundleFailed(bundle.hash, index, chain_id, pending.hash, str(exc), str(exc)) from exc
         self.bundles.add(bundle, self.head.number)
         self._automine()
         return bundle.hash

@@ -156,7 +156,7 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
                 nested = find_missing(outcome.computation, cid)
                 if nested is not None:
                     plan.depth.setdefault(nested.id, plan.depth.get(req.id, 1) + 1)
-                    new_request = new_request or nested
+                    new_request = _prefer_unplanned(plan, new_request, nested)
                 elif req.id not in plan.responses:
                     success, ret = _execute_result(outcome)
                     plan.responses[req.id] = (success, ret)
@@ -165,11 +165,20 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
         missing = find_missing(job_outcome.computation, chain_id)
         if missing is not None:
             plan.depth.setdefault(missing.id, 1)
-            new_request = new_request or missing
+            new_request = _prefer_unplanned(plan, new_request, missing)
         if new_request is None:
             return forks, job_outcome
         _plan_request(plan, new_request, builders)
     raise XCallError(f"cross-rollup calls did not settle within {MAX_ROUNDS} simulation rounds")
+
+
+def _prefer_unplanned(plan: Plan, current: Request | None, found: Request) -> Request:
+    """The request to plan after this round: the first one found that is not planned yet
+    (an already planned one only says "simulate again"). Keeping the first found regardless
+    would mask a deeper request behind its planned parent forever."""
+    if current is None or (current.id in plan.requests and found.id not in plan.requests):
+        return found
+    return current
 
 
 def _plan_request(plan: Plan, req: Request, builders: Mapping[int, BlockBuilder]) -> None:

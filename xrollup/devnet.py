@@ -28,6 +28,7 @@ from rpc.eth.params import LogFilter
 from rpc.eth.table import build_table
 from rpc.jsonrpc import Dispatcher
 from rpc.server import Endpoint, ServerGroup, build_app
+from shared_sequencer.batching import AutomineBatcher
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
 from shared_sequencer.mining import MiningService, mode_from_flags
 from shared_sequencer.ordering import policy
@@ -107,6 +108,7 @@ class Devnet:
         self._servers: ServerGroup | None = None
         self._mining: MiningService | None = None
         self._mining_task: asyncio.Task[None] | None = None
+        self._batcher: AutomineBatcher | None = None
 
     # -- what the RPC handlers ask of the devnet ----------------------------------------------
 
@@ -239,11 +241,19 @@ class Devnet:
         await self._servers.start()
         for cid, port in zip(self.dispatchers, self._servers.ports, strict=True):
             self.urls[cid] = f"http://{self.config.host}:{port}"
+        self._batcher = AutomineBatcher(self.sequencer.mine_pending)
+        self.sequencer.automine_hook = self._batcher.schedule
         self._mining = MiningService(lambda: self.sequencer.mode, self.sequencer.mine)
         self.sequencer.mode_listeners.append(self._mining.wake)
         self._mining_task = asyncio.create_task(self._mining.run())
 
+    async def settled(self) -> None:
+        """Wait until every submission so far is mined (automine batches per loop tick)."""
+        if self._batcher is not None:
+            await self._batcher.settled()
+
     async def stop(self) -> None:
+        self.sequencer.automine_hook = None
         if self._mining_task is not None:
             self._mining_task.cancel()
         if self._servers is not None:

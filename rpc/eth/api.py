@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eth_account import Account
-from eth_account.messages import encode_defunct, encode_typed_data
 from eth_utils import keccak
 
 from chains.errors import InvalidInput, TransactionRejected
@@ -143,10 +141,12 @@ class EthApi:
 
     # -- sending -------------------------------------------------------------------------
 
-    def eth_sendRawTransaction(self, raw: bytes) -> str:
-        return d(self.seq.submit(self.chain_id, decode_raw(raw)))
+    async def eth_sendRawTransaction(self, raw: bytes) -> str:
+        tx_hash = self.seq.submit(self.chain_id, decode_raw(raw))
+        await self.devnet.settled()
+        return d(tx_hash)
 
-    def eth_sendTransaction(self, fields: TxFields) -> str:
+    async def eth_sendTransaction(self, fields: TxFields) -> str:
         if fields.sender is None:
             raise InvalidInput("transaction needs a from address")
         if fields.chain_id is not None and fields.chain_id != self.chain_id:
@@ -166,7 +166,9 @@ class EthApi:
         req = TxRequest(self.chain_id, fields.sender, nonce, gas, fields.to, fields.value, fields.data,
                         access_list=fields.access_list, **fee_fields)
         pending = sign(req, key) if key is not None else impersonate(req)
-        return d(self.seq.submit(self.chain_id, pending))
+        tx_hash = self.seq.submit(self.chain_id, pending)
+        await self.devnet.settled()
+        return d(tx_hash)
 
     def _key(self, address: bytes) -> bytes:
         key = self.devnet.private_key(address)
@@ -175,6 +177,9 @@ class EthApi:
         return key
 
     def eth_sign(self, address: bytes, message: bytes) -> str:
+        from eth_account import Account  # imported here: it costs most of a second of start-up
+        from eth_account.messages import encode_defunct
+
         signed = Account.sign_message(encode_defunct(primitive=message), self._key(address))
         return d(signed.signature)
 
@@ -183,6 +188,9 @@ class EthApi:
 
     def eth_signTypedData_v4(self, address: bytes, typed: Any) -> str:
         import json
+
+        from eth_account import Account
+        from eth_account.messages import encode_typed_data
 
         if isinstance(typed, str):
             typed = json.loads(typed)

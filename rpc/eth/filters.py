@@ -86,8 +86,21 @@ class ChainEvents:
         if flt.kind == "blocks":
             return [views.d(b.hash) for b in self.chain.blocks[start : head + 1]]
         assert flt.spec is not None
-        spec = LogFilter(start, head, None, flt.spec.addresses, flt.spec.topics)
-        return [views.log_json(log) for log in find_logs(self.chain, spec)] if start <= head else []
+        # only new blocks, and only within the filter's own range (as geth and anvil do)
+        if flt.spec.block_hash is not None:
+            lo = hi = self.chain.block(flt.spec.block_hash).number
+        else:
+            lo, hi = self._bound(flt.spec.from_block, 0), self._bound(flt.spec.to_block, head)
+        lo, hi = max(lo, start), min(hi, head)
+        spec = LogFilter(lo, hi, None, flt.spec.addresses, flt.spec.topics)
+        return [views.log_json(log) for log in find_logs(self.chain, spec)] if lo <= hi else []
+
+    def _bound(self, ref: Any, open_end: int) -> int:
+        if ref in ("latest", "pending", "safe", "finalized"):
+            return open_end
+        if ref == "earliest":
+            return 0
+        return int(ref) if isinstance(ref, int) else self.chain.block(ref).number
 
     def filter_logs(self, filter_id: str) -> list[Any]:
         flt = self._filter(filter_id)

@@ -5,6 +5,7 @@ Each parameter's parser is named here once; handlers receive parsed values.
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any
 
 from rpc.eth import params as p
@@ -27,7 +28,8 @@ ANY = Param("overrides", p.any_value, optional=True)
 
 
 def M(name: str, handler: Any, *params: Param, aliases: tuple[str, ...] = (), conn: bool = False) -> Method:
-    return Method(name, handler, tuple(params), aliases, needs_connection=conn)
+    return Method(name, handler, tuple(params), aliases, needs_connection=conn,
+                  is_async=inspect.iscoroutinefunction(handler))
 
 
 def build_table(devnet: Devnet, chain_id: int, events: ChainEvents) -> MethodTable:

@@ -89,9 +89,10 @@ class XrApi:
             legs.append((chain_id, pending))
         return Bundle(tuple(legs), spec["reverting"], spec["min"], spec["max"])
 
-    def xr_sendBundle(self, spec: dict[str, Any]) -> dict[str, Any]:
+    async def xr_sendBundle(self, spec: dict[str, Any]) -> dict[str, Any]:
         bundle = self._bundle(spec)
         self.seq.submit_bundle(bundle)
+        await self.devnet.settled()
         status = self.xr_getBundleStatus(bundle.hash)
         if status["status"] == "failed" and "failedLeg" in status:
             st = self.seq.bundles.status(bundle.hash).detail
