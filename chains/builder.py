@@ -54,6 +54,22 @@ class PendingTx:
         return bytes(self.tx.encode())
 
 
+@dataclass(frozen=True)
+class ComputationSummary:
+    """What a committed transaction's receipt and RPC views need of its computation. A live
+    py-evm computation holds the block's whole state; keeping one per mined transaction
+    grew memory without bound."""
+
+    is_error: bool
+    output: bytes
+    error: BaseException | None
+    gas_remaining: int
+    children: tuple[()] = ()
+
+    def get_gas_remaining(self) -> int:
+        return self.gas_remaining
+
+
 @dataclass
 class TxOutcome:
     pending: PendingTx
@@ -70,6 +86,13 @@ class TxOutcome:
     @property
     def output(self) -> bytes:
         return bytes(self.computation.output)
+
+    def freeze(self) -> None:
+        """Drop the live computation (and the state it references) once committed."""
+        c = self.computation
+        if not isinstance(c, ComputationSummary):
+            error = c.error if c.is_error else None
+            self.computation = ComputationSummary(c.is_error, bytes(c.output), error, c.get_gas_remaining())
 
 
 @dataclass

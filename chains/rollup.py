@@ -132,6 +132,7 @@ class RollupChain:
         mined = MinedBlock(sealed)
         log_index = 0
         for index, outcome in enumerate(sealed.outcomes):
+            outcome.freeze()
             tx_hash = outcome.pending.hash
             logs = []
             for entry in outcome.receipt.logs:
