@@ -8,7 +8,10 @@ The head's state root may differ from the head block's when a dev method edited 
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +24,7 @@ from eth.vm.spoof import SpoofTransaction
 from chains.builder import BlockBuilder, BlockEnv, SealedBlock, TxOutcome
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state
+from chains.txbuild import BUILDER
 
 BlockRef = str | int | bytes
 """A block tag (latest, earliest, pending, safe, finalized), a number or a 32-byte hash."""
@@ -92,6 +96,7 @@ class CallMessage:
     data: bytes = b""
     value: int = 0
     gas: int | None = None
+    access_list: tuple[tuple[bytes, tuple[int, ...]], ...] = ()
 
 
 def _chain_class(chain_id: int) -> type[MiningChain]:
@@ -208,30 +213,42 @@ class RollupChain:
     # -- execution without effect -----------------------------------------------------
 
     def _call_tx(self, msg: CallMessage, state_nonce: int, gas: int) -> Any:
-        unsigned = self.evm.create_unsigned_transaction(
-            nonce=state_nonce, gas_price=0, gas=gas, to=msg.to or b"", value=msg.value, data=msg.data
-        )
+        to = msg.to or b""
+        if msg.access_list:
+            unsigned = BUILDER.new_unsigned_access_list_transaction(
+                self.chain_id, state_nonce, 0, gas, to, msg.value, msg.data, msg.access_list)
+        else:
+            unsigned = BUILDER.create_unsigned_transaction(
+                nonce=state_nonce, gas_price=0, gas=gas, to=to, value=msg.value, data=msg.data)
         return SpoofTransaction(unsigned, from_=msg.sender)
 
-    def execute_call(self, msg: CallMessage, ref: BlockRef = "latest") -> ComputationAPI:
-        """Run ``msg`` on a throwaway state on top of block ``ref``; return the computation."""
+    @contextmanager
+    def _call_state(self, ref: BlockRef) -> Iterator[tuple[StateAPI, BlockHeaderAPI]]:
+        """A throwaway state at block ``ref``, in that block's own context (number,
+        timestamp, coinbase; base fee 0), as geth's eth_call runs: not in a child block."""
         block = self.block(ref)
         root = self.head_state_root if block is self.head else bytes(block.header.state_root)
-        vm = self.evm.get_vm(block.header.copy(state_root=root))
-        gas = msg.gas if msg.gas is not None else int(block.header.gas_limit)
-        with vm.in_costless_state() as state:
+        header = block.header.copy(state_root=root, base_fee_per_gas=0)
+        state = self.evm.get_vm(header).state
+        snapshot = state.snapshot()
+        try:
+            yield state, block.header
+        finally:
+            state.revert(snapshot)
+
+    def execute_call(self, msg: CallMessage, ref: BlockRef = "latest") -> ComputationAPI:
+        """Run ``msg`` on a throwaway state at block ``ref``; return the computation."""
+        with self._call_state(ref) as (state, header):
+            gas = msg.gas if msg.gas is not None else int(header.gas_limit)
             tx = self._call_tx(msg, state.get_nonce(msg.sender), gas)
             return state.costless_execute_transaction(tx)
 
     def access_list(self, msg: CallMessage, ref: BlockRef = "latest") -> tuple[list[tuple[bytes, set[int]]], int]:
         """eth_createAccessList: the addresses and slots ``msg`` touches (not the sender, the
         recipient or precompiles, as geth), and the gas it used. Raises as ``call``."""
-        block = self.block(ref)
-        root = self.head_state_root if block is self.head else bytes(block.header.state_root)
-        vm = self.evm.get_vm(block.header.copy(state_root=root))
-        gas = msg.gas if msg.gas is not None else int(block.header.gas_limit)
         touched: dict[bytes, set[int]] = {}
-        with vm.in_costless_state() as state:
+        with self._call_state(ref) as (state, header):
+            gas = msg.gas if msg.gas is not None else int(header.gas_limit)
             mark_address, mark_storage = state.mark_address_warm, state.mark_storage_warm
 
             def on_address(address: bytes) -> None:
@@ -246,7 +263,7 @@ class RollupChain:
             computation = state.costless_execute_transaction(self._call_tx(msg, state.get_nonce(msg.sender), gas))
         raise_for_computation(computation, self.chain_id)
         # Warm from the start anyway (EIP-2929/3651), so listing them would only cost gas.
-        skip = {msg.sender, msg.to, bytes(block.header.coinbase)} | {i.to_bytes(20, "big") for i in range(1, 0x12)}
+        skip = {msg.sender, msg.to, bytes(header.coinbase)} | {i.to_bytes(20, "big") for i in range(1, 0x12)}
         used = gas - computation.get_gas_remaining()
         return [(a, s) for a, s in touched.items() if a not in skip], used
 
@@ -284,7 +301,7 @@ class RollupChain:
 
 
 def _with_gas(msg: CallMessage, gas: int) -> CallMessage:
-    return CallMessage(msg.sender, msg.to, msg.data, msg.value, gas)
+    return dataclasses.replace(msg, gas=gas)
 
 
 def raise_for_computation(computation: ComputationAPI, chain_id: int | None = None) -> None:

@@ -123,7 +123,7 @@ class EthApi:
 
     def _message(self, fields: TxFields, gas: int | None = None) -> CallMessage:
         return CallMessage(fields.sender or b"\x00" * 20, fields.to, fields.data, fields.value,
-                           gas if gas is not None else fields.gas)
+                           gas if gas is not None else fields.gas, fields.access_list)
 
     def eth_call(self, fields: TxFields, ref: BlockRef, _overrides: Any = None) -> str:
         return d(self.devnet.call(self.chain_id, self._message(fields), ref))

@@ -1,0 +1,213 @@
+"""End-to-end fixtures: one real devnet (chains 901 and 902) for the whole session.
+
+The devnet runs in a background thread on its own asyncio event loop and serves HTTP and
+WebSocket on ephemeral ports. Tests talk to it only over the network (web3.py, raw JSON-RPC
+over http.client, the websockets sync client), as a dapp would.
+
+Every test runs between ``evm_snapshot`` and ``evm_revert`` (snapshots cover every chain), and
+the mining mode is put back to automine afterwards, so tests do not depend on each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import itertools
+import json
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+for _p in (str(ROOT), str(HERE)):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from web3 import Web3  # noqa: E402
+
+from xrollup.config import DevnetConfig  # noqa: E402
+from xrollup.devnet import Devnet  # noqa: E402
+
+CHAIN_IDS = (901, 902)
+
+
+class DevnetThread:
+    """A Devnet served from a daemon thread with its own event loop."""
+
+    def __init__(self, config: DevnetConfig) -> None:
+        self.devnet = Devnet(config)
+        self.loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="xrollup-e2e-devnet", daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self.devnet.start())
+        except BaseException as exc:  # report a failed start to the test thread
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        self.loop.run_forever()
+        # drain what stop() left behind (cancelled tasks), then close
+        pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.loop.close()
+
+    def start(self) -> None:
+        self._thread.start()
+        if not self._ready.wait(60):
+            raise RuntimeError("the devnet did not start within 60 s")
+        if self._error is not None:
+            raise RuntimeError(f"the devnet failed to start: {self._error!r}") from self._error
+
+    def run(self, fn: Callable[[], Any], timeout: float = 30) -> Any:
+        """Run ``fn`` on the devnet's loop (the only thread allowed to touch its state)."""
+
+        async def call() -> Any:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(call(), self.loop).result(timeout)
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.devnet.stop(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(30)
+        assert not self._thread.is_alive(), "the devnet thread did not stop"
+
+
+@pytest.fixture(scope="session")
+def devnet_thread() -> Iterator[DevnetThread]:
+    dt = DevnetThread(DevnetConfig(chain_ids=CHAIN_IDS, port=0, silent=True))
+    dt.start()
+    try:
+        yield dt
+    finally:
+        dt.stop()
+
+
+@pytest.fixture(scope="session")
+def devnet(devnet_thread: DevnetThread) -> Devnet:
+    return devnet_thread.devnet
+
+
+@pytest.fixture(scope="session")
+def urls(devnet: Devnet) -> dict[int, str]:
+    assert set(devnet.urls) == set(CHAIN_IDS)
+    return dict(devnet.urls)
+
+
+class RawRpc:
+    """Raw JSON-RPC over HTTP (one keep-alive connection per chain): returns whole responses."""
+
+    def __init__(self, urls: dict[int, str]) -> None:
+        self.urls = urls
+        self._conns: dict[int, http.client.HTTPConnection] = {}
+        self._ids = itertools.count(1)
+
+    def _conn(self, chain_id: int) -> http.client.HTTPConnection:
+        conn = self._conns.get(chain_id)
+        if conn is None:
+            u = urlparse(self.urls[chain_id])
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+            self._conns[chain_id] = conn
+        return conn
+
+    def post(self, chain_id: int, body: bytes | str) -> tuple[int, bytes]:
+        """POST a raw body; returns (HTTP status, raw response body)."""
+        if isinstance(body, str):
+            body = body.encode()
+        for attempt in (0, 1):
+            conn = self._conn(chain_id)
+            try:
+                conn.request("POST", "/", body=body, headers={"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                return resp.status, resp.read()
+            except (http.client.HTTPException, ConnectionError):
+                conn.close()
+                self._conns.pop(chain_id, None)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def __call__(self, chain_id: int, method: str, params: Any = None) -> dict[str, Any]:
+        rid = next(self._ids)
+        payload = {"jsonrpc": "2.0", "id": rid, "method": method, "params": [] if params is None else params}
+        status, raw = self.post(chain_id, json.dumps(payload))
+        assert status == 200, (status, raw)
+        reply = json.loads(raw)
+        assert reply.get("jsonrpc") == "2.0" and reply.get("id") == rid, reply
+        return reply
+
+    def ok(self, chain_id: int, method: str, params: Any = None) -> Any:
+        """The result of a call that must succeed."""
+        reply = self(chain_id, method, params)
+        assert "error" not in reply, f"{method} {params!r} failed: {reply['error']}"
+        return reply["result"]
+
+    def err(self, chain_id: int, method: str, params: Any = None) -> dict[str, Any]:
+        """The error object of a call that must fail."""
+        reply = self(chain_id, method, params)
+        assert "error" in reply, f"{method} {params!r} should fail, got {reply.get('result')!r}"
+        assert "result" not in reply, reply
+        return reply["error"]
+
+    def close(self) -> None:
+        for conn in self._conns.values():
+            conn.close()
+        self._conns.clear()
+
+
+@pytest.fixture(scope="session")
+def rpc(urls: dict[int, str]) -> Iterator[RawRpc]:
+    client = RawRpc(urls)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def w3s(urls: dict[int, str]) -> dict[int, Web3]:
+    return {cid: Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30})) for cid, url in urls.items()}
+
+
+@pytest.fixture(params=CHAIN_IDS, ids=lambda c: f"chain{c}")
+def chain_id(request: pytest.FixtureRequest) -> int:
+    return int(request.param)
+
+
+@pytest.fixture
+def other_chain(chain_id: int) -> int:
+    return next(c for c in CHAIN_IDS if c != chain_id)
+
+
+@pytest.fixture
+def w3(w3s: dict[int, Web3], chain_id: int) -> Web3:
+    return w3s[chain_id]
+
+
+@pytest.fixture(autouse=True)
+def isolated(rpc: RawRpc, devnet_thread: DevnetThread) -> Iterator[None]:
+    """Snapshot every chain before the test; afterwards stop mining, revert, and automine again."""
+    snap = rpc.ok(CHAIN_IDS[0], "evm_snapshot")
+    coinbase = rpc.ok(CHAIN_IDS[0], "eth_coinbase")
+    yield
+    # Manual first, so that interval mining cannot add a block between the revert and the
+    # mode change; the revert empties the pools (they were empty at the snapshot), so turning
+    # automine back on mines nothing.
+    rpc.ok(CHAIN_IDS[0], "evm_setAutomine", [False])
+    assert rpc.ok(CHAIN_IDS[0], "evm_revert", [snap]) is True, "the per-test snapshot was lost"
+    rpc.ok(CHAIN_IDS[0], "evm_setAutomine", [True])
+    # Not part of a snapshot (as in anvil): the coinbase and the impersonated accounts.
+    rpc.ok(CHAIN_IDS[0], "anvil_setCoinbase", [coinbase])
+    devnet_thread.run(lambda: devnet_thread.devnet.sequencer.impersonated.clear())
