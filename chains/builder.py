@@ -99,6 +99,7 @@ class TxOutcome:
 class SealedBlock:
     block: BlockAPI
     outcomes: list[TxOutcome] = field(default_factory=list)
+    base_state_root: bytes = b""  # the state the block was built on (re-execution, traces)
 
     @property
     def header(self) -> BlockHeaderAPI:
@@ -144,6 +145,7 @@ class BlockBuilder:
             self.header = self.header.copy(base_fee_per_gas=env.base_fee)  # anvil_setNextBlockBaseFeePerGas
         self._chain = chain
         self._vm: Any = None
+        self.base_state_root = state_root
         # No block pre/post-processing: the genesis has none of the EIP-4788/2935/7002/7251
         # system contracts, so it would only read empty code and hash an empty requests list
         # (the header's default requests_hash). Replay uses this same builder.
@@ -224,6 +226,7 @@ class BlockBuilder:
         fork = object.__new__(BlockBuilder)
         fork._chain = self._chain
         fork._vm = None
+        fork.base_state_root = self.base_state_root
         fork.outcomes = list(self.outcomes)
         if self._vm is None:
             fork.header = self.header
@@ -245,7 +248,7 @@ class BlockBuilder:
         block = vm.finalize_block(block).block
         header = block.header
         vm.chaindb.db[header.hash] = rlp.encode(header)
-        return SealedBlock(block, self.outcomes)
+        return SealedBlock(block, self.outcomes, self.base_state_root)
 
     def _seal_empty(self) -> SealedBlock:
         """An empty block straight from its header: no transaction ran, so the state root is
@@ -255,7 +258,7 @@ class BlockBuilder:
         block_class = self._chain.get_vm_class(self.header).get_block_class()
         block = block_class(self.header, transactions=[], uncles=[], withdrawals=[])
         self._chain.chaindb.db[self.header.hash] = rlp.encode(self.header)
-        return SealedBlock(block, [])
+        return SealedBlock(block, [], self.base_state_root)
 
 
 def effective_gas_price(tx: SignedTransactionAPI, base_fee: int) -> int:
