@@ -105,6 +105,8 @@ class Devnet:
             for cid in chains
         }
         self.urls: dict[int, str] = {}
+        # Called with (app, chain id, chain index) for each chain's FastAPI app before serving.
+        self.app_hooks: list[Callable[[Any, int, int], None]] = []
         self._servers: ServerGroup | None = None
         self._mining: MiningService | None = None
         self._mining_task: asyncio.Task[None] | None = None
@@ -233,10 +235,12 @@ class Devnet:
     async def start(self) -> None:
         """Bind every chain's port and start the interval-mining loop. Raises OSError naming
         a port that is taken."""
-        endpoints = [
-            Endpoint(self.config.host, self.config.port_of(cid), build_app(d, title=f"xrollup chain {cid}"))
-            for cid, d in self.dispatchers.items()
-        ]
+        endpoints = []
+        for index, (cid, dispatcher) in enumerate(self.dispatchers.items()):
+            app = build_app(dispatcher, title=f"xrollup chain {cid}")
+            for hook in self.app_hooks:  # extra routes (the explorer), by chain index
+                hook(app, cid, index)
+            endpoints.append(Endpoint(self.config.host, self.config.port_of(cid), app))
         self._servers = ServerGroup(endpoints)
         await self._servers.start()
         for cid, port in zip(self.dispatchers, self._servers.ports, strict=True):
