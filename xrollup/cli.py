@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from chains.errors import XRollupError
 from xrollup import __version__
 from xrollup.config import DevnetConfig
 
@@ -62,6 +65,12 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--base-fee", "--block-base-fee-per-gas", type=int, default=1_000_000_000, dest="base_fee",
                     help="genesis base fee in wei (default: 1000000000)")
     ap.add_argument("--state-dir", default=None, help="keep the superblock log here; a restart replays it")
+    ap.add_argument("--dump-state", metavar="FILE", help="write the whole devnet's state to FILE on exit")
+    ap.add_argument("--load-state", metavar="FILE", help="start from a state FILE written by --dump-state / anvil_dumpState")
+    ap.add_argument("--state", metavar="FILE", help="--load-state FILE if it exists, and --dump-state FILE on exit")
+    ap.add_argument("--log-format", choices=("human", "json"), default="human", help="log line format (default: human)")
+    ap.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default=None,
+                    help="log level (default: info; warning with --silent)")
     ap.add_argument("--silent", action="store_true", help="print nothing but errors")
     return ap
 
@@ -100,10 +109,21 @@ def banner(devnet: object) -> str:
     return "\n".join(lines)
 
 
-async def run(config: DevnetConfig) -> None:
+def _progress(label: str) -> Callable[[int], None]:
+    def show(n: int) -> None:
+        if n % 200 == 0:
+            print(f"\r{label}: {n} superblocks", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+async def run(config: DevnetConfig, load: Path | None = None, dump: Path | None = None) -> None:
     from xrollup.devnet import Devnet
 
     devnet = Devnet(config)
+    if load is not None:
+        height = devnet.load_state(load.read_bytes(), _progress(f"loading {load}"))
+        logging.getLogger("xrollup").info("loaded %s: superblock %d", load, height)
     await devnet.start()
     if not config.silent:
         print(banner(devnet), flush=True)
@@ -114,6 +134,9 @@ async def run(config: DevnetConfig) -> None:
     serving = asyncio.create_task(devnet.serve_forever())
     await asyncio.wait([serving, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
     await devnet.stop()
+    if dump is not None:
+        dump.write_bytes(devnet.dump_state())
+        logging.getLogger("xrollup").info("state written to %s", dump)
     if not config.silent:
         print("\nShut down cleanly.", flush=True)
 
@@ -153,8 +176,7 @@ def replay_command(state_dir: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if args.silent else logging.INFO, format="%(message)s")
-    logging.getLogger("eth").setLevel(logging.WARNING)
+    setup_logging(args.log_level or ("warning" if args.silent else "info"), args.log_format)
     if args.command == "replay":
         return replay_command(args.state_dir)
     try:
@@ -162,12 +184,30 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    load = args.load_state or (args.state if args.state and Path(args.state).exists() else None)
+    dump = args.dump_state or args.state
     try:
-        asyncio.run(run(config))
-    except OSError as exc:
+        asyncio.run(run(config, Path(load) if load else None, Path(dump) if dump else None))
+    except (OSError, XRollupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": round(record.created, 3), "level": record.levelname.lower(), "logger": record.name,
+                 "message": record.getMessage()}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def setup_logging(level: str, fmt: str) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(message)s"))
+    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    logging.getLogger("eth").setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from typing import Any
 from eth_abi import decode
 
 from chains.builder import BlockEnv
+from chains.errors import XRollupError
 from chains.genesis import Predeploy, dev_accounts
 from chains.rollup import BlockRef, CallMessage, ChainConfig, MinedBlock, MinedTx, RollupChain, raise_for_computation
 from chains.txbuild import TxRequest, impersonate
@@ -29,7 +30,7 @@ from rpc.eth.table import build_table
 from rpc.jsonrpc import Dispatcher
 from rpc.server import Endpoint, ServerGroup, build_app
 from shared_sequencer.batching import AutomineBatcher
-from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
+from shared_sequencer.log import FORMAT_VERSION, LOG_FILE, SuperblockLog, load_entries
 from shared_sequencer.mining import MiningService, mode_from_flags
 from shared_sequencer.ordering import policy
 from shared_sequencer.replay import replay
@@ -37,6 +38,7 @@ from shared_sequencer.sequencer import Sequencer
 from shared_sequencer.superblock import SuperBlock
 from shared_sequencer.xcall import MAILBOX, XCALL_EVENT, XCALL_EXECUTED_EVENT, find_missing, simulate
 from xrollup.config import DevnetConfig
+from xrollup.dumps import DumpError, decode_dump, encode_dump
 
 log = logging.getLogger("xrollup")
 
@@ -79,6 +81,25 @@ class Devnet:
         self.predeploys = default_predeploys() if predeploys is None else predeploys
         self.accounts = dev_accounts(config.mnemonic, config.accounts)
         self._keys = {a.address: a.private_key for a in self.accounts}
+        self._batcher: AutomineBatcher | None = None
+        self._mining: MiningService | None = None
+        self.sequencer = self._new_sequencer(config, entries[1:], state_dir)
+        self.events = {cid: ChainEvents(chain) for cid, chain in self.sequencer.chains.items()}
+        self.dispatchers = {
+            cid: Dispatcher(build_table(self, cid, self.events[cid]), error_mapper=to_rpc_error,
+                            on_call=None if config.silent else self._log_call(cid))
+            for cid in config.chain_ids
+        }
+        self.urls: dict[int, str] = {}
+        # Called with (app, chain id, chain index) for each chain's FastAPI app before serving.
+        self.app_hooks: list[Callable[[Any, int, int], None]] = []
+        self._servers: ServerGroup | None = None
+        self._mining_task: asyncio.Task[None] | None = None
+
+    def _new_sequencer(self, config: DevnetConfig, entries: list[dict[str, Any]], state_dir: Path | None,
+                       progress: Callable[[int], None] | None = None) -> Sequencer:
+        """Fresh chains from ``config``'s genesis, with ``entries`` (a superblock log after its
+        genesis entry) replayed and checked. Raises ReplayMismatch, ValueError."""
         chains = {
             cid: RollupChain(
                 ChainConfig(cid, config.gas_limit, config.base_fee, config.balance_wei, config.genesis_timestamp,
@@ -87,30 +108,63 @@ class Devnet:
             )
             for cid in config.chain_ids
         }
-        self.sequencer = Sequencer(chains, mode=mode_from_flags(config.block_time, config.no_mining),
-                                   order=policy(config.order), log=SuperblockLog(state_dir))
-        self.events = {cid: ChainEvents(chain) for cid, chain in chains.items()}
-        self.sequencer.superblock_listeners.append(self._on_superblock)
-        self.sequencer.pending_listeners.append(self._on_pending)
-        self.sequencer.log.append({"t": "genesis", "version": FORMAT_VERSION, "config": config.genesis_json()}, sync=False)
+        seq = Sequencer(chains, mode=mode_from_flags(config.block_time, config.no_mining),
+                        order=policy(config.order), log=SuperblockLog(state_dir))
+        seq.superblock_listeners.append(self._on_superblock)
+        seq.pending_listeners.append(self._on_pending)
+        seq.log.append({"t": "genesis", "version": FORMAT_VERSION, "config": config.genesis_json()}, sync=False)
         if entries:
-            replayed = replay(self.sequencer, entries[1:])
-            log.info("replayed %d superblocks from %s", replayed, state_dir)
-        self.sequencer.log.open()
-        if state_dir is not None and not entries:
-            self.sequencer.log._write(self.sequencer.log.entries[0], sync=True)
-        self.dispatchers = {
-            cid: Dispatcher(build_table(self, cid, self.events[cid]), error_mapper=to_rpc_error,
-                            on_call=None if config.silent else self._log_call(cid))
-            for cid in chains
-        }
-        self.urls: dict[int, str] = {}
-        # Called with (app, chain id, chain index) for each chain's FastAPI app before serving.
-        self.app_hooks: list[Callable[[Any, int, int], None]] = []
-        self._servers: ServerGroup | None = None
-        self._mining: MiningService | None = None
-        self._mining_task: asyncio.Task[None] | None = None
-        self._batcher: AutomineBatcher | None = None
+            replayed = replay(seq, entries, progress)
+            log.info("replayed %d superblocks", replayed)
+        if state_dir is not None:
+            fresh_dir = not (state_dir / LOG_FILE).exists()
+            seq.log.open()
+            if fresh_dir:
+                seq.log._write(seq.log.entries[0], sync=True)
+        return seq
+
+    def _install(self, seq: Sequencer) -> None:
+        """Make ``seq`` the devnet's sequencer: filters, subscriptions and endpoints follow."""
+        self.sequencer.log.close()
+        self.sequencer = seq
+        for cid, chain in seq.chains.items():
+            self.events[cid].chain = chain
+        if self._batcher is not None:
+            self._batcher = AutomineBatcher(seq.mine_pending)
+            seq.automine_hook = self._batcher.schedule
+        if self._mining is not None:
+            seq.mode_listeners.append(self._mining.wake)
+            self._mining.wake()
+
+    # -- state: dump, load, reset (anvil_dumpState, anvil_loadState, anvil_reset) ----------------
+
+    def dump_state(self) -> bytes:
+        """The whole devnet as gzipped JSON: the superblock log, which rebuilds every chain,
+        block, receipt, log and mailbox when loaded."""
+        return encode_dump(self.sequencer.log.entries)
+
+    def load_state(self, blob: bytes, progress: Callable[[int], None] | None = None) -> int:
+        """Replace the devnet with the one ``blob`` (from dump_state) describes; every block is
+        rebuilt and checked. Raises DumpError for another version, a corrupt file or other
+        chains; nothing changes then. Returns the superblock height."""
+        entries = decode_dump(blob)
+        saved = entries[0]["config"]
+        if tuple(saved["chain_ids"]) != self.config.chain_ids:
+            raise DumpError(f"the state is of chains {saved['chain_ids']}, this devnet runs {list(self.config.chain_ids)}")
+        config = dataclasses.replace(self.config, **{k: (tuple(v) if k == "chain_ids" else v) for k, v in saved.items()})
+        try:
+            seq = self._new_sequencer(config, entries[1:], None, progress)
+        except (XRollupError, ValueError, KeyError, TypeError) as exc:
+            raise DumpError(f"the state does not replay: {exc}") from exc
+        self.config = config
+        self._install(seq)
+        return seq.head.number
+
+    def reset(self) -> None:
+        """anvil_reset: a fresh devnet with the same configuration and a new genesis time."""
+        config = dataclasses.replace(self.config, genesis_timestamp=int(time.time()))
+        self.config = config
+        self._install(self._new_sequencer(config, [], None))
 
     # -- what the RPC handlers ask of the devnet ----------------------------------------------
 
@@ -247,7 +301,7 @@ class Devnet:
             self.urls[cid] = f"http://{self.config.host}:{port}"
         self._batcher = AutomineBatcher(self.sequencer.mine_pending)
         self.sequencer.automine_hook = self._batcher.schedule
-        self._mining = MiningService(lambda: self.sequencer.mode, self.sequencer.mine)
+        self._mining = MiningService(lambda: self.sequencer.mode, lambda: self.sequencer.mine())
         self.sequencer.mode_listeners.append(self._mining.wake)
         self._mining_task = asyncio.create_task(self._mining.run())
 

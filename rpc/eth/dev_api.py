@@ -170,6 +170,20 @@ class DevApi:
 
         return {"pending": self._grouped(pending, fmt), "queued": self._grouped(queued, fmt)}
 
+    # -- saved state -------------------------------------------------------------------------
+
+    def anvil_dumpState(self) -> str:
+        return d(self.devnet.dump_state())
+
+    def anvil_loadState(self, blob: bytes) -> bool:
+        self.devnet.load_state(blob)
+        return True
+
+    def anvil_reset(self, _options: Any = None) -> None:
+        if _options:
+            raise InvalidInput("forking is not supported: anvil_reset takes no options here")
+        self.devnet.reset()
+
     # -- about the node --------------------------------------------------------------------
 
     def anvil_nodeInfo(self) -> dict[str, Any]:

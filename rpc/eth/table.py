@@ -126,6 +126,9 @@ def build_table(devnet: Devnet, chain_id: int, events: ChainEvents) -> MethodTab
           aliases=("hardhat_setNextBlockBaseFeePerGas",)),
         M("anvil_setCoinbase", dev.anvil_setCoinbase, ADDRESS, aliases=("hardhat_setCoinbase",)),
         M("anvil_nodeInfo", dev.anvil_nodeInfo),
+        M("anvil_dumpState", dev.anvil_dumpState, aliases=("hardhat_dumpState",)),
+        M("anvil_loadState", dev.anvil_loadState, Param("state", p.data), aliases=("hardhat_loadState",)),
+        M("anvil_reset", dev.anvil_reset, Param("options", p.any_value, optional=True), aliases=("hardhat_reset",)),
         # the pool
         M("anvil_dropTransaction", dev.anvil_dropTransaction, HASH, aliases=("hardhat_dropTransaction",)),
         M("anvil_dropAllTransactions", dev.anvil_dropAllTransactions),
