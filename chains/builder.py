@@ -18,6 +18,10 @@ from typing import Any
 import rlp
 from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, ReceiptAPI, SignedTransactionAPI
 from eth.chains.base import MiningChain
+from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA256, EMPTY_UNCLE_HASH
+from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
+from eth.vm.forks.prague.blocks import PragueBlockHeader
+from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
 from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError, keccak
 
@@ -129,22 +133,13 @@ class BlockBuilder:
     """Applies transactions one by one on a throwaway VM, then seals one block."""
 
     def __init__(
-        self, chain: MiningChain, parent: BlockHeaderAPI, state_root: bytes, env: BlockEnv
+        self, chain: MiningChain, parent: BlockHeaderAPI, state_root: bytes, env: BlockEnv,
+        warm_account_db: Any = None,
     ) -> None:
-        fields: dict[str, Any] = {
-            "timestamp": env.timestamp,
-            "gas_limit": env.gas_limit,
-            "coinbase": env.coinbase,
-            "mix_hash": keccak(parent.hash),
-            "parent_beacon_block_root": ZERO_HASH,
-            "state_root": state_root,
-        }
-        # One header construction: every rlp copy() re-validates all fields, and it adds up.
-        self.header = chain.create_header_from_parent(parent, **fields)
-        if env.base_fee is not None and env.base_fee != self.header.base_fee_per_gas:
-            self.header = self.header.copy(base_fee_per_gas=env.base_fee)  # anvil_setNextBlockBaseFeePerGas
+        self.header = child_header(parent, state_root, env)
         self._chain = chain
         self._vm: Any = None
+        self._warm = warm_account_db
         self.base_state_root = state_root
         # No block pre/post-processing: the genesis has none of the EIP-4788/2935/7002/7251
         # system contracts, so it would only read empty code and hash an empty requests list
@@ -157,7 +152,17 @@ class BlockBuilder:
         builds one (see ``seal``)."""
         if self._vm is None:
             self._vm = self._chain.get_vm(self.header)
+            if self._warm is not None:
+                # The previous block's account database, persisted at exactly this root: its
+                # caches are warm (the accounts a block touches tend to be touched again).
+                self._vm.state._account_db = self._warm
+                self._warm = None
         return self._vm
+
+    @property
+    def account_db(self) -> Any:
+        """The account database, once the block is sealed (persisted at its state root)."""
+        return None if self._vm is None else self._vm.state._account_db
 
     def nonce_of(self, address: bytes) -> int:
         return int(self.vm.state.get_nonce(address))
@@ -226,6 +231,7 @@ class BlockBuilder:
         fork = object.__new__(BlockBuilder)
         fork._chain = self._chain
         fork._vm = None
+        fork._warm = None
         fork.base_state_root = self.base_state_root
         fork.outcomes = list(self.outcomes)
         if self._vm is None:
@@ -259,6 +265,22 @@ class BlockBuilder:
         block = block_class(self.header, transactions=[], uncles=[], withdrawals=[])
         self._chain.chaindb.db[self.header.hash] = rlp.encode(self.header)
         return SealedBlock(block, [], self.base_state_root)
+
+
+def child_header(parent: BlockHeaderAPI, state_root: bytes, env: BlockEnv) -> BlockHeaderAPI:
+    """The header of an empty child of ``parent``, in one construction. It equals py-evm's
+    create_header_from_parent with these fields (tests/chains checks that): that one builds
+    and copies the header several times, each time re-validating every field."""
+    return PragueBlockHeader(
+        parent_hash=parent.hash, uncles_hash=EMPTY_UNCLE_HASH, coinbase=env.coinbase, state_root=state_root,
+        transaction_root=BLANK_ROOT_HASH, receipt_root=BLANK_ROOT_HASH, bloom=0, difficulty=0,
+        block_number=parent.block_number + 1, gas_limit=env.gas_limit, gas_used=0, timestamp=env.timestamp,
+        extra_data=b"", mix_hash=keccak(parent.hash), nonce=b"\x00" * 8,
+        # anvil_setNextBlockBaseFeePerGas overrides EIP-1559's value
+        base_fee_per_gas=calculate_expected_base_fee_per_gas(parent) if env.base_fee is None else env.base_fee,
+        withdrawals_root=BLANK_ROOT_HASH, blob_gas_used=0, excess_blob_gas=calc_excess_blob_gas_prague(parent),
+        parent_beacon_block_root=ZERO_HASH, requests_hash=EMPTY_SHA256,
+    )
 
 
 def effective_gas_price(tx: SignedTransactionAPI, base_fee: int) -> int:

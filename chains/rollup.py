@@ -125,11 +125,26 @@ class RollupChain:
         self.tx_by_hash: dict[bytes, MinedTx] = {}
         self.head_state_root: bytes = bytes(genesis.state_root)
         self._head_state: tuple[tuple[bytes, bytes], StateAPI] | None = None
+        self._warm_account_db: tuple[bytes, Any] | None = None
 
     # -- writing (only the sequencer calls these) ---------------------------------------
 
     def new_builder(self, env: BlockEnv) -> BlockBuilder:
-        return BlockBuilder(self.evm, self.head.header, self.head_state_root, env)
+        """A builder on the head. The first one after a commit gets the committed block's warm
+        account database; it is handed out once, so a builder that is thrown away (a failed
+        bundle) can never leave uncommitted changes in a database another builder uses."""
+        warm, self._warm_account_db = self._warm_account_db, None
+        if warm is not None and warm[0] != self.head_state_root:
+            warm = None
+        if warm is not None:
+            self._head_state = None  # it read through the database the builder now owns
+        return BlockBuilder(self.evm, self.head.header, self.head_state_root, env, warm[1] if warm else None)
+
+    def keep_warm(self, builder: BlockBuilder) -> None:
+        """After ``append``: keep the sealed builder's account database for the next block."""
+        account_db = builder.account_db
+        if account_db is not None and bytes(account_db.state_root) == self.head_state_root:
+            self._warm_account_db = (self.head_state_root, account_db)
 
     def append(self, sealed: SealedBlock) -> MinedBlock:
         """Make ``sealed`` (built on the current head) the new head and index it."""
@@ -203,7 +218,11 @@ class RollupChain:
             return self._state(block.header, bytes(block.header.state_root))
         key = (block.hash, self.head_state_root)
         if self._head_state is None or self._head_state[0] != key:
-            self._head_state = (key, self._state(block.header, self.head_state_root))
+            state = self._state(block.header, self.head_state_root)
+            warm = self._warm_account_db
+            if warm is not None and warm[0] == self.head_state_root:
+                state._account_db = warm[1]  # type: ignore[attr-defined]  # warm caches; no builder owns it yet
+            self._head_state = (key, state)
         return self._head_state[1]
 
     def _state(self, header: BlockHeaderAPI, root: bytes) -> StateAPI:

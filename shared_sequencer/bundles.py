@@ -123,6 +123,9 @@ class BundleBook:
 
     def refuse(self, bundle: Bundle, leg: int, chain_id: int, error: str, height: int) -> None:
         """Record a bundle refused at submission (a leg failed the pool's checks)."""
+        known = self.statuses.get(bundle.hash)
+        if known is not None and known.state != "failed":
+            return  # a resubmission of a pending or included bundle: its status stands
         self._legs[bundle.hash] = bundle
         self.statuses[bundle.hash] = BundleStatus("failed", {
             "superblock": height, "failedLeg": leg, "chainId": chain_id, "txHash": bundle.legs[leg][1].hash,

@@ -236,7 +236,10 @@ class Sequencer:
         for cid in self.chains:
             self._fill_from_pool(cid, builders)
         sealed = {cid: b.seal() for cid, b in builders.items()}
-        return self._commit(number, ts, parent, sealed, envs, tuple(included_bundles))
+        superblock = self._commit(number, ts, parent, sealed, envs, tuple(included_bundles))
+        for cid, builder in builders.items():
+            self.chains[cid].keep_warm(builder)
+        return superblock
 
     def _relay_tx(self, relay: Relay, before: list[PendingTx], envs: dict[int, BlockEnv]) -> PendingTx:
         chain = self.chains[relay.destination]

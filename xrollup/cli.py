@@ -52,6 +52,9 @@ def parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command")
     rp = sub.add_parser("replay", help="rebuild every chain from a superblock log and check every block")
     rp.add_argument("state_dir", help="the --state-dir of a devnet")
+    from xrollup import trace_cli  # tracing: `xrollup trace TXHASH`
+
+    trace_cli.add_arguments(sub.add_parser("trace", help="print a transaction's call tree, across chains"))
     ap.add_argument("--chains", type=_chain_ids, default=(901, 902), help="chain ids, comma-separated (default: 901,902)")
     ap.add_argument("--port", "-p", type=int, default=9545, help="port of the first chain; the next chains take the following ports (default: 9545)")
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -105,6 +108,10 @@ def banner(devnet: object) -> str:
         lines += [f"{p.name:<28} 0x{p.address.hex()}" for p in devnet.predeploys if p.name]
     if cfg.state_dir:
         lines += ["", f"State dir:         {cfg.state_dir} (superblock {devnet.sequencer.head.number})"]
+    from xrollup import explorer
+
+    if explorer.installed(devnet):
+        lines += ["", f"Explorer:          {explorer.url(devnet)}"]
     lines += ["", f"Listening on {', '.join(devnet.urls.values())}", ""]
     return "\n".join(lines)
 
@@ -118,9 +125,11 @@ def _progress(label: str) -> Callable[[int], None]:
 
 
 async def run(config: DevnetConfig, load: Path | None = None, dump: Path | None = None) -> None:
+    from xrollup import explorer
     from xrollup.devnet import Devnet
 
     devnet = Devnet(config)
+    explorer.install(devnet)  # the superblock explorer, at <first chain's URL>/explorer
     if load is not None:
         height = devnet.load_state(load.read_bytes(), _progress(f"loading {load}"))
         logging.getLogger("xrollup").info("loaded %s: superblock %d", load, height)
@@ -179,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.log_level or ("warning" if args.silent else "info"), args.log_format)
     if args.command == "replay":
         return replay_command(args.state_dir)
+    if args.command == "trace":  # tracing
+        from xrollup import trace_cli
+
+        return trace_cli.run(args.tx_hash, args.chain, args.rpc)
     try:
         config = config_from_args(args)
     except ValueError as exc:

@@ -17,6 +17,7 @@ from typing import Any
 
 from eth_abi import decode
 
+from chains import triecache
 from chains.builder import BlockEnv
 from chains.errors import XRollupError
 from chains.genesis import Predeploy, dev_accounts
@@ -64,6 +65,7 @@ def default_predeploys() -> tuple[Predeploy, ...]:
 class Devnet:
     def __init__(self, config: DevnetConfig | None = None, predeploys: tuple[Predeploy, ...] | None = None) -> None:
         require_fast_crypto()
+        triecache.install()
         config = config or DevnetConfig()
         entries: list[dict[str, Any]] = []
         state_dir = Path(config.state_dir) if config.state_dir else None
@@ -261,6 +263,8 @@ class Devnet:
     # -- events ----------------------------------------------------------------------------
 
     def _on_superblock(self, superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:
+        if getattr(self, "events", None) is None:  # replaying the state dir in __init__: no listener yet
+            return
         cache: list[Any] = []
 
         def sb_json() -> Any:

@@ -151,12 +151,19 @@ def hook(devnet: Any = None, index: int = 0) -> Callable[[Any, int, int], None]:
         if chain_index == index:
             mount(app, devnet)
 
+    mount_on_first.xrollup_explorer = True  # type: ignore[attr-defined]
     return mount_on_first
 
 
+def installed(devnet: Any) -> bool:
+    """Whether ``devnet`` has the explorer's hook."""
+    return any(getattr(h, "xrollup_explorer", False) for h in getattr(devnet, "app_hooks", ()))
+
+
 def install(devnet: Any) -> None:
-    """Register the explorer on ``devnet`` (call before ``devnet.start()``)."""
-    devnet.app_hooks.append(hook(devnet))
+    """Register the explorer on ``devnet`` (call before ``devnet.start()``); idempotent."""
+    if not installed(devnet):
+        devnet.app_hooks.append(hook(devnet))
 
 
 def url(devnet: Any) -> str | None:
@@ -166,4 +173,4 @@ def url(devnet: Any) -> str | None:
     return None if first is None else first + PATH
 
 
-__all__ = ["PATH", "abi_index", "fingerprint", "hook", "install", "mount", "signature", "url"]
+__all__ = ["PATH", "abi_index", "fingerprint", "hook", "install", "installed", "mount", "signature", "url"]
