@@ -107,10 +107,10 @@ class BundleStatus:
 class BundleBook:
     queue: list[Bundle] = field(default_factory=list)
     statuses: dict[bytes, BundleStatus] = field(default_factory=dict)
-    _legs: dict[bytes, Bundle] = field(default_factory=dict)
+    legs: dict[bytes, list[tuple[int, bytes]]] = field(default_factory=dict)  # (chain id, tx hash)
 
     def copy(self) -> BundleBook:
-        return BundleBook(list(self.queue), copy.deepcopy(self.statuses), dict(self._legs))
+        return BundleBook(list(self.queue), copy.deepcopy(self.statuses), dict(self.legs))
 
     def add(self, bundle: Bundle, height: int) -> None:
         if bundle.hash in self.statuses and self.statuses[bundle.hash].state != "failed":
@@ -118,7 +118,7 @@ class BundleBook:
         if bundle.max_superblock is not None and bundle.max_superblock <= height:
             raise TransactionRejected(f"bundle expired: maxSuperblock {bundle.max_superblock} is not after {height}")
         self.queue.append(bundle)
-        self._legs[bundle.hash] = bundle
+        self.legs[bundle.hash] = [(cid, p.hash) for cid, p in bundle.legs]
         self.statuses[bundle.hash] = BundleStatus("pending")
 
     def refuse(self, bundle: Bundle, leg: int, chain_id: int, error: str, height: int) -> None:
@@ -126,7 +126,7 @@ class BundleBook:
         known = self.statuses.get(bundle.hash)
         if known is not None and known.state != "failed":
             return  # a resubmission of a pending or included bundle: its status stands
-        self._legs[bundle.hash] = bundle
+        self.legs[bundle.hash] = [(cid, p.hash) for cid, p in bundle.legs]
         self.statuses[bundle.hash] = BundleStatus("failed", {
             "superblock": height, "failedLeg": leg, "chainId": chain_id, "txHash": bundle.legs[leg][1].hash,
             "error": error, "reason": error, "revertData": b"", "atSubmission": True,
@@ -154,17 +154,20 @@ class BundleBook:
         else:
             self.statuses[bundle.hash] = BundleStatus("included", {"superblock": number})
 
-    def mark_included(self, superblock: Any) -> None:
+    def mark_included(self, superblock: Any, logged: dict[bytes, list[tuple[int, bytes]]] | None = None) -> None:
+        """Record where each bundle of ``superblock`` went. ``logged``: the legs as the
+        superblock log has them (replay rebuilds the statuses from it)."""
         for bundle_hash in superblock.bundles:
-            bundle = self._legs.get(bundle_hash)
-            if bundle is None:  # replayed from a log: its submission is not known here
-                continue
+            if logged and bundle_hash in logged:
+                self.legs[bundle_hash] = logged[bundle_hash]
+                self.statuses[bundle_hash] = BundleStatus("included", {"superblock": superblock.number})
             legs = []
-            for index, (chain_id, pending) in enumerate(bundle.legs):
+            for index, (chain_id, tx_hash) in enumerate(self.legs.get(bundle_hash, [])):
                 ref = superblock.block_of(chain_id)
                 legs.append({"index": index, "chainId": chain_id, "blockNumber": ref.number,
-                             "blockHash": ref.hash, "txHash": pending.hash})
-            self.statuses[bundle_hash].detail.update({"superblockHash": superblock.hash, "legs": legs})
+                             "blockHash": ref.hash, "txHash": tx_hash})
+            if bundle_hash in self.statuses:
+                self.statuses[bundle_hash].detail.update({"superblockHash": superblock.hash, "legs": legs})
 
     def status(self, bundle_hash: bytes) -> BundleStatus | None:
         return self.statuses.get(bundle_hash)

@@ -39,6 +39,7 @@ def encode_superblock(record: SuperblockRecord) -> dict[str, Any]:
         "parentHash": _hex(sb.parent_hash),
         "hash": _hex(sb.hash),
         "bundles": [_hex(b) for b in sb.bundles],
+        "bundleLegs": {_hex(h): [[cid, _hex(tx)] for cid, tx in legs] for h, legs in record.bundle_legs.items()},
         "blocks": [
             {
                 "chainId": ref.chain_id,

@@ -47,7 +47,8 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
                 raise ReplayMismatch(cid, int(blk["number"]), what, "0x" + want.hex(), "0x" + got.hex())
         sealed[cid], envs[cid] = block, env
     bundles = tuple(_unhex(b) for b in entry.get("bundles", []))
-    superblock = seq._commit(parent.number + 1, ts, parent, sealed, envs, bundles)
+    logged = {_unhex(h): [(int(c), _unhex(t)) for c, t in legs] for h, legs in entry.get("bundleLegs", {}).items()}
+    superblock = seq._commit(parent.number + 1, ts, parent, sealed, envs, bundles, logged)
     if "0x" + superblock.hash.hex() != entry["hash"]:
         raise ReplayMismatch(0, superblock.number, "superblock hash", entry["hash"], "0x" + superblock.hash.hex())
     if any(block.outcomes for block in sealed.values()):

@@ -276,7 +276,8 @@ class Sequencer:
                 self.xcall_errors[entry.pending.hash] = (result.error_chain, result.error)
 
     def _commit(self, number: int, ts: int, parent: SuperBlock, sealed: dict, envs: dict[int, BlockEnv],
-                bundles: tuple[bytes, ...]) -> SuperBlock:
+                bundles: tuple[bytes, ...], logged_legs: dict[bytes, list[tuple[int, bytes]]] | None = None,
+                ) -> SuperBlock:
         mined: dict[int, MinedBlock] = {}
         for cid, block in sealed.items():
             mined[cid] = self.chains[cid].append(block)
@@ -296,7 +297,8 @@ class Sequencer:
             )
             for cid in mined
         )
-        self.log.append_superblock(SuperblockRecord(superblock, bodies))
+        legs = logged_legs if logged_legs is not None else {h: self.bundles.legs.get(h, []) for h in bundles}
+        self.log.append_superblock(SuperblockRecord(superblock, bodies, legs))
         self.clock.next_timestamp = None
         self.next_base_fee = None
         for cid, chain in self.chains.items():
@@ -305,7 +307,7 @@ class Sequencer:
                 pool.remove(tx.hash)
             if pool:  # drop what the new state made stale (same sender, used nonce)
                 pool.prune(chain.state_at("latest").get_nonce)
-        self.bundles.mark_included(superblock)
+        self.bundles.mark_included(superblock, logged_legs)
         done = set().union(*(relayed_keys(m) for m in mined.values()))
         self.relays = [r for r in self.relays if r.key not in done]
         for cid, block in mined.items():

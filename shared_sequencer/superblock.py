@@ -78,3 +78,4 @@ class BlockBody:
 class SuperblockRecord:
     superblock: SuperBlock
     bodies: tuple[BlockBody, ...] = field(default_factory=tuple)
+    bundle_legs: dict[bytes, list[tuple[int, bytes]]] = field(default_factory=dict)  # (chain id, tx hash)

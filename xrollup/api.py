@@ -23,7 +23,7 @@ import asyncio
 import dataclasses
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -83,7 +83,7 @@ class Devnet:
         self.core = CoreDevnet(self.config)
         self.config = self.core.config  # a state_dir's log may have restored the saved configuration
         self.accounts: list[LocalAccount] = [Account.from_key(a.private_key) for a in self.core.accounts]
-        self._dev_keys = {a.address: a for a in self.accounts}
+        self._dev_keys: dict[str, LocalAccount] = {a.address: a for a in self.accounts}
         self._w3: dict[int, Web3] = {}
         self._closed = False
         self._loop = LoopThread(name=f"xrollup-devnet-{'-'.join(map(str, self.chain_ids))}")
@@ -115,10 +115,11 @@ class Devnet:
             core.sequencer.mode_listeners.remove(core._mining.wake)
         core._mining = None
 
-    def serve(self, port: int = 0, host: str | None = None) -> dict[int, str]:
+    def serve(self, port: int | None = None, host: str | None = None) -> dict[int, str]:
         """Put this devnet behind the real HTTP + WebSocket endpoints (``port`` for the first
-        chain and the next ports for the others; 0: free ports). Returns {chain id: URL}.
-        Idempotent while serving. Raises OSError naming a port that is taken."""
+        chain and the next ports for the others; 0: free ports; default: the ``port`` given to
+        the constructor, itself 0 by default). Returns {chain id: URL}. Idempotent while
+        serving. Raises OSError naming a port that is taken."""
         self._check_open()
         if self.core._servers is not None:
             return dict(self.core.urls)
@@ -126,7 +127,8 @@ class Devnet:
         async def start() -> None:
             core = self.core
             await self._stop_services()  # start() brings its own
-            core.config = dataclasses.replace(core.config, port=port, host=host or core.config.host)
+            core.config = dataclasses.replace(core.config, port=core.config.port if port is None else port,
+                                              host=host or core.config.host)
             try:
                 await core.start()
             except BaseException:
@@ -279,7 +281,7 @@ class Devnet:
         if receipt["status"] != 1:
             raise DeployError(f"deploying {name} on chain {w3.provider.chain_id} failed "  # type: ignore[attr-defined]
                               f"(tx 0x{bytes(tx_hash).hex()})")
-        return w3.eth.contract(address=receipt["contractAddress"], abi=abi)
+        return cast(Contract, w3.eth.contract(address=receipt["contractAddress"], abi=abi))
 
     def sign(self, tx: Mapping[str, Any], _nonces: dict[tuple[int, str], int] | None = None) -> bytes:
         """Sign a transaction dict with its ``from`` account (dev account 0 if absent; a
@@ -327,10 +329,10 @@ class Devnet:
         raws = [self.sign(t, nonces) if isinstance(t, Mapping) else HexBytes(t) for t in txs]
         allowed = []
         for item in reverting:
-            if isinstance(item, int) and not isinstance(item, bool):
-                allowed.append("0x" + keccak(raws[item]).hex())
-            else:
+            if isinstance(item, (bytes, str)):
                 allowed.append(_hex(item))
+            else:  # an index into txs
+                allowed.append("0x" + keccak(raws[item]).hex())
         spec: dict[str, Any] = {"txs": [_hex(bytes(r)) for r in raws]}
         if allowed:
             spec["revertingTxHashes"] = allowed

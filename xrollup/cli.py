@@ -166,8 +166,7 @@ def replay_command(state_dir: str) -> int:
         # A fresh devnet with no state dir replays the entries into new chains, checking each block.
         from shared_sequencer.replay import replay
 
-        saved = {k: (tuple(v) if k == "chain_ids" else v) for k, v in entries[0]["config"].items()}
-        devnet = Devnet(DevnetConfig(silent=True, **saved))
+        devnet = Devnet(DevnetConfig(silent=True).with_genesis(entries[0]["config"]))
 
         def progress(n: int) -> None:
             if n % 500 == 0 or n == total:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -45,6 +46,20 @@ class DevnetConfig:
 
     def port_of(self, chain_id: int) -> int:
         return self.port + self.chain_ids.index(chain_id) if self.port else 0
+
+    def with_genesis(self, saved: dict[str, Any]) -> DevnetConfig:
+        """This configuration with the chain-defining fields of a log's genesis entry (what
+        ``genesis_json`` wrote); serving options (host, port, mining...) stay. Raises
+        ValueError for a genesis entry that is not one."""
+        try:
+            return dataclasses.replace(
+                self, chain_ids=tuple(int(c) for c in saved["chain_ids"]), accounts=int(saved["accounts"]),
+                balance_eth=int(saved["balance_eth"]), mnemonic=str(saved["mnemonic"]),
+                gas_limit=int(saved["gas_limit"]), base_fee=int(saved["base_fee"]),
+                genesis_timestamp=int(saved["genesis_timestamp"]),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a genesis entry: {exc}") from None
 
     def genesis_json(self) -> dict[str, Any]:
         """What the superblock log's genesis entry records to rebuild the same chains."""

@@ -75,8 +75,7 @@ class Devnet:
                 genesis = entries[0]
                 if genesis.get("t") != "genesis":
                     raise ValueError(f"{state_dir}: the log does not start with a genesis entry")
-                saved = {k: (tuple(v) if k == "chain_ids" else v) for k, v in genesis["config"].items()}
-                config = dataclasses.replace(config, **saved)
+                config = config.with_genesis(genesis["config"])
         if not config.genesis_timestamp:
             config = dataclasses.replace(config, genesis_timestamp=int(time.time()))
         self.config = config
@@ -153,7 +152,10 @@ class Devnet:
         saved = entries[0]["config"]
         if tuple(saved["chain_ids"]) != self.config.chain_ids:
             raise DumpError(f"the state is of chains {saved['chain_ids']}, this devnet runs {list(self.config.chain_ids)}")
-        config = dataclasses.replace(self.config, **{k: (tuple(v) if k == "chain_ids" else v) for k, v in saved.items()})
+        try:
+            config = self.config.with_genesis(saved)
+        except ValueError as exc:
+            raise DumpError(f"corrupt state file: {exc}") from None
         try:
             seq = self._new_sequencer(config, entries[1:], None, progress)
         except (XRollupError, ValueError, KeyError, TypeError) as exc:
