@@ -13,6 +13,8 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from eth_typing import Address
+
 from chains.builder import PendingTx
 from chains.errors import TransactionRejected
 from shared_sequencer.ordering import OrderingPolicy
@@ -87,13 +89,13 @@ class Mempool:
         self.by_hash.clear()
         return entries
 
-    def prune(self, nonce_of: Callable[[bytes], int]) -> list[PoolTx]:
+    def prune(self, nonce_of: Callable[[Address], int]) -> list[PoolTx]:
         """Drop every entry whose nonce the chain has used. Returns what was dropped."""
         cache: dict[bytes, int] = {}
         stale = []
         for (sender, nonce), entry in list(self.by_key.items()):
             if sender not in cache:
-                cache[sender] = nonce_of(sender)
+                cache[sender] = nonce_of(Address(sender))
             if nonce < cache[sender]:
                 stale.append(entry)
                 self.remove(entry.pending.hash)

@@ -48,6 +48,8 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
         sealed[cid], envs[cid] = block, env
     bundles = tuple(_unhex(b) for b in entry.get("bundles", []))
     logged = {_unhex(h): [(int(c), _unhex(t)) for c, t in legs] for h, legs in entry.get("bundleLegs", {}).items()}
+    for tx_hash, (cid, reason) in entry.get("xrollupErrors", {}).items():
+        seq.xcall_errors[_unhex(tx_hash)] = (cid, reason)
     superblock = seq._commit(parent.number + 1, ts, parent, sealed, envs, bundles, logged)
     if "0x" + superblock.hash.hex() != entry["hash"]:
         raise ReplayMismatch(0, superblock.number, "superblock hash", entry["hash"], "0x" + superblock.hash.hex())

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chains.builder import BlockBuilder, BlockEnv, PendingTx, TxOutcome
+from eth_typing import Address
+
+from chains.builder import BlockBuilder, BlockEnv, PendingTx, TxOutcome, base_fee_of
 from chains.errors import BlockNotFound, BundleFailed, InvalidInput, TransactionRejected, UnknownChain
 from chains.rollup import MinedBlock, RollupChain, StateEdit
 from chains.txbuild import TxRequest, sign, tx_chain_id
@@ -101,7 +103,7 @@ class Sequencer:
 
     def pending_nonce(self, chain_id: int, sender: bytes) -> int:
         """The next nonce for ``sender``: the state's, past any contiguous pooled ones."""
-        nonce = self.chain(chain_id).state_at("latest").get_nonce(sender)
+        nonce = self.chain(chain_id).state_at("latest").get_nonce(Address(sender))
         pool = self.pools[chain_id]
         while (sender, nonce) in pool.by_key:
             nonce += 1
@@ -143,9 +145,9 @@ class Sequencer:
         if fee_cap(pending) < self.next_base_fee_of(chain_id):
             raise TransactionRejected("max fee per gas less than block base fee")
         state = chain.state_at("latest")
-        if tx.nonce < state.get_nonce(pending.sender):
+        if tx.nonce < state.get_nonce(Address(pending.sender)):
             raise TransactionRejected("nonce too low")
-        if state.get_balance(pending.sender) < tx.gas * fee_cap(pending) + tx.value:
+        if state.get_balance(Address(pending.sender)) < tx.gas * fee_cap(pending) + tx.value:
             raise TransactionRejected("insufficient funds for gas * price + value")
 
     def submit(self, chain_id: int, pending: PendingTx) -> bytes:
@@ -258,7 +260,7 @@ class Sequencer:
         if not pool:
             return
         full: set[bytes] = set()
-        ready = list(pool.ready(builders[chain_id].nonce_of, self.order, int(builders[chain_id].header.base_fee_per_gas)))
+        ready = list(pool.ready(builders[chain_id].nonce_of, self.order, int(base_fee_of(builders[chain_id].header))))
         for entry in ready:
             sender = entry.pending.sender
             if sender in full:
@@ -298,7 +300,8 @@ class Sequencer:
             for cid in mined
         )
         legs = logged_legs if logged_legs is not None else {h: self.bundles.legs.get(h, []) for h in bundles}
-        self.log.append_superblock(SuperblockRecord(superblock, bodies, legs))
+        errors = {t.hash: self.xcall_errors[t.hash] for m in mined.values() for t in m.txs if t.hash in self.xcall_errors}
+        self.log.append_superblock(SuperblockRecord(superblock, bodies, legs, errors))
         self.clock.next_timestamp = None
         self.next_base_fee = None
         for cid, chain in self.chains.items():

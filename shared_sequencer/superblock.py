@@ -79,3 +79,4 @@ class SuperblockRecord:
     superblock: SuperBlock
     bodies: tuple[BlockBody, ...] = field(default_factory=tuple)
     bundle_legs: dict[bytes, list[tuple[int, bytes]]] = field(default_factory=dict)  # (chain id, tx hash)
+    xcall_errors: dict[bytes, tuple[int | None, str]] = field(default_factory=dict)  # tx hash -> (chain, reason)

@@ -14,20 +14,23 @@ requests (in discovery order), then the user's transaction.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from eth.abc import ComputationAPI, StateAPI
 from eth_abi import decode, encode
+from eth_typing import Address
 from eth_utils import keccak
 
-from chains.builder import BlockBuilder, PendingTx, TxOutcome
+from chains.builder import BlockBuilder, PendingTx, TxOutcome, base_fee_of
 from chains.errors import TransactionRejected, XRollupError, decode_revert_reason
 from chains.txbuild import TxRequest, sign
 
-MAILBOX = bytes.fromhex("4200000000000000000000000000000000000100")
+MAILBOX = Address(bytes.fromhex("4200000000000000000000000000000000000100"))
 SEQUENCER_KEY = keccak(b"xrollup sequencer")
-SEQUENCER = bytes.fromhex("76d1a8fdb697ebacfb3727fd7d7b3ab7d481c35a")
+SEQUENCER = Address(bytes.fromhex("76d1a8fdb697ebacfb3727fd7d7b3ab7d481c35a"))
 MISSING_RESPONSE = keccak(b"MissingResponse(uint256,uint256,address,address,uint256,bytes)")[:4]
 PUT_RESPONSE = keccak(b"putResponse(uint256,bytes32,bool,bytes)")[:4]
 CLEAR_RESPONSE = keccak(b"clearResponse(bytes32)")[:4]
@@ -35,6 +38,7 @@ RESPONSES_SLOT = 5  # Mailbox storage: mapping(bytes32 => Response{bool filled, 
 EXECUTE = keccak(b"execute(uint256,uint256,address,address,uint256,bytes)")[:4]
 MAX_DEPTH = 8  # nested requests: A -> B -> C ... at most this deep
 MAX_ROUNDS = 64  # simulation rounds for one user transaction
+SETTLE_SECONDS = 2.0  # and wall-clock time: a pathological call graph must not stall the devnet
 EXECUTE_GAS = 8_000_000
 PREFILL_GAS = 500_000
 
@@ -78,7 +82,7 @@ def find_missing(computation: ComputationAPI, chain_id: int) -> Request | None:
 
 def system_tx(builder: BlockBuilder, chain_id: int, data: bytes, gas: int) -> PendingTx:
     nonce = builder.nonce_of(SEQUENCER)
-    base_fee = int(builder.header.base_fee_per_gas)
+    base_fee = int(base_fee_of(builder.header))
     req = TxRequest(chain_id, SEQUENCER, nonce, min(gas, builder.gas_left), MAILBOX, 0, data,
                     max_fee_per_gas=base_fee, max_priority_fee_per_gas=0)
     return sign(req, SEQUENCER_KEY)
@@ -106,6 +110,14 @@ class Plan:
         return [(r, *self.responses[r.id]) for r in self.requests.values()
                 if r.src == chain_id and r.id in self.responses]
 
+    def forget(self, rid: bytes) -> None:
+        req = self.requests.pop(rid)
+        self.responses.pop(rid, None)
+        if req in self.executes.get(req.dst, []):
+            self.executes[req.dst].remove(req)
+            if not self.executes[req.dst]:
+                del self.executes[req.dst]
+
     def chains(self, job_chain: int) -> set[int]:
         return {job_chain} | set(self.executes) | {r.src for r in self.requests.values()}
 
@@ -122,10 +134,19 @@ class XResult:
 def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx) -> XResult:
     """Apply ``job`` to ``builders[chain_id]``, resolving cross-rollup calls. May replace
     entries of ``builders`` with forks. Raises TransactionRejected (nothing applied)."""
-    outcome = builders[chain_id].probe(job, lambda comp: find_missing(comp, chain_id) is None)
+    first: list[Request | None] = []
+
+    def accept(comp: ComputationAPI) -> bool:
+        first.append(find_missing(comp, chain_id))
+        return first[-1] is None
+
+    outcome = builders[chain_id].probe(job, accept)
     if outcome is not None:
         return XResult(outcome, Plan())
     plan = Plan()
+    assert first and first[-1] is not None
+    plan.depth[first[-1].id] = 1
+    _plan_request(plan, first[-1], builders)
     try:
         forks, job_outcome = _converge(builders, chain_id, job, plan)
     except XCallError as exc:
@@ -142,43 +163,118 @@ def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: Pen
     return XResult(alone, Plan(), reason, where, job_outcome)
 
 
+@dataclass
+class _ChainRun:
+    """One simulation round's run of one chain's steps on a fork (reused while the steps stay
+    the same: a chain's run depends on its own steps only)."""
+
+    steps: tuple[object, ...]
+    fork: BlockBuilder
+    missing: list[tuple[Request, int]]  # found requests with their depth
+    responses: dict[bytes, tuple[bool, bytes]]  # of the executes run here
+    consumed: list[bytes]  # request ids consumed here (XCall logs), in order
+    job: TxOutcome | None = None
+
+
 def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingTx,
               plan: Plan) -> tuple[dict[int, BlockBuilder], TxOutcome]:
+    """Simulate until every request has its response and the plan matches what the chains
+    consume. Raises XCallError past MAX_ROUNDS or the time budget."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    runs: dict[int, _ChainRun] = {}
     for _ in range(MAX_ROUNDS):
-        forks = {cid: builders[cid].fork() for cid in plan.chains(chain_id)}
-        new_request: Request | None = None
-        for cid in sorted(forks):
-            fork = forks[cid]
-            for req, success, data in plan.prefills(cid):
-                fork.apply(system_tx(fork, cid, put_response_call(req, success, data), PREFILL_GAS + 16 * len(data)))
-            for req in plan.executes.get(cid, []):
-                outcome = fork.apply(system_tx(fork, cid, execute_call(req), EXECUTE_GAS))
-                nested = find_missing(outcome.computation, cid)
-                if nested is not None:
-                    plan.depth.setdefault(nested.id, plan.depth.get(req.id, 1) + 1)
-                    new_request = _prefer_unplanned(plan, new_request, nested)
-                elif req.id not in plan.responses:
-                    success, ret = _execute_result(outcome)
-                    plan.responses[req.id] = (success, ret)
-                    new_request = new_request or req  # a new response: simulate again
-        job_outcome = forks[chain_id].apply(job)
-        missing = find_missing(job_outcome.computation, chain_id)
-        if missing is not None:
-            plan.depth.setdefault(missing.id, 1)
-            new_request = _prefer_unplanned(plan, new_request, missing)
-        if new_request is None:
-            return forks, job_outcome
-        _plan_request(plan, new_request, builders)
-    raise XCallError(f"cross-rollup calls did not settle within {MAX_ROUNDS} simulation rounds")
+        if time.monotonic() > deadline:
+            break
+        # The job runs only once every planned execute has its response (else it just misses again).
+        waiting = any(r.id not in plan.responses for rs in plan.executes.values() for r in rs)
+        consumed_order = {cid: run.consumed for cid, run in runs.items()}
+        for cid in sorted(plan.chains(chain_id)):
+            steps = _steps(plan, cid, consumed_order, with_job=cid == chain_id and not waiting)
+            if cid not in runs or runs[cid].steps != steps:
+                runs[cid] = _run_chain(builders[cid], cid, steps, plan, job)
+        for cid in [c for c in runs if c not in plan.chains(chain_id)]:
+            del runs[cid]
+        changed = False
+        for run in runs.values():
+            for req, depth in run.missing:
+                plan.depth.setdefault(req.id, depth)
+                if req.id not in plan.requests:
+                    _plan_request(plan, req, builders)
+                    changed = True
+            for rid, response in run.responses.items():
+                if plan.responses.get(rid) != response:
+                    plan.responses[rid] = response
+                    changed = True
+        if changed or waiting:
+            continue
+        job_run = runs[chain_id].job
+        assert job_run is not None
+        if not job_run.success:
+            return {cid: run.fork for cid, run in runs.items()}, job_run
+        # Settled on a success: drop requests whose success nobody consumed (an earlier round's
+        # path that the final one did not take), and order the executes as they are consumed.
+        consumed = {rid for run in runs.values() for rid in run.consumed}
+        stale = [rid for rid, (ok, _) in plan.responses.items() if ok and rid not in consumed]
+        if stale:
+            for rid in stale:
+                plan.forget(rid)
+            continue
+        new_order = {cid: run.consumed for cid, run in runs.items()}
+        if all(runs[cid].steps == _steps(plan, cid, new_order, with_job=cid == chain_id) for cid in runs):
+            return {cid: run.fork for cid, run in runs.items()}, job_run
+    raise XCallError(f"cross-rollup calls did not settle within {MAX_ROUNDS} rounds or {SETTLE_SECONDS} s")
 
 
-def _prefer_unplanned(plan: Plan, current: Request | None, found: Request) -> Request:
-    """The request to plan after this round: the first one found that is not planned yet
-    (an already planned one only says "simulate again"). Keeping the first found regardless
-    would mask a deeper request behind its planned parent forever."""
-    if current is None or (current.id in plan.requests and found.id not in plan.requests):
-        return found
-    return current
+def _steps(plan: Plan, cid: int, consumed_order: Mapping[int, list[bytes]], with_job: bool) -> tuple[object, ...]:
+    """Chain ``cid``'s system transactions: pre-filled responses, then the executes of
+    requests to it, in the order their sources consume them (what the rolling hashes need),
+    then the job."""
+    prefills = tuple(("prefill", r.id, *plan.responses[r.id]) for r in plan.requests.values()
+                     if r.src == cid and r.id in plan.responses)
+
+    def order(req: Request) -> tuple[int, int, int]:
+        consumed = consumed_order.get(req.src, [])
+        position = consumed.index(req.id) if req.id in consumed else len(consumed)
+        return req.src, position, list(plan.requests).index(req.id)
+
+    executes = tuple(("execute", r.id) for r in sorted(plan.executes.get(cid, []), key=order))
+    return prefills + executes + ((("job",),) if with_job else ())
+
+
+def _run_chain(builder: BlockBuilder, cid: int, steps: tuple[object, ...], plan: Plan, job: PendingTx) -> _ChainRun:
+    fork = builder.fork()
+    run = _ChainRun(steps, fork, [], {}, [])
+    for step in steps:
+        kind = step[0]  # type: ignore[index]
+        if kind == "prefill":
+            _, rid, success, data = cast(tuple[str, bytes, bool, bytes], step)
+            req = plan.requests[rid]
+            fork.apply(system_tx(fork, cid, put_response_call(req, success, data), PREFILL_GAS + 16 * len(data)))
+        elif kind == "execute":
+            req = plan.requests[step[1]]  # type: ignore[index]
+            outcome = fork.apply(system_tx(fork, cid, execute_call(req), EXECUTE_GAS))
+            nested = find_missing(outcome.computation, cid)
+            if nested is not None:
+                run.missing.append((nested, plan.depth.get(req.id, 1) + 1))
+            else:
+                run.responses[req.id] = _execute_result(outcome)
+            run.consumed.extend(_consumed(outcome))
+        else:
+            run.job = fork.apply(job)
+            missing = find_missing(run.job.computation, cid)
+            if missing is not None:
+                run.missing.append((missing, 1))
+            run.consumed.extend(_consumed(run.job))
+    return run
+
+
+def _consumed(outcome: TxOutcome) -> list[bytes]:
+    """Request ids whose responses ``outcome`` consumed, from the mailbox's XCall logs."""
+    out = []
+    for log in outcome.receipt.logs:
+        if bytes(log.address) == MAILBOX and log.topics and log.topics[0].to_bytes(32, "big") == XCALL_EVENT:
+            out.append(bytes(log.data[64:96]))  # XCall data: target, value, requestId, success
+    return out
 
 
 def _plan_request(plan: Plan, req: Request, builders: Mapping[int, BlockBuilder]) -> None:
@@ -219,10 +315,12 @@ def _error_string(message: str) -> bytes:
 
 
 def _far_reason(plan: Plan, outcome: TxOutcome, chain_id: int) -> tuple[str | None, int | None]:
-    for req in plan.requests.values():
+    # The innermost request that failed with this data is where it failed (a revert on C
+    # bubbles back through B with the same data).
+    for req in reversed(list(plan.requests.values())):
         success, data = plan.responses.get(req.id, (True, b""))
         if not success and data == outcome.output:
-            return decode_revert_reason(data) or "0x" + data.hex(), req.dst
+            return decode_revert_reason(data) or ("0x" + data.hex() if data else "empty revert data"), req.dst
     return decode_revert_reason(outcome.output), chain_id
 
 
