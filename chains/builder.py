@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import rlp
 from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, ReceiptAPI, SignedTransactionAPI
@@ -23,12 +23,13 @@ from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
 from eth.vm.spoof import SpoofTransaction
+from eth_typing import Address, BlockNumber, Hash32
 from eth_utils import ValidationError, keccak
 
 from chains.errors import TransactionRejected
 
 ZERO_ADDRESS = b"\x00" * 20
-ZERO_HASH = b"\x00" * 32
+ZERO_HASH = Hash32(b"\x00" * 32)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,9 @@ class TxOutcome:
         c = self.computation
         if not isinstance(c, ComputationSummary):
             error = c.error if c.is_error else None
-            self.computation = ComputationSummary(c.is_error, bytes(c.output), error, c.get_gas_remaining())
+            # the summary stands in for the computation: it has what receipts and views read
+            summary = ComputationSummary(c.is_error, bytes(c.output), error, c.get_gas_remaining())
+            self.computation = cast(ComputationAPI, summary)
 
 
 @dataclass
@@ -214,7 +217,7 @@ class BlockBuilder:
         gas_used = receipt.gas_used - self.header.gas_used
         self.header = self.vm.add_receipt_to_header(self.header, receipt)
         self.header = self.vm.increment_blob_gas_used(self.header, exec_tx)
-        base_fee = int(self.header.base_fee_per_gas)
+        base_fee = int(base_fee_of(self.header))
         price = effective_gas_price(pending.tx, base_fee)
         created = contract_address_for(pending.sender, nonce) if not pending.tx.to else None
         outcome = TxOutcome(pending, receipt, computation, gas_used, price, created)
@@ -272,15 +275,21 @@ def child_header(parent: BlockHeaderAPI, state_root: bytes, env: BlockEnv) -> Bl
     create_header_from_parent with these fields (tests/chains checks that): that one builds
     and copies the header several times, each time re-validating every field."""
     return PragueBlockHeader(
-        parent_hash=parent.hash, uncles_hash=EMPTY_UNCLE_HASH, coinbase=env.coinbase, state_root=state_root,
-        transaction_root=BLANK_ROOT_HASH, receipt_root=BLANK_ROOT_HASH, bloom=0, difficulty=0,
-        block_number=parent.block_number + 1, gas_limit=env.gas_limit, gas_used=0, timestamp=env.timestamp,
-        extra_data=b"", mix_hash=keccak(parent.hash), nonce=b"\x00" * 8,
+        parent_hash=parent.hash, uncles_hash=EMPTY_UNCLE_HASH, coinbase=Address(env.coinbase),
+        state_root=Hash32(state_root), transaction_root=BLANK_ROOT_HASH, receipt_root=BLANK_ROOT_HASH, bloom=0,
+        difficulty=0, block_number=BlockNumber(parent.block_number + 1), gas_limit=env.gas_limit, gas_used=0,
+        timestamp=env.timestamp, extra_data=b"", mix_hash=Hash32(keccak(parent.hash)), nonce=b"\x00" * 8,
         # anvil_setNextBlockBaseFeePerGas overrides EIP-1559's value
         base_fee_per_gas=calculate_expected_base_fee_per_gas(parent) if env.base_fee is None else env.base_fee,
         withdrawals_root=BLANK_ROOT_HASH, blob_gas_used=0, excess_blob_gas=calc_excess_blob_gas_prague(parent),
         parent_beacon_block_root=ZERO_HASH, requests_hash=EMPTY_SHA256,
     )
+
+
+def base_fee_of(header: BlockHeaderAPI) -> int:
+    """``header.base_fee_per_gas``: py-evm types it ``int | None`` (None before London), but
+    every header here is Prague's."""
+    return cast(int, header.base_fee_per_gas)
 
 
 def effective_gas_price(tx: SignedTransactionAPI, base_fee: int) -> int:

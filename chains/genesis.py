@@ -13,16 +13,21 @@ import importlib.util
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coincurve import PrivateKey as CurveKey
 from eth_keys import keys
+from eth_typing import Address
+
+if TYPE_CHECKING:
+    from eth.typing import AccountDetails
 
 DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"
 DERIVATION_PATH = "m/44'/60'/0'/0/{index}"
 WEI_PER_ETH = 10**18
 
 # Arachnid's deterministic deployment proxy, which anvil predeploys and forge scripts use.
-CREATE2_DEPLOYER = bytes.fromhex("4e59b44847b379578588920ca78fbf26c0b4956c")
+CREATE2_DEPLOYER = Address(bytes.fromhex("4e59b44847b379578588920ca78fbf26c0b4956c"))
 CREATE2_DEPLOYER_CODE = bytes.fromhex(
     "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe03601600081602082"
     "378035828234f58015156039578182fd5b8082525050506014600cf3"
@@ -109,13 +114,13 @@ def check_mnemonic(mnemonic: str) -> None:
 
 def genesis_state(
     accounts: tuple[DevAccount, ...], balance_wei: int, predeploys: tuple[Predeploy, ...]
-) -> dict[bytes, dict[str, object]]:
+) -> dict[Address, AccountDetails]:
     """The genesis allocation in py-evm's ``AccountState`` shape."""
-    state: dict[bytes, dict[str, object]] = {
-        acct.address: {"balance": balance_wei, "nonce": 0, "code": b"", "storage": {}}
+    state: dict[Address, AccountDetails] = {
+        Address(acct.address): {"balance": balance_wei, "nonce": 0, "code": b"", "storage": {}}
         for acct in accounts
     }
     state[CREATE2_DEPLOYER] = {"balance": 0, "nonce": 0, "code": CREATE2_DEPLOYER_CODE, "storage": {}}
     for p in predeploys:
-        state[p.address] = {"balance": p.balance, "nonce": p.nonce, "code": p.code, "storage": dict(p.storage)}
+        state[Address(p.address)] = {"balance": p.balance, "nonce": p.nonce, "code": p.code, "storage": dict(p.storage)}
     return state

@@ -15,16 +15,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth.abc import BlockHeaderAPI, ComputationAPI, StateAPI
+from eth.abc import BlockHeaderAPI, ComputationAPI, StateAPI, UnsignedTransactionAPI
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
 from eth.vm.forks.prague import PragueVM
 from eth.vm.spoof import SpoofTransaction
+from eth_typing import Address
 
 from chains.builder import BlockBuilder, BlockEnv, SealedBlock, TxOutcome
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state
-from chains.txbuild import BUILDER
+from chains.txbuild import BUILDER, AccessList
 
 BlockRef = str | int | bytes
 """A block tag (latest, earliest, pending, safe, finalized), a number or a 32-byte hash."""
@@ -96,7 +97,7 @@ class CallMessage:
     data: bytes = b""
     value: int = 0
     gas: int | None = None
-    access_list: tuple[tuple[bytes, tuple[int, ...]], ...] = ()
+    access_list: AccessList = ()
 
 
 def _chain_class(chain_id: int) -> type[MiningChain]:
@@ -139,6 +140,11 @@ class RollupChain:
         if warm is not None:
             self._head_state = None  # it read through the database the builder now owns
         return BlockBuilder(self.evm, self.head.header, self.head_state_root, env, warm[1] if warm else None)
+
+    def scratch_builder(self, env: BlockEnv) -> BlockBuilder:
+        """A throwaway builder on the head (simulations: eth_call across chains,
+        xr_simulateBundle); it leaves the warm account database to the next real block."""
+        return BlockBuilder(self.evm, self.head.header, self.head_state_root, env)
 
     def keep_warm(self, builder: BlockBuilder) -> None:
         """After ``append``: keep the sealed builder's account database for the next block."""
@@ -232,7 +238,8 @@ class RollupChain:
     # -- execution without effect -----------------------------------------------------
 
     def _call_tx(self, msg: CallMessage, state_nonce: int, gas: int) -> Any:
-        to = msg.to or b""
+        to = Address(msg.to or b"")
+        unsigned: UnsignedTransactionAPI
         if msg.access_list:
             unsigned = BUILDER.new_unsigned_access_list_transaction(
                 self.chain_id, state_nonce, 0, gas, to, msg.value, msg.data, msg.access_list)
@@ -259,7 +266,7 @@ class RollupChain:
         """Run ``msg`` on a throwaway state at block ``ref``; return the computation."""
         with self._call_state(ref) as (state, header):
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
-            tx = self._call_tx(msg, state.get_nonce(msg.sender), gas)
+            tx = self._call_tx(msg, state.get_nonce(Address(msg.sender)), gas)
             return state.costless_execute_transaction(tx)
 
     def access_list(self, msg: CallMessage, ref: BlockRef = "latest") -> tuple[list[tuple[bytes, set[int]]], int]:
@@ -270,16 +277,16 @@ class RollupChain:
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
             mark_address, mark_storage = state.mark_address_warm, state.mark_storage_warm
 
-            def on_address(address: bytes) -> None:
+            def on_address(address: Address) -> None:
                 touched.setdefault(bytes(address), set())
                 mark_address(address)
 
-            def on_storage(address: bytes, slot: int) -> None:
+            def on_storage(address: Address, slot: int) -> None:
                 touched.setdefault(bytes(address), set()).add(int(slot))
                 mark_storage(address, slot)
 
             state.mark_address_warm, state.mark_storage_warm = on_address, on_storage  # type: ignore[method-assign]
-            computation = state.costless_execute_transaction(self._call_tx(msg, state.get_nonce(msg.sender), gas))
+            computation = state.costless_execute_transaction(self._call_tx(msg, state.get_nonce(Address(msg.sender)), gas))
         raise_for_computation(computation, self.chain_id)
         # Warm from the start anyway (EIP-2929/3651), so listing them would only cost gas.
         skip = {msg.sender, msg.to, bytes(header.coinbase)} | {i.to_bytes(20, "big") for i in range(1, 0x12)}

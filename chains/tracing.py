@@ -297,7 +297,8 @@ class Recorder:
         else:
             step = self._steps[-1]
             kind = step.name
-            if step.entry is not None and step.entry["gasCost"] is None:  # geth's gasCost of a call includes the gas it passes on
+            if step.entry is not None and step.entry["gasCost"] is None:
+                # geth's gasCost of a call includes the gas it passes on
                 step.entry["gasCost"] = step.gas_before - parent.get_gas_remaining()
         info = FrameInfo(kind, parent)
         if self.calls and not message.is_create and message.storage_address == MAILBOX \
@@ -305,7 +306,8 @@ class Recorder:
             info.xcall = self._xcall_request(state, message)
         if self.accesses:
             for address in (message.sender, message.storage_address, message.code_address):
-                self.touch(address)
+                if len(address) == 20:  # a create message's code address is the empty "to"
+                    self.touch(address)
         self._frames.append(info)
         return info
 

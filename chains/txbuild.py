@@ -8,12 +8,15 @@ signature for an impersonated sender.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import rlp
+from eth.abc import SignedTransactionAPI
 from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 from eth_keys import keys
 from eth_keys.exceptions import BadSignature
+from eth_typing import Address
 from eth_utils import ValidationError
 
 from chains.builder import PendingTx
@@ -21,7 +24,11 @@ from chains.errors import TransactionRejected
 
 MAX_TX_SIZE = 128 * 1024  # geth's and anvil's txMaxSize
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-BUILDER = PragueVM.get_transaction_builder()
+# py-evm types it as the abstract builder, which lacks the typed-transaction constructors
+BUILDER = cast(type[PragueTransactionBuilder], PragueVM.get_transaction_builder())
+
+AccessList = tuple[tuple[Address, tuple[int, ...]], ...]
+"""EIP-2930 (address, storage slots) pairs."""
 
 
 def decode_raw(raw: bytes) -> PendingTx:
@@ -64,11 +71,11 @@ class TxRequest:
     max_fee_per_gas: int | None = None
     max_priority_fee_per_gas: int | None = None
     gas_price: int | None = None
-    access_list: tuple[tuple[bytes, tuple[int, ...]], ...] = ()
+    access_list: AccessList = ()
 
 
 def unsigned(req: TxRequest) -> Any:
-    to = req.to or b""
+    to = Address(req.to or b"")
     if req.gas_price is not None:
         if req.access_list:
             return BUILDER.new_unsigned_access_list_transaction(
@@ -100,7 +107,8 @@ def impersonate(req: TxRequest) -> PendingTx:
     The hash differs per sender, so two impersonated senders never collide.
     """
     r, s = int.from_bytes(req.sender, "big"), 1
-    to = req.to or b""
+    to = Address(req.to or b"")
+    tx: SignedTransactionAPI
     if req.gas_price is not None and req.access_list:  # as unsigned() does: type 1, not legacy
         tx = BUILDER.new_access_list_transaction(
             req.chain_id, req.nonce, req.gas_price, req.gas, to, req.value, req.data, req.access_list, 0, r, s

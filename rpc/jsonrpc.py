@@ -140,7 +140,7 @@ class Connection(ABC):
 
     def __init__(self, conn_id: str | None = None) -> None:
         self.id = conn_id if conn_id is not None else f"conn-{next(_conn_ids)}"
-        self._close_callbacks: list[Callable[[], None]] = []
+        self._close_callbacks: list[Callable[[], object]] = []  # return values are ignored
         self._closed = False
 
     @property
@@ -150,7 +150,7 @@ class Connection(ABC):
     @abstractmethod
     def notify(self, method: str, params: Any) -> None: ...
 
-    def on_close(self, callback: Callable[[], None]) -> None:
+    def on_close(self, callback: Callable[[], object]) -> None:
         if self._closed:
             _run_callback(callback)
         else:
@@ -166,7 +166,7 @@ class Connection(ABC):
             _run_callback(callback)
 
 
-def _run_callback(callback: Callable[[], None]) -> None:
+def _run_callback(callback: Callable[[], object]) -> None:
     try:
         callback()
     except Exception:

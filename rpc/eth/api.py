@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from eth_typing import Address
 from eth_utils import keccak
 
+from chains.builder import base_fee_of
 from chains.errors import InvalidInput, TransactionRejected
 from chains.rollup import BlockRef, CallMessage, RollupChain
 from chains.txbuild import TxRequest, decode_raw, impersonate, sign
@@ -88,9 +90,9 @@ class EthApi:
         last = self.chain.block(newest).number
         first = max(0, last - min(count, 1024) + 1)
         blocks = [self.chain.blocks[n] for n in range(first, last + 1)]
-        base_fees = [q(b.header.base_fee_per_gas) for b in blocks]
+        base_fees = [q(base_fee_of(b.header)) for b in blocks]
         next_fee = self.seq.next_base_fee_of(self.chain_id) if last == self.chain.height else (
-            self.chain.blocks[last + 1].header.base_fee_per_gas)
+            base_fee_of(self.chain.blocks[last + 1].header))
         out: dict[str, Any] = {
             "oldestBlock": q(first),
             "baseFeePerGas": base_fees + [q(next_fee)],
@@ -104,18 +106,18 @@ class EthApi:
 
     # -- state ---------------------------------------------------------------------------
 
-    def eth_getBalance(self, address: bytes, ref: BlockRef) -> str:
+    def eth_getBalance(self, address: Address, ref: BlockRef) -> str:
         return q(self.chain.state_at(ref).get_balance(address))
 
-    def eth_getTransactionCount(self, address: bytes, ref: BlockRef) -> str:
+    def eth_getTransactionCount(self, address: Address, ref: BlockRef) -> str:
         if ref == "pending":
             return q(self.seq.pending_nonce(self.chain_id, address))
         return q(self.chain.state_at(ref).get_nonce(address))
 
-    def eth_getCode(self, address: bytes, ref: BlockRef) -> str:
+    def eth_getCode(self, address: Address, ref: BlockRef) -> str:
         return d(self.chain.state_at(ref).get_code(address))
 
-    def eth_getStorageAt(self, address: bytes, slot: int, ref: BlockRef) -> str:
+    def eth_getStorageAt(self, address: Address, slot: int, ref: BlockRef) -> str:
         value = self.chain.state_at(ref).get_storage(address, slot)
         return d(int(value).to_bytes(32, "big"))
 

@@ -9,7 +9,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from eth_typing import Address, Hash32
+
 from chains.rollup import BlockRef
+from chains.txbuild import AccessList
 
 _HEX = re.compile(r"^0x[0-9a-fA-F]*$")
 BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
@@ -36,18 +39,18 @@ def data(value: Any) -> bytes:
     return bytes.fromhex(value[2:])
 
 
-def address(value: Any) -> bytes:
+def address(value: Any) -> Address:
     raw = data(value)
     if len(raw) != 20:
         raise ValueError(f"expected a 20-byte address, got {len(raw)} bytes")
-    return raw
+    return Address(raw)
 
 
-def hash32(value: Any) -> bytes:
+def hash32(value: Any) -> Hash32:
     raw = data(value)
     if len(raw) != 32:
         raise ValueError(f"expected a 32-byte hash, got {len(raw)} bytes")
-    return raw
+    return Hash32(raw)
 
 
 def block_ref(value: Any) -> BlockRef:
@@ -90,7 +93,7 @@ def any_value(value: Any) -> Any:
     return value
 
 
-def opt_address(value: Any) -> bytes | None:
+def opt_address(value: Any) -> Address | None:
     return None if value is None else address(value)
 
 
@@ -98,8 +101,8 @@ def opt_address(value: Any) -> bytes | None:
 class TxFields:
     """A transaction object as eth_call / eth_sendTransaction take it; absent fields None."""
 
-    sender: bytes | None = None
-    to: bytes | None = None
+    sender: Address | None = None
+    to: Address | None = None
     gas: int | None = None
     gas_price: int | None = None
     max_fee_per_gas: int | None = None
@@ -107,7 +110,7 @@ class TxFields:
     value: int = 0
     data: bytes = b""
     nonce: int | None = None
-    access_list: tuple[tuple[bytes, tuple[int, ...]], ...] = ()
+    access_list: AccessList = ()
     chain_id: int | None = None
 
 

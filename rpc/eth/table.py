@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from rpc.eth import params as p
 from rpc.eth.api import EthApi
+from rpc.eth.debug_api import DebugApi, TraceOptions, trace_options
 from rpc.eth.dev_api import DevApi
 from rpc.eth.filters import ChainEvents
 from rpc.eth.xr_api import XrApi, bundle_param
@@ -25,6 +26,7 @@ HASH = Param("hash", p.hash32)
 FULL = Param("fullTransactions", p.boolean, optional=True, default=False)
 INDEX = Param("index", p.quantity)
 ANY = Param("overrides", p.any_value, optional=True)
+TRACE = Param("options", trace_options, optional=True, default=TraceOptions())  # tracing
 
 
 def M(name: str, handler: Any, *params: Param, aliases: tuple[str, ...] = (), conn: bool = False) -> Method:
@@ -34,6 +36,7 @@ def M(name: str, handler: Any, *params: Param, aliases: tuple[str, ...] = (), co
 
 def build_table(devnet: Devnet, chain_id: int, events: ChainEvents) -> MethodTable:
     eth, dev, xr = EthApi(devnet, chain_id), DevApi(devnet, chain_id), XrApi(devnet, chain_id)
+    debug = DebugApi(devnet, chain_id)  # tracing
 
     def subscribe(conn: Connection, kind: str, arg: Any = None) -> str:
         return events.subscribe(conn, kind, arg, p.log_filter)
@@ -143,6 +146,12 @@ def build_table(devnet: Devnet, chain_id: int, events: ChainEvents) -> MethodTab
         M("xr_sendBundle", xr.xr_sendBundle, Param("bundle", bundle_param)),
         M("xr_simulateBundle", xr.xr_simulateBundle, Param("bundle", bundle_param)),
         M("xr_getBundleStatus", xr.xr_getBundleStatus, Param("bundleHash", p.hash32)),
+        # -- tracing (rpc/eth/debug_api.py, chains/tracing.py) --------------------------------
+        M("debug_traceTransaction", debug.debug_traceTransaction, HASH, TRACE),
+        M("debug_traceCall", debug.debug_traceCall, TX, BLOCK, TRACE),
+        M("debug_traceBlockByNumber", debug.debug_traceBlockByNumber, Param("block", p.block_number_or_tag), TRACE),
+        M("debug_traceBlockByHash", debug.debug_traceBlockByHash, HASH, TRACE),
+        # -- end of tracing ------------------------------------------------------------------
     ])
 
 

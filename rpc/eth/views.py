@@ -6,12 +6,14 @@ and a contract creation has ``"to": null``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import rlp
-from eth.abc import SignedTransactionAPI
+from eth.abc import LegacyTransactionFieldsAPI, SignedTransactionAPI
+from eth.vm.forks.prague.blocks import PragueBlockHeader
+from eth_typing import Hash32
 
-from chains.builder import PendingTx
+from chains.builder import PendingTx, base_fee_of
 from chains.rollup import LogRecord, MinedBlock, MinedTx
 
 
@@ -69,7 +71,7 @@ def tx_json(pending: PendingTx, chain_id: int, mined: MinedTx | None = None, bas
         out["yParity"] = q(tx.y_parity)
         out["v"] = q(tx.y_parity)
     else:
-        out["v"] = q(tx.v)
+        out["v"] = q(cast(LegacyTransactionFieldsAPI, tx).v)  # type 0: a legacy transaction
     if type_id == 4:
         out["authorizationList"] = [
             {"chainId": q(a.chain_id), "address": d(a.address), "nonce": q(a.nonce),
@@ -108,7 +110,7 @@ def receipt_json(mined: MinedTx, chain_id: int, extra: dict[str, Any] | None = N
 
 
 def block_json(mined: MinedBlock, chain_id: int, full: bool) -> dict[str, Any]:
-    h = mined.header
+    h = mined.header  # Prague's (the casts below: BlockHeaderAPI types later forks' fields Optional)
     txs: list[Any] = (
         [tx_json(t.outcome.pending, chain_id, t) for t in mined.txs] if full else [d(t.hash) for t in mined.txs]
     )
@@ -131,13 +133,13 @@ def block_json(mined: MinedBlock, chain_id: int, full: bool) -> dict[str, Any]:
         "gasLimit": q(h.gas_limit),
         "gasUsed": q(h.gas_used),
         "timestamp": q(h.timestamp),
-        "baseFeePerGas": q(h.base_fee_per_gas),
-        "withdrawalsRoot": d(h.withdrawals_root),
+        "baseFeePerGas": q(base_fee_of(h)),
+        "withdrawalsRoot": d(cast(Hash32, h.withdrawals_root)),
         "withdrawals": [],
         "blobGasUsed": q(h.blob_gas_used),
         "excessBlobGas": q(h.excess_blob_gas),
-        "parentBeaconBlockRoot": d(h.parent_beacon_block_root),
-        "requestsHash": d(h.requests_hash),
+        "parentBeaconBlockRoot": d(cast(Hash32, h.parent_beacon_block_root)),
+        "requestsHash": d(cast(PragueBlockHeader, h).requests_hash),
         "transactions": txs,
         "uncles": [],
     }

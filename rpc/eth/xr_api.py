@@ -104,7 +104,7 @@ class XrApi:
         bundle = self._bundle(spec)
         ts = self.seq.clock.next(self.seq.head.timestamp)
         envs = self.seq._envs(ts)
-        builders = {cid: c.new_builder(envs[cid]) for cid, c in self.seq.chains.items()}
+        builders = {cid: c.scratch_builder(envs[cid]) for cid, c in self.seq.chains.items()}
         result = execute_bundle(builders, bundle, stop_on_failure=False)
         return {
             "bundleHash": d(bundle.hash),
