@@ -19,7 +19,6 @@ external clients see one consistent devnet. The API's methods may be called from
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -35,8 +34,6 @@ from web3.datastructures import AttributeDict
 
 from bridge_contracts import load_artifact
 from chains.genesis import DEFAULT_MNEMONIC
-from shared_sequencer.batching import AutomineBatcher
-from shared_sequencer.mining import MiningService
 from xrollup.config import DevnetConfig
 from xrollup.devnet import Devnet as CoreDevnet
 from xrollup.provider import AsyncInProcessProvider, InProcessProvider, LoopThread
@@ -96,24 +93,8 @@ class Devnet:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def _start_services(self) -> None:
-        """What ``CoreDevnet.start()`` starts besides the servers: automine batching and the
-        interval-mining loop (on the devnet's loop, with the core's own attributes, so that
-        its stop(), settled() and state reloads keep working)."""
-        core = self.core
-        core._batcher = AutomineBatcher(core.sequencer.mine_pending)
-        core.sequencer.automine_hook = core._batcher.schedule
-        core._mining = MiningService(lambda: core.sequencer.mode, lambda: core.sequencer.mine())
-        core.sequencer.mode_listeners.append(core._mining.wake)
-        core._mining_task = asyncio.create_task(core._mining.run())
-
-    async def _stop_services(self) -> None:
-        core = self.core
-        if core._mining_task is not None:
-            core._mining_task.cancel()
-            core._mining_task = None
-        if core._mining is not None and core._mining.wake in core.sequencer.mode_listeners:
-            core.sequencer.mode_listeners.remove(core._mining.wake)
-        core._mining = None
+        """Automine batching and interval mining on the devnet's loop, no ports."""
+        self.core.start_services()
 
     def serve(self, port: int | None = None, host: str | None = None) -> dict[int, str]:
         """Put this devnet behind the real HTTP + WebSocket endpoints (``port`` for the first
@@ -121,20 +102,19 @@ class Devnet:
         the constructor, itself 0 by default). Returns {chain id: URL}. Idempotent while
         serving. Raises OSError naming a port that is taken."""
         self._check_open()
-        if self.core._servers is not None:
+        if self.core.serving:
             return dict(self.core.urls)
 
         async def start() -> None:
             core = self.core
-            await self._stop_services()  # start() brings its own
-            core.config = dataclasses.replace(core.config, port=core.config.port if port is None else port,
-                                              host=host or core.config.host)
+            before = core.config
+            core.config = dataclasses.replace(before, port=before.port if port is None else port,
+                                              host=host or before.host)
             try:
                 await core.start()
             except BaseException:
-                core._servers = None
+                core.config = before
                 core.urls.clear()
-                await self._start_services()
                 raise
 
         self._loop.run(start())
@@ -148,7 +128,7 @@ class Devnet:
 
     @property
     def serving(self) -> bool:
-        return self.core._servers is not None
+        return self.core.serving
 
     def close(self) -> None:
         """Stop the servers and mining and end the devnet's thread (idempotent)."""
@@ -384,7 +364,7 @@ class Devnet:
         """On the loop thread, in one go: interval mining cannot slip a block in between."""
         seq, snap, mode, coinbase, impersonated = saved
         if self.core.sequencer is not seq:  # anvil_reset / anvil_loadState replaced it
-            self.core._install(seq)
+            self.core.install(seq)
         if not seq.revert(snap):
             raise RuntimeError(f"the test's snapshot {snap} was lost (a revert to an earlier snapshot?)")
         if seq.mode != mode:

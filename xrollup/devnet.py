@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_abi import decode
+from eth_typing import Address
 
 from chains import triecache
 from chains.builder import BlockEnv
@@ -124,7 +125,7 @@ class Devnet:
                 seq.log._write(seq.log.entries[0], sync=True)
         return seq
 
-    def _install(self, seq: Sequencer) -> None:
+    def install(self, seq: Sequencer) -> None:
         """Make ``seq`` the devnet's sequencer: filters, subscriptions and endpoints follow."""
         self.sequencer.log.close()
         self.sequencer = seq
@@ -161,14 +162,14 @@ class Devnet:
         except (XRollupError, ValueError, KeyError, TypeError) as exc:
             raise DumpError(f"the state does not replay: {exc}") from exc
         self.config = config
-        self._install(seq)
+        self.install(seq)
         return seq.head.number
 
     def reset(self) -> None:
         """anvil_reset: a fresh devnet with the same configuration and a new genesis time."""
         config = dataclasses.replace(self.config, genesis_timestamp=int(time.time()))
         self.config = config
-        self._install(self._new_sequencer(config, [], None))
+        self.install(self._new_sequencer(config, [], None))
 
     # -- what the RPC handlers ask of the devnet ----------------------------------------------
 
@@ -211,10 +212,10 @@ class Devnet:
         seq = self.sequencer
         ts = seq.clock.next(seq.head.timestamp)
         builders = {
-            cid: chain.new_builder(BlockEnv(ts, chain.config.gas_limit, seq.coinbase, base_fee=0))
+            cid: chain.scratch_builder(BlockEnv(ts, chain.config.gas_limit, seq.coinbase, base_fee=0))
             for cid, chain in seq.chains.items()
         }
-        nonce = self.chain(chain_id).state_at("latest").get_nonce(msg.sender)
+        nonce = self.chain(chain_id).state_at("latest").get_nonce(Address(msg.sender))
         gas = msg.gas if msg.gas is not None else self.config.gas_limit // 2
         job = impersonate(TxRequest(chain_id, msg.sender, nonce, gas, msg.to, msg.value, msg.data, gas_price=0))
         return simulate(builders, chain_id, job)
@@ -293,23 +294,44 @@ class Devnet:
     # -- serving -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Bind every chain's port and start the interval-mining loop. Raises OSError naming
-        a port that is taken."""
+        """Bind every chain's port and start the services. Raises OSError naming a port that
+        is taken (the services keep running then)."""
+        self.start_services()
         endpoints = []
         for index, (cid, dispatcher) in enumerate(self.dispatchers.items()):
             app = build_app(dispatcher, title=f"xrollup chain {cid}")
             for hook in self.app_hooks:  # extra routes (the explorer), by chain index
                 hook(app, cid, index)
             endpoints.append(Endpoint(self.config.host, self.config.port_of(cid), app))
-        self._servers = ServerGroup(endpoints)
-        await self._servers.start()
-        for cid, port in zip(self.dispatchers, self._servers.ports, strict=True):
+        servers = ServerGroup(endpoints)
+        await servers.start()
+        self._servers = servers
+        for cid, port in zip(self.dispatchers, servers.ports, strict=True):
             self.urls[cid] = f"http://{self.config.host}:{port}"
+
+    @property
+    def serving(self) -> bool:
+        return self._servers is not None
+
+    def start_services(self) -> None:
+        """Automine batching and the interval-mining loop, on the running event loop; no port
+        is bound (the in-process API runs these alone). Idempotent."""
+        if self._mining_task is not None:
+            return
         self._batcher = AutomineBatcher(self.sequencer.mine_pending)
         self.sequencer.automine_hook = self._batcher.schedule
         self._mining = MiningService(lambda: self.sequencer.mode, lambda: self.sequencer.mine())
         self.sequencer.mode_listeners.append(self._mining.wake)
         self._mining_task = asyncio.create_task(self._mining.run())
+
+    def stop_services(self) -> None:
+        self.sequencer.automine_hook = None
+        if self._mining_task is not None:
+            self._mining_task.cancel()
+            self._mining_task = None
+        if self._mining is not None and self._mining.wake in self.sequencer.mode_listeners:
+            self.sequencer.mode_listeners.remove(self._mining.wake)
+        self._mining = self._batcher = None
 
     async def settled(self) -> None:
         """Wait until every submission so far is mined (automine batches per loop tick)."""
@@ -317,11 +339,10 @@ class Devnet:
             await self._batcher.settled()
 
     async def stop(self) -> None:
-        self.sequencer.automine_hook = None
-        if self._mining_task is not None:
-            self._mining_task.cancel()
+        self.stop_services()
         if self._servers is not None:
             await self._servers.stop()
+            self._servers = None
         self.sequencer.log.close()
 
     async def serve_forever(self) -> None:

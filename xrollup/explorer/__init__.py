@@ -76,8 +76,10 @@ def abi_index() -> bytes:
     functions: dict[str, list[dict[str, Any]]] = {}
     errors: dict[str, list[dict[str, Any]]] = {}
     fingerprints: dict[str, str] = {}
-    for name in artifact_names():
-        art = load_artifact(name)
+    arts = {name: load_artifact(name) for name in artifact_names()}
+    # Contracts before interfaces (no code): a selector is named after Mailbox, not IMailbox.
+    for name in sorted(arts, key=lambda n: (len(arts[n].get("deployedBytecode") or "0x") <= 2, n)):
+        art = arts[name]
         abi = art.get("abi") or []
         if not abi:
             continue

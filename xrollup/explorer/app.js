@@ -541,6 +541,8 @@
       const label = svg("text", { class: "bundle-label", x: x1 + 6, y: y2 - 5 });
       label.textContent = `bundle ${short(b.hash, 4)} · ${b.legs.length} legs`;
       overlay.append(rect, label);
+      const needed = label.getComputedTextLength() + 12;
+      if (needed > x2 - x1) rect.setAttribute("width", String(needed));
     }
     // cross-rollup calls: from the source transaction to the destination transaction
     const fan = new Map();
@@ -599,9 +601,14 @@
     state.selected = hash;
     document.querySelectorAll(".tx.selected").forEach((n) => n.classList.remove("selected"));
     const known = state.txs.get(hash);
-    if (known) known.el.classList.add("selected");
+    if (known) {
+      known.el.classList.add("selected");
+      requestAnimationFrame(() => known.el.scrollIntoView({ block: "nearest", inline: "nearest" }));
+    }
+    scheduleDraw();
     const chainId = known ? known.chainId : chainHint;
     panel.hidden = false;
+    document.body.classList.add("panel-open");
     panel.dataset.tx = hash;
     panel.dataset.chain = String(chainId);
     panel.dataset.loaded = "false";
@@ -659,6 +666,10 @@
       }
       if (receipt.xrollupError) nodes.push(el("div", { class: "hop status-bad", text: `the cross-rollup work failed on chain ${hexToInt(receipt.xrollupError.chainId) || "?"}: ${receipt.xrollupError.reason || "(no reason)"}` }));
     }
+    // trace
+    nodes.push(el("h3", { text: "Cross-chain trace" }));
+    const traceBox = el("div", { class: "trace", dataset: { trace: "loading" } }, el("span", { class: "dim", text: "tracing…" }));
+    nodes.push(traceBox);
     // logs
     nodes.push(el("h3", { text: `Logs (${receipt.logs.length})` }));
     if (!receipt.logs.length) nodes.push(el("div", { class: "dim", text: ok ? "no logs" : "no logs (reverted)" }));
@@ -671,10 +682,6 @@
       else logNode.append(el("div", { class: "raw", text: `topics ${log.topics.join(", ")}\ndata ${log.data}` }));
       nodes.push(logNode);
     }
-    // trace
-    nodes.push(el("h3", { text: "Cross-chain trace" }));
-    const traceBox = el("div", { class: "trace", dataset: { trace: "loading" } }, el("span", { class: "dim", text: "tracing…" }));
-    nodes.push(traceBox);
     // receipt
     nodes.push(el("h3", { text: "Receipt" }));
     nodes.push(el("pre", { class: "receipt", text: JSON.stringify(receipt, null, 2) }));
@@ -735,6 +742,8 @@
 
   function closePanel() {
     $("#panel").hidden = true;
+    document.body.classList.remove("panel-open");
+    scheduleDraw();
     state.selected = null;
     document.querySelectorAll(".tx.selected").forEach((n) => n.classList.remove("selected"));
   }
