@@ -175,7 +175,7 @@ class Sequencer:
     def mine_pending(self) -> None:
         """A superblock for what waits, then follow-ups while asynchronous messages wait to
         be relayed (bounded: contracts may answer each message with another)."""
-        self.mine()
+        self.mine(allow_empty=False)
         for _ in range(MAX_RELAY_ROUNDS):
             if not self.relays:
                 break
@@ -204,7 +204,7 @@ class Sequencer:
             for cid, c in self.chains.items()
         }
 
-    def mine(self, timestamp: int | None = None) -> SuperBlock:
+    def mine(self, timestamp: int | None = None, allow_empty: bool = True) -> SuperBlock:
         """Build, commit, log and announce one superblock. Raises InvalidInput for a
         timestamp not after the previous superblock's."""
         parent = self.head
@@ -237,6 +237,8 @@ class Sequencer:
                 builders = fresh(applied)  # throw the failed bundle's VMs away
         for cid in self.chains:
             self._fill_from_pool(cid, builders)
+        if not allow_empty and not any(b.outcomes for b in builders.values()):
+            return parent  # automine with nothing to include (a failed bundle, a nonce gap)
         sealed = {cid: b.seal() for cid, b in builders.items()}
         superblock = self._commit(number, ts, parent, sealed, envs, tuple(included_bundles))
         for cid, builder in builders.items():
