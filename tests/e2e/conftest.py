@@ -10,13 +10,11 @@ the mining mode is put back to automine afterwards, so tests do not depend on ea
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import itertools
 import json
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -33,58 +31,9 @@ from web3 import Web3  # noqa: E402
 
 from xrollup.config import DevnetConfig  # noqa: E402
 from xrollup.devnet import Devnet  # noqa: E402
+from xrollup.testing import DevnetThread  # noqa: E402
 
 CHAIN_IDS = (901, 902)
-
-
-class DevnetThread:
-    """A Devnet served from a daemon thread with its own event loop."""
-
-    def __init__(self, config: DevnetConfig) -> None:
-        self.devnet = Devnet(config)
-        self.loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="xrollup-e2e-devnet", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_until_complete(self.devnet.start())
-        except BaseException as exc:  # report a failed start to the test thread
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self.loop.run_forever()
-        # drain what stop() left behind (cancelled tasks), then close
-        pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        self.loop.close()
-
-    def start(self) -> None:
-        self._thread.start()
-        if not self._ready.wait(60):
-            raise RuntimeError("the devnet did not start within 60 s")
-        if self._error is not None:
-            raise RuntimeError(f"the devnet failed to start: {self._error!r}") from self._error
-
-    def run(self, fn: Callable[[], Any], timeout: float = 30) -> Any:
-        """Run ``fn`` on the devnet's loop (the only thread allowed to touch its state)."""
-
-        async def call() -> Any:
-            return fn()
-
-        return asyncio.run_coroutine_threadsafe(call(), self.loop).result(timeout)
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.devnet.stop(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(30)
-        assert not self._thread.is_alive(), "the devnet thread did not stop"
 
 
 @pytest.fixture(scope="session")

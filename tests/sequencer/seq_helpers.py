@@ -12,7 +12,6 @@ import http.client
 import itertools
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -339,12 +338,3 @@ def run_replay(state_dir: str | Path, timeout: float = 120) -> subprocess.Comple
 
 def hex_int(value: str) -> int:
     return int(value, 16)
-
-
-def leg_hashes_of(raws: list[str]) -> list[str]:
-    from chains.txbuild import decode_raw
-
-    return ["0x" + decode_raw(bytes.fromhex(r[2:])).hash.hex() for r in raws]
-
-
-_SLOT_RE = re.compile(r"chain (\d+) block (\d+)")

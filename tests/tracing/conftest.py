@@ -16,9 +16,10 @@ for _p in (str(ROOT), str(HERE)):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from trace_helpers import CHAIN_IDS, DevnetThread, Net  # noqa: E402
+from trace_helpers import CHAIN_IDS, Net  # noqa: E402
 
 from xrollup.config import DevnetConfig  # noqa: E402
+from xrollup.testing import DevnetThread  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,6 @@ hand-assembled proxy contracts and the Counter artifact."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from eth_abi import encode
@@ -13,8 +10,6 @@ from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
 from bridge_contracts import load_artifact
-from xrollup.config import DevnetConfig
-from xrollup.devnet import Devnet
 
 CHAIN_IDS = (901, 902, 903)
 A, B, C = CHAIN_IDS
@@ -68,53 +63,6 @@ def deploy_code(runtime: bytes) -> bytes:
         + bytes([0x61]) + n.to_bytes(2, "big") + bytes([0x5F, 0xF3])
     assert len(prefix) == 12
     return prefix + runtime
-
-
-class DevnetThread:
-    """A Devnet served from a daemon thread with its own event loop."""
-
-    def __init__(self, config: DevnetConfig) -> None:
-        self.devnet = Devnet(config)
-        self.loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="xrollup-trace-devnet", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_until_complete(self.devnet.start())
-        except BaseException as exc:
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self.loop.run_forever()
-        pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        self.loop.close()
-
-    def start(self) -> None:
-        self._thread.start()
-        if not self._ready.wait(60):
-            raise RuntimeError("the devnet did not start within 60 s")
-        if self._error is not None:
-            raise RuntimeError(f"the devnet failed to start: {self._error!r}") from self._error
-
-    def run(self, fn: Callable[[], Any], timeout: float = 60) -> Any:
-        async def call() -> Any:
-            return fn()
-
-        return asyncio.run_coroutine_threadsafe(call(), self.loop).result(timeout)
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.devnet.stop(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(30)
-        assert not self._thread.is_alive(), "the devnet thread did not stop"
 
 
 class Net:

@@ -24,10 +24,11 @@ for _p in (str(ROOT), str(HERE)):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from xcall_helpers import CHAIN_IDS, DevnetThread, Net, deploy_shared  # noqa: E402
+from xcall_helpers import CHAIN_IDS, Net, deploy_shared  # noqa: E402
 
 from xrollup.config import DevnetConfig  # noqa: E402
 from xrollup.devnet import Devnet  # noqa: E402
+from xrollup.testing import DevnetThread  # noqa: E402
 
 
 @pytest.fixture(scope="session")

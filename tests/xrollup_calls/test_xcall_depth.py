@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from xcall_helpers import A0, K0, DevnetThread, Net, deploy_shared, error_string
+from xcall_helpers import A0, K0, Net, deploy_shared, error_string
 
 from xrollup.config import DevnetConfig
+from xrollup.testing import DevnetThread  # noqa: E402
 
 IDS = tuple(range(901, 911))
 SOURCE = IDS[0]

@@ -26,13 +26,13 @@ from xcall_helpers import (
     A,
     B,
     C,
-    DevnetThread,
     Net,
 )
 
 from shared_sequencer.replay import replay
 from xrollup.config import DevnetConfig
 from xrollup.devnet import Devnet
+from xrollup.testing import DevnetThread  # noqa: E402
 
 
 @dataclass

@@ -7,10 +7,7 @@ Everything goes over HTTP: transactions are signed locally with eth_account and 
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from eth_abi import decode, encode
@@ -20,8 +17,6 @@ from eth_utils.abi import collapse_if_tuple
 from web3 import Web3
 
 from bridge_contracts import load_artifact
-from xrollup.config import DevnetConfig
-from xrollup.devnet import Devnet
 
 CHAIN_IDS = (901, 902, 903)
 A, B, C = CHAIN_IDS
@@ -98,55 +93,6 @@ def request_id(src: int, dst: int, nonce: int, sender: str, target: str, value: 
     """The mailbox's request id (README: computed identically on both sides)."""
     return keccak(encode(["uint256", "uint256", "uint256", "address", "address", "uint256", "bytes"],
                          [src, dst, nonce, sender, target, value, data]))
-
-
-class DevnetThread:
-    """A Devnet served from a daemon thread with its own event loop."""
-
-    def __init__(self, config: DevnetConfig | None = None, devnet: Devnet | None = None) -> None:
-        self.devnet = devnet if devnet is not None else Devnet(config)
-        self.loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="xrollup-xcall-devnet", daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_until_complete(self.devnet.start())
-        except BaseException as exc:
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self.loop.run_forever()
-        pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        self.loop.close()
-
-    def start(self) -> None:
-        self._thread.start()
-        if not self._ready.wait(60):
-            raise RuntimeError("the devnet did not start within 60 s")
-        if self._error is not None:
-            raise RuntimeError(f"the devnet failed to start: {self._error!r}") from self._error
-
-    def run(self, fn: Callable[[], Any], timeout: float = 60) -> Any:
-        """Run ``fn`` on the devnet's loop (the only thread that may touch its state)."""
-
-        async def call() -> Any:
-            return fn()
-
-        return asyncio.run_coroutine_threadsafe(call(), self.loop).result(timeout)
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.devnet.stop(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(30)
-        assert not self._thread.is_alive(), "the devnet thread did not stop"
 
 
 class RpcFailure(Exception):
