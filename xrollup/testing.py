@@ -66,6 +66,12 @@ class DevnetThread:
 
         return asyncio.run_coroutine_threadsafe(call(), self.loop).result(timeout)
 
+    def __enter__(self) -> DevnetThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.devnet.stop(), self.loop).result(30)
         self.loop.call_soon_threadsafe(self.loop.stop)

@@ -38,12 +38,8 @@ CHAIN_IDS = (901, 902)
 
 @pytest.fixture(scope="session")
 def devnet_thread() -> Iterator[DevnetThread]:
-    dt = DevnetThread(DevnetConfig(chain_ids=CHAIN_IDS, port=0, silent=True))
-    dt.start()
-    try:
+    with DevnetThread(DevnetConfig(chain_ids=CHAIN_IDS, port=0, silent=True)) as dt:
         yield dt
-    finally:
-        dt.stop()
 
 
 @pytest.fixture(scope="session")
