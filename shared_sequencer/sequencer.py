@@ -16,7 +16,7 @@ from typing import Any
 
 from eth_typing import Address
 
-from chains.builder import BlockBuilder, BlockEnv, PendingTx, TxOutcome, base_fee_of
+from chains.builder import BlockBuilder, BlockEnv, PendingTx, base_fee_of
 from chains.errors import BlockNotFound, BundleFailed, InvalidInput, TransactionRejected, UnknownChain
 from chains.rollup import MinedBlock, RollupChain, StateEdit
 from chains.txbuild import TxRequest, sign, tx_chain_id
@@ -387,11 +387,3 @@ def _authority(auth: Any) -> bytes | None:
         return bytes(signature.recover_public_key_from_msg(msg).to_canonical_address())
     except Exception:  # an authorization that recovers to nobody is simply invalid
         return None
-
-
-def outcome_error(outcome: TxOutcome) -> str | None:
-    from chains.errors import decode_revert_reason
-
-    if outcome.success:
-        return None
-    return decode_revert_reason(outcome.output) or type(outcome.computation.error).__name__
