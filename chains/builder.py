@@ -11,6 +11,7 @@ but content-addressed trie nodes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -315,8 +316,6 @@ def rejection_message(detail: str) -> str:
 
 
 def _nonce_low(detail: str) -> bool:
-    import re
-
     match = re.search(r"Expected (\d+), but got (\d+)", detail)
     return bool(match and int(match.group(2)) < int(match.group(1)))
 

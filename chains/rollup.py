@@ -299,10 +299,12 @@ class RollupChain:
         raise_for_computation(computation, self.chain_id)
         return bytes(computation.output)
 
-    def estimate_gas(self, msg: CallMessage, ref: BlockRef = "latest") -> int:
-        """The least gas with which ``msg`` succeeds. Raises as ``call`` at the gas cap."""
+    def estimate_gas(self, msg: CallMessage, ref: BlockRef = "latest", first: ComputationAPI | None = None) -> int:
+        """The least gas with which ``msg`` succeeds. Raises as ``call`` at the gas cap.
+        ``first``: the caller's own run of ``msg`` at the cap, if it has one."""
         cap = msg.gas if msg.gas is not None else int(self.block(ref).header.gas_limit)
-        first = self.execute_call(_with_gas(msg, cap), ref)
+        if first is None:
+            first = self.execute_call(_with_gas(msg, cap), ref)
         raise_for_computation(first, self.chain_id)
 
         def succeeds(gas: int) -> bool:

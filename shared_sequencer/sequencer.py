@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth_typing import Address
 
 from chains.builder import BlockBuilder, BlockEnv, PendingTx, base_fee_of
@@ -113,8 +114,6 @@ class Sequencer:
         """The base fee the next block of ``chain_id`` will have."""
         if self.next_base_fee is not None:
             return self.next_base_fee
-        from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
-
         return int(calculate_expected_base_fee_per_gas(self.chain(chain_id).head.header))
 
     # -- submission ---------------------------------------------------------------------

@@ -194,18 +194,18 @@ class Devnet:
     def estimate_gas(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> int:
         chain = self.chain(chain_id)
         cap = msg.gas if msg.gas is not None else self.config.gas_limit
-        computation = chain.execute_call(CallMessage(msg.sender, msg.to, msg.data, msg.value, cap), ref)
+        computation = chain.execute_call(dataclasses.replace(msg, gas=cap), ref)
         if find_missing(computation, chain_id) is None or chain.block(ref) is not chain.head:
-            return chain.estimate_gas(msg, ref)
+            return chain.estimate_gas(dataclasses.replace(msg, gas=cap), ref, first=computation)
         cap = min(cap, self.config.gas_limit // 2)  # room for the pre-fill system transactions
         # Cross-rollup: the far side's gas is the sequencer's; the caller pays for its own
         # frame, which reads pre-filled responses. What it consumed at the cap, plus the
         # 1/64 that EIP-150 withholds, verified once.
-        first = self._simulate_xcall(chain_id, CallMessage(msg.sender, msg.to, msg.data, msg.value, cap))
+        first = self._simulate_xcall(chain_id, dataclasses.replace(msg, gas=cap))
         raise_for_computation(first.outcome.computation, first.error_chain or chain_id)
         consumed = cap - first.outcome.computation.get_gas_remaining()
         guess = min(cap, consumed * 64 // 63 + 2_300)
-        check = self._simulate_xcall(chain_id, CallMessage(msg.sender, msg.to, msg.data, msg.value, guess))
+        check = self._simulate_xcall(chain_id, dataclasses.replace(msg, gas=guess))
         return guess if check.outcome.success else cap
 
     def _simulate_xcall(self, chain_id: int, msg: CallMessage) -> Any:

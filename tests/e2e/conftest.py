@@ -10,14 +10,9 @@ the mining mode is put back to automine afterwards, so tests do not depend on ea
 
 from __future__ import annotations
 
-import http.client
-import itertools
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
@@ -27,6 +22,7 @@ for _p in (str(ROOT), str(HERE)):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
+from e2e_helpers import RawRpc  # noqa: E402
 from web3 import Web3  # noqa: E402
 
 from xrollup.config import DevnetConfig  # noqa: E402
@@ -51,67 +47,6 @@ def devnet(devnet_thread: DevnetThread) -> Devnet:
 def urls(devnet: Devnet) -> dict[int, str]:
     assert set(devnet.urls) == set(CHAIN_IDS)
     return dict(devnet.urls)
-
-
-class RawRpc:
-    """Raw JSON-RPC over HTTP (one keep-alive connection per chain): returns whole responses."""
-
-    def __init__(self, urls: dict[int, str]) -> None:
-        self.urls = urls
-        self._conns: dict[int, http.client.HTTPConnection] = {}
-        self._ids = itertools.count(1)
-
-    def _conn(self, chain_id: int) -> http.client.HTTPConnection:
-        conn = self._conns.get(chain_id)
-        if conn is None:
-            u = urlparse(self.urls[chain_id])
-            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-            self._conns[chain_id] = conn
-        return conn
-
-    def post(self, chain_id: int, body: bytes | str) -> tuple[int, bytes]:
-        """POST a raw body; returns (HTTP status, raw response body)."""
-        if isinstance(body, str):
-            body = body.encode()
-        for attempt in (0, 1):
-            conn = self._conn(chain_id)
-            try:
-                conn.request("POST", "/", body=body, headers={"Content-Type": "application/json"})
-                resp = conn.getresponse()
-                return resp.status, resp.read()
-            except (http.client.HTTPException, ConnectionError):
-                conn.close()
-                self._conns.pop(chain_id, None)
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
-
-    def __call__(self, chain_id: int, method: str, params: Any = None) -> dict[str, Any]:
-        rid = next(self._ids)
-        payload = {"jsonrpc": "2.0", "id": rid, "method": method, "params": [] if params is None else params}
-        status, raw = self.post(chain_id, json.dumps(payload))
-        assert status == 200, (status, raw)
-        reply = json.loads(raw)
-        assert reply.get("jsonrpc") == "2.0" and reply.get("id") == rid, reply
-        return reply
-
-    def ok(self, chain_id: int, method: str, params: Any = None) -> Any:
-        """The result of a call that must succeed."""
-        reply = self(chain_id, method, params)
-        assert "error" not in reply, f"{method} {params!r} failed: {reply['error']}"
-        return reply["result"]
-
-    def err(self, chain_id: int, method: str, params: Any = None) -> dict[str, Any]:
-        """The error object of a call that must fail."""
-        reply = self(chain_id, method, params)
-        assert "error" in reply, f"{method} {params!r} should fail, got {reply.get('result')!r}"
-        assert "result" not in reply, reply
-        return reply["error"]
-
-    def close(self) -> None:
-        for conn in self._conns.values():
-            conn.close()
-        self._conns.clear()
 
 
 @pytest.fixture(scope="session")

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import http.client
+import itertools
+import json
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import urlparse
 
 from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
 from bridge_contracts import load_artifact
-
-if TYPE_CHECKING:
-    from conftest import RawRpc
 
 # anvil's accounts for "test test ... junk" (m/44'/60'/0'/0/i), written out as anvil prints them.
 ANVIL_ACCOUNTS = [
@@ -119,3 +120,64 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval: float
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(interval)
+
+
+class RawRpc:
+    """Raw JSON-RPC over HTTP (one keep-alive connection per chain): returns whole responses."""
+
+    def __init__(self, urls: dict[int, str]) -> None:
+        self.urls = urls
+        self._conns: dict[int, http.client.HTTPConnection] = {}
+        self._ids = itertools.count(1)
+
+    def _conn(self, chain_id: int) -> http.client.HTTPConnection:
+        conn = self._conns.get(chain_id)
+        if conn is None:
+            u = urlparse(self.urls[chain_id])
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+            self._conns[chain_id] = conn
+        return conn
+
+    def post(self, chain_id: int, body: bytes | str) -> tuple[int, bytes]:
+        """POST a raw body; returns (HTTP status, raw response body)."""
+        if isinstance(body, str):
+            body = body.encode()
+        for attempt in (0, 1):
+            conn = self._conn(chain_id)
+            try:
+                conn.request("POST", "/", body=body, headers={"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                return resp.status, resp.read()
+            except (http.client.HTTPException, ConnectionError):
+                conn.close()
+                self._conns.pop(chain_id, None)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def __call__(self, chain_id: int, method: str, params: Any = None) -> dict[str, Any]:
+        rid = next(self._ids)
+        payload = {"jsonrpc": "2.0", "id": rid, "method": method, "params": [] if params is None else params}
+        status, raw = self.post(chain_id, json.dumps(payload))
+        assert status == 200, (status, raw)
+        reply = json.loads(raw)
+        assert reply.get("jsonrpc") == "2.0" and reply.get("id") == rid, reply
+        return reply
+
+    def ok(self, chain_id: int, method: str, params: Any = None) -> Any:
+        """The result of a call that must succeed."""
+        reply = self(chain_id, method, params)
+        assert "error" not in reply, f"{method} {params!r} failed: {reply['error']}"
+        return reply["result"]
+
+    def err(self, chain_id: int, method: str, params: Any = None) -> dict[str, Any]:
+        """The error object of a call that must fail."""
+        reply = self(chain_id, method, params)
+        assert "error" in reply, f"{method} {params!r} should fail, got {reply.get('result')!r}"
+        assert "result" not in reply, reply
+        return reply["error"]
+
+    def close(self) -> None:
+        for conn in self._conns.values():
+            conn.close()
+        self._conns.clear()
