@@ -18,10 +18,10 @@ from typing import Any
 from eth.abc import BlockHeaderAPI, ComputationAPI, StateAPI, UnsignedTransactionAPI
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
-from eth.vm.forks.prague import PragueVM
 from eth.vm.spoof import SpoofTransaction
-from eth_typing import Address
+from eth_typing import Address, Hash32
 
+from chains.accounts import FastAccountDB, RollupVM
 from chains.builder import BlockBuilder, BlockEnv, SealedBlock, TxOutcome
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state
@@ -102,7 +102,7 @@ class CallMessage:
 
 def _chain_class(chain_id: int) -> type[MiningChain]:
     return MiningChain.configure(  # type: ignore[no-any-return]
-        __name__=f"Rollup{chain_id}", vm_configuration=((0, PragueVM),), chain_id=chain_id
+        __name__=f"Rollup{chain_id}", vm_configuration=((0, RollupVM),), chain_id=chain_id
     )
 
 
@@ -127,6 +127,7 @@ class RollupChain:
         self.head_state_root: bytes = bytes(genesis.state_root)
         self._head_state: tuple[tuple[bytes, bytes], StateAPI] | None = None
         self._warm_account_db: tuple[bytes, Any] | None = None
+        self._head_reader: tuple[bytes, FastAccountDB] | None = None
 
     # -- writing (only the sequencer calls these) ---------------------------------------
 
@@ -230,6 +231,19 @@ class RollupChain:
                 state._account_db = warm[1]  # type: ignore[attr-defined]  # warm caches; no builder owns it yet
             self._head_state = (key, state)
         return self._head_state[1]
+
+    def head_account(self, address: bytes) -> tuple[int, int]:
+        """(nonce, balance) of ``address`` at the head, for the pool's checks: read straight
+        from an account database at the head root (the warm one while no builder owns it),
+        without building a VM state for every new head."""
+        warm = self._warm_account_db
+        if warm is not None and warm[0] == self.head_state_root:
+            db = warm[1]
+        else:
+            if self._head_reader is None or self._head_reader[0] != self.head_state_root:
+                self._head_reader = (self.head_state_root, FastAccountDB(self.evm.chaindb.db, Hash32(self.head_state_root)))
+            db = self._head_reader[1]
+        return int(db.get_nonce(Address(address))), int(db.get_balance(Address(address)))
 
     def _state(self, header: BlockHeaderAPI, root: bytes) -> StateAPI:
         vm = self.evm.get_vm(header.copy(state_root=root))

@@ -495,6 +495,7 @@ def replay(view: BlockView, indexes: Sequence[int], make_recorder: Callable[[int
     """Re-execute ``view`` up to its last wanted transaction, tracing those in ``indexes``."""
     wanted = sorted(set(indexes))
     builder = BlockBuilder(view.chain.evm, view.parent, view.base_state_root, view.env)
+    builder.fast_transfers = False  # the recorder watches py-evm's computation
     runs: list[Run] = []
     for index, pending in enumerate(view.txs[: wanted[-1] + 1] if wanted else []):
         if index not in wanted:

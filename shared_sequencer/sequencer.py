@@ -143,10 +143,10 @@ class Sequencer:
             raise TransactionRejected("max priority fee per gas higher than max fee per gas")
         if fee_cap(pending) < self.next_base_fee_of(chain_id):
             raise TransactionRejected("max fee per gas less than block base fee")
-        state = chain.state_at("latest")
-        if tx.nonce < state.get_nonce(Address(pending.sender)):
+        nonce, balance = chain.head_account(pending.sender)
+        if tx.nonce < nonce:
             raise TransactionRejected("nonce too low")
-        if state.get_balance(Address(pending.sender)) < tx.gas * fee_cap(pending) + tx.value:
+        if balance < tx.gas * fee_cap(pending) + tx.value:
             raise TransactionRejected("insufficient funds for gas * price + value")
 
     def submit(self, chain_id: int, pending: PendingTx) -> bytes:

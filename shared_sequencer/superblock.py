@@ -8,10 +8,12 @@ block body (raw transactions, impersonated senders) and the header inputs the se
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-import rlp
 from eth_utils import keccak
+
+from chains import rlpfast
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,12 @@ class SuperBlock:
     blocks: tuple[ChainBlockRef, ...]
     bundles: tuple[bytes, ...] = ()
 
-    @property
+    @cached_property
     def hash(self) -> bytes:
-        refs = [[b.chain_id, b.hash, b.state_root] for b in self.blocks]
-        return keccak(rlp.encode([self.number, self.parent_hash, self.timestamp, refs, list(self.bundles)]))
+        """Computed once: a superblock is immutable, and the hash is read on every commit,
+        every parent link and every RPC view."""
+        refs = [(b.chain_id, b.hash, b.state_root) for b in self.blocks]
+        return keccak(rlpfast.encode([self.number, self.parent_hash, self.timestamp, refs, list(self.bundles)]))
 
     def block_of(self, chain_id: int) -> ChainBlockRef:
         for ref in self.blocks:

@@ -1,0 +1,70 @@
+"""py-evm's account database with accounts as plain tuples instead of rlp Serializables.
+
+py-evm's AccountDB keeps each account as an ``rlp.Serializable`` and changes a field with
+``account.copy(balance=...)``, which validates every field again; decoding and encoding go
+through rlp's generic sedes. A transfer reads and writes the sender, the recipient and the
+coinbase several times, so this was a large part of a simple transaction's cost.
+``FastAccountDB`` overrides the two methods every account access goes through; the rlp it
+writes is byte for byte the same (tests/chains/test_fastpath.py compares the blocks), and
+the setters it inherits still validate their inputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import rlp
+from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
+from eth.db.account import AccountDB
+from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague.state import PragueState
+from eth_typing import Address
+
+from chains.rlpfast import encode_bytes, encode_int, wrap_list
+
+
+class FastAccount(NamedTuple):
+    nonce: int = 0
+    balance: int = 0
+    storage_root: bytes = BLANK_ROOT_HASH
+    code_hash: bytes = EMPTY_SHA3
+
+    def copy(self, **changes: Any) -> FastAccount:
+        return self._replace(**changes)
+
+
+EMPTY_ACCOUNT = FastAccount()
+
+
+def encode_account(account: FastAccount) -> bytes:
+    """rlp([nonce, balance, storage_root, code_hash]), as rlp.encode(Account(...)) gives."""
+    return wrap_list(encode_int(account.nonce) + encode_int(account.balance)
+                     + encode_bytes(account.storage_root) + encode_bytes(account.code_hash))
+
+
+def decode_account(raw: bytes) -> FastAccount:
+    nonce, balance, storage_root, code_hash = rlp.decode(raw)
+    return FastAccount(int.from_bytes(nonce, "big"), int.from_bytes(balance, "big"), storage_root, code_hash)
+
+
+class FastAccountDB(AccountDB):
+    """AccountDB whose accounts are ``FastAccount`` tuples (see the module docstring)."""
+
+    def _get_account(self, address: Address, from_journal: bool = True) -> Any:
+        if from_journal:
+            cached = self._account_cache.get(address)
+            if cached is not None:
+                return cached
+        raw = self._get_encoded_account(address, from_journal)
+        account = decode_account(raw) if raw else EMPTY_ACCOUNT
+        if from_journal:
+            self._account_cache[address] = account  # type: ignore[assignment]  # duck-types Account
+        return account
+
+    def _set_account(self, address: Address, account: Any) -> None:
+        self._account_cache[address] = account  # type: ignore[assignment]
+        self._journaltrie[address] = encode_account(account)
+
+
+RollupState = PragueState.configure(__name__="RollupState", account_db_class=FastAccountDB)
+RollupVM = PragueVM.configure(__name__="RollupVM", _state_class=RollupState)

@@ -1,0 +1,182 @@
+"""The fast paths (plain transfers without py-evm's message machinery, chains/fastpath.py;
+tuple accounts, chains/accounts.py; chains.mpt tries; the one-copy seal) make blocks identical
+byte for byte to py-evm's own: PragueVM, py-trie, its executor and finalize_block."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import eth.db.account
+import eth.db.storage
+import pytest
+import rlp
+from eth.vm.forks.prague import PragueVM
+from trie.hexary import HexaryTrie
+
+from chains import builder as builder_module
+from chains import mpt
+from chains import rollup as rollup_module
+from chains.builder import ZERO_ADDRESS, BlockEnv, PendingTx, encode_header
+from chains.errors import TransactionRejected
+from chains.genesis import dev_accounts
+from chains.rollup import ChainConfig, RollupChain
+from chains.txbuild import TxRequest, impersonate, sign
+
+ACCOUNTS = dev_accounts()
+FRESH = bytes.fromhex("00000000000000000000000000000000000c0ffe")
+FRESH_ZERO = bytes.fromhex("00000000000000000000000000000000000dead0")
+STRANGER = bytes.fromhex("1234567890123456789012345678901234567890")
+
+
+@pytest.fixture(params=["py-trie", "mpt"])
+def trie(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "mpt":
+        mpt.install()
+    yield request.param
+    mpt.uninstall()
+
+
+def _tx(sender: int, nonce: int, to: bytes, value: int, gas: int = 21_000, tip: int = 10**9,
+        legacy: bool = False) -> PendingTx:
+    account = ACCOUNTS[sender]
+    if legacy:
+        req = TxRequest(901, account.address, nonce, gas, to, value, b"", gas_price=3 * 10**9)
+    else:
+        req = TxRequest(901, account.address, nonce, gas, to, value, b"", max_fee_per_gas=10**10,
+                        max_priority_fee_per_gas=tip)
+    return sign(req, account.private_key)
+
+
+def _scenario() -> list[PendingTx]:
+    return [
+        _tx(0, 0, ACCOUNTS[1].address, 5),  # to an existing account
+        _tx(0, 1, FRESH, 7),  # creates an account
+        _tx(0, 2, FRESH_ZERO, 0),  # zero value to nobody: touched, empty, cleared (EIP-161)
+        _tx(0, 3, ACCOUNTS[0].address, 11),  # to itself
+        _tx(1, 0, ACCOUNTS[2].address, 1, gas=50_000),  # unused gas refunded
+        _tx(2, 0, ACCOUNTS[3].address, 1, tip=0),  # no tip: the coinbase is touched with nothing
+        _tx(3, 0, FRESH, 2, legacy=True),  # legacy gas price
+        impersonate(TxRequest(901, STRANGER, 0, 21_000, ACCOUNTS[4].address, 0, b"",
+                              max_fee_per_gas=10**10, max_priority_fee_per_gas=0)),
+    ]
+
+
+@contextmanager
+def _py_evms_own_way(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """PragueVM's AccountDB on py-trie, and every transaction through py-evm's executor."""
+    with monkeypatch.context() as patch:
+        patch.setattr(rollup_module, "RollupVM", PragueVM)
+        patch.setattr(builder_module, "is_plain_transfer", lambda *args: False)
+        patch.setattr(eth.db.account, "HexaryTrie", HexaryTrie)
+        patch.setattr(eth.db.storage, "HexaryTrie", HexaryTrie)
+        yield
+
+
+def _chain() -> RollupChain:
+    return RollupChain(ChainConfig(901, genesis_timestamp=1_000), ACCOUNTS)
+
+
+def _build(env: BlockEnv, txs: list[PendingTx], fast: bool, monkeypatch: pytest.MonkeyPatch) -> bytes:
+    """A block on a fresh chain: ``fast`` with every fast path on, else py-evm's own way."""
+    with contextlib.ExitStack() as stack:
+        if not fast:
+            stack.enter_context(_py_evms_own_way(monkeypatch))
+        builder = _chain().new_builder(env)
+        for pending in txs:
+            builder.apply(pending)
+        sealed = builder.seal()
+    assert [o.receipt.encode() for o in sealed.outcomes]  # every transaction made it in
+    return sealed.hash
+
+
+@pytest.mark.parametrize("coinbase", [ZERO_ADDRESS, ACCOUNTS[5].address], ids=["zero-coinbase", "coinbase"])
+def test_transfers_make_py_evms_block(trie: str, coinbase: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = BlockEnv(2_000, 30_000_000, coinbase)
+    txs = _scenario()
+    # the impersonated sender needs funds: a transfer to it first, in both blocks
+    txs.insert(0, _tx(6, 0, STRANGER, 10**18))
+    fast = _build(env, txs, True, monkeypatch)
+    assert fast == _build(env, txs, False, monkeypatch)
+
+
+@pytest.mark.parametrize("bad", ["nonce", "base fee"])
+def test_rejections_say_what_py_evms_path_says(bad: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = BlockEnv(2_000, 30_000_000, base_fee=2 * 10**10 if bad == "base fee" else None)
+    tx = _tx(0, 5 if bad == "nonce" else 0, ACCOUNTS[1].address, 1)
+    messages = []
+    for fast in (True, False):
+        with pytest.raises(TransactionRejected) as info:
+            _build(env, [tx], fast, monkeypatch)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+def test_seal_makes_py_evms_block(trie: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BlockBuilder.seal (one header copy, list tries on chains.mpt) against py-evm's
+    set_block_transactions_and_withdrawals + finalize_block, on a block with a deployment,
+    logs, a revert and a transfer."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    from bridge_contracts import load_artifact
+    from chains.builder import contract_address_for
+
+    artifact = load_artifact("Counter")
+    code = artifact["bytecode"] if isinstance(artifact["bytecode"], str) else artifact["bytecode"]["object"]
+    counter = contract_address_for(ACCOUNTS[0].address, 0)
+
+    def call(nonce: int, data: bytes, to: bytes | None = counter) -> PendingTx:
+        req = TxRequest(901, ACCOUNTS[0].address, nonce, 500_000, to, 0, data,
+                        max_fee_per_gas=10**10, max_priority_fee_per_gas=10**9)
+        return sign(req, ACCOUNTS[0].private_key)
+
+    txs = [
+        call(0, bytes.fromhex(code.removeprefix("0x")) + encode(["uint256"], [1]), to=None),
+        call(1, keccak(text="increment()")[:4]),  # emits Incremented
+        call(2, keccak(text="failWithReason()")[:4]),  # reverts, still included
+        _tx(1, 0, ACCOUNTS[2].address, 3),
+    ]
+    env = BlockEnv(2_000, 30_000_000, ACCOUNTS[5].address)
+    ours = _chain().new_builder(env)
+    for pending in txs:
+        ours.apply(pending)
+    sealed = ours.seal()
+    with _py_evms_own_way(monkeypatch):
+        theirs = _chain().new_builder(env)
+        for pending in txs:
+            theirs.apply(pending)
+        assert not theirs.outcomes[2].success and theirs.outcomes[1].receipt.logs
+        vm = theirs.vm
+        block = vm.set_block_transactions_and_withdrawals(
+            vm.get_block(), theirs.header, [o.pending.tx for o in theirs.outcomes], [o.receipt for o in theirs.outcomes])
+        expected = vm.finalize_block(block).block
+    assert type(vm.state._account_db).__name__ == "AccountDB"
+    assert sealed.block.header == expected.header and sealed.hash == expected.header.hash
+    assert encode_header(sealed.header) == rlp.encode(expected.header)
+    assert sealed.block.transactions == expected.transactions
+
+
+@pytest.mark.parametrize("kind", ["1559", "2930", "7702", "blob-free 1559 with data"])
+def test_typed_sender_matches_py_evm(kind: str) -> None:
+    from eth_account import Account
+
+    from chains.sender import typed_sender
+    from chains.txbuild import decode_raw
+
+    key = ACCOUNTS[7].private_key
+    base = {"chainId": 901, "nonce": 3, "gas": 90_000, "to": ACCOUNTS[1].address, "value": 5,
+            "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 10**9}
+    if kind == "2930":
+        base = {k: v for k, v in base.items() if not k.startswith("max")} | {
+            "gasPrice": 10**9, "accessList": [{"address": "0x" + "11" * 20, "storageKeys": ["0x" + "00" * 32]}]}
+    elif kind == "7702":
+        auth = Account.sign_authorization({"chainId": 901, "address": "0x" + "22" * 20, "nonce": 0}, key)
+        base |= {"authorizationList": [auth]}
+    elif kind.endswith("data"):
+        base |= {"data": b"\x01" * 300}
+    raw = bytes(Account.sign_transaction(base, key).raw_transaction)
+    tx = decode_raw(raw).tx
+    # get_sender() recovers afresh (py-evm's way), whatever sender decode_raw cached
+    assert typed_sender(raw, tx.y_parity, tx.r, tx.s) == bytes(tx.get_sender()) == ACCOUNTS[7].address
