@@ -4,9 +4,9 @@ A transaction that sends value from an account with no code to an account with n
 with no calldata and no access list, runs no code: its whole effect is the gas purchase, the
 nonce, the value moving, the refund, the tip to the coinbase and EIP-161's clean-up of touched
 empty accounts. geth's state transition skips the interpreter for the same reason. This module
-makes exactly the state calls py-evm's Prague executor makes for such a transaction, in the
-same order, and skips the rest (message and computation objects, the transaction context,
-precompile and access sets, which a code-less call never reads). tests/chains checks the
+makes the state changes py-evm's Prague executor makes for such a transaction, netted to one
+write per account, and skips the rest (message and computation objects, the transaction
+context, precompile and access sets, which a code-less call never reads). tests/chains checks the
 resulting state roots against py-evm's own path.
 """
 
@@ -92,22 +92,21 @@ def apply_plain_transfer(
     nonce = state.get_nonce(sender)  # type: ignore[arg-type]
     if nonce != tx.nonce:
         raise ValidationError(f"Invalid transaction nonce: Expected {nonce}, but got {tx.nonce}")
-    to = tx.to
-    # build_evm_message: buy gas, bump the nonce
-    state.delta_balance(sender, -tx.gas * price)  # type: ignore[arg-type]
-    state.increment_nonce(sender)  # type: ignore[arg-type]
-    # apply_message: move the value, touch the recipient; no code runs
-    if tx.value:
-        state.delta_balance(sender, -tx.value)  # type: ignore[arg-type]
-        state.delta_balance(to, tx.value)
-    state.touch_account(to)
-    # finalize_computation: refund what was not used, pay the tip, clear touched empty accounts
-    refund = (tx.gas - GAS_TX) * price
-    if refund:
-        state.delta_balance(sender, refund)  # type: ignore[arg-type]
-    state.delta_balance(state.coinbase, GAS_TX * (price - base_fee))
-    for touched in {state.coinbase, to}:
-        if state.account_exists(touched) and state.account_is_empty(touched):
+    to, value = tx.to, tx.value
+    # The executor's net effect, one write per account: the sender buys gas, bumps its nonce
+    # and sends the value, and is refunded what was not used (py-evm does these in steps).
+    state.set_balance(sender, balance - GAS_TX * price - value)  # type: ignore[arg-type]
+    state.set_nonce(sender, nonce + 1)  # type: ignore[arg-type]
+    if value:
+        state.delta_balance(to, value)  # to == sender gets its value back, as in py-evm
+    tip = GAS_TX * (price - base_fee)
+    if tip:
+        state.delta_balance(state.coinbase, tip)
+    # EIP-161: the recipient and the coinbase are touched; an empty one is cleared. Only one
+    # that received nothing can be empty (py-evm also writes the untouched account back
+    # unchanged, which changes nothing).
+    for touched, received in ((to, value), (state.coinbase, tip)):
+        if not received and state.account_exists(touched) and state.account_is_empty(touched):
             state.delete_account(touched)
     receipt = tx.make_receipt(EIP658_TRANSACTION_STATUS_CODE_SUCCESS, cumulative_gas + GAS_TX, ())
     return TransferResult(receipt, GAS_TX)

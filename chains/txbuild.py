@@ -7,20 +7,27 @@ signature for an impersonated sender.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, cast
 
 import rlp
 from eth.abc import SignedTransactionAPI
+from eth.vm.forks.london.constants import DYNAMIC_FEE_TRANSACTION_TYPE
+from eth.vm.forks.london.transactions import DynamicFeeTransaction
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 from eth_keys import keys
+from eth_keys.datatypes import PrivateKey
 from eth_keys.exceptions import BadSignature
 from eth_typing import Address
-from eth_utils import ValidationError
+from eth_utils import ValidationError, keccak
 
+from chains import rlpfast
 from chains.builder import PendingTx
 from chains.errors import TransactionRejected
+from chains.sender import typed_sender
 
 MAX_TX_SIZE = 128 * 1024  # geth's and anvil's txMaxSize
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -45,7 +52,11 @@ def decode_raw(raw: bytes) -> PendingTx:
         # transaction's signature is malleable (the same transaction under a second hash).
         if int(tx.s) > SECP256K1_N // 2:
             raise ValidationError(f"signature s value {int(tx.s)} is above secp256k1n/2 (EIP-2)")
-        sender = bytes(tx.sender)
+        if tx.type_id is None:
+            sender = bytes(tx.sender)
+        else:  # from the raw bytes, and seeded into py-evm's cache of the sender
+            sender = typed_sender(raw, tx.y_parity, tx.r, tx.s)
+            tx.__dict__["sender"] = Address(sender)
     except (BadSignature, ValidationError, ValueError) as exc:
         raise TransactionRejected(f"invalid transaction: {exc}") from exc
     return PendingTx(tx, sender)
@@ -96,9 +107,50 @@ def _prague(tx: Any) -> Any:
     return BUILDER.decode(tx.encode())
 
 
+@lru_cache(maxsize=64)
+def _signer(private_key: bytes) -> tuple[PrivateKey, bytes, Callable[[bytes], tuple[int, int, int]]]:
+    """The key object (deriving its public key is an EC multiplication), its address, and a
+    function signing a message hash: coincurve's key, made once (eth_keys' coincurve backend
+    makes one, with its public key, for every signature), or eth_keys' backend."""
+    key = keys.PrivateKey(private_key)
+
+    def sign_hash(msg_hash: bytes) -> tuple[int, int, int]:
+        v, r, s = key.sign_msg_hash(msg_hash).vrs
+        return v, r, s
+
+    try:
+        import coincurve
+    except ImportError:  # pragma: no cover - the devnet refuses to start without it
+        return key, bytes(key.public_key.to_canonical_address()), sign_hash
+    fast = coincurve.PrivateKey(private_key)
+
+    def sign_hash_coincurve(msg_hash: bytes) -> tuple[int, int, int]:
+        sig = fast.sign_recoverable(msg_hash, hasher=None)  # r (32) | s (32) | recovery id (1)
+        return sig[64], int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big")
+
+    return key, bytes(key.public_key.to_canonical_address()), sign_hash_coincurve
+
+
 def sign(req: TxRequest, private_key: bytes) -> PendingTx:
-    tx = unsigned(req).as_signed_transaction(keys.PrivateKey(private_key), chain_id=req.chain_id)
-    return PendingTx(_prague(tx), req.sender)
+    key, address, sign_hash = _signer(private_key)
+    if req.gas_price is None:
+        # Type 2 (every system transaction): sign the EIP-1559 message and build Prague's class
+        # directly, as _prague's decode would, without the encode/decode round trip.
+        fields = (req.chain_id, req.nonce, req.max_priority_fee_per_gas or 0, req.max_fee_per_gas or 0,
+                  req.gas, Address(req.to or b""), req.value, req.data)
+        if req.access_list:
+            message = unsigned(req).get_message_for_signing()
+        else:  # 0x02 || rlp([chain_id, nonce, tip, max fee, gas, to, value, data, []])
+            message = b"\x02" + rlpfast.encode((*fields, ()))
+        y_parity, r, s = sign_hash(keccak(message))
+        inner = DynamicFeeTransaction(*fields, req.access_list, y_parity, r, s)
+        tx = BUILDER.typed_transaction(DYNAMIC_FEE_TRANSACTION_TYPE, inner)
+    else:
+        tx = _prague(unsigned(req).as_signed_transaction(key, chain_id=req.chain_id))
+    # The signer is known: seed py-evm's cached sender instead of recovering it from the
+    # signature (an ecrecover) when the transaction is validated and executed.
+    tx.__dict__["sender"] = Address(address)
+    return PendingTx(tx, req.sender)
 
 
 def impersonate(req: TxRequest) -> PendingTx:

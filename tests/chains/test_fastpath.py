@@ -18,7 +18,7 @@ from trie.hexary import HexaryTrie
 from chains import builder as builder_module
 from chains import mpt
 from chains import rollup as rollup_module
-from chains.builder import ZERO_ADDRESS, BlockEnv, PendingTx, encode_header
+from chains.builder import ZERO_ADDRESS, BlockEnv, PendingTx, encode_header, encode_receipt
 from chains.errors import TransactionRejected
 from chains.genesis import dev_accounts
 from chains.rollup import ChainConfig, RollupChain
@@ -28,6 +28,7 @@ ACCOUNTS = dev_accounts()
 FRESH = bytes.fromhex("00000000000000000000000000000000000c0ffe")
 FRESH_ZERO = bytes.fromhex("00000000000000000000000000000000000dead0")
 STRANGER = bytes.fromhex("1234567890123456789012345678901234567890")
+EXISTS_EMPTY = bytes.fromhex("00000000000000000000000000000000000e3e3e")
 
 
 @pytest.fixture(params=["py-trie", "mpt"])
@@ -60,6 +61,9 @@ def _scenario() -> list[PendingTx]:
         _tx(3, 0, FRESH, 2, legacy=True),  # legacy gas price
         impersonate(TxRequest(901, STRANGER, 0, 21_000, ACCOUNTS[4].address, 0, b"",
                               max_fee_per_gas=10**10, max_priority_fee_per_gas=0)),
+        _tx(4, 0, EXISTS_EMPTY, 0),  # zero value to an existing empty account: cleared
+        _tx(5, 0, ACCOUNTS[6].address, 9),  # from the coinbase (when it is ACCOUNTS[5])
+        _tx(6, 1, ACCOUNTS[5].address, 0, tip=0),  # nothing to the coinbase, as recipient
     ]
 
 
@@ -84,6 +88,7 @@ def _build(env: BlockEnv, txs: list[PendingTx], fast: bool, monkeypatch: pytest.
         if not fast:
             stack.enter_context(_py_evms_own_way(monkeypatch))
         builder = _chain().new_builder(env)
+        builder.vm.state.set_balance(EXISTS_EMPTY, 0)  # an account that exists and is empty
         for pending in txs:
             builder.apply(pending)
         sealed = builder.seal()
@@ -155,6 +160,7 @@ def test_seal_makes_py_evms_block(trie: str, monkeypatch: pytest.MonkeyPatch) ->
     assert type(vm.state._account_db).__name__ == "AccountDB"
     assert sealed.block.header == expected.header and sealed.hash == expected.header.hash
     assert encode_header(sealed.header) == rlp.encode(expected.header)
+    assert [encode_receipt(o.receipt) for o in sealed.outcomes] == [o.receipt.encode() for o in theirs.outcomes]
     assert sealed.block.transactions == expected.transactions
 
 
