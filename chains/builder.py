@@ -20,6 +20,7 @@ import rlp
 from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, ReceiptAPI, SignedTransactionAPI
 from eth.chains.base import MiningChain
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA256, EMPTY_UNCLE_HASH
+from eth.vm.forks.berlin.receipts import TypedReceipt
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
@@ -282,10 +283,11 @@ class BlockBuilder:
         far: what is applied to the fork afterwards has exact per-transaction semantics.
 
         When nothing was applied since this builder's VM started at its header's root (only
-        reads, and probes that were undone), its state is still exactly that root: the fork
-        takes the account database as it is, with the caches those probes warmed, and this
-        builder starts a fresh VM at the same root if it is used again. A builder without a VM
-        hands over the warm database it was given, if any, the same way.
+        reads, and probes that were undone), its state is still exactly that root and its VM
+        is the one the fork would build: the fork takes the VM as it is, with the caches those
+        probes warmed, and this builder starts a fresh VM at the same root if it is used again
+        (as it would after being thrown away). A builder without a VM hands over the warm
+        database it was given, if any, the same way.
         """
         fork = object.__new__(BlockBuilder)
         fork._chain = self._chain
@@ -297,8 +299,7 @@ class BlockBuilder:
         if self._vm is None:
             fork._warm, self._warm = self._warm, None
         elif len(self.outcomes) == getattr(self, "_vm_outcomes", 0):
-            fork._warm = self._vm.state._account_db
-            self._vm = None
+            fork._vm, self._vm = self._vm, None
             self._vm_outcomes = len(self.outcomes)
         else:
             state = self._vm.state
@@ -320,7 +321,7 @@ class BlockBuilder:
         txs = [o.pending.tx for o in self.outcomes]
         chaindb = vm.chaindb
         tx_root = list_root(chaindb, [tx.encode() for tx in txs])
-        receipt_root = list_root(chaindb, [o.receipt.encode() for o in self.outcomes])
+        receipt_root = list_root(chaindb, [encode_receipt(o.receipt) for o in self.outcomes])
         state = vm.state
         state.persist()
         header = self._header.copy(transaction_root=tx_root, receipt_root=receipt_root, state_root=state.state_root,
@@ -366,13 +367,22 @@ def encode_header(header: BlockHeaderAPI) -> bytes:
     ])
 
 
+def encode_receipt(receipt: ReceiptAPI) -> bytes:
+    """receipt.encode() (EIP-2718 type byte, then rlp([status, cumulative gas, bloom, logs])),
+    without rlp's serializers: the bloom is 256 bytes wide and each topic 32."""
+    logs: list[rlpfast.Item] = [
+        (log.address, tuple(topic.to_bytes(32, "big") for topic in log.topics), log.data) for log in receipt.logs]
+    body = rlpfast.encode((receipt.state_root, receipt.gas_used, receipt.bloom.to_bytes(256, "big"), logs))
+    return bytes((receipt.type_id,)) + body if isinstance(receipt, TypedReceipt) else body
+
+
 def list_root(chaindb: Any, encoded: Sequence[bytes]) -> Hash32:
     """The root of a block's transaction or receipt trie (keys rlp(index)), its nodes kept in
     ``chaindb`` as py-evm's make_trie_root_and_nodes + persist_trie_data_dict keep them."""
     nodes: dict[bytes, bytes] = {}
     trie = FastTrie(nodes)
     for index, item in enumerate(encoded):
-        trie[rlp.encode(index)] = item
+        trie[rlpfast.encode_int(index)] = item
     root = trie.root_hash
     chaindb.persist_trie_data_dict(nodes)
     return Hash32(root)

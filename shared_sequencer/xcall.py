@@ -10,6 +10,12 @@ requests happened: it is applied alone and no system transaction for it goes any
 
 System transactions per chain come first, in this order: pre-filled responses, then executed
 requests (in discovery order), then the user's transaction.
+
+A transaction that calls ``Mailbox.xcall`` itself is not probed: its request is read from its
+calldata and the mailbox's nonce (``direct_request``), and the plan starts from it. The result
+is kept only where the probe would provably have led to the same plan; otherwise the forks are
+dropped and the transaction is probed as any other (tests/xrollup_calls/test_xcall_direct.py
+checks that both ways give the same blocks).
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import cast
 
 from eth.abc import ComputationAPI, StateAPI
+from eth.exceptions import Revert
 from eth_abi import decode, encode
 from eth_typing import Address
 from eth_utils import keccak
@@ -34,7 +42,9 @@ SEQUENCER = Address(bytes.fromhex("76d1a8fdb697ebacfb3727fd7d7b3ab7d481c35a"))
 MISSING_RESPONSE = keccak(b"MissingResponse(uint256,uint256,address,address,uint256,bytes)")[:4]
 PUT_RESPONSE = keccak(b"putResponse(uint256,bytes32,bool,bytes)")[:4]
 CLEAR_RESPONSE = keccak(b"clearResponse(bytes32)")[:4]
+OUT_NONCE_SLOT = 0  # Mailbox storage: mapping(uint256 => uint256) outNonce
 RESPONSES_SLOT = 5  # Mailbox storage: mapping(bytes32 => Response{bool filled, success, consumed; bytes})
+XCALL = keccak(b"xcall(uint256,address,bytes)")[:4]
 EXECUTE = keccak(b"execute(uint256,uint256,address,address,uint256,bytes)")[:4]
 MAX_DEPTH = 8  # nested requests: A -> B -> C ... at most this deep
 MAX_ROUNDS = 64  # simulation rounds for one user transaction
@@ -57,10 +67,28 @@ class Request:
     value: int
     data: bytes
 
-    @property
+    @cached_property
     def id(self) -> bytes:
-        return keccak(encode(["uint256", "uint256", "uint256", "address", "address", "uint256", "bytes"],
-                             [self.src, self.dst, self.nonce, self.sender, self.target, self.value, self.data]))
+        """keccak256(abi.encode(src, dst, nonce, sender, target, value, data)), as the mailbox
+        computes it (the planner asks for it many times per request)."""
+        return keccak(_words(self.src, self.dst, self.nonce, _address_word(self.sender), _address_word(self.target),
+                             self.value, 0xE0) + _bytes_tail(self.data))
+
+
+def _words(*values: int | bytes) -> bytes:
+    """ABI head words: uint256 values (and ready 32-byte words) in order."""
+    return b"".join(v if isinstance(v, bytes) else v.to_bytes(32, "big") for v in values)
+
+
+def _address_word(address: bytes) -> bytes:
+    if len(address) != 20:
+        raise ValueError(f"not an address: 0x{address.hex()}")
+    return b"\x00" * 12 + address
+
+
+def _bytes_tail(data: bytes) -> bytes:
+    """ABI encoding of a dynamic ``bytes`` value's tail: length, then data padded to 32 bytes."""
+    return len(data).to_bytes(32, "big") + data + b"\x00" * (-len(data) % 32)
 
 
 def find_missing(computation: ComputationAPI, chain_id: int) -> Request | None:
@@ -89,12 +117,14 @@ def system_tx(builder: BlockBuilder, chain_id: int, data: bytes, gas: int) -> Pe
 
 
 def execute_call(req: Request) -> bytes:
-    return EXECUTE + encode(["uint256", "uint256", "address", "address", "uint256", "bytes"],
-                            [req.src, req.nonce, req.sender, req.target, req.value, req.data])
+    """execute(src, nonce, sender, target, value, data) calldata."""
+    return EXECUTE + _words(req.src, req.nonce, _address_word(req.sender), _address_word(req.target), req.value,
+                            0xC0) + _bytes_tail(req.data)
 
 
 def put_response_call(req: Request, success: bool, data: bytes) -> bytes:
-    return PUT_RESPONSE + encode(["uint256", "bytes32", "bool", "bytes"], [req.dst, req.id, success, data])
+    """putResponse(dst, requestId, success, returnData) calldata."""
+    return PUT_RESPONSE + _words(req.dst, req.id, int(success), 0x80) + _bytes_tail(data)
 
 
 @dataclass
@@ -134,6 +164,25 @@ class XResult:
 def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx) -> XResult:
     """Apply ``job`` to ``builders[chain_id]``, resolving cross-rollup calls. May replace
     entries of ``builders`` with forks. Raises TransactionRejected (nothing applied)."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    direct = direct_request(builders, chain_id, job)
+    if direct is not None:
+        # A transaction that calls the mailbox's xcall itself: its request is known without
+        # probing it (the probe would stop at MissingResponse for exactly this request). Plan
+        # from it, and keep the result when the converged run shows that the transaction got
+        # past the inbox lookup: it consumed the response, or it reverted with the response's
+        # own failure data. Otherwise (out of gas before that point, no settlement...) the
+        # forks are thrown away and the transaction is probed as any other.
+        plan = Plan()
+        plan.depth[direct.id] = 1
+        _plan_request(plan, direct, builders)
+        try:
+            forks, job_outcome, consumed = _converge(builders, chain_id, job, plan, deadline)
+        except XCallError:
+            pass
+        else:
+            if direct.id in consumed if job_outcome.success else _met_failure(job_outcome, plan, direct):
+                return _settle(builders, chain_id, job, plan, forks, job_outcome, consumed)
     first: list[Request | None] = []
 
     def accept(comp: ComputationAPI) -> bool:
@@ -148,11 +197,18 @@ def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: Pen
     plan.depth[first[-1].id] = 1
     _plan_request(plan, first[-1], builders)
     try:
-        forks, job_outcome = _converge(builders, chain_id, job, plan)
+        forks, job_outcome, consumed = _converge(builders, chain_id, job, plan, deadline)
     except XCallError as exc:
         return XResult(builders[chain_id].apply(job), Plan(), str(exc), chain_id)
+    return _settle(builders, chain_id, job, plan, forks, job_outcome, consumed)
+
+
+def _settle(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx, plan: Plan,
+            forks: dict[int, BlockBuilder], job_outcome: TxOutcome, consumed: set[bytes]) -> XResult:
+    """Adopt the converged forks if the transaction succeeded (and the hashes agree);
+    otherwise apply the transaction alone."""
     if job_outcome.success and _hashes_agree(forks):
-        _clear_unconsumed(forks, plan)
+        _clear_unconsumed(forks, plan, consumed)
         builders.update(forks)
         return XResult(job_outcome, plan)
     if job_outcome.success:  # never seen; refuse to commit rather than break the invariant
@@ -161,6 +217,45 @@ def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: Pen
     reason, where = _far_reason(plan, job_outcome, chain_id)
     alone = builders[chain_id].apply(job)
     return XResult(alone, Plan(), reason, where, job_outcome)
+
+
+def _met_failure(outcome: TxOutcome, plan: Plan, req: Request) -> bool:
+    """Whether a transaction calling the mailbox's xcall directly reverted with ``req``'s
+    pre-filled failure response (REVERT with exactly its data): the one revert of xcall that
+    comes after the inbox lookup (the others there, for a response just pre-filled, cannot
+    happen)."""
+    success, data = plan.responses.get(req.id, (True, b""))
+    return not success and isinstance(outcome.computation.error, Revert) and outcome.output == data
+
+
+def direct_request(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingTx) -> Request | None:
+    """The request a transaction to ``Mailbox.xcall(dst, target, data)`` makes, read from its
+    calldata and the mailbox's state (the nonce), when probing it would certainly stop at
+    MissingResponse for that request: canonical calldata, a known destination, no response
+    in the inbox yet. None otherwise (then the transaction is probed)."""
+    tx = job.tx
+    if tx.to != MAILBOX or bytes(tx.data[:4]) != XCALL or job.sender == SEQUENCER:
+        return None
+    # The canonical ABI encoding of (uint256 dst, address target, bytes data), nothing else:
+    # dst | target | 0x60 | len | data, zero-padded to a whole word.
+    args = bytes(tx.data[4:])
+    if len(args) < 128 or args[32:44] != bytes(12) or int.from_bytes(args[64:96], "big") != 0x60:
+        return None
+    size = int.from_bytes(args[96:128], "big")
+    if len(args) != 128 + size + (-size % 32) or any(args[128 + size:]):
+        return None
+    dst = int.from_bytes(args[:32], "big")
+    if dst in (0, chain_id) or dst not in builders:
+        return None
+    state = builders[chain_id].vm.state
+    if bytes(state.get_code_hash(MAILBOX)) != _mailbox_code_hash():
+        return None  # not the mailbox this reasoning is about (replaced with anvil_setCode...)
+    slot = keccak(args[:32] + OUT_NONCE_SLOT.to_bytes(32, "big"))
+    nonce = int(state.get_storage(MAILBOX, int.from_bytes(slot, "big")))
+    req = Request(chain_id, dst, nonce, bytes(job.sender), args[44:64], int(tx.value), args[128:128 + size])
+    if int(state.get_storage(MAILBOX, _response_slot(req.id))):
+        return None  # a response is there already: the probe would not miss it
+    return req
 
 
 @dataclass
@@ -177,10 +272,10 @@ class _ChainRun:
 
 
 def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingTx,
-              plan: Plan) -> tuple[dict[int, BlockBuilder], TxOutcome]:
+              plan: Plan, deadline: float) -> tuple[dict[int, BlockBuilder], TxOutcome, set[bytes]]:
     """Simulate until every request has its response and the plan matches what the chains
-    consume. Raises XCallError past MAX_ROUNDS or the time budget."""
-    deadline = time.monotonic() + SETTLE_SECONDS
+    consume. Returns the forks, the job's outcome and the ids of the requests whose responses
+    were consumed. Raises XCallError past MAX_ROUNDS or the deadline (time.monotonic())."""
     runs: dict[int, _ChainRun] = {}
     for _ in range(MAX_ROUNDS):
         if time.monotonic() > deadline:
@@ -210,7 +305,7 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
         job_run = runs[chain_id].job
         assert job_run is not None
         if not job_run.success:
-            return {cid: run.fork for cid, run in runs.items()}, job_run
+            return {cid: run.fork for cid, run in runs.items()}, job_run, set()
         # Settled on a success: drop requests whose success nobody consumed (an earlier round's
         # path that the final one did not take), and order the executes as they are consumed.
         consumed = {rid for run in runs.values() for rid in run.consumed}
@@ -221,7 +316,7 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
             continue
         new_order = {cid: run.consumed for cid, run in runs.items()}
         if all(runs[cid].steps == _steps(plan, cid, new_order, with_job=cid == chain_id) for cid in runs):
-            return {cid: run.fork for cid, run in runs.items()}, job_run
+            return {cid: run.fork for cid, run in runs.items()}, job_run, consumed
     raise XCallError(f"cross-rollup calls did not settle within {MAX_ROUNDS} rounds or {SETTLE_SECONDS} s")
 
 
@@ -242,7 +337,9 @@ def _steps(plan: Plan, cid: int, consumed_order: Mapping[int, list[bytes]], with
 
 
 def _run_chain(builder: BlockBuilder, cid: int, steps: tuple[object, ...], plan: Plan, job: PendingTx) -> _ChainRun:
-    fork = builder.fork()
+    # Nothing to run (the job's chain while its requests are still executing elsewhere): the
+    # builder itself stands for the run, untouched; no fork, no persist.
+    fork = builder.fork() if steps else builder
     run = _ChainRun(steps, fork, [], {}, [])
     for step in steps:
         kind = step[0]  # type: ignore[index]
@@ -290,23 +387,46 @@ def _plan_request(plan: Plan, req: Request, builders: Mapping[int, BlockBuilder]
         plan.executes.setdefault(req.dst, []).append(req)
 
 
-def _clear_unconsumed(forks: Mapping[int, BlockBuilder], plan: Plan) -> None:
+def _clear_unconsumed(forks: Mapping[int, BlockBuilder], plan: Plan, consumed: set[bytes]) -> None:
     """Drop pre-filled responses the settled transaction did not consume (a failure caught
     with try/catch, a branch not taken): the xcall that met them was rolled back, nonce
-    included, so an identical later call would otherwise meet a stale response."""
+    included, so an identical later call would otherwise meet a stale response. A response
+    in ``consumed`` (an XCall log of a successful frame) is marked consumed: no need to look."""
     for cid, fork in forks.items():
         for req, _success, _data in plan.prefills(cid):
-            base = int.from_bytes(keccak(req.id + RESPONSES_SLOT.to_bytes(32, "big")), "big")
-            flags = int(fork.vm.state.get_storage(MAILBOX, base))
-            filled, consumed = flags & 0xFF, (flags >> 16) & 0xFF
-            if filled and not consumed:
+            if req.id in consumed:
+                continue
+            flags = int(fork.vm.state.get_storage(MAILBOX, _response_slot(req.id)))
+            filled, used = flags & 0xFF, (flags >> 16) & 0xFF
+            if filled and not used:
                 fork.apply(system_tx(fork, cid, CLEAR_RESPONSE + req.id, PREFILL_GAS))
+
+
+@cache
+def _mailbox_code_hash() -> bytes | None:
+    """keccak256 of the mailbox's runtime code, as built (None without the artifact)."""
+    from bridge_contracts import load_artifact
+
+    try:
+        return keccak(bytes.fromhex(load_artifact("Mailbox")["deployedBytecode"].removeprefix("0x")))
+    except FileNotFoundError:
+        return None
+
+
+def _response_slot(rid: bytes) -> int:
+    """Mailbox storage: the flags word of _responses[rid] (filled, success, consumed: bytes 0-2)."""
+    return int.from_bytes(keccak(rid + RESPONSES_SLOT.to_bytes(32, "big")), "big")
 
 
 def _execute_result(outcome: TxOutcome) -> tuple[bool, bytes]:
     if not outcome.success:  # the execute system transaction itself failed (out of gas...)
         return False, _error_string("xrollup: the destination call could not run")
-    success, ret = decode(["bool", "bytes"], outcome.output)
+    out = outcome.output  # the mailbox's own abi.encode(bool, bytes): flag | 0x40 | length | data
+    size = int.from_bytes(out[64:96], "big")
+    if len(out) >= 96 and out[:31] == bytes(31) and out[31] < 2 and int.from_bytes(out[32:64], "big") == 0x40 \
+            and len(out) >= 96 + size:
+        return bool(out[31]), out[96:96 + size]
+    success, ret = decode(["bool", "bytes"], out)
     return bool(success), bytes(ret)
 
 

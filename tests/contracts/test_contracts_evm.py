@@ -568,3 +568,154 @@ def test_mailbox_storage_layout_is_genesis_free() -> None:
     assert view(chain, MAILBOX_ABI, MAILBOX, "outNonce", B) == 0
     assert view(chain, MAILBOX_ABI, MAILBOX, "requestsOut", B) == ZERO32
     assert to_canonical_address(MAILBOX) == bytes.fromhex("4200000000000000000000000000000000000100")
+
+
+# --------------------------------------------------- Mailbox hot paths (assembly) in detail
+
+
+def _storage(chain: MiniChain, slot: int) -> int:
+    vm = chain.chain.get_vm(chain.chain.get_canonical_head())
+    return int(vm.state.get_storage(to_canonical_address(MAILBOX), slot))
+
+
+def _mapping_slot(key: bytes, slot: int) -> int:
+    return int.from_bytes(keccak(key + slot.to_bytes(32, "big")), "big")
+
+
+def test_mailbox_assembly_constants_match_the_abi_and_their_names() -> None:
+    import re
+
+    import bridge_contracts
+
+    sol = (bridge_contracts.ARTIFACTS_DIR.parent / "src/Mailbox.sol").read_text()
+    consts = {k: int(v, 16) for k, v in re.findall(r"uint256 internal constant (\w+) = (0x[0-9a-fA-F]+);", sol)}
+    assert consts["XMSG_SENDER_SLOT"] == int.from_bytes(keccak(text="xrollup.mailbox.xMsgSender"), "big")
+    assert consts["XMSG_SOURCE_SLOT"] == int.from_bytes(keccak(text="xrollup.mailbox.xMsgSourceChain"), "big")
+    for name, error in (("MISSING_RESPONSE_SELECTOR", "MissingResponse"),
+                        ("RESPONSE_ALREADY_CONSUMED_SELECTOR", "ResponseAlreadyConsumed"),
+                        ("ALREADY_EXECUTED_SELECTOR", "AlreadyExecuted")):
+        assert consts[name] == int.from_bytes(MAILBOX_ABI.selector(error, "error"), "big")
+    for name, event in (("XCALL_TOPIC", "XCall"), ("XCALL_EXECUTED_TOPIC", "XCallExecuted"),
+                        ("RESPONSE_STORED_TOPIC", "ResponseStored")):
+        assert consts[name] == int.from_bytes(MAILBOX_ABI.event_topic(event), "big")
+    # the storage layout the assembly writes is the one Solidity gives the mappings, and the
+    # one shared_sequencer.xcall reads
+    from shared_sequencer import xcall
+
+    slots = dict(re.findall(r"uint256 internal constant SLOT_(\w+) = (\d+);", sol))
+    assert {k: int(v) for k, v in slots.items()} == {
+        "OUT_NONCE": 0, "REQUESTS_OUT": 1, "REQUESTS_IN": 2, "RESPONSES_OUT": 3, "RESPONSES_IN": 4,
+        "RESPONSES": 5, "EXECUTED": 6}
+    assert xcall.MAILBOX_SLOTS == {"requestsOut": 1, "requestsIn": 2, "responsesOut": 3, "responsesIn": 4}
+    assert (xcall.OUT_NONCE_SLOT, xcall.RESPONSES_SLOT) == (0, 5)
+
+
+@pytest.mark.parametrize("size", [0, 1, 31, 32, 33, 64, 100])
+def test_mailbox_return_data_of_every_size_round_trips(size: int) -> None:
+    """Short (one slot) and long (slots at keccak) `bytes` layouts, as Solidity lays them out:
+    getResponse (Solidity) reads what putResponse (assembly) wrote, xcall returns it exactly
+    and the rolling hashes follow the formula; storage agrees with the getters."""
+    a, b = MiniChain(A), MiniChain(B)
+    ret = bytes((i * 7 + 1) % 256 for i in range(size))
+    target = b.deploy(BOB_KEY, "Counter", 0)
+    call = COUNTER.encode_call("increment")
+    rid = request_id(A, B, 0, ALICE, target, 0, call)
+    put = a.transact(SEQUENCER_KEY, MAILBOX, MAILBOX_ABI.encode_call("putResponse", B, rid, True, ret))
+    assert put.ok
+    ((topics, data),) = logs_of(put, MAILBOX, MAILBOX_ABI, "ResponseStored")
+    assert topics[1:] == [encode(["uint256"], [B]), rid] and decode(["bool"], data) == (True,)
+    assert view(a, MAILBOX_ABI, MAILBOX, "getResponse", rid) == (True, True, ret)
+    base = _mapping_slot(rid, 5)
+    assert _storage(a, base) == 0x0001_01  # filled, success
+    packed = _storage(a, base + 1)
+    if size < 32:
+        assert packed == int.from_bytes(ret.ljust(31, b"\0") + bytes([2 * size]), "big")
+    else:
+        assert packed == 2 * size + 1
+        start = int.from_bytes(keccak((base + 1).to_bytes(32, "big")), "big")
+        words = [_storage(a, start + i).to_bytes(32, "big") for i in range((size + 31) // 32)]
+        assert b"".join(words) == ret.ljust(len(words) * 32, b"\0")
+
+    res = a.transact(ALICE_KEY, MAILBOX, MAILBOX_ABI.encode_call("xcall", B, target, call))
+    assert res.ok and MAILBOX_ABI.decode_output("xcall", res.output) == (ret,)
+    assert res.output == encode(["bytes"], [ret])  # canonical: zero padding
+    assert _storage(a, base) == 0x01_01_01  # consumed
+    assert _storage(a, _mapping_slot(B.to_bytes(32, "big"), 0)) == 1
+    assert view(a, MAILBOX_ABI, MAILBOX, "requestsOut", B) == _rolling(ZERO32, rid)
+    assert view(a, MAILBOX_ABI, MAILBOX, "responsesIn", B) == _rolling_resp(ZERO32, rid, True, ret)
+    assert _storage(a, _mapping_slot(B.to_bytes(32, "big"), 1)).to_bytes(32, "big") == _rolling(ZERO32, rid)
+    assert _storage(a, _mapping_slot(B.to_bytes(32, "big"), 4)).to_bytes(32, "big") == \
+        _rolling_resp(ZERO32, rid, True, ret)
+
+
+@pytest.mark.parametrize("size", [0, 5, 40, 100])
+def test_mailbox_failure_response_reverts_with_its_data(size: int) -> None:
+    a = MiniChain(A)
+    ret = bytes(range(size))
+    call = b"\x12\x34"
+    rid = request_id(A, B, 0, ALICE, BOB, 0, call)
+    assert a.transact(SEQUENCER_KEY, MAILBOX, MAILBOX_ABI.encode_call("putResponse", B, rid, False, ret)).ok
+    res = a.transact(ALICE_KEY, MAILBOX, MAILBOX_ABI.encode_call("xcall", B, BOB, call))
+    assert not res.ok and res.revert_data == ret
+    assert view(a, MAILBOX_ABI, MAILBOX, "outNonce", B) == 0  # the request did not happen
+    assert view(a, MAILBOX_ABI, MAILBOX, "responseConsumed", rid) is False
+    assert view(a, MAILBOX_ABI, MAILBOX, "requestsOut", B) == ZERO32
+
+
+def test_mailbox_replacing_and_clearing_a_response_leaves_no_stale_data() -> None:
+    a = MiniChain(A)
+    call = b"\xab"
+    rid = request_id(A, B, 0, ALICE, BOB, 0, call)
+    long, short = bytes(range(1, 91)), b"\x07\x08"
+    for ok, data in ((True, long), (False, short), (True, long), (True, b"")):
+        assert a.transact(SEQUENCER_KEY, MAILBOX, MAILBOX_ABI.encode_call("putResponse", B, rid, ok, data)).ok
+        assert view(a, MAILBOX_ABI, MAILBOX, "getResponse", rid) == (True, ok, data)
+    # long data again, then cleared: every slot it used is empty
+    assert a.transact(SEQUENCER_KEY, MAILBOX, MAILBOX_ABI.encode_call("putResponse", B, rid, True, long)).ok
+    base = _mapping_slot(rid, 5)
+    start = int.from_bytes(keccak((base + 1).to_bytes(32, "big")), "big")
+    assert a.transact(SEQUENCER_KEY, MAILBOX, MAILBOX_ABI.encode_call("clearResponse", rid)).ok
+    assert [_storage(a, s) for s in (base, base + 1, start, start + 1, start + 2)] == [0] * 5
+    assert view(a, MAILBOX_ABI, MAILBOX, "getResponse", rid) == (False, False, b"")
+    # after a fresh one is consumed it can be neither replaced nor cleared
+    assert a.transact(SEQUENCER_KEY, MAILBOX, MAILBOX_ABI.encode_call("putResponse", B, rid, True, short)).ok
+    res = a.transact(ALICE_KEY, MAILBOX, MAILBOX_ABI.encode_call("xcall", B, BOB, call))
+    assert res.ok and MAILBOX_ABI.decode_output("xcall", res.output) == (short,)
+    for data in (MAILBOX_ABI.encode_call("putResponse", B, rid, True, b""), MAILBOX_ABI.encode_call("clearResponse", rid)):
+        assert a.call(SEQUENCER, MAILBOX, data).revert_data == MAILBOX_ABI.error_data("ResponseAlreadyConsumed", rid)
+
+
+@pytest.mark.parametrize("size", [0, 31, 32, 100])
+def test_mailbox_execute_return_data_event_and_hashes(size: int) -> None:
+    """execute returns abi.encode(success, returnData), logs the same, and moves the hashes
+    only on success; the call gets exactly `data` and `value`."""
+    b = MiniChain(B)
+    counter = b.deploy(BOB_KEY, "Counter", 5)
+    # a successful call whose return data has `size` bytes: TestToken.name() of a `size`-byte name
+    named = b.deploy(BOB_KEY, "TestToken", "n" * size, "N")
+    name_call = TOKEN.encode_call("name")
+    res = b.transact(SEQUENCER_KEY, MAILBOX, MAILBOX_ABI.encode_call("execute", A, 3, ALICE, named, 0, name_call))
+    assert res.ok
+    expected_ret = encode(["string"], ["n" * size])
+    assert res.output == encode(["bool", "bytes"], [True, expected_ret])
+    rid = request_id(A, B, 3, ALICE, named, 0, name_call)
+    ((topics, data),) = logs_of(res, MAILBOX, MAILBOX_ABI, "XCallExecuted")
+    assert topics[1:] == [encode(["uint256"], [A]), encode(["uint256"], [3]), rid]
+    assert data == res.output
+    assert view(b, MAILBOX_ABI, MAILBOX, "executed", rid) is True
+    assert view(b, MAILBOX_ABI, MAILBOX, "requestsIn", A) == _rolling(ZERO32, rid)
+    assert view(b, MAILBOX_ABI, MAILBOX, "responsesOut", A) == _rolling_resp(ZERO32, rid, True, expected_ret)
+    # a failing call: recorded in the event and the return value, hashes and `executed` untouched
+    fail = COUNTER.encode_call("failWithReason")
+    res = b.transact(SEQUENCER_KEY, MAILBOX, MAILBOX_ABI.encode_call("execute", A, 4, ALICE, counter, 0, fail))
+    assert res.ok
+    ok, ret = MAILBOX_ABI.decode_output("execute", res.output)
+    assert not ok and error_string(ret) == "Counter: boom"
+    assert view(b, MAILBOX_ABI, MAILBOX, "executed", request_id(A, B, 4, ALICE, counter, 0, fail)) is False
+    assert view(b, MAILBOX_ABI, MAILBOX, "requestsIn", A) == _rolling(ZERO32, rid)
+    # value and data reach the target as given (Counter.receive logs the sender and amount)
+    res = b.transact(SEQUENCER_KEY, MAILBOX, MAILBOX_ABI.encode_call("execute", A, 5, ALICE, counter, 77, b""))
+    assert res.ok and MAILBOX_ABI.decode_output("execute", res.output) == (True, b"")
+    ((topics, data),) = logs_of(res, counter, COUNTER, "Received")
+    assert topics[1] == encode(["address"], [MAILBOX]) and decode(["uint256"], data) == (77,)
+    assert b.balance(counter) == 77
