@@ -16,8 +16,6 @@ from typing import Any, NamedTuple
 import rlp
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
 from eth.db.account import AccountDB
-from eth.vm.forks.prague import PragueVM
-from eth.vm.forks.prague.state import PragueState
 from eth_typing import Address
 
 from chains.rlpfast import encode_bytes, encode_int, wrap_list
@@ -65,6 +63,3 @@ class FastAccountDB(AccountDB):
         self._account_cache[address] = account  # type: ignore[assignment]
         self._journaltrie[address] = encode_account(account)
 
-
-RollupState = PragueState.configure(__name__="RollupState", account_db_class=FastAccountDB)
-RollupVM = PragueVM.configure(__name__="RollupVM", _state_class=RollupState)

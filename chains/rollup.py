@@ -21,9 +21,10 @@ from eth.db.atomic import AtomicDB
 from eth.vm.spoof import SpoofTransaction
 from eth_typing import Address, Hash32
 
-from chains.accounts import FastAccountDB, RollupVM
+from chains.accounts import FastAccountDB
 from chains.builder import BlockBuilder, BlockEnv, SealedBlock, TxOutcome
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
+from chains.evm import RollupVM
 from chains.genesis import DevAccount, Predeploy, genesis_state
 from chains.txbuild import BUILDER, AccessList
 
