@@ -132,8 +132,8 @@ def test_seal_makes_py_evms_block(trie: str, monkeypatch: pytest.MonkeyPatch) ->
     code = artifact["bytecode"] if isinstance(artifact["bytecode"], str) else artifact["bytecode"]["object"]
     counter = contract_address_for(ACCOUNTS[0].address, 0)
 
-    def call(nonce: int, data: bytes, to: bytes | None = counter) -> PendingTx:
-        req = TxRequest(901, ACCOUNTS[0].address, nonce, 500_000, to, 0, data,
+    def call(nonce: int, data: bytes, to: bytes | None = counter, gas: int = 500_000) -> PendingTx:
+        req = TxRequest(901, ACCOUNTS[0].address, nonce, gas, to, 0, data,
                         max_fee_per_gas=10**10, max_priority_fee_per_gas=10**9)
         return sign(req, ACCOUNTS[0].private_key)
 
@@ -142,6 +142,9 @@ def test_seal_makes_py_evms_block(trie: str, monkeypatch: pytest.MonkeyPatch) ->
         call(1, keccak(text="increment()")[:4]),  # emits Incremented
         call(2, keccak(text="failWithReason()")[:4]),  # reverts, still included
         _tx(1, 0, ACCOUNTS[2].address, 3),
+        call(3, keccak(text="increment()")[:4], gas=26_000),  # out of gas mid-run
+        call(4, keccak(text="failWithPanic()")[:4]),  # an invalid opcode or panic
+        call(5, keccak(text="burnGas(uint256)")[:4] + encode(["uint256"], [50])),  # loops: jumps
     ]
     env = BlockEnv(2_000, 30_000_000, ACCOUNTS[5].address)
     ours = _chain().new_builder(env)
@@ -153,6 +156,7 @@ def test_seal_makes_py_evms_block(trie: str, monkeypatch: pytest.MonkeyPatch) ->
         for pending in txs:
             theirs.apply(pending)
         assert not theirs.outcomes[2].success and theirs.outcomes[1].receipt.logs
+        assert not theirs.outcomes[4].success and not theirs.outcomes[5].success and theirs.outcomes[6].success
         vm = theirs.vm
         block = vm.set_block_transactions_and_withdrawals(
             vm.get_block(), theirs.header, [o.pending.tx for o in theirs.outcomes], [o.receipt for o in theirs.outcomes])
