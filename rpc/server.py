@@ -83,11 +83,12 @@ class WsConnection(Connection):
 
 
 class _JsonRpcHttp:
-    """Pure-ASGI fast path for ``POST /`` (the benchmarked hot path).
+    """Pure-ASGI fast path for ``POST /`` (the benchmarked hot path), outermost.
 
-    It sits inside the CORS middleware (so browser dapps get CORS headers) but
-    skips FastAPI's routing and Request/Response layers, which cost ~30-40% of
-    the sequential request rate when the endpoint is a regular route.
+    It answers JSON-RPC POSTs itself, in front of FastAPI's routing and Starlette's middleware
+    stack (error, body-limit and CORS layers cost ~0.15 ms a request, about 7% of an automined
+    transfer's round trip), adding the CORS header a browser dapp needs (any origin, as the
+    CORS middleware is configured for the rest). Everything else goes to the FastAPI app.
     """
 
     def __init__(self, app: ASGIApp, dispatcher: Dispatcher) -> None:
@@ -113,6 +114,8 @@ class _JsonRpcHttp:
             reply = b""
         else:
             headers = [(b"content-type", b"application/json"), (b"content-length", str(len(reply)).encode())]
+        if any(name == b"origin" for name, _ in scope["headers"]):
+            headers.append((b"access-control-allow-origin", b"*"))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": reply})
 
@@ -120,8 +123,8 @@ class _JsonRpcHttp:
 def build_app(dispatcher: Dispatcher, *, title: str = "xrollup") -> FastAPI:
     """FastAPI app serving JSON-RPC on POST "/" and WebSocket "/" (GET "/" returns {"name": title})."""
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_middleware(_JsonRpcHttp, dispatcher=dispatcher)  # added first = inside CORS
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
+    app.state.jsonrpc_dispatcher = dispatcher  # ServerGroup serves POST / in front of the app
     info = dumps({"name": title}).encode()
 
     async def rpc_info(request: Request) -> Response:
@@ -236,8 +239,10 @@ class ServerGroup:
             raise
         self._ports = [socks[0].getsockname()[1] for socks in bound]
         for ep, port, socks in zip(self.endpoints, self._ports, bound, strict=True):
+            dispatcher = getattr(ep.app.state, "jsonrpc_dispatcher", None)
+            app: ASGIApp = ep.app if dispatcher is None else _JsonRpcHttp(ep.app, dispatcher)
             config = uvicorn.Config(
-                ep.app, host=ep.host, port=port, log_config=None, log_level=self._log_level,
+                app, host=ep.host, port=port, log_config=None, log_level=self._log_level,
                 lifespan="off", ws="websockets-sansio", access_log=False, proxy_headers=False,
                 timeout_graceful_shutdown=self._graceful_timeout,
             )
