@@ -5,7 +5,9 @@
   callee's whole code for every transaction, logging enabled or not (the Mailbox's code is
   4 KB); ``RollupTransactionExecutor`` builds the same message without it.
 - The interpreter loop charges a plain opcode's static gas itself (two calls fewer per
-  opcode; the Mailbox's code runs about 1,100 opcodes per cross-rollup call).
+  opcode; the Mailbox's code runs about 1,100 opcodes per cross-rollup call), and does the
+  stack opcodes (PUSH, DUP, SWAP, POP, JUMPDEST: about half of what runs) on the stack's
+  list directly.
 - Jump destinations: py-evm decides whether a JUMP target is an instruction (not PUSH data)
   by looking back up to 32 bytes, per target and per computation, so the same contract's
   code is analysed again for every call. ``CachedCodeStream`` scans each code once, in
@@ -24,7 +26,7 @@ from typing import Any, cast
 from eth._utils.address import generate_contract_address
 from eth.abc import MessageAPI, SignedTransactionAPI
 from eth.constants import CREATE_CONTRACT_ADDRESS
-from eth.exceptions import Halt, OutOfGas
+from eth.exceptions import FullStack, Halt, InsufficientStack, OutOfGas
 from eth.vm.code_stream import CodeStream
 from eth.vm.computation import NO_RESULT
 from eth.vm.forks.cancun.constants import BLOB_TX_TYPE
@@ -32,6 +34,9 @@ from eth.vm.forks.cancun.transactions import BlobTransaction
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState, PragueTransactionExecutor
+from eth.vm.logic import duplication, flow
+from eth.vm.logic import stack as stack_logic
+from eth.vm.logic import swap as swap_logic
 from eth.vm.logic.invalid import InvalidOpcode
 from eth.vm.message import Message
 from eth.vm.opcode import _FastOpcode
@@ -93,7 +98,10 @@ class RollupComputation(PragueComputation):
                 return computation
             opcode_lookup = computation.opcodes
             meter = computation._gas_meter
-            for opcode in computation.code:
+            code = computation.code
+            values = computation._stack.values  # type: ignore[attr-defined]  # py-evm Stack
+            inline = _INLINE
+            for opcode in code:
                 opcode_fn = opcode_lookup.get(opcode)
                 if opcode_fn is None:
                     opcode_fn = InvalidOpcode(opcode)
@@ -104,12 +112,55 @@ class RollupComputation(PragueComputation):
                             raise OutOfGas(f"Out of gas: Needed {gas} - Remaining {meter.gas_remaining} "
                                            f"- Reason: {opcode_fn.mnemonic}")
                         meter.gas_remaining -= gas
-                        opcode_fn.logic_fn(computation)
+                        step = inline.get(opcode_fn.logic_fn)
+                        if step is None:
+                            opcode_fn.logic_fn(computation)
+                        else:
+                            _inline_step(step, code, values)
                     else:
                         opcode_fn(computation=computation)
                 except Halt:
                     break
         return computation
+
+
+# py-evm's logic functions of the stack opcodes -> (kind, n), run by _inline_step instead
+_PUSH, _DUP, _SWAP, _POP, _NOP = range(5)
+_INLINE: dict[Any, tuple[int, int]] = {
+    **{getattr(stack_logic, f"push{n}"): (_PUSH, n) for n in range(33)},
+    **{getattr(duplication, f"dup{n}"): (_DUP, n) for n in range(1, 17)},
+    **{getattr(swap_logic, f"swap{n}"): (_SWAP, n) for n in range(1, 17)},
+    stack_logic.pop: (_POP, 0),
+    flow.jumpdest: (_NOP, 0),
+}
+
+
+def _inline_step(step: tuple[int, int], code: Any, values: list[Any]) -> None:
+    """What py-evm's push_XX / dup / swap / pop / jumpdest do to the stack (a list of ints
+    and byte strings), with the same FullStack and InsufficientStack errors."""
+    kind, n = step
+    if kind == _PUSH:
+        if len(values) > 1023:
+            raise FullStack("Stack limit reached")
+        raw = code.read(n)
+        values.append(raw if len(raw) == n else raw.ljust(n, b"\x00"))
+    elif kind == _DUP:
+        if len(values) > 1023:
+            raise FullStack("Stack limit reached")
+        try:
+            values.append(values[-n])
+        except IndexError:
+            raise InsufficientStack(f"Insufficient stack items for DUP{n}") from None
+    elif kind == _SWAP:
+        try:
+            values[-1], values[-n - 1] = values[-n - 1], values[-1]
+        except IndexError:
+            raise InsufficientStack(f"Insufficient stack items for SWAP{n}") from None
+    elif kind == _POP:
+        try:
+            values.pop()
+        except IndexError:
+            raise InsufficientStack("Wanted 1 stack item, had none") from None
 
 
 class RollupTransactionExecutor(PragueTransactionExecutor):

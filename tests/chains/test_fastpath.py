@@ -190,3 +190,35 @@ def test_typed_sender_matches_py_evm(kind: str) -> None:
     tx = decode_raw(raw).tx
     # get_sender() recovers afresh (py-evm's way), whatever sender decode_raw cached
     assert typed_sender(raw, tx.y_parity, tx.r, tx.s) == bytes(tx.get_sender()) == ACCOUNTS[7].address
+
+
+@pytest.mark.parametrize("program", [
+    "60" + "01" * 0 + "6001" * 1025,  # PUSH1 past the 1024-item limit: FullStack
+    "80",  # DUP1 on an empty stack
+    "600190",  # SWAP1 with one item
+    "50",  # POP on an empty stack
+    "5f5f5f" + "8f" + "9f",  # PUSH0 x3 then DUP16 / SWAP16 short of items
+    "6003565b5b600a600b01600c5260206000f3",  # a jump over JUMPDESTs, arithmetic, return
+    "7fff",  # PUSH32 cut short by the end of the code (padded with zeros)
+    "5b" * 10 + "61ffff5f5f" + "8182" + "9091" + "50" * 4 + "00",  # mixed stack ops, STOP
+], ids=["full-stack", "dup-empty", "swap-short", "pop-empty", "dup16-swap16-short", "jumps", "push32-cut",
+        "mixed"])
+def test_interpreter_stack_steps_match_py_evm(program: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inlined stack opcodes (chains/evm.py) fail and succeed, and cost, as py-evm's do:
+    each program runs as the init code of a contract creation."""
+    req = TxRequest(901, ACCOUNTS[0].address, 0, 200_000, None, 0, bytes.fromhex(program),
+                    max_fee_per_gas=10**10, max_priority_fee_per_gas=10**9)
+    tx = sign(req, ACCOUNTS[0].private_key)
+    env = BlockEnv(2_000, 30_000_000)
+    results = []
+    for fast in (True, False):
+        with contextlib.ExitStack() as stack:
+            if not fast:
+                stack.enter_context(_py_evms_own_way(monkeypatch))
+            outcome = _chain().new_builder(env).apply(tx)
+            computation = outcome.computation
+            if computation.is_error:
+                results.append((False, outcome.gas_used, type(computation.error).__name__, str(computation.error)))
+            else:
+                results.append((True, outcome.gas_used, "", bytes(computation.output)))
+    assert results[0] == results[1]
