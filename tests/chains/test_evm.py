@@ -27,3 +27,30 @@ def test_real_contracts() -> None:
         raw = bytes.fromhex(code.removeprefix("0x") if isinstance(code, str) else code["object"].removeprefix("0x"))
         ours, theirs = CachedCodeStream(raw), CodeStream(raw)
         assert all(ours.is_valid_opcode(p) == theirs.is_valid_opcode(p) for p in range(len(raw)))
+
+
+def test_bls_precompiles_load_on_first_call() -> None:
+    """chains.lazybls: in a fresh interpreter py-evm's BLS12-381 precompiles (EIP-2537) are not
+    loaded at start-up, and answer through the stand-in: G1 generator + the point at infinity
+    = the generator (0x0b, G1ADD)."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+import chains
+from chains import lazybls
+from chains.genesis import dev_accounts
+from chains.rollup import CallMessage, ChainConfig, RollupChain
+assert lazybls._real is None and "py_ecc.optimized_bls12_381" not in sys.modules
+chain = RollupChain(ChainConfig(901), dev_accounts())
+from py_ecc.optimized_bls12_381 import G1, normalize
+x, y = normalize(G1)
+generator = b"".join(int(c).to_bytes(64, "big") for c in (x, y))
+out = chain.call(CallMessage(dev_accounts()[0].address, b"\\x00" * 19 + b"\\x0b", generator + b"\\x00" * 128))
+assert out == generator, out.hex()
+assert sys.modules[lazybls.NAME] is lazybls._real
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "ok", done.stderr
