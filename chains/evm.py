@@ -6,8 +6,8 @@
   4 KB); ``RollupTransactionExecutor`` builds the same message without it.
 - The interpreter loop charges a plain opcode's static gas itself (two calls fewer per
   opcode; the Mailbox's code runs about 1,100 opcodes per cross-rollup call), and does the
-  stack opcodes (PUSH, DUP, SWAP, POP, JUMPDEST: about half of what runs) on the stack's
-  list directly.
+  stack opcodes (PUSH, DUP, SWAP, POP, JUMPDEST: about half of what runs) and the simple
+  arithmetic, comparison and bitwise ones on the stack's list directly.
 - Jump destinations: py-evm decides whether a JUMP target is an instruction (not PUSH data)
   by looking back up to 32 bytes, per target and per computation, so the same contract's
   code is analysed again for every call. ``CachedCodeStream`` scans each code once, in
@@ -20,6 +20,7 @@ compares the analysis with py-evm's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, cast
 
@@ -34,7 +35,7 @@ from eth.vm.forks.cancun.transactions import BlobTransaction
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState, PragueTransactionExecutor
-from eth.vm.logic import duplication, flow
+from eth.vm.logic import arithmetic, comparison, duplication, flow
 from eth.vm.logic import stack as stack_logic
 from eth.vm.logic import swap as swap_logic
 from eth.vm.logic.invalid import InvalidOpcode
@@ -125,13 +126,26 @@ class RollupComputation(PragueComputation):
 
 
 # py-evm's logic functions of the stack opcodes -> (kind, n), run by _inline_step instead
-_PUSH, _DUP, _SWAP, _POP, _NOP = range(5)
+_PUSH, _DUP, _SWAP, _POP, _NOP, _BINARY, _UNARY = range(7)
+_MAX = 2**256 - 1
+# (top, second) -> result, as py-evm's logic functions compute them
+_BINARY_OPS: tuple[Callable[[int, int], int], ...] = (
+    lambda a, b: (a + b) & _MAX, lambda a, b: (a - b) & _MAX, lambda a, b: (a * b) & _MAX,
+    lambda a, b: int(a < b), lambda a, b: int(a > b), lambda a, b: int(a == b),
+    lambda a, b: a & b, lambda a, b: a | b, lambda a, b: a ^ b,
+)
+_UNARY_OPS: tuple[Callable[[int], int], ...] = (lambda a: int(a == 0), lambda a: _MAX - a)
 _INLINE: dict[Any, tuple[int, int]] = {
     **{getattr(stack_logic, f"push{n}"): (_PUSH, n) for n in range(33)},
     **{getattr(duplication, f"dup{n}"): (_DUP, n) for n in range(1, 17)},
     **{getattr(swap_logic, f"swap{n}"): (_SWAP, n) for n in range(1, 17)},
     stack_logic.pop: (_POP, 0),
     flow.jumpdest: (_NOP, 0),
+    **{fn: (_BINARY, i) for i, fn in enumerate((
+        arithmetic.add, arithmetic.sub, arithmetic.mul, comparison.lt, comparison.gt, comparison.eq,
+        comparison.and_op, comparison.or_op, comparison.xor))},
+    comparison.iszero: (_UNARY, 0),
+    comparison.not_op: (_UNARY, 1),
 }
 
 
@@ -161,6 +175,18 @@ def _inline_step(step: tuple[int, int], code: Any, values: list[Any]) -> None:
             values.pop()
         except IndexError:
             raise InsufficientStack("Wanted 1 stack item, had none") from None
+    elif kind == _BINARY:
+        if len(values) < 2:
+            raise InsufficientStack(f"Wanted 2 stack items, only had {len(values)}")
+        a, b = values.pop(), values.pop()  # the stack holds ints and byte strings
+        values.append(_BINARY_OPS[n](a if a.__class__ is int else int.from_bytes(a, "big"),
+                                     b if b.__class__ is int else int.from_bytes(b, "big")))
+    elif kind == _UNARY:
+        try:
+            a = values.pop()
+        except IndexError:
+            raise InsufficientStack("Wanted 1 stack item, had none") from None
+        values.append(_UNARY_OPS[n](a if a.__class__ is int else int.from_bytes(a, "big")))
 
 
 class RollupTransactionExecutor(PragueTransactionExecutor):
