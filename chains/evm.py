@@ -7,7 +7,7 @@
 - The interpreter loop charges a plain opcode's static gas itself (two calls fewer per
   opcode; the Mailbox's code runs about 1,100 opcodes per cross-rollup call), and does the
   stack opcodes (PUSH, DUP, SWAP, POP, JUMPDEST: about half of what runs) and the simple
-  arithmetic, comparison and bitwise ones on the stack's list directly.
+  arithmetic, comparison, bitwise and jump ones on the stack's list directly.
 - Jump destinations: py-evm decides whether a JUMP target is an instruction (not PUSH data)
   by looking back up to 32 bytes, per target and per computation, so the same contract's
   code is analysed again for every call. ``CachedCodeStream`` scans each code once, in
@@ -27,7 +27,7 @@ from typing import Any, cast
 from eth._utils.address import generate_contract_address
 from eth.abc import MessageAPI, SignedTransactionAPI
 from eth.constants import CREATE_CONTRACT_ADDRESS
-from eth.exceptions import FullStack, Halt, InsufficientStack, OutOfGas
+from eth.exceptions import FullStack, Halt, InsufficientStack, InvalidInstruction, InvalidJumpDestination, OutOfGas
 from eth.vm.code_stream import CodeStream
 from eth.vm.computation import NO_RESULT
 from eth.vm.forks.cancun.constants import BLOB_TX_TYPE
@@ -41,7 +41,7 @@ from eth.vm.logic import swap as swap_logic
 from eth.vm.logic.invalid import InvalidOpcode
 from eth.vm.message import Message
 from eth.vm.opcode import _FastOpcode
-from eth.vm.opcode_values import PUSH1, PUSH32
+from eth.vm.opcode_values import JUMPDEST, PUSH1, PUSH32
 
 from chains.accounts import FastAccountDB
 
@@ -126,13 +126,14 @@ class RollupComputation(PragueComputation):
 
 
 # py-evm's logic functions of the stack opcodes -> (kind, n), run by _inline_step instead
-_PUSH, _DUP, _SWAP, _POP, _NOP, _BINARY, _UNARY = range(7)
+_PUSH, _DUP, _SWAP, _POP, _NOP, _BINARY, _UNARY, _JUMP, _JUMPI = range(9)
 _MAX = 2**256 - 1
 # (top, second) -> result, as py-evm's logic functions compute them
 _BINARY_OPS: tuple[Callable[[int, int], int], ...] = (
     lambda a, b: (a + b) & _MAX, lambda a, b: (a - b) & _MAX, lambda a, b: (a * b) & _MAX,
     lambda a, b: int(a < b), lambda a, b: int(a > b), lambda a, b: int(a == b),
     lambda a, b: a & b, lambda a, b: a | b, lambda a, b: a ^ b,
+    lambda a, b: 0 if a >= 256 else (b << a) & _MAX, lambda a, b: 0 if a >= 256 else b >> a,  # SHL, SHR
 )
 _UNARY_OPS: tuple[Callable[[int], int], ...] = (lambda a: int(a == 0), lambda a: _MAX - a)
 _INLINE: dict[Any, tuple[int, int]] = {
@@ -143,7 +144,9 @@ _INLINE: dict[Any, tuple[int, int]] = {
     flow.jumpdest: (_NOP, 0),
     **{fn: (_BINARY, i) for i, fn in enumerate((
         arithmetic.add, arithmetic.sub, arithmetic.mul, comparison.lt, comparison.gt, comparison.eq,
-        comparison.and_op, comparison.or_op, comparison.xor))},
+        comparison.and_op, comparison.or_op, comparison.xor, arithmetic.shl, arithmetic.shr))},
+    flow.jump: (_JUMP, 0),
+    flow.jumpi: (_JUMPI, 0),
     comparison.iszero: (_UNARY, 0),
     comparison.not_op: (_UNARY, 1),
 }
@@ -181,6 +184,25 @@ def _inline_step(step: tuple[int, int], code: Any, values: list[Any]) -> None:
         a, b = values.pop(), values.pop()  # the stack holds ints and byte strings
         values.append(_BINARY_OPS[n](a if a.__class__ is int else int.from_bytes(a, "big"),
                                      b if b.__class__ is int else int.from_bytes(b, "big")))
+    elif kind == _JUMP or kind == _JUMPI:
+        if kind == _JUMP:
+            try:
+                dest = values.pop()
+            except IndexError:
+                raise InsufficientStack("Wanted 1 stack item, had none") from None
+            taken = True
+        else:
+            if len(values) < 2:
+                raise InsufficientStack(f"Wanted 2 stack items, only had {len(values)}")
+            dest, condition = values.pop(), values.pop()
+            taken = bool(condition if condition.__class__ is int else int.from_bytes(condition, "big"))
+        if taken:
+            dest = dest if dest.__class__ is int else int.from_bytes(dest, "big")
+            code.program_counter = dest
+            if code.peek() != JUMPDEST:
+                raise InvalidJumpDestination("Invalid Jump Destination")
+            if not code.is_valid_opcode(dest):
+                raise InvalidInstruction("Jump resulted in invalid instruction")
     elif kind == _UNARY:
         try:
             a = values.pop()

@@ -206,9 +206,17 @@ def test_typed_sender_matches_py_evm(kind: str) -> None:
     *[f"7f{'00' * 31}05" f"6003{op}" "5f5260205ff3" for op in ("01", "02", "03", "10", "11", "14", "16", "17", "18")],
     *[f"600{v}{op}5f5260205ff3" for op in ("15", "19") for v in "07"],  # ISZERO, NOT of 0 and 7
     "6001" + "01",  # ADD short of a second item
+    *[f"6004610{v}{op}5f5260205ff3" for op in ("1b", "1c") for v in ("100", "0ff")],  # SHL/SHR by 256, 255
+    "6005565b00",  # JUMP past the end of the code
+    "6003565b00",  # JUMP to a JUMPDEST
+    "600160075760ff5b00",  # JUMPI taken
+    "5f60075760ff5b00",  # JUMPI not taken
+    "600456615b0000",  # JUMP into PUSH2 data that reads 0x5b
+    "56",  # JUMP on an empty stack
 ], ids=["full-stack", "dup-empty", "swap-short", "pop-empty", "dup16-swap16-short", "jumps", "push32-cut",
         "mixed", "add", "mul", "sub", "lt", "gt", "eq", "and", "or", "xor", "iszero-0", "iszero-7", "not-0", "not-7",
-        "add-short"])
+        "add-short", "shl-256", "shl-255", "shr-256", "shr-255", "jump-bad", "jump", "jumpi-taken", "jumpi-not",
+        "jump-into-push", "jump-empty"])
 def test_interpreter_stack_steps_match_py_evm(program: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The inlined stack opcodes (chains/evm.py) fail and succeed, and cost, as py-evm's do:
     each program runs as the init code of a contract creation."""
@@ -230,7 +238,8 @@ def test_interpreter_stack_steps_match_py_evm(program: str, monkeypatch: pytest.
     assert results[0] == results[1]
 
 
-_OPS = ["01", "02", "03", "10", "11", "14", "15", "16", "17", "18", "19", "50", "80", "81", "83", "90", "91", "92"]
+_OPS = ["01", "02", "03", "10", "11", "14", "15", "16", "17", "18", "19", "1b", "1c", "50", "80", "81", "83", "90", "91",
+        "92"]
 _steps = st.lists(st.one_of(
     st.sampled_from(_OPS),
     st.binary(min_size=1, max_size=32).map(lambda b: f"{0x5F + len(b):02x}" + b.hex()),  # PUSHn
