@@ -30,7 +30,6 @@ from eth.db import storage as _storage_module
 from eth_typing import Hash32
 from eth_utils import keccak
 from trie.exceptions import MissingTrieNode
-from trie.hexary import HexaryTrie
 
 from chains.rlpfast import encode_bytes, wrap_list
 
@@ -373,9 +372,6 @@ class FastTrie:
             raise
         self.root_hash  # noqa: B018 - store the new nodes now
 
-    def get_node(self, node_hash: bytes) -> Any:
-        return rlp.decode(self.db[node_hash])
-
 
 def _remember(node_hash: bytes, node: Node) -> None:
     _nodes[node_hash] = node
@@ -396,4 +392,4 @@ def uninstall() -> None:
     _account_module.HexaryTrie, _storage_module.HexaryTrie = _ORIGINAL  # type: ignore[misc]
 
 
-__all__ = ["FastTrie", "HexaryTrie", "install", "uninstall"]
+__all__ = ["BLANK_ROOT", "FastTrie", "install", "uninstall"]
