@@ -54,3 +54,24 @@ print("ok")
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_keccak_moves_to_pysha3_when_chains_comes_second() -> None:
+    """An embedding process that hashed before importing chains (eth-hash then picks
+    pycryptodome) gets the faster pysha3 backend once chains is imported."""
+    import os
+    import subprocess
+    import sys
+
+    script = """
+from eth_utils import keccak
+import eth_hash.auto as auto
+first = keccak(b"x")
+before = type(auto.keccak.hasher.__self__).__name__
+import chains
+assert keccak(b"x") == first
+print(before, auto.keccak.hasher.__module__)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "ETH_HASH_BACKEND"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert done.stdout.split() == ["CryptodomeBackend", "eth_hash.backends.pysha3"], done.stderr
