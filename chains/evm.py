@@ -46,16 +46,17 @@ from eth.vm.opcode_values import JUMPDEST, PUSH1, PUSH32
 from chains.accounts import FastAccountDB
 
 
-@lru_cache(maxsize=4096)
-def instruction_starts(code: bytes) -> frozenset[int]:
-    """The positions in ``code`` where an instruction starts (every byte but PUSH data)."""
-    starts = []
+@lru_cache(maxsize=1024)
+def instruction_starts(code: bytes) -> bytes:
+    """A map of ``code``: byte i is 1 where an instruction starts (every byte but PUSH data).
+    One byte per code byte (24 KB at most), so the cache stays small."""
+    starts = bytearray(len(code))
     i, n = 0, len(code)
     while i < n:
-        starts.append(i)
+        starts[i] = 1
         op = code[i]
         i += op - PUSH1 + 2 if PUSH1 <= op <= PUSH32 else 1
-    return frozenset(starts)
+    return bytes(starts)
 
 
 class CachedCodeStream(CodeStream):
@@ -66,7 +67,7 @@ class CachedCodeStream(CodeStream):
         self._starts = instruction_starts(bytes(code_bytes))
 
     def is_valid_opcode(self, position: int) -> bool:
-        return position in self._starts
+        return 0 <= position < self._length_cache and self._starts[position] == 1
 
 
 class RollupComputation(PragueComputation):
