@@ -35,7 +35,7 @@ from chains.rlpfast import encode_bytes, wrap_list
 
 BLANK_NODE_RLP = b"\x80"
 BLANK_ROOT = keccak(BLANK_NODE_RLP)
-NODE_CACHE_SIZE = 200_000
+NODE_CACHE_SIZE = 65_536  # decoded nodes kept (~20 MB at most); the rest are read again
 
 
 def _hex_prefix(path: str, leaf: bool) -> bytes:
