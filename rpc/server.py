@@ -82,6 +82,9 @@ class WsConnection(Connection):
             super().close()
 
 
+MAX_BODY_BYTES = 32 * 1024 * 1024  # a JSON-RPC request or batch (geth allows 5 MiB)
+
+
 class _JsonRpcHttp:
     """Pure-ASGI fast path for ``POST /`` (the benchmarked hot path), outermost.
 
@@ -99,14 +102,22 @@ class _JsonRpcHttp:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != "/":
             await self.app(scope, receive, send)
             return
+        declared = next((value for name, value in scope["headers"] if name == b"content-length"), b"0")
+        size = int(declared) if declared.isdigit() else 0  # refused before reading, when declared
         chunks: list[bytes] = []
-        while True:
+        received = 0
+        while size <= MAX_BODY_BYTES:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return
             chunks.append(message.get("body", b""))
+            received += len(chunks[-1])
+            size = max(size, received)
             if not message.get("more_body", False):
                 break
+        if size > MAX_BODY_BYTES:
+            await _too_large(send, size)
+            return
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         reply = await self.dispatcher.handle_raw(body, None)
         if reply is None:
@@ -118,6 +129,16 @@ class _JsonRpcHttp:
             headers.append((b"access-control-allow-origin", b"*"))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": reply})
+
+
+async def _too_large(send: Send, size: int) -> None:
+    """HTTP 413 with a JSON-RPC error, the body left unread; the connection closes."""
+    reply = dumps({"jsonrpc": "2.0", "id": None, "error": {
+        "code": -32600, "message": f"request body too large: {size} bytes, the limit is {MAX_BODY_BYTES}"}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(reply)).encode()),
+               (b"connection", b"close")]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": reply})
 
 
 def build_app(dispatcher: Dispatcher, *, title: str = "xrollup") -> FastAPI:

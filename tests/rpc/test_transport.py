@@ -508,3 +508,16 @@ def test_method_table_rejects_duplicates() -> None:
 
     with pytest.raises(ValueError):
         Method("x", coro)
+
+
+def test_oversized_body_gets_413_and_the_server_keeps_serving(port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rpc.server
+
+    monkeypatch.setattr(rpc.server, "MAX_BODY_BYTES", 1024)
+    big = json.dumps(req("chain", ["x" * 2000]))
+    status, body, headers = post(port, big)
+    assert status == 413 and headers.get("connection") == "close"
+    error = json.loads(body)["error"]
+    assert error["code"] == -32600 and "too large" in error["message"] and "1024" in error["message"]
+    status, body, _ = post(port, req("chain"))  # a new connection is served as before
+    assert status == 200 and "result" in json.loads(body)
