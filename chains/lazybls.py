@@ -21,13 +21,17 @@ FUNCTIONS = ("bls12_g1_add", "bls12_g1_msm", "bls12_map_fp_to_g1", "bls12_g2_add
 _real: types.ModuleType | None = None
 
 
+def _package() -> Path:
+    eth_spec = importlib.util.find_spec("eth")
+    assert eth_spec is not None and eth_spec.submodule_search_locations
+    return Path(next(iter(eth_spec.submodule_search_locations))) / "precompiles" / "bls12_381"
+
+
 def _load() -> types.ModuleType:
     """The real module, executed under its own name (so its submodules import normally)."""
     global _real
     if _real is None:
-        eth_spec = importlib.util.find_spec("eth")
-        assert eth_spec is not None and eth_spec.submodule_search_locations
-        package = Path(next(iter(eth_spec.submodule_search_locations))) / "precompiles" / "bls12_381"
+        package = _package()
         spec = importlib.util.spec_from_file_location(
             NAME, package / "__init__.py", submodule_search_locations=[str(package)])
         assert spec is not None and spec.loader is not None
@@ -51,6 +55,7 @@ def install() -> bool:
     if "eth.precompiles" in sys.modules or NAME in sys.modules:
         return False
     stand_in = types.ModuleType(NAME, __doc__)
+    stand_in.__path__ = [str(_package())]  # its submodules still import directly, if asked for
     for name in FUNCTIONS:
         setattr(stand_in, name, _stand_in(name))
     sys.modules[NAME] = stand_in
