@@ -25,12 +25,14 @@ from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
 from eth.vm.spoof import SpoofTransaction
-from eth_typing import Address, BlockNumber, Hash32
-from eth_utils import ValidationError, keccak
+from eth_bloom import BloomFilter
+from eth_typing import Hash32
+from eth_utils import ValidationError
 
 from chains import rlpfast
 from chains.errors import TransactionRejected
 from chains.fastpath import TransferMessage, apply_plain_transfer, is_plain_transfer
+from chains.hashing import keccak
 from chains.mpt import FastTrie
 
 ZERO_ADDRESS = b"\x00" * 20
@@ -152,7 +154,7 @@ class BlockBuilder:
         """The block's header so far (gas used, bloom). A run of plain transfers copies it
         once, when it is next read, rather than once per transfer."""
         if self._pending_gas_used is not None:
-            self._header = self._header.copy(gas_used=self._pending_gas_used)
+            self._header = rlpfast.replace(self._header, gas_used=self._pending_gas_used)
             self._pending_gas_used = None
         return self._header
 
@@ -324,9 +326,9 @@ class BlockBuilder:
         receipt_root = list_root(chaindb, [encode_receipt(o.receipt) for o in self.outcomes])
         state = vm.state
         state.persist()
-        header = self._header.copy(transaction_root=tx_root, receipt_root=receipt_root, state_root=state.state_root,
-                                   gas_used=self._gas_used())
-        block = vm.get_block_class()(header, transactions=txs, uncles=[], withdrawals=[])
+        header = rlpfast.replace(self._header, transaction_root=tx_root, receipt_root=receipt_root,
+                                 state_root=state.state_root, gas_used=self._gas_used())
+        block = new_block(vm.get_block_class(), header, txs)
         _store_header(chaindb, header)
         return SealedBlock(block, self.outcomes, self.base_state_root)
 
@@ -339,10 +341,18 @@ class BlockBuilder:
         the parent state's and the tries are empty, exactly what finalising a VM would give
         (the zero block reward touches no account). Saves a VM and a trie pass per idle chain
         per superblock."""
-        block_class = self._chain.get_vm_class(self.header).get_block_class()
-        block = block_class(self.header, transactions=[], uncles=[], withdrawals=[])
+        block = new_block(self._chain.get_vm_class(self.header).get_block_class(), self.header, ())
         _store_header(self._chain.chaindb, self.header)
         return SealedBlock(block, [], self.base_state_root)
+
+
+def new_block(block_class: type[BlockAPI], header: BlockHeaderAPI, txs: Sequence[SignedTransactionAPI]) -> BlockAPI:
+    """``block_class(header, transactions=txs, uncles=[], withdrawals=[])`` for a post-merge
+    block, built as rlpfast.construct builds (tests/chains compares the two)."""
+    block = rlpfast.construct(block_class, (header, tuple(txs), (), ()))
+    block.bloom_filter = BloomFilter(header.bloom)
+    block.block_requests = []
+    return cast(BlockAPI, block)
 
 
 def _store_header(chaindb: Any, header: BlockHeaderAPI) -> None:
@@ -355,6 +365,8 @@ def _store_header(chaindb: Any, header: BlockHeaderAPI) -> None:
 
 
 HEADER_FIELDS = tuple(name for name, _ in PragueBlockHeader._meta.fields)
+if HEADER_FIELDS[-1] != "requests_hash" or len(HEADER_FIELDS) != 21:  # child_header lists them in order
+    raise ImportError(f"unexpected Prague header fields in this py-evm: {HEADER_FIELDS}")
 _FIXED_WIDTH = {name: sedes.length for name, sedes in PragueBlockHeader._meta.fields if getattr(sedes, "length", None)}
 
 
@@ -392,16 +404,13 @@ def child_header(parent: BlockHeaderAPI, state_root: bytes, env: BlockEnv) -> Bl
     """The header of an empty child of ``parent``, in one construction. It equals py-evm's
     create_header_from_parent with these fields (tests/chains checks that): that one builds
     and copies the header several times, each time re-validating every field."""
-    return PragueBlockHeader(
-        parent_hash=parent.hash, uncles_hash=EMPTY_UNCLE_HASH, coinbase=Address(env.coinbase),
-        state_root=Hash32(state_root), transaction_root=BLANK_ROOT_HASH, receipt_root=BLANK_ROOT_HASH, bloom=0,
-        difficulty=0, block_number=BlockNumber(parent.block_number + 1), gas_limit=env.gas_limit, gas_used=0,
-        timestamp=env.timestamp, extra_data=b"", mix_hash=Hash32(keccak(parent.hash)), nonce=b"\x00" * 8,
-        # anvil_setNextBlockBaseFeePerGas overrides EIP-1559's value
-        base_fee_per_gas=calculate_expected_base_fee_per_gas(parent) if env.base_fee is None else env.base_fee,
-        withdrawals_root=BLANK_ROOT_HASH, blob_gas_used=0, excess_blob_gas=calc_excess_blob_gas_prague(parent),
-        parent_beacon_block_root=ZERO_HASH, requests_hash=EMPTY_SHA256,
-    )
+    # anvil_setNextBlockBaseFeePerGas overrides EIP-1559's value
+    base_fee = calculate_expected_base_fee_per_gas(parent) if env.base_fee is None else env.base_fee
+    return rlpfast.construct(PragueBlockHeader, (  # the fields in order (HEADER_FIELDS)
+        parent.hash, EMPTY_UNCLE_HASH, bytes(env.coinbase), bytes(state_root), BLANK_ROOT_HASH, BLANK_ROOT_HASH, 0,
+        0, parent.block_number + 1, env.gas_limit, 0, env.timestamp, b"", keccak(parent.hash), b"\x00" * 8,
+        base_fee, BLANK_ROOT_HASH, 0, calc_excess_blob_gas_prague(parent), ZERO_HASH, EMPTY_SHA256,
+    ))
 
 
 def base_fee_of(header: BlockHeaderAPI) -> int:

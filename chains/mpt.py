@@ -28,9 +28,9 @@ import rlp
 from eth.db import account as _account_module
 from eth.db import storage as _storage_module
 from eth_typing import Hash32
-from eth_utils import keccak
 from trie.exceptions import MissingTrieNode
 
+from chains.hashing import keccak
 from chains.rlpfast import encode_bytes, wrap_list
 
 BLANK_NODE_RLP = b"\x80"

@@ -1,4 +1,5 @@
-"""RLP encoding of plain values (bytes, non-negative ints, lists of them), without rlp's sedes.
+"""RLP encoding of plain values (bytes, non-negative ints, lists of them), without rlp's sedes,
+and ``rlp.Serializable`` objects built from known-good field values without rlp's checks.
 
 The ``rlp`` package infers a serializer for every value and validates it, which dominates
 encoding small, hot structures: trie nodes, accounts, superblock hashes. These functions
@@ -8,7 +9,9 @@ give the same bytes as ``rlp.encode`` for those values (tests/chains/test_mpt.py
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias, TypeVar
+
+from rlp import Serializable
 
 Item: TypeAlias = "bytes | int | Sequence[Item]"
 
@@ -43,3 +46,30 @@ def encode(item: Item) -> bytes:
     if isinstance(item, int):
         return encode_int(item)
     return wrap_list(b"".join(encode(x) for x in item))
+
+
+S = TypeVar("S", bound=Serializable)
+
+
+def construct(cls: Any, values: Sequence[Any]) -> Any:
+    """``cls(*values)`` for an ``rlp.Serializable`` (its fields' values, in order), without
+    ``__init__``: rlp merges keyword arguments and checks them there, which costs more than
+    building a block's header. For values this code made or rlp deserialized, of the fields'
+    types (tuples, not lists); encoding still checks them against the fields' serializers.
+    ``cls`` is typed Any because py-evm's classes are abstract to mypy. Raises ValueError
+    for a wrong number of values."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(zip(cls._meta.field_attrs, values, strict=True))
+    return obj
+
+
+def replace(obj: S, **changes: Any) -> S:
+    """``obj.copy(**changes)`` without rlp's deep copies and checks (field values are
+    immutable: ints, bytes and tuples). Raises TypeError for a name that is not a field."""
+    meta = type(obj)._meta
+    unknown = changes.keys() - set(meta.field_names)
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} has no field(s) {sorted(unknown)}")
+    new: S = construct(type(obj), [changes.get(name, getattr(obj, attr))
+                                  for name, attr in zip(meta.field_names, meta.field_attrs, strict=True)])
+    return new

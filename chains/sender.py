@@ -11,8 +11,8 @@ tests/chains checks the result against py-evm's own recovery.
 from __future__ import annotations
 
 from coincurve import PublicKey
-from eth_utils import keccak
 
+from chains.hashing import keccak
 from chains.rlpfast import encode_int, wrap_list
 
 

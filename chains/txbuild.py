@@ -15,18 +15,19 @@ from typing import Any, cast
 import rlp
 from eth.abc import SignedTransactionAPI
 from eth.vm.forks.london.constants import DYNAMIC_FEE_TRANSACTION_TYPE
-from eth.vm.forks.london.transactions import DynamicFeeTransaction
+from eth.vm.forks.london.transactions import DynamicFeePayloadDecoder, DynamicFeeTransaction
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 from eth_keys import keys
 from eth_keys.datatypes import PrivateKey
 from eth_keys.exceptions import BadSignature
 from eth_typing import Address
-from eth_utils import ValidationError, keccak
+from eth_utils import ValidationError
 
 from chains import rlpfast
 from chains.builder import PendingTx
 from chains.errors import TransactionRejected
+from chains.hashing import keccak
 from chains.sender import typed_sender
 
 MAX_TX_SIZE = 128 * 1024  # geth's and anvil's txMaxSize
@@ -43,7 +44,7 @@ def decode_raw(raw: bytes) -> PendingTx:
     if len(raw) > MAX_TX_SIZE:
         raise TransactionRejected(f"oversized data: transaction size {len(raw)}, limit {MAX_TX_SIZE}")
     try:
-        tx = BUILDER.decode(raw)
+        tx = _decode(raw)
     except (rlp.DecodingError, rlp.DeserializationError, ValidationError, ValueError, TypeError) as exc:
         raise TransactionRejected(f"failed to decode signed transaction: {exc}") from exc
     try:
@@ -60,6 +61,25 @@ def decode_raw(raw: bytes) -> PendingTx:
     except (BadSignature, ValidationError, ValueError) as exc:
         raise TransactionRejected(f"invalid transaction: {exc}") from exc
     return PendingTx(tx, sender)
+
+
+def _decode(raw: bytes) -> SignedTransactionAPI:
+    """``BUILDER.decode(raw)``. An EIP-1559 transaction, the common case, is decoded and
+    deserialized by rlp as there, then built without rlp's keyword merging and checks in
+    ``Serializable.__init__`` (tests/chains compares the two). Raises rlp's DecodingError or
+    DeserializationError, or ValidationError."""
+    if raw[:1] != _DYNAMIC_FEE_TYPE_BYTE:
+        return BUILDER.decode(raw)
+    payload = raw[1:]
+    fields = DynamicFeeTransaction._meta.sedes.deserialize(rlp.decode(payload))
+    inner = rlpfast.construct(DynamicFeeTransaction, fields)
+    inner._cached_rlp = payload  # as rlp.decode(payload, sedes=...) leaves it
+    return BUILDER.typed_transaction(DYNAMIC_FEE_TRANSACTION_TYPE, inner)
+
+
+_DYNAMIC_FEE_TYPE_BYTE = bytes((DYNAMIC_FEE_TRANSACTION_TYPE,))
+if BUILDER.typed_transaction.decoders.get(DYNAMIC_FEE_TRANSACTION_TYPE) is not DynamicFeePayloadDecoder:
+    raise ImportError("this py-evm decodes EIP-1559 transactions differently; chains.txbuild._decode needs a look")
 
 
 def tx_chain_id(pending: PendingTx) -> int | None:

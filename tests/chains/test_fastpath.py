@@ -13,6 +13,7 @@ import eth.db.storage
 import pytest
 import rlp
 from eth.vm.forks.prague import PragueVM
+from eth_utils import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from trie.hexary import HexaryTrie
@@ -257,3 +258,49 @@ def test_inlined_arithmetic_matches_py_evm(steps: list[str]) -> None:
                + "5f52" + "60205ff3")
     with pytest.MonkeyPatch.context() as monkeypatch:
         test_interpreter_stack_steps_match_py_evm(program, monkeypatch)
+
+
+_u256 = st.integers(0, 2**256 - 1)
+_access = st.lists(st.tuples(st.binary(min_size=20, max_size=20), st.lists(_u256, max_size=3)), max_size=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(chain_id=st.integers(0, 2**64), nonce=st.integers(0, 2**64 - 1), tip=_u256, fee=_u256,
+       gas=st.integers(0, 2**64 - 1), to=st.sampled_from([b"", b"\x11" * 20]), value=_u256,
+       data=st.binary(max_size=80), access=_access, y=st.integers(0, 1), r=_u256, s=_u256,
+       cut=st.integers(0, 400), flip=st.integers(0, 255))
+def test_eip1559_decode_matches_py_evm(chain_id: int, nonce: int, tip: int, fee: int, gas: int, to: bytes,
+                                       value: int, data: bytes, access: list[tuple[bytes, list[int]]], y: int,
+                                       r: int, s: int, cut: int, flip: int) -> None:
+    """chains.txbuild._decode builds EIP-1559 transactions without rlp's __init__: the same
+    object, encoding and hash as py-evm's decoder, and the same refusals of broken bytes."""
+    from chains.txbuild import BUILDER, _decode
+
+    fields = [chain_id, nonce, tip, fee, gas, to, value, data, [[a, [k.to_bytes(32, "big") for k in keys]]
+                                                               for a, keys in access], y, r, s]
+    raw = b"\x02" + rlp.encode(fields)
+    ours, theirs = _decode(raw), BUILDER.decode(raw)
+    assert type(ours) is type(theirs) and type(ours._inner) is type(theirs._inner)
+    assert ours == theirs and ours.encode() == theirs.encode() == raw and ours.hash == theirs.hash
+    assert ours.access_list == theirs.access_list and ours.to == theirs.to and ours.nonce == nonce
+    # a corrupted copy: cut short, or one byte changed
+    broken = raw[:cut] if cut < len(raw) else raw[:-1] + bytes((raw[-1] ^ (flip or 1),))
+    outcomes = []
+    for decode in (_decode, BUILDER.decode):
+        try:
+            outcomes.append(decode(broken).encode())
+        except (rlp.DecodingError, rlp.DeserializationError, ValidationError, ValueError, TypeError):
+            outcomes.append(b"refused")  # decode_raw turns each of these into TransactionRejected
+    assert outcomes[0] == outcomes[1]
+
+
+def test_replace_is_copy_without_checks() -> None:
+    from chains.rlpfast import replace
+
+    header = _chain().head.header
+    changed = replace(header, gas_used=21_000, state_root=b"\x01" * 32)
+    assert changed == header.copy(gas_used=21_000, state_root=b"\x01" * 32)
+    assert changed.hash == header.copy(gas_used=21_000, state_root=b"\x01" * 32).hash != header.hash
+    assert header.gas_used == 0  # the original is untouched
+    with pytest.raises(TypeError, match="gas_usd"):
+        replace(header, gas_usd=1)
