@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, cast
 
 import rlp
@@ -57,8 +58,10 @@ class PendingTx:
     sender: bytes
     impersonated: bool = False
 
-    @property
+    @cached_property
     def hash(self) -> bytes:
+        """Computed once (py-evm hashes the encoding on every read): the pool, the block, the
+        indexes and the log each read it."""
         return bytes(self.tx.hash)
 
     @property
@@ -370,13 +373,19 @@ if HEADER_FIELDS[-1] != "requests_hash" or len(HEADER_FIELDS) != 21:  # child_he
 _FIXED_WIDTH = {name: sedes.length for name, sedes in PragueBlockHeader._meta.fields if getattr(sedes, "length", None)}
 
 
+_HEADER_ATTRS = tuple((attr, _FIXED_WIDTH.get(name)) for name, attr in
+                      zip(HEADER_FIELDS, PragueBlockHeader._meta.field_attrs, strict=True))
+
+
 def encode_header(header: BlockHeaderAPI) -> bytes:
     """rlp.encode(header) for a Prague header (every field an int or a byte string; the bloom
     an int of fixed width), without rlp's per-field serializers."""
-    return rlpfast.encode([
-        getattr(header, name).to_bytes(_FIXED_WIDTH[name], "big") if name in _FIXED_WIDTH else getattr(header, name)
-        for name in HEADER_FIELDS
-    ])
+    encode_bytes, encode_int, values = rlpfast.encode_bytes, rlpfast.encode_int, header.__dict__
+    return rlpfast.wrap_list(b"".join([
+        encode_bytes(value) if isinstance(value := values[attr], bytes)
+        else encode_int(value) if width is None else encode_bytes(value.to_bytes(width, "big"))
+        for attr, width in _HEADER_ATTRS
+    ]))
 
 
 def encode_receipt(receipt: ReceiptAPI) -> bytes:

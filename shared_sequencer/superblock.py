@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from eth_utils import keccak
-
 from chains import rlpfast
+from chains.hashing import keccak
 
 
 @dataclass(frozen=True)
