@@ -199,7 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     load = args.load_state or (args.state if args.state and Path(args.state).exists() else None)
     dump = args.dump_state or args.state
     try:
-        asyncio.run(run(config, Path(load) if load else None, Path(dump) if dump else None))
+        from rpc.server import new_event_loop
+
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            runner.run(run(config, Path(load) if load else None, Path(dump) if dump else None))
     except (OSError, XRollupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from rpc.server import new_event_loop
 from xrollup.config import DevnetConfig
 from xrollup.devnet import Devnet
 
@@ -22,7 +23,7 @@ class DevnetThread:
     def __init__(self, config: DevnetConfig | None = None, devnet: Devnet | None = None, name: str = "xrollup-devnet"
                  ) -> None:
         self.devnet = devnet if devnet is not None else Devnet(config)
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
