@@ -12,17 +12,21 @@ Prints, from one run on this machine:
 
 for xrollup, for eth-tester's ``PyEVMBackend`` in-process (no HTTP, so the ratios are
 conservative for xrollup) and for anvil when it is on PATH or installed with ``--install-anvil``.
-Every figure is the median over ``--rounds`` rounds, the peers interleaved within each round.
+Every figure is the median over ``--rounds`` rounds. In a round every peer is started (its
+start-up timed), then the peers take turns of ``--chunk`` transfers (and of twice as many
+calls), the order rotating each turn, so that each peer is timed across the same minutes: on a
+shared host this machine's speed can swing 2x within a run.
 Targets (printed MET / NOT MET, never an exit status): transfers/s at least 3x eth-tester's,
 and a two-chain start-up under 2 s.
 
     .venv/bin/python scripts/bench_rpc.py [--transfers 500] [--calls 1000] [--rounds 3]
-                                         [--install-anvil] [--no-anvil] [--quick] [--json [FILE]]
+                                         [--chunk 50] [--install-anvil] [--no-anvil] [--quick] [--json [FILE]]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib.metadata
 import json
@@ -39,6 +43,7 @@ from _bench_common import (
     DEFAULT_ANVIL_DIR,
     DEV_KEY_0,
     RpcClient,
+    ServerProcess,
     ServerStartError,
     anvil_node,
     anvil_version,
@@ -70,6 +75,7 @@ NUMBER_CALLDATA = "0x" + function_signature_to_4byte_selector("number()").hex()
 EXPECTED_NUMBER = "0x" + abi_encode(["uint256"], [COUNTER_INITIAL]).hex()
 
 TARGET_TRANSFER_RATIO = 3.0
+CHUNK = 50  # transfers per turn: the peers take turns, so each is timed across the same minutes
 TARGET_STARTUP_S = 2.0
 
 COLD_ETH_TESTER = (
@@ -181,7 +187,32 @@ def make_round(startup: float, transfers: tuple[float, list[float]], calls: tupl
     )
 
 
-# --------------------------------------------------------------------------- peers over HTTP
+# --------------------------------------------------------------------------- peers
+
+
+class Session:
+    """One peer, started, with a Counter deployed, warmed up and its timed transfers signed.
+
+    A round interleaves the peers' sessions in chunks (``timed_chunks``), so each peer's
+    figure averages over the same minutes of this machine's speed, which can swing 2x within
+    a run on a shared host; one peer's whole run after another's would compare two phases.
+    """
+
+    name: str
+    startup_s: float
+    raws: list[str]
+    reconnects = 0
+
+    def send(self, raw: str) -> Any:
+        raise NotImplementedError
+
+    def call(self, _: str) -> Any:
+        raise NotImplementedError
+
+    def verify(self, hashes: Sequence[Any]) -> int:
+        """Check that every timed transfer was mined and succeeded; returns the blocks mined
+        during the timed transfers. Raises BenchError."""
+        raise NotImplementedError
 
 
 def wait_receipt(rpc: RpcClient, h: str, timeout: float = 30.0, pause: float = 0.0) -> dict[str, Any]:
@@ -197,76 +228,63 @@ def wait_receipt(rpc: RpcClient, h: str, timeout: float = 30.0, pause: float = 0
             time.sleep(pause)
 
 
-def http_round(peer: str, url: str, chain_id: int, startup: float, n_transfers: int, n_calls: int,
-               warmup_transfers: int, warmup_calls: int, confirm: bool = False) -> Round:
-    """The workload against one chain's JSON-RPC endpoint (xrollup or anvil).
+class HttpSession(Session):
+    """A peer's JSON-RPC endpoint over one keep-alive HTTP connection (xrollup or anvil).
 
     ``confirm``: the peer answers ``eth_sendRawTransaction`` before mining (anvil's automine is
     asynchronous), so each timed transfer also polls for its receipt, to time the same thing:
     a transfer sent and mined.
     """
-    key = DEV_KEY_0
-    sender = Account.from_key(key).address
-    with RpcClient(url) as rpc:
+
+    def __init__(self, name: str, server: ServerProcess, chain_id: int, n_transfers: int,
+                 warmup_transfers: int, warmup_calls: int, confirm: bool = False) -> None:
+        self.name, self.startup_s, self.confirm = name, server.startup_s, confirm
+        self.rpc = rpc = RpcClient(server.urls[0])
+        key = DEV_KEY_0
+        sender = Account.from_key(key).address
         got_chain = int(rpc.call("eth_chainId"), 16)
         if got_chain != chain_id:
-            raise BenchError(f"{peer}: {url} answers chain id {got_chain}, expected {chain_id}")
+            raise BenchError(f"{name}: {rpc.url} answers chain id {got_chain}, expected {chain_id}")
         nonce = int(rpc.call("eth_getTransactionCount", [sender, "pending"]), 16)
         base_fee = int(rpc.call("eth_getBlockByNumber", ["latest", False])["baseFeePerGas"], 16)
 
         deploy = sign_counter_deploy(key, chain_id, nonce, base_fee)
         receipt = wait_receipt(rpc, rpc.call("eth_sendRawTransaction", [deploy]), pause=0.005)
         if int(receipt["status"], 16) != 1 or not receipt.get("contractAddress"):
-            raise BenchError(f"{peer}: deploying Counter failed: {receipt}")
-        counter = receipt["contractAddress"]
+            raise BenchError(f"{name}: deploying Counter failed: {receipt}")
+        self.counter = {"to": receipt["contractAddress"], "data": NUMBER_CALLDATA}
         nonce += 1
-
-        def send(raw: str) -> Any:
-            h = rpc.call("eth_sendRawTransaction", [raw])
-            if confirm:
-                wait_receipt(rpc, h)
-            return h
-
         for raw in sign_transfers(key, chain_id, nonce, warmup_transfers, base_fee):
-            send(raw)
+            self.send(raw)
         nonce += warmup_transfers
-        base_fee = int(rpc.call("eth_getBlockByNumber", ["latest", False])["baseFeePerGas"], 16)
-        raws = sign_transfers(key, chain_id, nonce, n_transfers, base_fee)
-        first_block = int(rpc.call("eth_blockNumber"), 16)
-
-        reconnects = rpc.reconnects
-        transfers = timed(send, raws)
-        reconnects = rpc.reconnects - reconnects
-
-        blocks = int(rpc.call("eth_blockNumber"), 16) - first_block
-        check_hashes(peer, raws, transfers[2])
-        for h in transfers[2]:
-            r = wait_receipt(rpc, h, pause=0.005)
-            if int(r["status"], 16) != 1:
-                raise BenchError(f"{peer}: transfer {h} has no successful receipt: {r}")
-
-        call = {"to": counter, "data": NUMBER_CALLDATA}
         for _ in range(warmup_calls):
-            rpc.call("eth_call", [call, "latest"])
-        before = rpc.reconnects
-        calls = timed(lambda _: rpc.call("eth_call", [call, "latest"]), [""] * n_calls)
-        reconnects += rpc.reconnects - before
-        check_calls(peer, calls[2])
-    return make_round(startup, transfers[:2], calls[:2], blocks, reconnects)
+            self.call("")
+        base_fee = int(rpc.call("eth_getBlockByNumber", ["latest", False])["baseFeePerGas"], 16)
+        self.raws = sign_transfers(key, chain_id, nonce, n_transfers, base_fee)
+        self.first_block = int(rpc.call("eth_blockNumber"), 16)
+        self.reconnects_before = rpc.reconnects
 
+    def send(self, raw: str) -> Any:
+        h = self.rpc.call("eth_sendRawTransaction", [raw])
+        if self.confirm:
+            wait_receipt(self.rpc, h)
+        return h
 
-def xrollup_round(n_transfers: int, n_calls: int, warmup_transfers: int, warmup_calls: int) -> Round:
-    with xrollup_devnet(XROLLUP_CHAINS) as server:
-        if server.chain_ids != list(XROLLUP_CHAINS):
-            raise BenchError(f"xrollup answered chain ids {server.chain_ids}, expected {list(XROLLUP_CHAINS)}")
-        return http_round("xrollup", server.urls[0], XROLLUP_CHAINS[0], server.startup_s, n_transfers, n_calls,
-                          warmup_transfers, warmup_calls)
+    def call(self, _: str) -> Any:
+        return self.rpc.call("eth_call", [self.counter, "latest"])
 
+    def verify(self, hashes: Sequence[Any]) -> int:
+        self.reconnects = self.rpc.reconnects - self.reconnects_before
+        blocks = int(self.rpc.call("eth_blockNumber"), 16) - self.first_block
+        check_hashes(self.name, self.raws, hashes)
+        for h in hashes:
+            r = wait_receipt(self.rpc, h, pause=0.005)
+            if int(r["status"], 16) != 1:
+                raise BenchError(f"{self.name}: transfer {h} has no successful receipt: {r}")
+        return blocks
 
-def anvil_round(exe: str, n_transfers: int, n_calls: int, warmup_transfers: int, warmup_calls: int) -> Round:
-    with anvil_node(exe) as server:
-        return http_round("anvil", server.urls[0], ANVIL_CHAIN_ID, server.startup_s, n_transfers, n_calls,
-                          warmup_transfers, warmup_calls, confirm=True)
+    def close(self) -> None:
+        self.rpc.close()
 
 
 # --------------------------------------------------------------------------- eth-tester in-process
@@ -282,57 +300,98 @@ def cold_eth_tester_startup() -> float:
     return elapsed
 
 
-def eth_tester_round(n_transfers: int, n_calls: int, warmup_transfers: int, warmup_calls: int) -> Round:
-    started = time.perf_counter()
-    tester = EthereumTester(PyEVMBackend())
-    w3 = Web3(EthereumTesterProvider(tester))
-    chain_id = w3.eth.chain_id
-    startup = time.perf_counter() - started
-    if chain_id != ETH_TESTER_CHAIN_ID or tester.backend.chain.chain_id != ETH_TESTER_CHAIN_ID:
-        raise BenchError(f"eth-tester chain id {chain_id}, expected {ETH_TESTER_CHAIN_ID}")
+class EthTesterSession(Session):
+    """eth-tester's PyEVMBackend in this process: transfers through ``send_raw_transaction``,
+    calls through Web3(EthereumTesterProvider)."""
 
-    key = tester.backend.account_keys[0].to_hex()
-    sender = Account.from_key(key).address
-    nonce = tester.get_nonce(sender)
-    base_fee = tester.get_block_by_number("latest")["base_fee_per_gas"]
+    name = "eth-tester"
 
-    receipt = tester.get_transaction_receipt(tester.send_raw_transaction(sign_counter_deploy(key, ETH_TESTER_CHAIN_ID,
-                                                                                               nonce, base_fee)))
-    if receipt["status"] != 1 or not receipt["contract_address"]:
-        raise BenchError(f"eth-tester: deploying Counter failed: {receipt}")
-    counter = receipt["contract_address"]
-    nonce += 1
+    def __init__(self, n_transfers: int, warmup_transfers: int, warmup_calls: int) -> None:
+        started = time.perf_counter()
+        self.tester = tester = EthereumTester(PyEVMBackend())
+        self.w3 = Web3(EthereumTesterProvider(tester))
+        chain_id = self.w3.eth.chain_id
+        self.startup_s = time.perf_counter() - started
+        if chain_id != ETH_TESTER_CHAIN_ID or tester.backend.chain.chain_id != ETH_TESTER_CHAIN_ID:
+            raise BenchError(f"eth-tester chain id {chain_id}, expected {ETH_TESTER_CHAIN_ID}")
 
-    for raw in sign_transfers(key, ETH_TESTER_CHAIN_ID, nonce, warmup_transfers, base_fee):
-        tester.send_raw_transaction(raw)
-    nonce += warmup_transfers
-    base_fee = tester.get_block_by_number("latest")["base_fee_per_gas"]
-    raws = sign_transfers(key, ETH_TESTER_CHAIN_ID, nonce, n_transfers, base_fee)
-    first_block = tester.get_block_by_number("latest")["number"]
-    paid_before = tester.get_balance(TRANSFER_TO)
+        key = tester.backend.account_keys[0].to_hex()
+        self.sender = Account.from_key(key).address
+        nonce = tester.get_nonce(self.sender)
+        base_fee = tester.get_block_by_number("latest")["base_fee_per_gas"]
+        deploy = sign_counter_deploy(key, ETH_TESTER_CHAIN_ID, nonce, base_fee)
+        receipt = tester.get_transaction_receipt(tester.send_raw_transaction(deploy))
+        if receipt["status"] != 1 or not receipt["contract_address"]:
+            raise BenchError(f"eth-tester: deploying Counter failed: {receipt}")
+        self.counter = {"to": Web3.to_checksum_address(receipt["contract_address"]), "data": NUMBER_CALLDATA}
+        nonce += 1
+        for raw in sign_transfers(key, ETH_TESTER_CHAIN_ID, nonce, warmup_transfers, base_fee):
+            tester.send_raw_transaction(raw)
+        nonce += warmup_transfers
+        for _ in range(warmup_calls):
+            self.call("")
+        base_fee = tester.get_block_by_number("latest")["base_fee_per_gas"]
+        self.raws = sign_transfers(key, ETH_TESTER_CHAIN_ID, nonce, n_transfers, base_fee)
+        self.first_nonce = nonce
+        self.first_block = tester.get_block_by_number("latest")["number"]
+        self.paid_before = tester.get_balance(TRANSFER_TO)
+        self.send = tester.send_raw_transaction  # type: ignore[method-assign]
 
-    transfers = timed(tester.send_raw_transaction, raws)
+    def call(self, _: str) -> Any:
+        return self.w3.eth.call(self.counter)  # type: ignore[arg-type]
 
-    last_block = tester.get_block_by_number("latest")["number"]
-    blocks = last_block - first_block
-    check_hashes("eth-tester", raws, transfers[2])
-    # eth-tester finds a receipt by scanning every block (quadratic over the run), so check the same
-    # thing in one pass: every transfer is in a mined block, the nonce moved on and all the ETH arrived.
-    mined = {h for n in range(first_block + 1, last_block + 1) for h in tester.get_block_by_number(n)["transactions"]}
-    missing = [h for h in transfers[2] if h not in mined]
-    if missing:
-        raise BenchError(f"eth-tester: {len(missing)} transfers not mined, e.g. {missing[0]}")
-    if tester.get_nonce(sender) != nonce + n_transfers:
-        raise BenchError(f"eth-tester: sender nonce {tester.get_nonce(sender)}, expected {nonce + n_transfers}")
-    if tester.get_balance(TRANSFER_TO) - paid_before != n_transfers * TRANSFER_VALUE:
-        raise BenchError("eth-tester: the recipient did not receive every transfer")
+    def verify(self, hashes: Sequence[Any]) -> int:
+        tester, n = self.tester, len(self.raws)
+        last_block = tester.get_block_by_number("latest")["number"]
+        check_hashes(self.name, self.raws, hashes)
+        # eth-tester finds a receipt by scanning every block (quadratic over the run), so check the
+        # same thing in one pass: every transfer is in a mined block, the nonce moved on and all the
+        # ETH arrived.
+        mined = {h for b in range(self.first_block + 1, last_block + 1)
+                 for h in tester.get_block_by_number(b)["transactions"]}
+        missing = [h for h in hashes if h not in mined]
+        if missing:
+            raise BenchError(f"eth-tester: {len(missing)} transfers not mined, e.g. {missing[0]}")
+        if tester.get_nonce(self.sender) != self.first_nonce + n:
+            raise BenchError(f"eth-tester: sender nonce {tester.get_nonce(self.sender)}, expected {self.first_nonce + n}")
+        if tester.get_balance(TRANSFER_TO) - self.paid_before != n * TRANSFER_VALUE:
+            raise BenchError("eth-tester: the recipient did not receive every transfer")
+        return int(last_block - self.first_block)
 
-    call = {"to": Web3.to_checksum_address(counter), "data": NUMBER_CALLDATA}
-    for _ in range(warmup_calls):
-        w3.eth.call(call)  # type: ignore[arg-type]
-    calls = timed(lambda _: w3.eth.call(call), [""] * n_calls)  # type: ignore[arg-type]
-    check_calls("eth-tester", calls[2])
-    return make_round(startup, transfers[:2], calls[:2], blocks)
+    def close(self) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------- a round
+
+
+def timed_chunks(sessions: Sequence[Session], work: Callable[[Session], tuple[Callable[[str], Any], list[str]]],
+                 chunk: int) -> dict[str, tuple[float, list[float], list[Any]]]:
+    """Run each session's work (a function and its arguments) in turns of ``chunk`` calls,
+    the order rotating every turn: (elapsed seconds, per-call latencies, results) per peer."""
+    jobs = {s.name: work(s) for s in sessions}
+    out: dict[str, tuple[float, list[float], list[Any]]] = {s.name: (0.0, [], []) for s in sessions}
+    longest = max(len(args) for _, args in jobs.values())
+    for turn, start in enumerate(range(0, longest, chunk)):
+        k = turn % len(sessions)
+        for session in [*sessions[k:], *sessions[:k]]:
+            fn, args = jobs[session.name]
+            elapsed, latencies, results = timed(fn, args[start:start + chunk])
+            total, all_latencies, all_results = out[session.name]
+            out[session.name] = (total + elapsed, all_latencies + latencies, all_results + results)
+    return out
+
+
+def run_round(sessions: Sequence[Session], n_calls: int, chunk: int) -> dict[str, Round]:
+    """The timed transfers, then the timed calls, of every session, interleaved; then the checks."""
+    transfers = timed_chunks(sessions, lambda s: (s.send, s.raws), chunk)
+    calls = timed_chunks(sessions, lambda s: (s.call, [""] * n_calls), 2 * chunk)
+    rounds = {}
+    for s in sessions:
+        blocks = s.verify(transfers[s.name][2])
+        check_calls(s.name, calls[s.name][2])
+        rounds[s.name] = make_round(s.startup_s, transfers[s.name][:2], calls[s.name][:2], blocks, s.reconnects)
+    return rounds
 
 
 # --------------------------------------------------------------------------- report
@@ -356,7 +415,7 @@ def ratios(xr: Peer, other: Peer) -> dict[str, float]:
 
 
 def per_round_ratios(xr: Peer, other: Peer, attr: str) -> list[float]:
-    """xrollup / other for ``attr`` within each round (both measured minutes apart at most)."""
+    """xrollup / other for ``attr`` within each round (both timed in alternating turns)."""
     return [getattr(a, attr) / getattr(b, attr) for a, b in zip(xr.rounds, other.rounds, strict=False)]
 
 
@@ -388,7 +447,8 @@ def report(peers: list[Peer], args: argparse.Namespace, machine: dict[str, Any],
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     print(f"workload: {args.transfers} sequential automine ETH transfers (pre-signed EIP-1559, eth_sendRawTransaction, "
           f"each returns once mined), {args.calls} sequential eth_call of Counter.number(); "
-          f"{warmups[0]} transfers and {warmups[1]} calls of warm-up untimed; median of {args.rounds} round(s)")
+          f"{warmups[0]} transfers and {warmups[1]} calls of warm-up untimed; the peers take turns of "
+          f"{args.chunk} transfers and {2 * args.chunk} calls; median of {args.rounds} round(s)")
     print()
     rows = []
     for p in peers:
@@ -507,6 +567,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--calls", type=int, default=None, help="timed eth_calls per round (default 1000; quick: 20)")
     ap.add_argument("--rounds", type=int, default=None, help="rounds; figures are medians (default 3; quick: 1)")
     ap.add_argument("--quick", action="store_true", help="tiny counts, one round (a smoke test, not a measurement)")
+    ap.add_argument("--chunk", type=int, default=CHUNK,
+                    help=f"transfers per turn when the peers take turns within a round (default {CHUNK}; "
+                         "eth_calls take turns of twice as many)")
     ap.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
                     help="also write the results as JSON to FILE (or as the last line of stdout without FILE)")
     ap.add_argument("--anvil-dir", type=Path, default=DEFAULT_ANVIL_DIR,
@@ -517,6 +580,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     quick = {"transfers": 10, "calls": 20, "rounds": 1}
     full = {"transfers": 500, "calls": 1000, "rounds": 3}
+    if args.chunk < 1:
+        ap.error("--chunk must be at least 1")
     for name, default in (quick if args.quick else full).items():
         if getattr(args, name) is None:
             setattr(args, name, default)
@@ -560,34 +625,51 @@ def main(argv: Sequence[str] | None = None) -> int:
                                    "(one keep-alive connection); its automine answers eth_sendRawTransaction before "
                                    "mining, so each timed transfer also polls eth_getTransactionReceipt until mined; "
                                    "start-up = spawn to first eth_chainId answer"))
-    runners: dict[str, Callable[[], Round]] = {
-        "xrollup": lambda: xrollup_round(args.transfers, args.calls, *warmups),
-        "eth-tester": lambda: eth_tester_round(args.transfers, args.calls, *warmups),
-    }
-    if anvil_exe is not None:
-        exe = anvil_exe
-        runners["anvil"] = lambda: anvil_round(exe, args.transfers, args.calls, *warmups)
+    def open_session(name: str, stack: contextlib.ExitStack) -> Session:
+        """Start a peer (its start-up timed) and prepare it. Raises ServerStartError or OSError."""
+        session: Session
+        if name == "xrollup":
+            server = stack.enter_context(xrollup_devnet(XROLLUP_CHAINS))
+            if server.chain_ids != list(XROLLUP_CHAINS):
+                raise BenchError(f"xrollup answered chain ids {server.chain_ids}, expected {list(XROLLUP_CHAINS)}")
+            session = HttpSession(name, server, XROLLUP_CHAINS[0], args.transfers, *warmups)
+        elif name == "anvil":
+            assert anvil_exe is not None
+            server = stack.enter_context(anvil_node(anvil_exe))
+            session = HttpSession(name, server, ANVIL_CHAIN_ID, args.transfers, *warmups, confirm=True)
+        else:
+            session = EthTesterSession(args.transfers, *warmups)
+        stack.callback(session.close)
+        return session
 
     for index in range(args.rounds):
         order = peers[index % len(peers):] + peers[:index % len(peers)]  # rotate so no peer always goes first
-        for peer in order:
-            if not peer.available:
+        try:
+            with contextlib.ExitStack() as stack:
+                sessions = []
+                for peer in order:
+                    if not peer.available:
+                        continue
+                    gc.collect()
+                    try:
+                        sessions.append(open_session(peer.name, stack))
+                    except (ServerStartError, OSError) as exc:
+                        if peer.name != "anvil":
+                            log(f"{peer.name} failed: {exc}")
+                            return 2
+                        peer.available, peer.reason = False, f"failed to run: {str(exc).splitlines()[0]}"
+                        anvil_note = peer.reason
+                gc.collect()
+                results_by_peer = run_round(sessions, args.calls, args.chunk)
+        except BenchError as exc:
+            log(f"correctness check FAILED: {exc}")
+            return 3
+        for peer in peers:
+            result = results_by_peer.get(peer.name)
+            if result is None:
                 continue
-            gc.collect()
-            try:
-                result = runners[peer.name]()
-                if peer.name == "eth-tester":
-                    result.cold_startup_s = cold_eth_tester_startup()
-            except (ServerStartError, OSError) as exc:
-                if peer.name != "anvil":
-                    log(f"{peer.name} failed: {exc}")
-                    return 2
-                peer.available, peer.reason = False, f"failed to run: {str(exc).splitlines()[0]}"
-                anvil_note = peer.reason
-                continue
-            except BenchError as exc:
-                log(f"correctness check FAILED: {exc}")
-                return 3
+            if peer.name == "eth-tester":
+                result.cold_startup_s = cold_eth_tester_startup()
             peer.rounds.append(result)
             log(f"round {index + 1}/{args.rounds} {peer.name:<10}: {result.transfers_per_s:8.1f} transfers/s "
                 f"{result.calls_per_s:9.1f} eth_call/s  start-up {result.startup_s:.3f} s")
