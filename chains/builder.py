@@ -189,7 +189,7 @@ class BlockBuilder:
             if self._warm is not None:
                 # The previous block's account database, persisted at exactly this root: its
                 # caches are warm (the accounts a block touches tend to be touched again).
-                self._vm.state._account_db = self._warm
+                self._vm._state = state_over(self._vm, self._warm)
                 self._warm = None
         return self._vm
 
@@ -356,6 +356,20 @@ def new_block(block_class: type[BlockAPI], header: BlockHeaderAPI, txs: Sequence
     block.bloom_filter = BloomFilter(header.bloom)
     block.block_requests = []
     return cast(BlockAPI, block)
+
+
+def state_over(vm: Any, account_db: Any) -> Any:
+    """The state ``vm.state`` would build (py-evm's VM.build_state and BaseState.__init__),
+    over ``account_db``, already open at the header's state root. It skips opening a second
+    account database only to drop it, and the Cancun and Prague system-contract set-up: that
+    rewrites the beacon-roots and history contracts' code only where that same code is
+    already there (a no-op for the state root), and ran when ``account_db``'s first state
+    was built."""
+    state = object.__new__(vm.get_state_class())
+    state._db = vm.chaindb.db
+    state.execution_context = vm.create_execution_context(vm.get_header(), vm.previous_hashes, vm.chain_context)
+    state._account_db = account_db
+    return state
 
 
 def _store_header(chaindb: Any, header: BlockHeaderAPI) -> None:

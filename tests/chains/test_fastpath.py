@@ -304,3 +304,42 @@ def test_replace_is_copy_without_checks() -> None:
     assert header.gas_used == 0  # the original is untouched
     with pytest.raises(TypeError, match="gas_usd"):
         replace(header, gas_usd=1)
+
+
+def test_blocks_on_the_warm_account_database_equal_fresh_ones() -> None:
+    """A builder on the previous block's account database (chains.builder.state_over) builds
+    the blocks a builder on a freshly opened database builds, deployments and calls included."""
+    from eth_utils import keccak
+
+    from bridge_contracts import load_artifact
+    from chains.builder import contract_address_for
+
+    code = load_artifact("Counter")["bytecode"]
+    code = bytes.fromhex((code if isinstance(code, str) else code["object"]).removeprefix("0x"))
+    counter = contract_address_for(ACCOUNTS[0].address, 0)
+
+    def call(nonce: int, to: bytes | None, data: bytes) -> PendingTx:
+        req = TxRequest(901, ACCOUNTS[0].address, nonce, 300_000, to, 0, data,
+                        max_fee_per_gas=10**10, max_priority_fee_per_gas=10**9)
+        return sign(req, ACCOUNTS[0].private_key)
+
+    blocks = [
+        [call(0, None, code + (1).to_bytes(32, "big"))],
+        [call(1, counter, keccak(text="increment()")[:4]), _tx(1, 0, FRESH, 5)],
+        [_tx(1, 1, ACCOUNTS[2].address, 1), call(2, counter, keccak(text="increment()")[:4])],
+        [],
+    ]
+
+    def run(hand_over: bool) -> list[bytes]:
+        chain, hashes = _chain(), []
+        for number, txs in enumerate(blocks, 1):
+            builder = chain.new_builder(BlockEnv(1_000 + 12 * number, 30_000_000))
+            assert (builder._warm is not None) == (hand_over and number > 1)
+            for pending in txs:
+                builder.apply(pending)
+            hashes.append(chain.append(builder.seal()).hash)
+            if hand_over:
+                chain.keep_warm(builder)
+        return hashes
+
+    assert run(True) == run(False)
