@@ -41,6 +41,25 @@ def encode_account(account: FastAccount) -> bytes:
 
 
 def decode_account(raw: bytes) -> FastAccount:
+    """The account ``encode_account`` (or py-evm's Account rlp) encoded: its two integers
+    are short strings and its two hashes 32 bytes each, read in place; any other shape goes
+    through ``rlp.decode``. Raises rlp.DecodingError for bytes that are not an account."""
+    prefix = raw[0]
+    pos = 1 if prefix <= 0xF7 else 1 + prefix - 0xF7  # the list's header
+    ints = []
+    for _ in range(2):
+        head = raw[pos]
+        if head < 0x80:  # a single byte is its own encoding
+            ints.append(head)
+            pos += 1
+        elif head <= 0xB7:
+            end = pos + 1 + head - 0x80
+            ints.append(int.from_bytes(raw[pos + 1:end], "big"))
+            pos = end
+        else:
+            break
+    if len(ints) == 2 and raw[pos] == 0xA0 and raw[pos + 33] == 0xA0 and pos + 66 == len(raw):
+        return FastAccount(ints[0], ints[1], raw[pos + 1:pos + 33], raw[pos + 34:])
     nonce, balance, storage_root, code_hash = rlp.decode(raw)
     return FastAccount(int.from_bytes(nonce, "big"), int.from_bytes(balance, "big"), storage_root, code_hash)
 

@@ -60,7 +60,9 @@ def decode_raw(raw: bytes) -> PendingTx:
             tx.__dict__["sender"] = Address(sender)
     except (BadSignature, ValidationError, ValueError) as exc:
         raise TransactionRejected(f"invalid transaction: {exc}") from exc
-    return PendingTx(tx, sender)
+    pending = PendingTx(tx, sender)
+    pending.__dict__["hash"] = keccak(raw)  # the transaction hash, seeded from the bytes in hand
+    return pending
 
 
 def _decode(raw: bytes) -> SignedTransactionAPI:

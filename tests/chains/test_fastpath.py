@@ -190,9 +190,21 @@ def test_typed_sender_matches_py_evm(kind: str) -> None:
     elif kind.endswith("data"):
         base |= {"data": b"\x01" * 300}
     raw = bytes(Account.sign_transaction(base, key).raw_transaction)
-    tx = decode_raw(raw).tx
+    pending = decode_raw(raw)
+    tx = pending.tx
     # get_sender() recovers afresh (py-evm's way), whatever sender decode_raw cached
     assert typed_sender(raw, tx.y_parity, tx.r, tx.s) == bytes(tx.get_sender()) == ACCOUNTS[7].address
+    assert pending.hash == bytes(tx.hash)  # seeded from the raw bytes; py-evm's from the fields
+
+
+def test_legacy_hash_matches_py_evm() -> None:
+    from eth_account import Account
+
+    from chains.txbuild import decode_raw
+
+    tx = {"chainId": 901, "nonce": 0, "gas": 21_000, "to": ACCOUNTS[1].address, "value": 5, "gasPrice": 10**9}
+    pending = decode_raw(bytes(Account.sign_transaction(tx, ACCOUNTS[7].private_key).raw_transaction))
+    assert pending.hash == bytes(pending.tx.hash) and pending.sender == ACCOUNTS[7].address
 
 
 @pytest.mark.parametrize("program", [
@@ -343,3 +355,17 @@ def test_blocks_on_the_warm_account_database_equal_fresh_ones() -> None:
         return hashes
 
     assert run(True) == run(False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(nonce=st.integers(0, 2**64 - 1), balance=st.integers(0, 2**256 - 1),
+       storage_root=st.binary(min_size=32, max_size=32), code_hash=st.binary(min_size=32, max_size=32))
+def test_account_decoding_matches_rlp(nonce: int, balance: int, storage_root: bytes, code_hash: bytes) -> None:
+    from eth.rlp.accounts import Account
+
+    from chains.accounts import FastAccount, decode_account, encode_account
+
+    account = FastAccount(nonce, balance, storage_root, code_hash)
+    theirs = rlp.encode(Account(nonce, balance, storage_root, code_hash))
+    assert encode_account(account) == theirs
+    assert decode_account(theirs) == account
