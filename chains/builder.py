@@ -64,8 +64,9 @@ class PendingTx:
         indexes and the log each read it."""
         return bytes(self.tx.hash)
 
-    @property
+    @cached_property
     def raw(self) -> bytes:
+        """The signed transaction's bytes (decode_raw seeds it with the bytes it decoded)."""
         return bytes(self.tx.encode())
 
 
@@ -231,10 +232,13 @@ class BlockBuilder:
         fee_cap = int(tx.gas_price if tx.type_id in (None, 1) else tx.max_fee_per_gas)
         if state.get_balance(pending.sender) < tx.gas * fee_cap + tx.value:
             raise TransactionRejected("insufficient funds for gas * price + value")
+        if self.fast_transfers and is_plain_transfer(state, tx, pending.sender):
+            # No lock_changes: it flushes storage journals and resets the EIP-2929 warm set
+            # for the EVM, and a plain transfer touches no storage and runs no code; the next
+            # transaction that does runs lock_changes itself.
+            return self._apply_transfer(pending, accept, state.snapshot())
         state.lock_changes()
         snapshot = state.snapshot()
-        if self.fast_transfers and is_plain_transfer(state, tx, pending.sender):
-            return self._apply_transfer(pending, accept, snapshot)
         nonce = state.get_nonce(pending.sender)
         try:
             computation = state.apply_transaction(exec_tx)
@@ -325,7 +329,7 @@ class BlockBuilder:
         vm = self.vm
         txs = [o.pending.tx for o in self.outcomes]
         chaindb = vm.chaindb
-        tx_root = list_root(chaindb, [tx.encode() for tx in txs])
+        tx_root = list_root(chaindb, [o.pending.raw for o in self.outcomes])
         receipt_root = list_root(chaindb, [encode_receipt(o.receipt) for o in self.outcomes])
         state = vm.state
         state.persist()

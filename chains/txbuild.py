@@ -61,7 +61,8 @@ def decode_raw(raw: bytes) -> PendingTx:
     except (BadSignature, ValidationError, ValueError) as exc:
         raise TransactionRejected(f"invalid transaction: {exc}") from exc
     pending = PendingTx(tx, sender)
-    pending.__dict__["hash"] = keccak(raw)  # the transaction hash, seeded from the bytes in hand
+    pending.__dict__["raw"] = raw  # seeded from the bytes in hand, as is the transaction hash
+    pending.__dict__["hash"] = keccak(raw)
     return pending
 
 
