@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import signal
@@ -130,6 +131,10 @@ async def run(config: DevnetConfig, load: Path | None = None, dump: Path | None 
 
     devnet = Devnet(config)
     explorer.install(devnet)  # the superblock explorer, at <first chain's URL>/explorer
+    # The modules and genesis state made so far live as long as the process: keep the garbage
+    # collector from walking them (~90,000 objects, ~30 ms) on every full collection. (Not in
+    # Devnet itself: in a test process it would pin whatever else the process holds.)
+    gc.freeze()
     if load is not None:
         height = devnet.load_state(load.read_bytes(), _progress(f"loading {load}"))
         logging.getLogger("xrollup").info("loaded %s: superblock %d", load, height)
