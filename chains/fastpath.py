@@ -13,11 +13,15 @@ resulting state roots against py-evm's own path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from eth.abc import ReceiptAPI, SignedTransactionAPI, StateAPI
 from eth.constants import GAS_TX, SECPK1_N
+from eth.rlp.receipts import Receipt
 from eth.vm.forks.byzantium.constants import EIP658_TRANSACTION_STATUS_CODE_SUCCESS
 from eth_utils import ValidationError
+
+from chains import rlpfast
 
 EMPTY_CODE_HASH = bytes.fromhex("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")
 PRECOMPILE_LIMIT = 0x100  # addresses below this are precompiles or reserved for them
@@ -108,5 +112,14 @@ def apply_plain_transfer(
     for touched, received in ((to, value), (state.coinbase, tip)):
         if not received and state.account_exists(touched) and state.account_is_empty(touched):
             state.delete_account(touched)
-    receipt = tx.make_receipt(EIP658_TRANSACTION_STATUS_CODE_SUCCESS, cumulative_gas + GAS_TX, ())
-    return TransferResult(receipt, GAS_TX)
+    return TransferResult(transfer_receipt(tx, cumulative_gas + GAS_TX), GAS_TX)
+
+
+def transfer_receipt(tx: SignedTransactionAPI, cumulative_gas: int) -> ReceiptAPI:
+    """``tx.make_receipt(success, cumulative_gas, ())``: a receipt without logs (so its bloom
+    is 0), built without rlp's keyword merging and the bloom of no logs; typed transactions
+    wrap it in their typed receipt, as py-evm's TypedTransaction.make_receipt does."""
+    inner = rlpfast.construct(Receipt, (EIP658_TRANSACTION_STATUS_CODE_SUCCESS, cumulative_gas, 0, ()))
+    if tx.type_id is None:
+        return cast(ReceiptAPI, inner)
+    return cast(ReceiptAPI, tx.receipt_builder.typed_receipt_class(tx.type_id, inner))  # type: ignore[attr-defined]

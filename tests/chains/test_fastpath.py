@@ -369,3 +369,16 @@ def test_account_decoding_matches_rlp(nonce: int, balance: int, storage_root: by
     theirs = rlp.encode(Account(nonce, balance, storage_root, code_hash))
     assert encode_account(account) == theirs
     assert decode_account(theirs) == account
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["1559", "legacy"])
+def test_transfer_receipt_is_py_evms(legacy: bool) -> None:
+    from eth.vm.forks.byzantium.constants import EIP658_TRANSACTION_STATUS_CODE_SUCCESS
+
+    from chains.fastpath import transfer_receipt
+
+    tx = _tx(0, 0, ACCOUNTS[1].address, 5, legacy=legacy).tx
+    ours, theirs = transfer_receipt(tx, 63_000), tx.make_receipt(EIP658_TRANSACTION_STATUS_CODE_SUCCESS, 63_000, ())
+    assert type(ours) is type(theirs) and ours == theirs and ours.encode() == theirs.encode()
+    assert ours.bloom == 0 and ours.gas_used == 63_000 and ours.logs == ()
+    assert encode_receipt(ours) == theirs.encode()
