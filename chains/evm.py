@@ -7,7 +7,8 @@
 - The interpreter loop charges a plain opcode's static gas itself (two calls fewer per
   opcode; the Mailbox's code runs about 1,100 opcodes per cross-rollup call), and does the
   stack opcodes (PUSH, DUP, SWAP, POP, JUMPDEST: about half of what runs) and the simple
-  arithmetic, comparison, bitwise and jump ones on the stack's list directly.
+  arithmetic, comparison, bitwise and jump ones on the stack's list directly, and MSTORE,
+  MLOAD and CALLDATALOAD without py-evm's re-validation of what the stack already holds.
 - Jump destinations: py-evm decides whether a JUMP target is an instruction (not PUSH data)
   by looking back up to 32 bytes, per target and per computation, so the same contract's
   code is analysed again for every call. ``CachedCodeStream`` scans each code once, in
@@ -36,6 +37,8 @@ from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState, PragueTransactionExecutor
 from eth.vm.logic import arithmetic, comparison, duplication, flow
+from eth.vm.logic import context as context_logic
+from eth.vm.logic import memory as memory_logic
 from eth.vm.logic import stack as stack_logic
 from eth.vm.logic import swap as swap_logic
 from eth.vm.logic.invalid import InvalidOpcode
@@ -117,8 +120,10 @@ class RollupComputation(PragueComputation):
                         step = inline.get(opcode_fn.logic_fn)
                         if step is None:
                             opcode_fn.logic_fn(computation)
-                        else:
+                        elif step.__class__ is tuple:
                             _inline_step(step, code, values)
+                        else:
+                            step(computation, values)
                     else:
                         opcode_fn(computation=computation)
                 except Halt:
@@ -137,7 +142,7 @@ _BINARY_OPS: tuple[Callable[[int, int], int], ...] = (
     lambda a, b: 0 if a >= 256 else (b << a) & _MAX, lambda a, b: 0 if a >= 256 else b >> a,  # SHL, SHR
 )
 _UNARY_OPS: tuple[Callable[[int], int], ...] = (lambda a: int(a == 0), lambda a: _MAX - a)
-_INLINE: dict[Any, tuple[int, int]] = {
+_INLINE: dict[Any, Any] = {  # a (kind, n) step for _inline_step, or a function of (computation, values)
     **{getattr(stack_logic, f"push{n}"): (_PUSH, n) for n in range(33)},
     **{getattr(duplication, f"dup{n}"): (_DUP, n) for n in range(1, 17)},
     **{getattr(swap_logic, f"swap{n}"): (_SWAP, n) for n in range(1, 17)},
@@ -151,6 +156,43 @@ _INLINE: dict[Any, tuple[int, int]] = {
     comparison.iszero: (_UNARY, 0),
     comparison.not_op: (_UNARY, 1),
 }
+
+
+def _pop1_int(values: list[Any]) -> int:
+    try:
+        value = values.pop()
+    except IndexError:
+        raise InsufficientStack("Wanted 1 stack item, had none") from None
+    return value if value.__class__ is int else int.from_bytes(value, "big")
+
+
+def _mstore(computation: Any, values: list[Any]) -> None:
+    """py-evm's memory.mstore (the Mailbox runs about 60 per cross-rollup call): memory
+    expansion charged by py-evm's extend_memory, then the word written in place."""
+    start = _pop1_int(values)
+    try:
+        value = values.pop()
+    except IndexError:
+        raise InsufficientStack("Wanted 1 stack item, had none") from None
+    word = value.to_bytes(32, "big") if value.__class__ is int else value.rjust(32, b"\x00")[-32:]
+    computation.extend_memory(start, 32)
+    computation._memory._bytes[start:start + 32] = word
+
+
+def _mload(computation: Any, values: list[Any]) -> None:
+    """py-evm's memory.mload."""
+    start = _pop1_int(values)
+    computation.extend_memory(start, 32)
+    values.append(bytes(computation._memory._bytes[start:start + 32]))  # one popped: room for one
+
+
+def _calldataload(computation: Any, values: list[Any]) -> None:
+    """py-evm's context.calldataload."""
+    start = _pop1_int(values)
+    values.append(computation.msg.data_as_bytes[start:start + 32].ljust(32, b"\x00").lstrip(b"\x00"))
+
+
+_INLINE.update({memory_logic.mstore: _mstore, memory_logic.mload: _mload, context_logic.calldataload: _calldataload})
 
 
 def _inline_step(step: tuple[int, int], code: Any, values: list[Any]) -> None:

@@ -226,10 +226,17 @@ def test_legacy_hash_matches_py_evm() -> None:
     "5f60075760ff5b00",  # JUMPI not taken
     "600456615b0000",  # JUMP into PUSH2 data that reads 0x5b
     "56",  # JUMP on an empty stack
+    "60aa600352600351" + "5f5260205ff3",  # MSTORE at 3, MLOAD at 3 (memory grows to two words)
+    "7f" + "11" * 32 + "6020526040515f5260405ff3",  # MSTORE a PUSH32 word at 32, MLOAD past it
+    "60aa" + "7f" + "ff" * 32 + "52",  # MSTORE at 2**256-1: out of gas for the memory
+    "6001" + "52",  # MSTORE with one item
+    "51",  # MLOAD on an empty stack
+    "600035" + "5f5260205ff3",  # CALLDATALOAD of a creation's empty data
 ], ids=["full-stack", "dup-empty", "swap-short", "pop-empty", "dup16-swap16-short", "jumps", "push32-cut",
         "mixed", "add", "mul", "sub", "lt", "gt", "eq", "and", "or", "xor", "iszero-0", "iszero-7", "not-0", "not-7",
         "add-short", "shl-256", "shl-255", "shr-256", "shr-255", "jump-bad", "jump", "jumpi-taken", "jumpi-not",
-        "jump-into-push", "jump-empty"])
+        "jump-into-push", "jump-empty", "mstore-mload", "mstore-push32", "mstore-huge", "mstore-short",
+        "mload-empty", "calldataload-empty"])
 def test_interpreter_stack_steps_match_py_evm(program: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The inlined stack opcodes (chains/evm.py) fail and succeed, and cost, as py-evm's do:
     each program runs as the init code of a contract creation."""
@@ -252,7 +259,7 @@ def test_interpreter_stack_steps_match_py_evm(program: str, monkeypatch: pytest.
 
 
 _OPS = ["01", "02", "03", "10", "11", "14", "15", "16", "17", "18", "19", "1b", "1c", "50", "80", "81", "83", "90", "91",
-        "92"]
+        "92", "35", "51", "52"]  # ... CALLDATALOAD, MLOAD, MSTORE
 _steps = st.lists(st.one_of(
     st.sampled_from(_OPS),
     st.binary(min_size=1, max_size=32).map(lambda b: f"{0x5F + len(b):02x}" + b.hex()),  # PUSHn
@@ -382,3 +389,44 @@ def test_transfer_receipt_is_py_evms(legacy: bool) -> None:
     assert type(ours) is type(theirs) and ours == theirs and ours.encode() == theirs.encode()
     assert ours.bloom == 0 and ours.gas_used == 63_000 and ours.logs == ()
     assert encode_receipt(ours) == theirs.encode()
+
+
+def test_calldataload_of_a_call_matches_py_evm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CALLDATALOAD (inlined) at 0, 16, 32 and past the end of a call's data, returned."""
+    runtime = bytes.fromhex("5f355f52" "601035602052" "602035604052" "61ffff35606052" "60805ff3")
+    init = bytes.fromhex(f"60{len(runtime):02x}8060095f395ff3") + runtime  # CODECOPY the runtime, RETURN it
+    env = BlockEnv(2_000, 30_000_000)
+    outputs = []
+    for fast in (True, False):
+        with contextlib.ExitStack() as stack:
+            if not fast:
+                stack.enter_context(_py_evms_own_way(monkeypatch))
+            builder = _chain().new_builder(env)
+            deploy = builder.apply(sign(TxRequest(901, ACCOUNTS[0].address, 0, 200_000, None, 0, init,
+                                                  max_fee_per_gas=10**10, max_priority_fee_per_gas=10**9),
+                                       ACCOUNTS[0].private_key))
+            address = deploy.contract_address
+            call = builder.apply(sign(TxRequest(901, ACCOUNTS[0].address, 1, 100_000, address, 0,
+                                                bytes(range(1, 41)), max_fee_per_gas=10**10,
+                                                max_priority_fee_per_gas=10**9), ACCOUNTS[0].private_key))
+            outputs.append((call.success, call.gas_used, call.output))
+    assert outputs[0] == outputs[1] and outputs[0][0]
+    assert outputs[0][2][:32] == bytes(range(1, 33)) and outputs[0][2][96:] == bytes(32)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.one_of(st.integers(0, 2**256 - 1), st.integers(0, 300)),
+       junk=st.binary(min_size=1, max_size=34))
+def test_storage_value_decoding_matches_rlp(value: int, junk: bytes) -> None:
+    from chains.accounts import decode_storage_value
+
+    assert decode_storage_value(rlp.encode(value, sedes=rlp.sedes.big_endian_int)) == value
+    try:  # any bytes: the same value or the same refusal as rlp
+        expected: object = rlp.decode(junk, sedes=rlp.sedes.big_endian_int)
+    except (rlp.DecodingError, rlp.DeserializationError):
+        expected = "refused"
+    try:
+        got: object = decode_storage_value(junk)
+    except (rlp.DecodingError, rlp.DeserializationError):
+        got = "refused"
+    assert got == expected
