@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 import rlp
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
 from eth.db.account import AccountDB
+from eth.db.storage import AccountStorageDB
+from eth.vm.interrupt import MissingStorageTrieNode
 from eth_typing import Address
 
 from chains.rlpfast import encode_bytes, encode_int, wrap_list
@@ -78,7 +80,44 @@ class FastAccountDB(AccountDB):
             self._account_cache[address] = account  # type: ignore[assignment]  # duck-types Account
         return account
 
+    def _get_address_store(self, address: Address) -> Any:
+        """AccountDB._get_address_store, with FastAccountStorageDB for the store."""
+        store = self._account_stores.get(address)
+        if store is None:
+            store = FastAccountStorageDB(self._raw_store_db, self._get_storage_root(address), address)
+            self._account_stores[address] = store
+        return store
+
     def _set_account(self, address: Address, account: Any) -> None:
         self._account_cache[address] = account  # type: ignore[assignment]
         self._journaltrie[address] = encode_account(account)
 
+
+
+def decode_storage_value(encoded: bytes) -> int:
+    """``rlp.decode(encoded, sedes=big_endian_int)`` for a stored slot value (an rlp string
+    of at most 32 bytes, as AccountStorageDB.set writes it), read in place; any other shape
+    goes through rlp. Raises rlp.DecodingError or DeserializationError for bytes that are
+    not one."""
+    head = encoded[0]
+    if 0 < head < 0x80 and len(encoded) == 1:  # (0 is stored as 0x80, never as a zero byte)
+        return head
+    if 0x81 <= head <= 0xA0 and len(encoded) == head - 0x7F and encoded[1] and (head > 0x81 or encoded[1] >= 0x80):
+        return int.from_bytes(encoded[1:], "big")  # canonical: no leading zero, no prefixed single byte
+    return int(rlp.decode(encoded, sedes=rlp.sedes.big_endian_int))
+
+
+class FastAccountStorageDB(AccountStorageDB):
+    """py-evm's AccountStorageDB whose reads decode the slot value in place (a cross-rollup
+    call reads about 40 slots: its SLOADs and each SSTORE's current and original values)."""
+
+    def get(self, slot: int, from_journal: bool = True) -> int:
+        self._accessed_slots.add(slot)
+        lookup_db = self._journal_storage if from_journal else self._locked_changes
+        try:  # the key is int_to_big_endian(slot): one byte for slot 0
+            encoded = lookup_db[slot.to_bytes((slot.bit_length() + 7) // 8 or 1, "big")]
+        except MissingStorageTrieNode:
+            raise
+        except KeyError:
+            return 0
+        return 0 if encoded == b"" else decode_storage_value(encoded)
