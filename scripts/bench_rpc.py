@@ -214,6 +214,18 @@ class Session:
         during the timed transfers. Raises BenchError."""
         raise NotImplementedError
 
+    def warm_up(self, key: str, chain_id: int, nonce: int, warmups: tuple[int, int], n_transfers: int,
+                base_fee: Callable[[], int]) -> int:
+        """Untimed transfers and calls, then the timed transfers signed (``self.raws``) for
+        the base fee by then; returns the first timed nonce."""
+        for raw in sign_transfers(key, chain_id, nonce, warmups[0], base_fee()):
+            self.send(raw)
+        for _ in range(warmups[1]):
+            self.call("")
+        nonce += warmups[0]
+        self.raws = sign_transfers(key, chain_id, nonce, n_transfers, base_fee())
+        return nonce
+
 
 def wait_receipt(rpc: RpcClient, h: str, timeout: float = 30.0, pause: float = 0.0) -> dict[str, Any]:
     """Poll ``eth_getTransactionReceipt`` until the transaction is mined."""
@@ -253,14 +265,8 @@ class HttpSession(Session):
         if int(receipt["status"], 16) != 1 or not receipt.get("contractAddress"):
             raise BenchError(f"{name}: deploying Counter failed: {receipt}")
         self.counter = {"to": receipt["contractAddress"], "data": NUMBER_CALLDATA}
-        nonce += 1
-        for raw in sign_transfers(key, chain_id, nonce, warmup_transfers, base_fee):
-            self.send(raw)
-        nonce += warmup_transfers
-        for _ in range(warmup_calls):
-            self.call("")
-        base_fee = int(rpc.call("eth_getBlockByNumber", ["latest", False])["baseFeePerGas"], 16)
-        self.raws = sign_transfers(key, chain_id, nonce, n_transfers, base_fee)
+        self.warm_up(key, chain_id, nonce + 1, (warmup_transfers, warmup_calls), n_transfers,
+                     lambda: int(rpc.call("eth_getBlockByNumber", ["latest", False])["baseFeePerGas"], 16))
         self.first_block = int(rpc.call("eth_blockNumber"), 16)
         self.reconnects_before = rpc.reconnects
 
@@ -324,18 +330,11 @@ class EthTesterSession(Session):
         if receipt["status"] != 1 or not receipt["contract_address"]:
             raise BenchError(f"eth-tester: deploying Counter failed: {receipt}")
         self.counter = {"to": Web3.to_checksum_address(receipt["contract_address"]), "data": NUMBER_CALLDATA}
-        nonce += 1
-        for raw in sign_transfers(key, ETH_TESTER_CHAIN_ID, nonce, warmup_transfers, base_fee):
-            tester.send_raw_transaction(raw)
-        nonce += warmup_transfers
-        for _ in range(warmup_calls):
-            self.call("")
-        base_fee = tester.get_block_by_number("latest")["base_fee_per_gas"]
-        self.raws = sign_transfers(key, ETH_TESTER_CHAIN_ID, nonce, n_transfers, base_fee)
-        self.first_nonce = nonce
+        self.send = tester.send_raw_transaction  # type: ignore[method-assign]
+        self.first_nonce = self.warm_up(key, ETH_TESTER_CHAIN_ID, nonce + 1, (warmup_transfers, warmup_calls),
+                                        n_transfers, lambda: int(tester.get_block_by_number("latest")["base_fee_per_gas"]))
         self.first_block = tester.get_block_by_number("latest")["number"]
         self.paid_before = tester.get_balance(TRANSFER_TO)
-        self.send = tester.send_raw_transaction  # type: ignore[method-assign]
 
     def call(self, _: str) -> Any:
         return self.w3.eth.call(self.counter)  # type: ignore[arg-type]
