@@ -34,6 +34,7 @@ import math
 import subprocess
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -190,7 +191,7 @@ def make_round(startup: float, transfers: tuple[float, list[float]], calls: tupl
 # --------------------------------------------------------------------------- peers
 
 
-class Session:
+class Session(ABC):
     """One peer, started, with a Counter deployed, warmed up and its timed transfers signed.
 
     A round interleaves the peers' sessions in chunks (``timed_chunks``), so each peer's
@@ -203,16 +204,21 @@ class Session:
     raws: list[str]
     reconnects = 0
 
+    @abstractmethod
     def send(self, raw: str) -> Any:
-        raise NotImplementedError
+        """Send one pre-signed transfer; returns its hash once it is mined."""
 
+    @abstractmethod
     def call(self, _: str) -> Any:
-        raise NotImplementedError
+        """One eth_call of Counter.number()."""
 
+    @abstractmethod
     def verify(self, hashes: Sequence[Any]) -> int:
         """Check that every timed transfer was mined and succeeded; returns the blocks mined
         during the timed transfers. Raises BenchError."""
-        raise NotImplementedError
+
+    def close(self) -> None:  # noqa: B027 - most sessions hold nothing to release
+        """Release what the session holds (its connection)."""
 
     def warm_up(self, key: str, chain_id: int, nonce: int, warmups: tuple[int, int], n_transfers: int,
                 base_fee: Callable[[], int]) -> int:
@@ -330,11 +336,13 @@ class EthTesterSession(Session):
         if receipt["status"] != 1 or not receipt["contract_address"]:
             raise BenchError(f"eth-tester: deploying Counter failed: {receipt}")
         self.counter = {"to": Web3.to_checksum_address(receipt["contract_address"]), "data": NUMBER_CALLDATA}
-        self.send = tester.send_raw_transaction  # type: ignore[method-assign]
         self.first_nonce = self.warm_up(key, ETH_TESTER_CHAIN_ID, nonce + 1, (warmup_transfers, warmup_calls),
                                         n_transfers, lambda: int(tester.get_block_by_number("latest")["base_fee_per_gas"]))
         self.first_block = tester.get_block_by_number("latest")["number"]
         self.paid_before = tester.get_balance(TRANSFER_TO)
+
+    def send(self, raw: str) -> Any:
+        return self.tester.send_raw_transaction(raw)
 
     def call(self, _: str) -> Any:
         return self.w3.eth.call(self.counter)  # type: ignore[arg-type]
@@ -356,9 +364,6 @@ class EthTesterSession(Session):
         if tester.get_balance(TRANSFER_TO) - self.paid_before != n * TRANSFER_VALUE:
             raise BenchError("eth-tester: the recipient did not receive every transfer")
         return int(last_block - self.first_block)
-
-    def close(self) -> None:
-        pass
 
 
 # --------------------------------------------------------------------------- a round
