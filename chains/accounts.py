@@ -97,8 +97,8 @@ class FastAccountDB(AccountDB):
 def decode_storage_value(encoded: bytes) -> int:
     """``rlp.decode(encoded, sedes=big_endian_int)`` for a stored slot value (an rlp string
     of at most 32 bytes, as AccountStorageDB.set writes it), read in place; any other shape
-    goes through rlp. Raises rlp.DecodingError or DeserializationError for bytes that are
-    not one."""
+    goes through rlp. Raises what rlp raises for bytes that are not one: DecodingError,
+    DeserializationError, or TypeError for an rlp list."""
     head = encoded[0]
     if 0 < head < 0x80 and len(encoded) == 1:  # (0 is stored as 0x80, never as a zero byte)
         return head
