@@ -20,6 +20,7 @@ py-trie's node decoding).
 from __future__ import annotations
 
 import contextlib
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
@@ -46,7 +47,7 @@ def _hex_prefix(path: str, leaf: bool) -> bytes:
 
 # -- nodes ----------------------------------------------------------------------------------
 
-class Node:
+class Node(ABC):
     """A trie node. ``enc`` is its rlp encoding, ``ref`` what its parent embeds (the encoding
     itself under 32 bytes, else the rlp of its hash); ``stored``: already in the database."""
 
@@ -57,8 +58,9 @@ class Node:
         self._ref: bytes | None = None
         self.stored = False
 
+    @abstractmethod
     def encode(self) -> bytes:
-        raise NotImplementedError
+        """The node's rlp encoding."""
 
     @property
     def enc(self) -> bytes:
@@ -121,6 +123,11 @@ class Ref(Node):
         self.hash = node_hash
         self.stored = True
         self._ref = b"\xa0" + node_hash
+
+    def encode(self) -> bytes:
+        """A Ref stands for a stored node: its parent embeds ``ref``, and nothing stores it
+        again (``stored``), so its encoding is never asked for. Raises RuntimeError."""
+        raise RuntimeError(f"trie node {self.hash.hex()} is not loaded: resolve it before encoding")
 
 
 _nodes: OrderedDict[bytes, Node] = OrderedDict()  # node hash -> decoded node, for every trie
