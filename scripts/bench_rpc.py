@@ -22,8 +22,9 @@ and a two-chain start-up under 2 s.
     .venv/bin/python scripts/bench_rpc.py [--transfers 500] [--calls 1000] [--rounds 3]
                                          [--chunk 50] [--install-anvil] [--no-anvil] [--quick] [--json [FILE]]
 
-The pieces: ``bench/sessions.py`` starts and drives the peers, ``bench/report.py`` prints the
-figures; this script parses the command line, picks the peers and runs the rounds.
+The pieces: ``bench/workload.py`` the transfers and calls and their checks, ``bench/sessions.py``
+starts and drives the peers, ``bench/report.py`` prints the figures; this script parses the
+command line, picks the peers and runs the rounds.
 """
 
 from __future__ import annotations
