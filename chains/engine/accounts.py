@@ -1,4 +1,4 @@
-"""py-evm's account database with accounts as plain tuples instead of rlp Serializables.
+"""py-evm's account database with accounts as plain tuples, on the engine's trie and keccak.
 
 py-evm's AccountDB keeps each account as an ``rlp.Serializable`` and changes a field with
 ``account.copy(balance=...)``, which validates every field again; decoding and encoding go
@@ -7,20 +7,41 @@ coinbase several times, so this was a large part of a simple transaction's cost.
 ``FastAccountDB`` overrides the two methods every account access goes through; the rlp it
 writes is byte for byte the same (tests/chains/test_fastpath.py compares the blocks), and
 the setters it inherits still validate their inputs.
+
+Its tries are ``FastTrie`` (chains/engine/mpt.py) and its keys are hashed with the engine's
+keccak (chains/engine/hashing.py): the subclasses below build py-evm's chain of databases with
+those at the end, so py-evm's own AccountDB and AccountStorageDB, and whoever else in the
+process uses them, keep py-trie and eth-hash.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import rlp
+from eth.abc import AtomicDatabaseAPI, DatabaseAPI
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
+from eth.db.accesslog import KeyAccessLoggerDB
 from eth.db.account import AccountDB
-from eth.db.storage import AccountStorageDB
+from eth.db.batch import BatchDB
+from eth.db.cache import CacheDB
+from eth.db.hash_trie import HashTrie
+from eth.db.journal import JournalDB
+from eth.db.storage import AccountStorageDB, StorageLookup
 from eth.vm.interrupt import MissingStorageTrieNode
-from eth_typing import Address
+from eth_typing import Address, Hash32
 
-from chains.rlpfast import encode_bytes, encode_int, wrap_list
+from chains.engine.hashing import keccak
+from chains.engine.mpt import FastTrie
+from chains.engine.rlpfast import encode_bytes, encode_int, wrap_list
+
+TrieFactory = Any  # FastTrie, or py-trie's HexaryTrie: (db, root_hash, prune=...) -> a trie
+
+
+class KeccakHashTrie(HashTrie):
+    """py-evm's HashTrie (keys hashed before they reach the trie), with the engine's keccak."""
+
+    keymap = staticmethod(keccak)  # type: ignore[assignment]
 
 
 class FastAccount(NamedTuple):
@@ -67,7 +88,19 @@ def decode_account(raw: bytes) -> FastAccount:
 
 
 class FastAccountDB(AccountDB):
-    """AccountDB whose accounts are ``FastAccount`` tuples (see the module docstring)."""
+    """AccountDB whose accounts are ``FastAccount`` tuples, kept in ``trie_class`` tries whose
+    keys are hashed with the engine's keccak (see the module docstring)."""
+
+    trie_class: ClassVar[TrieFactory] = FastTrie
+
+    def __init__(self, db: AtomicDatabaseAPI, state_root: Hash32 = BLANK_ROOT_HASH) -> None:
+        super().__init__(db, state_root)
+        # AccountDB.__init__'s pipe from the trie up (_trie -> _trie_logger -> _trie_cache ->
+        # _journaltrie), rebuilt over this class's trie and keccak
+        self._trie = KeccakHashTrie(self.trie_class(self._batchtrie, state_root, prune=True))
+        self._trie_logger = KeyAccessLoggerDB(self._trie, log_missing_keys=False)
+        self._trie_cache = CacheDB(self._trie_logger)
+        self._journaltrie = JournalDB(self._trie_cache)
 
     def _get_account(self, address: Address, from_journal: bool = True) -> Any:
         if from_journal:
@@ -84,7 +117,8 @@ class FastAccountDB(AccountDB):
         """AccountDB._get_address_store, with FastAccountStorageDB for the store."""
         store = self._account_stores.get(address)
         if store is None:
-            store = FastAccountStorageDB(self._raw_store_db, self._get_storage_root(address), address)
+            store = FastAccountStorageDB(self._raw_store_db, self._get_storage_root(address), address,
+                                         self.trie_class)
             self._account_stores[address] = store
         return store
 
@@ -107,9 +141,44 @@ def decode_storage_value(encoded: bytes) -> int:
     return int(rlp.decode(encoded, sedes=rlp.sedes.big_endian_int))
 
 
+class FastStorageLookup(StorageLookup):
+    """py-evm's StorageLookup over ``trie_class`` tries, its slot keys hashed with the
+    engine's keccak."""
+
+    def __init__(self, db: DatabaseAPI, storage_root: Hash32, address: Address, trie_class: TrieFactory) -> None:
+        self._trie_class = trie_class
+        super().__init__(db, storage_root, address)
+
+    def _get_write_trie(self) -> Any:
+        if self._trie_nodes_batch is None:
+            self._trie_nodes_batch = BatchDB(self._db, read_through_deletes=True)
+        if self._write_trie is None:
+            self._write_trie = self._trie_class(self._trie_nodes_batch, root_hash=self._starting_root_hash, prune=True)
+        return self._write_trie
+
+    def _get_read_trie(self) -> Any:
+        if self._write_trie is not None:
+            return self._write_trie
+        return self._trie_class(self._db, root_hash=self._starting_root_hash)
+
+    def _decode_key(self, key: bytes) -> bytes:
+        return keccak(key.rjust(32, b"\x00"))  # StorageLookup: keccak(pad32(key))
+
+
 class FastAccountStorageDB(AccountStorageDB):
-    """py-evm's AccountStorageDB whose reads decode the slot value in place (a cross-rollup
-    call reads about 40 slots: its SLOADs and each SSTORE's current and original values)."""
+    """py-evm's AccountStorageDB on ``FastStorageLookup``, whose reads decode the slot value in
+    place (a cross-rollup call reads about 40 slots: its SLOADs and each SSTORE's current and
+    original values)."""
+
+    def __init__(self, db: AtomicDatabaseAPI, storage_root: Hash32, address: Address,
+                 trie_class: TrieFactory = FastTrie) -> None:
+        super().__init__(db, storage_root, address)
+        # AccountStorageDB.__init__'s pipe (_storage_lookup -> _storage_cache ->
+        # _locked_changes -> _journal_storage), rebuilt over the engine's lookup
+        self._storage_lookup = FastStorageLookup(db, storage_root, address, trie_class)
+        self._storage_cache = CacheDB(self._storage_lookup)
+        self._locked_changes = JournalDB(self._storage_cache)
+        self._journal_storage = JournalDB(self._locked_changes)
 
     def get(self, slot: int, from_journal: bool = True) -> int:
         self._accessed_slots.add(slot)
