@@ -21,15 +21,17 @@ from typing import Any, ClassVar, NamedTuple
 import rlp
 from eth.abc import AtomicDatabaseAPI, DatabaseAPI
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
-from eth.db.accesslog import KeyAccessLoggerDB
+from eth.db.accesslog import KeyAccessLoggerAtomicDB, KeyAccessLoggerDB
 from eth.db.account import AccountDB
+from eth.db.backends.memory import MemoryDB
 from eth.db.batch import BatchDB
 from eth.db.cache import CacheDB
 from eth.db.hash_trie import HashTrie
 from eth.db.journal import JournalDB
-from eth.db.storage import AccountStorageDB, StorageLookup
+from eth.db.storage import CLEAR_COUNT_KEY_NAME, AccountStorageDB, StorageLookup
 from eth.vm.interrupt import MissingStorageTrieNode
 from eth_typing import Address, Hash32
+from lru import LRU
 
 from chains.engine.hashing import keccak
 from chains.engine.mpt import FastTrie
@@ -94,13 +96,25 @@ class FastAccountDB(AccountDB):
     trie_class: ClassVar[TrieFactory] = FastTrie
 
     def __init__(self, db: AtomicDatabaseAPI, state_root: Hash32 = BLANK_ROOT_HASH) -> None:
-        super().__init__(db, state_root)
-        # AccountDB.__init__'s pipe from the trie up (_trie -> _trie_logger -> _trie_cache ->
-        # _journaltrie), rebuilt over this class's trie and keccak
+        """AccountDB.__init__ of the pinned py-evm, line for line, with this class's trie and
+        keccak at the end of the pipe (_trie). Not through super(): a state is opened for every
+        block and every eth_call, and building py-evm's pipe only to replace it cost ~10% of a
+        call (tests/chains/test_engine.py checks that the attributes are py-evm's)."""
+        self._raw_store_db = KeyAccessLoggerAtomicDB(db, log_missing_keys=False)
+        self._batchdb = BatchDB(self._raw_store_db)
+        self._batchtrie = BatchDB(self._raw_store_db, read_through_deletes=True)
+        self._journaldb = JournalDB(self._batchdb)
         self._trie = KeccakHashTrie(self.trie_class(self._batchtrie, state_root, prune=True))
         self._trie_logger = KeyAccessLoggerDB(self._trie, log_missing_keys=False)
         self._trie_cache = CacheDB(self._trie_logger)
         self._journaltrie = JournalDB(self._trie_cache)
+        self._account_cache = LRU(2048)
+        self._account_stores = {}
+        self._dirty_accounts = set()
+        self._root_hash_at_last_persist = state_root
+        self._accessed_accounts = set()
+        self._accessed_bytecodes = set()
+        self._reset_access_counters()
 
     def _get_account(self, address: Address, from_journal: bool = True) -> Any:
         if from_journal:
@@ -172,13 +186,15 @@ class FastAccountStorageDB(AccountStorageDB):
 
     def __init__(self, db: AtomicDatabaseAPI, storage_root: Hash32, address: Address,
                  trie_class: TrieFactory = FastTrie) -> None:
-        super().__init__(db, storage_root, address)
-        # AccountStorageDB.__init__'s pipe (_storage_lookup -> _storage_cache ->
-        # _locked_changes -> _journal_storage), rebuilt over the engine's lookup
+        """AccountStorageDB.__init__ of the pinned py-evm, line for line, on FastStorageLookup
+        (not through super(), as FastAccountDB.__init__)."""
+        self._address = address
         self._storage_lookup = FastStorageLookup(db, storage_root, address, trie_class)
         self._storage_cache = CacheDB(self._storage_lookup)
         self._locked_changes = JournalDB(self._storage_cache)
         self._journal_storage = JournalDB(self._locked_changes)
+        self._accessed_slots = set()
+        self._clear_count = JournalDB(MemoryDB({CLEAR_COUNT_KEY_NAME: b"\x00"}))  # to_bytes(0)
 
     def get(self, slot: int, from_journal: bool = True) -> int:
         self._accessed_slots.add(slot)

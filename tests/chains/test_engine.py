@@ -190,3 +190,18 @@ def test_plain_engine_makes_the_fast_engines_blocks(monkeypatch: pytest.MonkeyPa
     fast, plain = _blocks("fast", monkeypatch), _blocks("plain", monkeypatch)
     assert len(fast[901]) > 4 and len(fast[902]) > 2
     assert fast == plain
+
+
+def test_the_engines_databases_have_py_evms_attributes() -> None:
+    """FastAccountDB and FastAccountStorageDB build py-evm's pipes themselves, without
+    super().__init__: they must set what py-evm's own __init__ sets, nothing less."""
+    from eth.db.atomic import AtomicDB
+    from eth.db.storage import AccountStorageDB
+
+    from chains.engine.accounts import FastAccountStorageDB
+
+    assert vars(FastAccountDB(AtomicDB())).keys() == vars(AccountDB(AtomicDB())).keys()
+    ours, theirs = FastAccountStorageDB(AtomicDB(), b"\x00" * 32, b"\x01" * 20), AccountStorageDB(
+        AtomicDB(), b"\x00" * 32, b"\x01" * 20)
+    assert vars(ours).keys() == vars(theirs).keys()
+    assert vars(ours._storage_lookup).keys() - {"_trie_class"} == vars(theirs._storage_lookup).keys()
