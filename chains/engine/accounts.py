@@ -98,8 +98,8 @@ class FastAccountDB(AccountDB):
     def __init__(self, db: AtomicDatabaseAPI, state_root: Hash32 = BLANK_ROOT_HASH) -> None:
         """AccountDB.__init__ of the pinned py-evm, line for line, with this class's trie and
         keccak at the end of the pipe (_trie). Not through super(): a state is opened for every
-        block and every eth_call, and building py-evm's pipe only to replace it cost ~10% of a
-        call (tests/chains/test_engine.py checks that the attributes are py-evm's)."""
+        block and every eth_call, and building py-evm's pipe only to replace it cost ~15% of an
+        eth_call (tests/chains/test_engine.py checks that the attributes are py-evm's)."""
         self._raw_store_db = KeyAccessLoggerAtomicDB(db, log_missing_keys=False)
         self._batchdb = BatchDB(self._raw_store_db)
         self._batchtrie = BatchDB(self._raw_store_db, read_through_deletes=True)
