@@ -32,6 +32,7 @@ from eth_utils import ValidationError
 
 from chains.engine import rlpfast
 from chains.engine.fastpath import TransferMessage, apply_plain_transfer, is_plain_transfer
+from chains.engine.forks import ForkRules, rules_of
 from chains.engine.hashing import keccak
 from chains.engine.mpt import FastTrie
 from chains.errors import TransactionRejected
@@ -194,6 +195,11 @@ class BlockBuilder:
                 self._warm = None
         return self._vm
 
+    @cached_property
+    def rules(self) -> ForkRules:
+        """The rules of the fork the block runs (the transaction gas limit cap)."""
+        return rules_of(self._chain.get_vm_class(self._header))
+
     @property
     def account_db(self) -> Any:
         """The account database, once the block is sealed (persisted at its state root)."""
@@ -222,6 +228,9 @@ class BlockBuilder:
         vm = self.vm
         state = vm.state
         exec_tx = spoofed(pending)
+        too_high = self.rules.gas_limit_error(pending.tx.gas)  # EIP-7825 (Osaka)
+        if too_high is not None:
+            raise TransactionRejected(too_high)
         try:
             vm.validate_transaction_against_header(self.header, exec_tx)
         except ValidationError as exc:
