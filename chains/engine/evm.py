@@ -16,6 +16,11 @@
   order, as the yellow paper defines it (the positions that start an instruction), and
   shares the result between all computations running that code.
 
+- Where py-evm's Prague departs from the execution specs (a CREATE onto an address with
+  storage, the initcode limit's order, MODEXP's 0^0), the computation's opcode and precompile
+  tables and the state's collision test follow the specs (chains/engine/forks.py;
+  tests/chains/test_osaka_spec.py runs them against the specs).
+
 Everything is in subclasses of py-evm's classes: PragueVM, its state and its computation are
 left as they are. tests/chains/test_fastpath.py compares blocks against plain PragueVM;
 tests/chains/test_evm.py compares the analysis with py-evm's.
