@@ -325,3 +325,13 @@ def test_create_initcode_limit(engine: Engine, opcode: int, size: int, value: in
 def test_harness_starts_from_the_same_state(engine: Engine) -> None:
     predeploys = (Predeploy(CALLER, PRECOMPILE_CALLER), Predeploy(FACTORY, b"\x00", storage={1: 2}, balance=3))
     assert oracle.genesis_roots_agree(engine, predeploys)
+
+
+@pytest.mark.parametrize("engine", ALL_ENGINES, ids=_ids)
+@pytest.mark.parametrize("to", [0x100, 0x101, 0x11])
+def test_value_transfers_to_precompile_addresses(engine: Engine, to: int) -> None:
+    """A plain transfer's shape (no data) to 0x100 runs P256VERIFY on Osaka (6,900 gas on top),
+    so it must leave the fast engine's plain-transfer path; 0x101 is an ordinary account."""
+    address = to.to_bytes(20, "big")
+    ours, theirs = oracle.compare(engine, (), oracle.tx(address, gas=100_000, value=1))
+    assert ours == theirs and not ours.refused
