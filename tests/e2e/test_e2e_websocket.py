@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import pytest
@@ -27,14 +26,14 @@ def test_plain_requests_over_websocket(ws, rpc, chain_id):
     reply = ws.request("eth_nope")
     assert reply["error"]["code"] == -32601
     # a batch over the socket
-    ws.ws.send(json.dumps([{"jsonrpc": "2.0", "id": "a", "method": "eth_chainId"},
-                           {"jsonrpc": "2.0", "id": "b", "method": "net_version"}]))
-    replies = json.loads(ws.ws.recv(timeout=TIMEOUT))
+    ws.send([{"jsonrpc": "2.0", "id": "a", "method": "eth_chainId"},
+             {"jsonrpc": "2.0", "id": "b", "method": "net_version"}])
+    replies = ws.recv(timeout=TIMEOUT)
     assert {r["id"]: r["result"] for r in replies} == {"a": hex(chain_id), "b": str(chain_id)}
     ws.ws.send("{not json")
-    assert json.loads(ws.ws.recv(timeout=TIMEOUT))["error"]["code"] == -32700
+    assert ws.recv(timeout=TIMEOUT)["error"]["code"] == -32700
     # a notification (no id) gets no reply: the next message is the reply to the next request
-    ws.ws.send(json.dumps({"jsonrpc": "2.0", "method": "eth_chainId", "params": []}))
+    ws.send({"jsonrpc": "2.0", "method": "eth_chainId", "params": []})
     reply = ws.request("net_version")  # request() fails on any message that is neither its reply nor a notification
     assert reply["result"] == str(chain_id) and not ws.notifications
 
