@@ -177,21 +177,31 @@ def xrollup_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "xrollup.cli", *args]
 
 
+class PortTaken(RuntimeError):
+    """The CLI could not listen: a port of the block was taken after it was found free."""
+
+
 class CliDevnet:
     """``xrollup --chains ... --port P [flags]`` as a subprocess; waits until every chain answers."""
 
     def __init__(self, *flags: str, chains: tuple[int, ...] = (901, 902), state_dir: str | Path | None = None,
                  startup_timeout: float = 60) -> None:
         self.chains = chains
-        self.port = free_port_block(len(chains))
-        args = ["--chains", ",".join(map(str, chains)), "--port", str(self.port), "--silent", *flags]
-        if state_dir is not None:
-            args += ["--state-dir", str(state_dir)]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(xrollup_cmd(*args), cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        self.urls = {cid: f"http://127.0.0.1:{self.port + i}" for i, cid in enumerate(chains)}
-        self._wait_ready(startup_timeout)
+        for attempt in range(3):  # free_port_block is best effort: another process may take a port first
+            self.port = free_port_block(len(chains))
+            args = ["--chains", ",".join(map(str, chains)), "--port", str(self.port), "--silent", *flags]
+            if state_dir is not None:
+                args += ["--state-dir", str(state_dir)]
+            env = dict(os.environ, PYTHONUNBUFFERED="1")
+            self.proc = subprocess.Popen(xrollup_cmd(*args), cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True)
+            self.urls = {cid: f"http://127.0.0.1:{self.port + i}" for i, cid in enumerate(chains)}
+            try:
+                self._wait_ready(startup_timeout)
+                return
+            except PortTaken:
+                if attempt == 2:
+                    raise
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -200,7 +210,8 @@ class CliDevnet:
             while True:
                 if self.proc.poll() is not None:
                     out, err = self.proc.communicate()
-                    raise RuntimeError(f"xrollup exited with {self.proc.returncode}: {err[-3000:]}")
+                    kind = PortTaken if "address already in use" in err else RuntimeError
+                    raise kind(f"xrollup exited with {self.proc.returncode}: {err[-3000:]}")
                 try:
                     client.call("eth_chainId")
                     break
