@@ -5,15 +5,18 @@ cross-rollup error, balance and code edits, an evm_revert truncation) and stops 
 damages a copy of that log the way a disk, an editor or a crash would, then starts ``xrollup``
 on it: the damage is either cut with a warning naming the file, line, offset and what was cut
 (and the devnet serves the last valid superblock), or start-up is refused with ``file:line:
-reason``, exit code 1 and no traceback.
+reason``, exit code 1 and no traceback. A property test damages the log at random (in process,
+for speed): the devnet either refuses it or serves exactly the state of a prefix of the log.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +25,15 @@ from typing import Any
 import pytest
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
+from hypothesis import event, given, note, settings
+from hypothesis import strategies as st
 from log_forge import read_records, write_resealed
 from seq_helpers import ADDRS, ROOT, CliDevnet, Rpc, free_port_block, hex_int, run_replay, sign, transfer, xrollup_cmd
 
+from chains.errors import XRollupError
 from shared_sequencer.log import HEAD_FILE, LOG_FILE
+from xrollup.config import DevnetConfig
+from xrollup.devnet import Devnet
 
 CHAINS = (901, 902)
 ETH = 10**18
@@ -340,3 +348,86 @@ def test_replay_command_refuses_damage_with_file_and_line(pristine: Pristine, tm
     result = run_replay(state_dir)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"replay FAILED: {state_dir / LOG_FILE}:{number}: the record does not match its hash" in result.stderr
+
+
+# -- random damage: refused, or the state of a prefix of the log ---------------------------------------
+
+Fingerprint = tuple[Any, ...]
+
+
+def fingerprint_of(state_dir: Path) -> Fingerprint:
+    """What the devnet started on ``state_dir`` serves: superblocks, head states (edits
+    included), cross-rollup errors and bundle statuses. Raises XRollupError when refused."""
+    devnet = Devnet(DevnetConfig(silent=True, chain_ids=CHAINS, state_dir=str(state_dir)))
+    try:
+        seq = devnet.sequencer
+        return (tuple(sb.hash for sb in seq.superblocks),
+                tuple(sorted((cid, chain.head_state_root) for cid, chain in seq.chains.items())),
+                tuple(sorted(seq.xcall_errors.items())),
+                tuple(sorted((h, s.state) for h, s in seq.bundles.statuses.items())))
+    finally:
+        devnet.sequencer.log.close()
+
+
+@pytest.fixture(scope="module")
+def prefixes(pristine: Pristine, tmp_path_factory: pytest.TempPathFactory) -> set[Fingerprint]:
+    """The state of each prefix of the pristine log, one record or more (a log with no head
+    marker, read by a devnet of its own)."""
+    lines = lines_of(pristine.state_dir)
+    out = set()
+    for count in range(1, len(lines) + 1):
+        state_dir = tmp_path_factory.mktemp("xr-prefix")
+        (state_dir / LOG_FILE).write_bytes(b"".join(lines[:count]))
+        out.add(fingerprint_of(state_dir))
+    return out
+
+
+damage_st = st.one_of(
+    st.tuples(st.just("flip"), st.integers(0, 2**32), st.integers(1, 255)),
+    st.tuples(st.just("delete"), st.integers(0, 2**32), st.integers(1, 300)),
+    st.tuples(st.just("insert"), st.integers(0, 2**32), st.binary(min_size=1, max_size=16)),
+    st.tuples(st.just("overwrite"), st.integers(0, 2**32), st.binary(min_size=1, max_size=8)),
+    st.tuples(st.just("truncate"), st.integers(0, 2**32), st.just(b"")),
+    st.tuples(st.just("append"), st.just(0), st.binary(min_size=1, max_size=64)),
+)
+
+
+def damaged(data: bytes, damage: tuple[str, int, Any]) -> bytes:
+    kind, at, arg = damage
+    if kind == "append":
+        return data + arg
+    # half of the offsets fall in the last record, where a crash or an append would strike
+    last = data.rstrip(b"\n").rfind(b"\n") + 1
+    offset = last + at % (len(data) - last) if at % 2 else at % len(data)
+    if kind == "flip":
+        return data[:offset] + bytes([data[offset] ^ arg]) + data[offset + 1:]
+    if kind == "delete":
+        return data[:offset] + data[offset + arg:]
+    if kind == "insert":
+        return data[:offset] + arg + data[offset:]
+    if kind == "overwrite":
+        return data[:offset] + arg + data[offset + len(arg):]
+    return data[:offset]
+
+
+@settings(max_examples=int(os.environ.get("XR_PROPERTY_EXAMPLES", "25")), deadline=None, database=None,
+          derandomize=os.environ.get("XR_HYPOTHESIS_RANDOM") != "1", print_blob=True)
+@given(damage=damage_st)
+def test_random_damage_is_refused_or_serves_a_prefix_of_the_log(pristine: Pristine, prefixes: set[Fingerprint],
+                                                                damage: tuple[str, int, Any]) -> None:
+    with tempfile.TemporaryDirectory(prefix="xr-damage-") as tmp:
+        state_dir = Path(tmp) / "state"
+        shutil.copytree(pristine.state_dir, state_dir)
+        path = state_dir / LOG_FILE
+        data = damaged(path.read_bytes(), damage)
+        note(f"damage {damage[0]}: {len(data)} bytes")
+        path.write_bytes(data)
+        try:
+            served = fingerprint_of(state_dir)
+        except XRollupError as exc:  # refused, with a reason (never a Python exception)
+            note(str(exc))
+            event("refused")
+            return
+        event("served a shorter prefix" if len(served[0]) <= pristine.height else "served every superblock")
+        assert served in prefixes, "the devnet serves a state no prefix of the log had"
+        assert fingerprint_of(state_dir) == served, "a second start serves something else"
