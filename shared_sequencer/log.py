@@ -170,12 +170,12 @@ class SuperblockLog:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / LOG_FILE
-        scan = scan_log(self.directory)
+        scan = scan_log(self.directory, parse=False)
         if scan.cut is not None:
             with open(path, "r+b") as f:
                 f.truncate(scan.size)
                 os.fsync(f.fileno())
-            logger.warning("%s; the devnet goes on from superblock %d", scan.cut.describe(path), scan.height)
+            logger.warning("%s; the devnet goes on from superblock %d", scan.cut.describe(path), self._height)
         self._file = open(path, "a", encoding="utf-8")
         if scan.newline_missing:
             self._file.write("\n")
@@ -292,9 +292,11 @@ def _version_of(line: bytes) -> Any:
     return None
 
 
-def scan_log(directory: Path) -> LogScan:
+def scan_log(directory: Path, parse: bool = True) -> LogScan:
     """Read and check the log in ``directory`` (see the module docstring). Raises LogError
-    naming the file, line and reason; never changes the file."""
+    naming the file, line and reason; never changes the file. ``parse=False`` checks only the
+    hash chain and the head marker (no entries, no heights): what ``open`` needs after
+    ``load_entries`` has checked the rest."""
     path = directory / LOG_FILE
     data = path.read_bytes() if path.exists() else b""
     head = read_head(directory)
@@ -318,23 +320,10 @@ def scan_log(directory: Path) -> LogScan:
                 if version is not None:
                     raise LogError(f"log format version {version}, this xrollup reads version {FORMAT_VERSION}; "
                                    "start a new --state-dir, or use the xrollup that wrote it", path, 1) from None
-            cut = _tail(path, data, pieces, index, offset, str(bad), records, height, head)
+            cut = _tail(path, data, pieces, index, offset, str(bad), records, _at(height, records, parse), head)
             return LogScan(entries, records, offset, prev, height, cut, False)
-        try:
-            entry = json.loads(piece)
-        except ValueError:
-            raise LogError("a sealed record that is not JSON", path, lineno) from None
-        del entry["prev"], entry["h"]
-        reason = check_entry(entry) or _out_of_place(entry, records, len(entries))
-        if reason:
-            raise LogError(reason, path, lineno)
-        if entry["t"] == "truncate":
-            del entries[entry["length"]:]
-            height = next((e["number"] for e in reversed(entries) if e["t"] == "superblock"), 0)
-        else:
-            entries.append(entry)
-            if entry["t"] == "superblock":
-                height = entry["number"]
+        if parse:
+            height = _apply(entries, piece, records, path, lineno, height)
         records += 1
         prev = digest
         offset += len(piece) + (0 if last else 1)
@@ -342,11 +331,29 @@ def scan_log(directory: Path) -> LogScan:
             raise LogError(f"this is not the record {HEAD_FILE} names as the log's record {records}: the log "
                            f"was replaced or rewritten; delete {HEAD_FILE} to start from the log as it is", path, lineno)
     if head is not None and head.records > records:
-        ends = f"ends at superblock {height} (line {records})" if records else "is empty"
+        ends = f"ends at {_at(height, records, parse)}" if records else "is empty"
         raise LogError(f"the log {ends}, but {HEAD_FILE} says it reached superblock {head.height} (line "
                        f"{head.records}): records are missing from the end of the log", path)
     missing = bool(pieces[-1])  # the last record verified but its newline is gone
     return LogScan(entries, records, offset, prev, height, None, missing)
+
+
+def _apply(entries: list[dict[str, Any]], piece: bytes, records: int, path: Path, lineno: int, height: int) -> int:
+    """Check a sealed record's entry and apply it to ``entries``; the height after it.
+    Raises LogError."""
+    try:
+        entry = json.loads(piece)
+    except ValueError:
+        raise LogError("a sealed record that is not JSON", path, lineno) from None
+    del entry["prev"], entry["h"]
+    reason = check_entry(entry) or _out_of_place(entry, records, len(entries))
+    if reason:
+        raise LogError(reason, path, lineno)
+    if entry["t"] == "truncate":
+        del entries[entry["length"]:]
+        return next((e["number"] for e in reversed(entries) if e["t"] == "superblock"), 0)
+    entries.append(entry)
+    return int(entry["number"]) if entry["t"] == "superblock" else height
 
 
 def _out_of_place(entry: dict[str, Any], records: int, length: int) -> str | None:
@@ -363,8 +370,12 @@ def _out_of_place(entry: dict[str, Any], records: int, length: int) -> str | Non
     return None
 
 
+def _at(height: int, records: int, parse: bool) -> str:
+    return f"superblock {height} (line {records})" if parse else f"line {records}"
+
+
 def _tail(path: Path, data: bytes, pieces: list[bytes], index: int, offset: int, reason: str, records: int,
-          height: int, head: Head | None) -> Cut:
+          at: str, head: Head | None) -> Cut:
     """The cut for a bad record at ``pieces[index]``, if it starts a damaged tail that may go.
     Raises LogError for damage inside the log or a tail that held acknowledged records."""
     lineno = index + 1
@@ -377,11 +388,11 @@ def _tail(path: Path, data: bytes, pieces: list[bytes], index: int, offset: int,
         raise LogError(f"not an xrollup superblock log: {reason}", path, lineno)
     lost = head.records - records if head is not None else 0
     if head is not None and (lost > 1 or (lost == 1 and not torn)):
-        raise LogError(f"{reason}; the log's valid records end at superblock {height} (line {records}), but "
+        raise LogError(f"{reason}; the log's valid records end at {at}, but "
                        f"{HEAD_FILE} says it reached superblock {head.height} (line {head.records})", path, lineno)
     what = "an incomplete record, the write a crash cut short" if torn else reason
     if lost == 1:
-        what += f" (superblock {head.height if head else height} per {HEAD_FILE})"
+        what += f" (superblock {head.height if head else '?'} per {HEAD_FILE})"
     lines = sum(1 for p in pieces[index:] if p)
     return Cut(lineno, offset, len(data) - offset, lines, what)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -79,14 +80,8 @@ def _int(v: Any) -> bool:
 
 
 def _hex(size: int | None = None) -> Check:
-    def check(v: Any) -> bool:
-        if not isinstance(v, str) or not v.startswith("0x") or len(v) % 2:
-            return False
-        if size is not None and len(v) != 2 + 2 * size:
-            return False
-        return all(c in "0123456789abcdefABCDEF" for c in v[2:])
-
-    return check
+    pattern = re.compile(r"0x(?:[0-9a-fA-F]{2})*" if size is None else f"0x[0-9a-fA-F]{{{2 * size}}}")
+    return lambda v: isinstance(v, str) and pattern.fullmatch(v) is not None
 
 
 def _opt(check: Check) -> Check:
