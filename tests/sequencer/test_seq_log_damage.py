@@ -184,6 +184,10 @@ def test_appended_garbage_is_cut_with_a_warning_and_the_next_restart_works(prist
     garbage = b'garbage\n{"t": "superblock"}\n'
     with open(path, "ab") as f:
         f.write(garbage)
+    checked = run_replay(state_dir)  # reads, warns, and leaves the file alone
+    assert checked.returncode == 0 and "replay OK" in checked.stdout, checked.stderr
+    assert f"warning: {path}:{count + 1}: cut {len(garbage)} bytes" in checked.stderr, checked.stderr
+    assert path.stat().st_size == size + len(garbage)
     node, client = serve(state_dir)
     try:
         assert_serves_prefix(client, pristine, pristine.height)
