@@ -392,7 +392,7 @@ def _tail(path: Path, data: bytes, pieces: list[bytes], index: int, offset: int,
                        f"{HEAD_FILE} says it reached superblock {head.height} (line {head.records})", path, lineno)
     what = "an incomplete record, the write a crash cut short" if torn else reason
     if lost == 1:
-        what += f" (superblock {head.height if head else '?'} per {HEAD_FILE})"
+        what += f"; {HEAD_FILE} had counted it (at superblock {head.height if head else '?'})"
     lines = sum(1 for p in pieces[index:] if p)
     return Cut(lineno, offset, len(data) - offset, lines, what)
 
