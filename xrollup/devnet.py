@@ -31,7 +31,7 @@ from rpc.eth.table import build_table
 from rpc.jsonrpc import Dispatcher
 from rpc.server import Endpoint, ServerGroup, build_app
 from shared_sequencer.batching import AutomineBatcher
-from shared_sequencer.log import FORMAT_VERSION, LOG_FILE, SuperblockLog, load_entries
+from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
 from shared_sequencer.mining import MiningService, mode_from_flags
 from shared_sequencer.ordering import policy
 from shared_sequencer.replay import replay
@@ -117,10 +117,8 @@ class Devnet:
             replayed = replay(seq, entries, progress)
             log.info("replayed %d superblocks", replayed)
         if state_dir is not None:
-            fresh_dir = not (state_dir / LOG_FILE).exists()
             seq.log.open()
-            if fresh_dir:
-                seq.log._write(seq.log.entries[0], sync=True)
+            seq.log.write_genesis()
         return seq
 
     def install(self, seq: Sequencer) -> None:
