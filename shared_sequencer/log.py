@@ -123,6 +123,11 @@ class SuperblockLog:
         if sync:
             os.fsync(self._file.fileno())
 
+    def persist(self, entry: dict[str, Any], sync: bool = True) -> None:
+        """Write ``entry`` to the open file without adding it in memory again: an entry that
+        was appended before ``open`` (a fresh directory's genesis entry). No file: nothing."""
+        self._write(entry, sync)
+
     def append(self, entry: dict[str, Any], sync: bool = True) -> None:
         self._entries.append(entry)
         self._write(entry, sync)

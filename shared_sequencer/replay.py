@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from chains.builder import BlockEnv, PendingTx, build
+from chains.builder import BlockEnv, PendingTx, SealedBlock, build
 from chains.errors import XRollupError
 from chains.txbuild import BUILDER
 from shared_sequencer.log import _unhex, decode_edit
@@ -28,7 +28,8 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
     parent, ts = seq.head, int(entry["timestamp"])
     if int(entry["number"]) != parent.number + 1:
         raise ReplayMismatch(0, int(entry["number"]), "superblock number", str(entry["number"]), str(parent.number + 1))
-    sealed, envs = {}, {}
+    sealed: dict[int, SealedBlock] = {}
+    envs: dict[int, BlockEnv] = {}
     for blk in entry["blocks"]:
         cid = int(blk["chainId"])
         chain = seq.chain(cid)
@@ -50,7 +51,7 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
     logged = {_unhex(h): [(int(c), _unhex(t)) for c, t in legs] for h, legs in entry.get("bundleLegs", {}).items()}
     for tx_hash, (cid, reason) in entry.get("xrollupErrors", {}).items():
         seq.xcall_errors[_unhex(tx_hash)] = (cid, reason)
-    superblock = seq._commit(parent.number + 1, ts, parent, sealed, envs, bundles, logged)
+    superblock = seq.commit(parent.number + 1, ts, parent, sealed, envs, bundles, logged)
     if "0x" + superblock.hash.hex() != entry["hash"]:
         raise ReplayMismatch(0, superblock.number, "superblock hash", entry["hash"], "0x" + superblock.hash.hex())
     if any(block.outcomes for block in sealed.values()):

@@ -369,7 +369,6 @@ class Devnet:
             raise RuntimeError(f"the test's snapshot {snap} was lost (a revert to an earlier snapshot?)")
         if seq.mode != mode:
             seq.set_mode(mode)
-        seq.coinbase = coinbase
-        seq.impersonated.clear()
-        seq.impersonated.update(impersonated)
+        seq.set_coinbase(coinbase)
+        seq.set_impersonated(impersonated)
 
