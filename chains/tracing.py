@@ -564,9 +564,9 @@ class Tracer:
         eth_call). Cross-rollup requests are NOT served here (see ``trace_call_with_xcalls``)."""
         chain = self.chains[chain_id]
         recorder = Recorder(chain_id, options)
-        with chain._call_state(ref) as (state, header):
+        with chain.call_state(ref) as (state, header):
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
-            tx = chain._call_tx(msg, state.get_nonce(Address(msg.sender)), gas)
+            tx = chain.call_tx(msg, state.get_nonce(Address(msg.sender)), gas)
             if recorder.accesses:
                 recorder.touch(msg.sender)
                 recorder.touch(bytes(header.coinbase))
@@ -578,7 +578,7 @@ class Tracer:
             created = _created_address(computation)
             touched = _touched_with(recorder, msg.sender, msg.to or created, msg.access_list)
             post = _snapshot_accounts(state, touched, options)
-        with chain._call_state(ref) as (pre_state, _header):
+        with chain.call_state(ref) as (pre_state, _header):
             pre = _snapshot_accounts(pre_state, touched, options)
         return _prestate_json(pre, post, options)
 
