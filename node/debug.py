@@ -9,18 +9,52 @@ from __future__ import annotations
 from typing import Any
 
 from backend import Backend
-from chains.errors import InvalidInput
 from chains.rollup import BlockRef, CallMessage
-from chains.tracing import TraceOptions
+from chains.tracing import TRACERS, TraceOptions
 from node.params import TxFields
 
 
+def _flag(source: dict[str, Any], key: str, default: bool = False) -> bool:
+    v = source.get(key, default)
+    if v is None:
+        return default
+    if not isinstance(v, bool):
+        raise ValueError(f"{key} must be a boolean")
+    return v
+
+
 def trace_options(value: Any) -> TraceOptions:
-    """Parameter parser: geth's trace options object (tracer, tracerConfig, ...)."""
-    try:
-        return TraceOptions.from_json(value)
-    except InvalidInput as exc:
-        raise ValueError(str(exc)) from None
+    """Parameter parser: geth's trace options object (tracer, tracerConfig, ...). Raises
+    ValueError (unknown tracer, bad types)."""
+    if value is None:
+        return TraceOptions()
+    if not isinstance(value, dict):
+        raise ValueError("trace options must be an object")
+    tracer = value.get("tracer")
+    if tracer is not None and tracer not in TRACERS:
+        raise ValueError(f"unknown tracer {tracer!r}: supported are callTracer, prestateTracer and "
+                         "the struct logger (no tracer)")
+    config = value.get("tracerConfig") or {}
+    if not isinstance(config, dict):
+        raise ValueError("tracerConfig must be an object")
+    limit = value.get("limit") or 0
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise ValueError("limit must be a non-negative integer")
+    # enableMemory (geth >= 1.11); the older disableMemory: false also turns memory on.
+    memory = _flag(value, "enableMemory") if "enableMemory" in value else not _flag(value, "disableMemory", True)
+    return TraceOptions(
+        tracer=tracer,
+        disable_stack=_flag(value, "disableStack"),
+        disable_storage=_flag(value, "disableStorage"),
+        enable_memory=memory,
+        enable_return_data=_flag(value, "enableReturnData"),
+        limit=limit,
+        with_log=_flag(config, "withLog"),
+        only_top_call=_flag(config, "onlyTopCall"),
+        diff_mode=_flag(config, "diffMode"),
+        disable_code=_flag(config, "disableCode"),
+        disable_prestate_storage=_flag(config, "disableStorage"),
+    )
 
 
 class DebugApi:
