@@ -85,6 +85,7 @@ class MiningService:
         """Serve ``seq`` from the running event loop. Idempotent."""
         if self._task is not None:
             return
+        self._changed = asyncio.Event()  # of this loop (a stopped service may start on another)
         self.attach(seq)
         self._task = asyncio.create_task(self._run())
 
