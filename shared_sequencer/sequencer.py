@@ -153,6 +153,21 @@ class Sequencer:
         """Pool a transaction (automine: mine at once). Returns its hash.
 
         Raises TransactionRejected (nothing pooled) or UnknownChain.
+
+        The life of a transaction, from eth_sendRawTransaction to the superblock log:
+        rpc/server.py and rpc/jsonrpc.py (framing, the method table's parameter parsers in
+        node/params.py) -> node/eth.py (decode_raw in chains/txbuild.py recovers the sender)
+        -> backend/core.py Backend.send_transaction -> here: ``check``, the chain's mempool
+        (mempool.py), the pending listeners (node/filters.py), then ``_automine``. Mining
+        happens: in automine mode, at the end of the event-loop tick through the mining
+        service's AutomineBatcher (mining.py, batching.py; see ``set_automine_scheduler``),
+        or inline here when no service runs; in interval mode, in the service's loop; in
+        manual mode, on evm_mine / anvil_mine only. ``mine`` builds one block per chain
+        (chains/builder.py): relays, due bundles (bundles.py), then each pool in policy order
+        (ordering.py), cross-rollup calls through xcall.py's ``apply_with_xcalls``; ``commit``
+        appends the blocks to their chains (chains/rollup.py), appends the superblock to the
+        log (log.py) and tells the superblock listeners. Back in the backend,
+        ``settled`` returns once the batch is mined, and the handler answers with the hash.
         """
         self.check(chain_id, pending)
         self.pools[chain_id].add(pending)
