@@ -15,7 +15,6 @@ from chains.txbuild import TxRequest, decode_raw, impersonate, sign
 from node import views
 from node.params import LogFilter, TxFields
 from node.views import d, q
-from shared_sequencer.sequencer import Sequencer
 
 DEFAULT_TIP = 1_000_000_000
 CLIENT_VERSION = "xrollup/0.1.0/python"
@@ -27,13 +26,8 @@ class EthApi:
         self.chain_id = chain_id
 
     @property
-    def seq(self) -> Sequencer:
-        """The current sequencer, for reads (anvil_reset replaces it inside the backend)."""
-        return self.backend.sequencer
-
-    @property
     def chain(self) -> RollupChain:
-        return self.seq.chain(self.chain_id)
+        return self.backend.chain(self.chain_id)
 
     # -- node ------------------------------------------------------------------------------
 
@@ -65,7 +59,7 @@ class EthApi:
         return "0x0"
 
     def eth_coinbase(self) -> str:
-        return d(self.seq.coinbase)
+        return d(self.backend.coinbase())
 
     def eth_accounts(self) -> list[str]:
         return [d(a.address) for a in self.backend.accounts]
@@ -76,7 +70,7 @@ class EthApi:
     # -- fees --------------------------------------------------------------------------
 
     def eth_gasPrice(self) -> str:
-        return q(self.seq.next_base_fee_of(self.chain_id) + DEFAULT_TIP)
+        return q(self.backend.next_base_fee(self.chain_id) + DEFAULT_TIP)
 
     def eth_maxPriorityFeePerGas(self) -> str:
         return q(DEFAULT_TIP)
@@ -91,7 +85,7 @@ class EthApi:
         first = max(0, last - min(count, 1024) + 1)
         blocks = [self.chain.blocks[n] for n in range(first, last + 1)]
         base_fees = [q(base_fee_of(b.header)) for b in blocks]
-        next_fee = self.seq.next_base_fee_of(self.chain_id) if last == self.chain.height else (
+        next_fee = self.backend.next_base_fee(self.chain_id) if last == self.chain.height else (
             base_fee_of(self.chain.blocks[last + 1].header))
         out: dict[str, Any] = {
             "oldestBlock": q(first),
@@ -111,7 +105,7 @@ class EthApi:
 
     def eth_getTransactionCount(self, address: Address, ref: BlockRef) -> str:
         if ref == "pending":
-            return q(self.seq.pending_nonce(self.chain_id, address))
+            return q(self.backend.pending_nonce(self.chain_id, address))
         return q(self.chain.state_at(ref).get_nonce(address))
 
     def eth_getCode(self, address: Address, ref: BlockRef) -> str:
@@ -152,11 +146,11 @@ class EthApi:
         if fields.chain_id is not None and fields.chain_id != self.chain_id:
             raise TransactionRejected(f"invalid chain id: transaction is for chain {fields.chain_id}, this is chain {self.chain_id}")
         key = self.backend.private_key(fields.sender)
-        if key is None and fields.sender not in self.seq.impersonated:
+        if key is None and not self.backend.is_impersonated(fields.sender):
             raise TransactionRejected(f"no key for {d(fields.sender)}: not a dev account and not impersonated")
-        nonce = fields.nonce if fields.nonce is not None else self.seq.pending_nonce(self.chain_id, fields.sender)
+        nonce = fields.nonce if fields.nonce is not None else self.backend.pending_nonce(self.chain_id, fields.sender)
         gas = fields.gas if fields.gas is not None else self.backend.estimate_gas(self.chain_id, self._message(fields), "pending")
-        base = self.seq.next_base_fee_of(self.chain_id)
+        base = self.backend.next_base_fee(self.chain_id)
         if fields.gas_price is not None:
             fee_fields: dict[str, Any] = {"gas_price": fields.gas_price}
         else:
