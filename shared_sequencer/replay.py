@@ -11,10 +11,10 @@ from typing import Any
 
 from chains.builder import BlockEnv, PendingTx, build
 from chains.errors import XRollupError
+from chains.mailbox import hash_mismatch
 from chains.txbuild import BUILDER
 from shared_sequencer.log import _unhex, decode_edit
 from shared_sequencer.sequencer import Sequencer
-from shared_sequencer.xcall import hash_mismatch
 
 
 class ReplayMismatch(XRollupError):

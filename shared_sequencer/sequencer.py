@@ -19,16 +19,17 @@ from eth_typing import Address
 
 from chains.builder import BlockBuilder, BlockEnv, PendingTx, base_fee_of
 from chains.errors import BlockNotFound, BundleFailed, InvalidInput, TransactionRejected, UnknownChain
+from chains.mailbox import MESSENGER, SEQUENCER, system_tx
 from chains.rollup import MinedBlock, RollupChain, StateEdit
-from chains.txbuild import TxRequest, sign, tx_chain_id
+from chains.txbuild import tx_chain_id
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
 from shared_sequencer.log import SuperblockLog
 from shared_sequencer.mempool import Mempool, fee_cap, tip_cap
 from shared_sequencer.mining import Automine, MiningMode
 from shared_sequencer.ordering import Fees, OrderingPolicy
-from shared_sequencer.relay import MESSENGER, RELAY_GAS, Relay, relayed_keys, sent_messages
+from shared_sequencer.relay import RELAY_GAS, Relay, relayed_keys, sent_messages
 from shared_sequencer.superblock import BlockBody, ChainBlockRef, SuperBlock, SuperblockRecord
-from shared_sequencer.xcall import SEQUENCER, SEQUENCER_KEY, apply_with_xcalls
+from shared_sequencer.xcall import apply_with_xcalls
 
 MAX_RELAY_ROUNDS = 8
 SuperblockListener = Callable[[SuperBlock, dict[int, MinedBlock]], None]
@@ -250,9 +251,7 @@ class Sequencer:
         base_fee = envs[relay.destination].base_fee
         if base_fee is None:
             base_fee = self.next_base_fee_of(relay.destination)
-        req = TxRequest(relay.destination, SEQUENCER, nonce, RELAY_GAS, MESSENGER, 0, relay.calldata(),
-                        max_fee_per_gas=base_fee, max_priority_fee_per_gas=0)
-        return sign(req, SEQUENCER_KEY)
+        return system_tx(relay.destination, nonce, MESSENGER, relay.calldata(), RELAY_GAS, base_fee)
 
     def _fill_from_pool(self, chain_id: int, builders: dict[int, BlockBuilder]) -> None:
         """Apply the pool's ready transactions in policy order. Cross-rollup calls may

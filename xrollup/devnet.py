@@ -22,6 +22,7 @@ from chains import mpt, triecache
 from chains.builder import BlockEnv
 from chains.errors import XRollupError
 from chains.genesis import Predeploy, dev_accounts
+from chains.mailbox import MAILBOX, XCALL_EVENT, XCALL_EXECUTED_EVENT
 from chains.rollup import BlockRef, CallMessage, ChainConfig, MinedBlock, MinedTx, RollupChain, raise_for_computation
 from chains.txbuild import TxRequest, impersonate
 from rpc.eth import views
@@ -38,7 +39,7 @@ from shared_sequencer.ordering import policy
 from shared_sequencer.replay import replay
 from shared_sequencer.sequencer import Sequencer
 from shared_sequencer.superblock import SuperBlock
-from shared_sequencer.xcall import MAILBOX, XCALL_EVENT, XCALL_EXECUTED_EVENT, find_missing, simulate
+from shared_sequencer.xcall import find_missing, simulate
 from xrollup.config import DevnetConfig
 from xrollup.dumps import DumpError, decode_dump, encode_dump
 
