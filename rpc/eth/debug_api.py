@@ -1,4 +1,4 @@
-"""debug_trace* handlers of one chain (geth's tracers; see chains/tracing.py).
+"""debug_trace* handlers of one chain (geth's tracers; see chains/tracing/).
 
 debug_traceTransaction, debug_traceCall, debug_traceBlockByNumber, debug_traceBlockByHash.
 Traces re-execute on throwaway VMs: nothing here changes any chain.
@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 from eth_typing import Address
 
 from chains.builder import BlockBuilder, BlockEnv
-from chains.errors import InvalidInput
 from chains.rollup import BlockRef, CallMessage
-from chains.tracing import TraceOptions, Tracer
+from chains.tracing import TRACERS, TraceOptions, Tracer
 from chains.txbuild import TxRequest, impersonate
 from rpc.eth.params import TxFields
 
@@ -22,11 +21,46 @@ if TYPE_CHECKING:
 
 
 def trace_options(value: Any) -> TraceOptions:
-    """Parameter parser: geth's trace options object (tracer, tracerConfig, ...)."""
-    try:
-        return TraceOptions.from_json(value)
-    except InvalidInput as exc:
-        raise ValueError(str(exc)) from None
+    """Parameter parser: geth's trace options object (tracer, tracerConfig, ...). Raises
+    ValueError (unknown tracer, bad types)."""
+    if value is None:
+        return TraceOptions()
+    if not isinstance(value, dict):
+        raise ValueError("trace options must be an object")
+    tracer = value.get("tracer")
+    if tracer is not None and tracer not in TRACERS:
+        raise ValueError(f"unknown tracer {tracer!r}: supported are callTracer, prestateTracer and "
+                         "the struct logger (no tracer)")
+    config = value.get("tracerConfig") or {}
+    if not isinstance(config, dict):
+        raise ValueError("tracerConfig must be an object")
+
+    def flag(source: dict[str, Any], key: str, default: bool = False) -> bool:
+        v = source.get(key, default)
+        if v is None:
+            return default
+        if not isinstance(v, bool):
+            raise ValueError(f"{key} must be a boolean")
+        return v
+
+    limit = value.get("limit") or 0
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise ValueError("limit must be a non-negative integer")
+    # enableMemory (geth >= 1.11); the older disableMemory: false also turns memory on.
+    memory = flag(value, "enableMemory") if "enableMemory" in value else not flag(value, "disableMemory", True)
+    return TraceOptions(
+        tracer=tracer,
+        disable_stack=flag(value, "disableStack"),
+        disable_storage=flag(value, "disableStorage"),
+        enable_memory=memory,
+        enable_return_data=flag(value, "enableReturnData"),
+        limit=limit,
+        with_log=flag(config, "withLog"),
+        only_top_call=flag(config, "onlyTopCall"),
+        diff_mode=flag(config, "diffMode"),
+        disable_code=flag(config, "disableCode"),
+        disable_prestate_storage=flag(config, "disableStorage"),
+    )
 
 
 class DebugApi:
