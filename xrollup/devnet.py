@@ -15,14 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eth_abi import decode
 from eth_typing import Address
 
 from chains import mpt, triecache
 from chains.builder import BlockEnv
 from chains.errors import XRollupError
 from chains.genesis import Predeploy, dev_accounts
-from chains.mailbox import MAILBOX, XCALL_EVENT, XCALL_EXECUTED_EVENT
+from chains.mailbox import MAILBOX, XCALL_EVENT, decode_xcall_log, is_execute_log_of
 from chains.rollup import BlockRef, CallMessage, ChainConfig, MinedBlock, MinedTx, RollupChain, raise_for_computation
 from chains.txbuild import TxRequest, impersonate
 from rpc.eth import views
@@ -238,12 +237,11 @@ class Devnet:
 
     def _xcall_json(self, chain_id: int, number: int, log: Any) -> dict[str, Any]:
         dst = int.from_bytes(log.topics[1], "big")
-        target, value, request_id, success = decode(["address", "uint256", "bytes32", "bool"], log.data)
+        target, value, request_id, success = decode_xcall_log(log.data)
         dest_tx = None
         if dst in self.sequencer.chains and number < len(self.chain(dst).blocks):
             for tx in self.chain(dst).blocks[number].txs:  # the same superblock
-                if any(lg.address == MAILBOX and len(lg.topics) > 3 and lg.topics[0] == XCALL_EXECUTED_EVENT
-                       and lg.topics[3] == request_id for lg in tx.logs):
+                if any(is_execute_log_of(lg.address, lg.topics, request_id) for lg in tx.logs):
                     dest_tx = "0x" + tx.hash.hex()
         return {"destinationChainId": hex(dst), "nonce": hex(int.from_bytes(log.topics[2], "big")),
                 "target": target, "value": hex(value), "requestId": "0x" + request_id.hex(),
