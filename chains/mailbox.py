@@ -26,7 +26,7 @@ from eth_typing import Address
 from eth_utils import keccak
 
 import bridge_contracts
-from chains.builder import PendingTx
+from chains.block import PendingTx
 from chains.txbuild import TxRequest, sign
 
 

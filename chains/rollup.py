@@ -22,7 +22,8 @@ from eth.vm.spoof import SpoofTransaction
 from eth_typing import Address, Hash32
 
 from chains.accounts import FastAccountDB
-from chains.builder import BlockBuilder, BlockEnv, SealedBlock, TxOutcome
+from chains.block import BlockEnv, SealedBlock, TxOutcome
+from chains.builder import BlockBuilder
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.evm import RollupVM
 from chains.genesis import DevAccount, Predeploy, genesis_state

@@ -25,7 +25,7 @@ from eth_typing import Address
 from eth_utils import ValidationError
 
 from chains import rlpfast
-from chains.builder import PendingTx
+from chains.block import PendingTx
 from chains.errors import TransactionRejected
 from chains.hashing import keccak
 from chains.sender import typed_sender

@@ -13,7 +13,8 @@ from typing import Any
 
 from eth_utils import keccak
 
-from chains.builder import BlockBuilder, PendingTx, TxOutcome
+from chains.block import PendingTx, TxOutcome
+from chains.builder import BlockBuilder
 from chains.errors import TransactionRejected, decode_revert_reason
 from shared_sequencer.xcall import apply_with_xcalls
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chains.builder import PendingTx
+from chains.block import PendingTx
 from chains.mailbox import MESSENGER, SENT_MESSAGE_EVENT, SEQUENCER, decode_relay_message, relay_message_call
 from chains.rollup import MinedBlock
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from chains.builder import BlockEnv, PendingTx, build
+from chains.block import BlockEnv, PendingTx
+from chains.builder import build
 from chains.errors import XRollupError
 from chains.mailbox import hash_mismatch
 from chains.txbuild import BUILDER

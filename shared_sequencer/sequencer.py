@@ -17,7 +17,8 @@ from typing import Any
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth_typing import Address
 
-from chains.builder import BlockBuilder, BlockEnv, PendingTx, base_fee_of
+from chains.block import BlockEnv, PendingTx, base_fee_of
+from chains.builder import BlockBuilder
 from chains.errors import BlockNotFound, BundleFailed, InvalidInput, TransactionRejected, UnknownChain
 from chains.mailbox import MESSENGER, SEQUENCER, system_tx
 from chains.rollup import MinedBlock, RollupChain, StateEdit

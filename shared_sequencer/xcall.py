@@ -31,7 +31,8 @@ from typing import cast
 from eth.abc import ComputationAPI
 from eth.exceptions import Revert
 
-from chains.builder import BlockBuilder, PendingTx, TxOutcome, base_fee_of
+from chains.block import PendingTx, TxOutcome, base_fee_of
+from chains.builder import BlockBuilder
 from chains.errors import XRollupError, decode_revert_reason
 from chains.mailbox import (
     MAILBOX,

@@ -18,7 +18,7 @@ from typing import Any
 from eth_typing import Address
 
 from chains import mpt, triecache
-from chains.builder import BlockEnv
+from chains.block import BlockEnv
 from chains.errors import XRollupError
 from chains.genesis import Predeploy, dev_accounts
 from chains.mailbox import MAILBOX, XCALL_EVENT, decode_xcall_log, is_execute_log_of

@@ -10,7 +10,7 @@ from typing import Any
 from eth.abc import StateAPI
 from eth_typing import Address
 
-from chains.builder import PendingTx
+from chains.block import PendingTx
 from chains.tracing.options import TraceOptions
 from chains.tracing.recorder import Recorder, hex32
 

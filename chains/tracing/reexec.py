@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from eth.abc import BlockHeaderAPI, ComputationAPI, StateAPI
 
-from chains.builder import BlockBuilder, BlockEnv, PendingTx, TxOutcome
+from chains.block import BlockEnv, PendingTx, TxOutcome
+from chains.builder import BlockBuilder
 from chains.errors import XRollupError
 from chains.mailbox import is_execute_log_of
 from chains.rollup import MinedBlock, RollupChain

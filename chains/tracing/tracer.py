@@ -10,7 +10,8 @@ from eth.abc import ComputationAPI
 from eth.exceptions import Revert
 from eth_typing import Address
 
-from chains.builder import BlockBuilder, BlockEnv, PendingTx
+from chains.block import BlockEnv, PendingTx
+from chains.builder import BlockBuilder
 from chains.errors import XRollupError
 from chains.rollup import BlockRef, CallMessage, RollupChain
 from chains.tracing.calltrace import CallFrames

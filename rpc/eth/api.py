@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from eth_typing import Address
 from eth_utils import keccak
 
-from chains.builder import base_fee_of
+from chains.block import base_fee_of
 from chains.errors import InvalidInput, TransactionRejected
 from chains.rollup import BlockRef, CallMessage, RollupChain
 from chains.txbuild import TxRequest, decode_raw, impersonate, sign

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from eth_typing import Address
 
-from chains.builder import BlockBuilder, BlockEnv
+from chains.block import BlockEnv
+from chains.builder import BlockBuilder
 from chains.rollup import BlockRef, CallMessage
 from chains.tracing import TRACERS, TraceOptions, Tracer
 from chains.txbuild import TxRequest, impersonate

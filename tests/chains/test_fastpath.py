@@ -21,7 +21,8 @@ from trie.hexary import HexaryTrie
 from chains import builder as builder_module
 from chains import mpt
 from chains import rollup as rollup_module
-from chains.builder import ZERO_ADDRESS, BlockEnv, PendingTx, encode_header, encode_receipt
+from chains.block import ZERO_ADDRESS, BlockEnv, PendingTx
+from chains.encoding import encode_header, encode_receipt
 from chains.errors import TransactionRejected
 from chains.genesis import dev_accounts
 from chains.rollup import ChainConfig, RollupChain
@@ -129,7 +130,7 @@ def test_seal_makes_py_evms_block(trie: str, monkeypatch: pytest.MonkeyPatch) ->
     from eth_utils import keccak
 
     from bridge_contracts import load_artifact
-    from chains.builder import contract_address_for
+    from chains.encoding import contract_address_for
 
     artifact = load_artifact("Counter")
     code = artifact["bytecode"] if isinstance(artifact["bytecode"], str) else artifact["bytecode"]["object"]
@@ -331,7 +332,7 @@ def test_blocks_on_the_warm_account_database_equal_fresh_ones() -> None:
     from eth_utils import keccak
 
     from bridge_contracts import load_artifact
-    from chains.builder import contract_address_for
+    from chains.encoding import contract_address_for
 
     code = load_artifact("Counter")["bytecode"]
     code = bytes.fromhex((code if isinstance(code, str) else code["object"]).removeprefix("0x"))

@@ -26,7 +26,7 @@ from eth_utils import keccak, to_checksum_address
 
 from bridge_contracts import load_artifact
 from chains import mailbox
-from chains.builder import BlockEnv, PendingTx
+from chains.block import BlockEnv, PendingTx
 from chains.txbuild import BUILDER, TxRequest, _prague, decode_raw, sign, unsigned
 from shared_sequencer import xcall
 from xrollup.config import DevnetConfig
