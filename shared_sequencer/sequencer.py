@@ -19,7 +19,14 @@ from eth_typing import Address
 
 from chains.block import BlockEnv, PendingTx, base_fee_of
 from chains.builder import BlockBuilder
-from chains.errors import BlockNotFound, BundleFailed, InvalidInput, TransactionRejected, UnknownChain
+from chains.errors import (
+    BlockNotFound,
+    BundleFailed,
+    BundleFailure,
+    InvalidInput,
+    TransactionRejected,
+    UnknownChain,
+)
 from chains.mailbox import MESSENGER, SEQUENCER, system_tx
 from chains.rollup import MinedBlock, RollupChain, StateEdit
 from chains.txbuild import tx_chain_id
@@ -188,8 +195,9 @@ class Sequencer:
             try:
                 self.check(chain_id, pending)
             except TransactionRejected as exc:
-                self.bundles.refuse(bundle, index, chain_id, str(exc), self.head.number)
-                raise BundleFailed(bundle.hash, index, chain_id, pending.hash, str(exc), str(exc)) from exc
+                failure = BundleFailure(index, chain_id, pending.hash, "rejected", str(exc))
+                self.bundles.refuse(bundle, failure, self.head.number)
+                raise BundleFailed(bundle.hash, failure) from exc
         self.bundles.add(bundle, self.head.number)
         self._automine()
         return bundle.hash
@@ -275,8 +283,8 @@ class Sequencer:
                 pool.remove(entry.pending.hash)
                 full.add(sender)
                 continue
-            if result.error is not None:
-                self.xcall_errors[entry.pending.hash] = (result.error_chain, result.error)
+            if result.failure is not None:
+                self.xcall_errors[entry.pending.hash] = (result.failure.chain_id, result.failure.reason)
 
     def _commit(self, number: int, ts: int, parent: SuperBlock, sealed: dict, envs: dict[int, BlockEnv],
                 bundles: tuple[bytes, ...], logged_legs: dict[bytes, list[tuple[int, bytes]]] | None = None,

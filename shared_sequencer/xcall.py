@@ -33,7 +33,7 @@ from eth.exceptions import Revert
 
 from chains.block import PendingTx, TxOutcome, base_fee_of
 from chains.builder import BlockBuilder
-from chains.errors import XRollupError, decode_revert_reason
+from chains.errors import XCallFailure, XRollupError, decode_revert_reason
 from chains.mailbox import (
     MAILBOX,
     SEQUENCER,
@@ -115,9 +115,13 @@ class Plan:
 class XResult:
     outcome: TxOutcome
     plan: Plan
-    error: str | None = None  # why a cross-rollup transaction reverted (far side's reason)
-    error_chain: int | None = None
+    failure: XCallFailure | None = None  # why a cross-rollup transaction reverted (far side's reason)
     simulated: TxOutcome | None = None  # the converged simulation of a transaction that reverted
+
+    @property
+    def failed_chain(self) -> int | None:
+        """The chain where the transaction's cross-rollup calls failed, if they did."""
+        return self.failure.chain_id if self.failure is not None else None
 
 
 def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx) -> XResult:
@@ -158,7 +162,8 @@ def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: Pen
     try:
         forks, job_outcome, consumed = _converge(builders, chain_id, job, plan, deadline)
     except XCallError as exc:
-        return XResult(builders[chain_id].apply(job), Plan(), str(exc), chain_id)
+        alone = builders[chain_id].apply(job)
+        return XResult(alone, Plan(), XCallFailure(chain_id, str(exc), revert_data=alone.output))
     return _settle(builders, chain_id, job, plan, forks, job_outcome, consumed)
 
 
@@ -171,11 +176,13 @@ def _settle(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx, pl
         builders.update(forks)
         return XResult(job_outcome, plan)
     if job_outcome.success:  # never seen; refuse to commit rather than break the invariant
-        return XResult(builders[chain_id].apply(job), Plan(), "mailbox outbox/inbox hashes disagree", chain_id)
+        alone = builders[chain_id].apply(job)
+        return XResult(alone, Plan(), XCallFailure(chain_id, "mailbox outbox/inbox hashes disagree",
+                                                   revert_data=alone.output))
     # The transaction reverts in the end: none of its requests happened anywhere.
-    reason, where = _far_reason(plan, job_outcome, chain_id)
+    failure = _failure(plan, job_outcome, chain_id)
     alone = builders[chain_id].apply(job)
-    return XResult(alone, Plan(), reason, where, job_outcome)
+    return XResult(alone, Plan(), failure, job_outcome)
 
 
 def _met_failure(outcome: TxOutcome, plan: Plan, req: Request) -> bool:
@@ -359,14 +366,17 @@ def _execute_result(outcome: TxOutcome) -> tuple[bool, bytes]:
     return decode_execute_result(outcome.output)
 
 
-def _far_reason(plan: Plan, outcome: TxOutcome, chain_id: int) -> tuple[str | None, int | None]:
-    # The innermost request that failed with this data is where it failed (a revert on C
-    # bubbles back through B with the same data).
+def _failure(plan: Plan, outcome: TxOutcome, chain_id: int) -> XCallFailure | None:
+    """Why the settled transaction reverted: the innermost request that failed with its revert
+    data is where it failed (a revert on C bubbles back through B with the same data);
+    otherwise its own chain, if the data has a reason. None: no reason to give."""
     for req in reversed(list(plan.requests.values())):
         success, data = plan.responses.get(req.id, (True, b""))
         if not success and data == outcome.output:
-            return decode_revert_reason(data) or ("0x" + data.hex() if data else "empty revert data"), req.dst
-    return decode_revert_reason(outcome.output), chain_id
+            reason = decode_revert_reason(data) or ("0x" + data.hex() if data else "empty revert data")
+            return XCallFailure(req.dst, reason, req.id, data)
+    own = decode_revert_reason(outcome.output)
+    return XCallFailure(chain_id, own, None, outcome.output) if own is not None else None
 
 
 def simulate(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx) -> XResult:

@@ -189,7 +189,7 @@ class Devnet:
             raise_for_computation(computation, chain_id)
             return bytes(computation.output)
         result = self._simulate_xcall(chain_id, msg)
-        raise_for_computation(result.outcome.computation, result.error_chain or chain_id)
+        raise_for_computation(result.outcome.computation, result.failed_chain or chain_id)
         return result.outcome.output
 
     def estimate_gas(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> int:
@@ -203,7 +203,7 @@ class Devnet:
         # frame, which reads pre-filled responses. What it consumed at the cap, plus the
         # 1/64 that EIP-150 withholds, verified once.
         first = self._simulate_xcall(chain_id, dataclasses.replace(msg, gas=cap))
-        raise_for_computation(first.outcome.computation, first.error_chain or chain_id)
+        raise_for_computation(first.outcome.computation, first.failed_chain or chain_id)
         consumed = cap - first.outcome.computation.get_gas_remaining()
         guess = min(cap, consumed * 64 // 63 + 2_300)
         check = self._simulate_xcall(chain_id, dataclasses.replace(msg, gas=guess))

@@ -94,10 +94,9 @@ class XrApi:
         self.seq.submit_bundle(bundle)
         await self.devnet.settled()
         status = self.xr_getBundleStatus(bundle.hash)
-        if status["status"] == "failed" and "failedLeg" in status:
-            st = self.seq.bundles.status(bundle.hash).detail
-            raise BundleFailed(bundle.hash, st["failedLeg"], st["chainId"], st["txHash"], st["error"],
-                               st["reason"], st["revertData"], reverted=bool(st["error"].startswith("execution reverted")))
+        failure = self.seq.bundles.status(bundle.hash).failure
+        if status["status"] == "failed" and failure is not None:
+            raise BundleFailed(bundle.hash, failure)
         return status
 
     def xr_simulateBundle(self, spec: dict[str, Any]) -> dict[str, Any]:
