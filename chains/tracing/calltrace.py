@@ -93,7 +93,7 @@ class CallFrames:
     def _xrollup(self, c: ComputationAPI, dst: int, req_id: bytes) -> dict[str, Any]:
         # The XCall event, when the call succeeded, names the request id the mailbox used.
         for _counter, address, topics, data in getattr(c, "_log_entries", ()):
-            if bytes(address) == MAILBOX and len(topics) > 2 and hex32(int(topics[0])) == XCALL_EVENT.hex() \
+            if bytes(address) == MAILBOX and len(topics) > 2 and int(topics[0]).to_bytes(32, "big") == XCALL_EVENT \
                     and len(data) >= 128:
                 req_id = xcall_log_request_id(bytes(data))
         out: dict[str, Any] = {"chainId": hex(dst), "requestId": "0x" + req_id.hex(), "txHash": None}
