@@ -25,7 +25,6 @@ class TraceDiverged(XRollupError):
     """Re-execution did not reproduce the mined receipt (a bug; never expected)."""
 
 
-
 Log = tuple[bytes, tuple[bytes, ...], bytes]
 
 

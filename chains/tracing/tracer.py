@@ -25,7 +25,6 @@ class TransactionNotFound(XRollupError):
     """debug_trace* of a hash that names no mined transaction of the chain."""
 
 
-
 class Tracer:
     """Traces over a devnet's chains (a mapping chain id -> RollupChain)."""
 
