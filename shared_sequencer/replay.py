@@ -11,7 +11,7 @@ from typing import Any
 
 from chains.block import BlockEnv, PendingTx
 from chains.builder import build
-from chains.errors import XRollupError
+from chains.errors import XCallFailure, XRollupError
 from chains.mailbox import hash_mismatch
 from chains.txbuild import BUILDER
 from shared_sequencer.log import _unhex, decode_edit
@@ -50,7 +50,7 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
     bundles = tuple(_unhex(b) for b in entry.get("bundles", []))
     logged = {_unhex(h): [(int(c), _unhex(t)) for c, t in legs] for h, legs in entry.get("bundleLegs", {}).items()}
     for tx_hash, (cid, reason) in entry.get("xrollupErrors", {}).items():
-        seq.xcall_errors[_unhex(tx_hash)] = (cid, reason)
+        seq.xcall_errors[_unhex(tx_hash)] = XCallFailure(cid, reason)  # the log keeps what receipts report
     superblock = seq._commit(parent.number + 1, ts, parent, sealed, envs, bundles, logged)
     if "0x" + superblock.hash.hex() != entry["hash"]:
         raise ReplayMismatch(0, superblock.number, "superblock hash", entry["hash"], "0x" + superblock.hash.hex())

@@ -26,6 +26,7 @@ from chains.errors import (
     InvalidInput,
     TransactionRejected,
     UnknownChain,
+    XCallFailure,
 )
 from chains.mailbox import MESSENGER, SEQUENCER, system_tx
 from chains.rollup import MinedBlock, RollupChain, StateEdit
@@ -90,7 +91,7 @@ class Sequencer:
         self.pending_listeners: list[PendingListener] = []
         self.mode_listeners: list[Callable[[], None]] = []
         # Why a cross-rollup transaction reverted, by tx hash: (chain that failed, reason).
-        self.xcall_errors: dict[bytes, tuple[int | None, str]] = {}
+        self.xcall_errors: dict[bytes, XCallFailure] = {}  # why a cross-rollup transaction reverted
         self.relays: list[Relay] = []  # OP messages waiting for the next superblock
         self.automine_hook: Callable[[], None] | None = None
 
@@ -284,7 +285,7 @@ class Sequencer:
                 full.add(sender)
                 continue
             if result.failure is not None:
-                self.xcall_errors[entry.pending.hash] = (result.failure.chain_id, result.failure.reason)
+                self.xcall_errors[entry.pending.hash] = result.failure
 
     def _commit(self, number: int, ts: int, parent: SuperBlock, sealed: dict, envs: dict[int, BlockEnv],
                 bundles: tuple[bytes, ...], logged_legs: dict[bytes, list[tuple[int, bytes]]] | None = None,

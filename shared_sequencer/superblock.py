@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from chains import rlpfast
+from chains.errors import XCallFailure
 from chains.hashing import keccak
 
 
@@ -82,4 +83,4 @@ class SuperblockRecord:
     superblock: SuperBlock
     bodies: tuple[BlockBody, ...] = field(default_factory=tuple)
     bundle_legs: dict[bytes, list[tuple[int, bytes]]] = field(default_factory=dict)  # (chain id, tx hash)
-    xcall_errors: dict[bytes, tuple[int | None, str]] = field(default_factory=dict)  # tx hash -> (chain, reason)
+    xcall_errors: dict[bytes, XCallFailure] = field(default_factory=dict)  # by tx hash

@@ -232,7 +232,7 @@ class Devnet:
             extra["xcalls"] = xcalls
         error = self.sequencer.xcall_errors.get(mined.hash)
         if error is not None and not mined.outcome.success:
-            extra["xrollupError"] = {"chainId": hex(error[0]) if error[0] else None, "reason": error[1]}
+            extra["xrollupError"] = {"chainId": hex(error.chain_id) if error.chain_id else None, "reason": error.reason}
         return views.receipt_json(mined, chain_id, extra)
 
     def _xcall_json(self, chain_id: int, number: int, log: Any) -> dict[str, Any]:

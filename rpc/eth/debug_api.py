@@ -80,7 +80,8 @@ class DebugApi:
             # happened, so its xcall frames show only the mailbox's MissingResponse).
             error = getattr(self.devnet.sequencer, "xcall_errors", {}).get(tx_hash)
             if error is not None:
-                result["xrollupError"] = {"chainId": hex(error[0]) if error[0] else None, "reason": error[1]}
+                result["xrollupError"] = {"chainId": hex(error.chain_id) if error.chain_id else None,
+                                          "reason": error.reason}
         return result
 
     def debug_traceCall(self, fields: TxFields, ref: BlockRef, options: TraceOptions) -> Any:
