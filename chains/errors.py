@@ -98,7 +98,9 @@ class XCallFailure:
     """Why a transaction that made cross-rollup calls reverted: the chain where it failed
     (the innermost request's destination, or the transaction's own chain), the request
     (None when the failure is not one request's: a plan that did not settle...), the
-    reason, and the revert data that bubbled up."""
+    reason, and the revert data that bubbled up. The superblock log keeps the chain and the
+    reason (what receipts and traces report), so one rebuilt by replay has no request id and
+    no revert data."""
 
     chain_id: int
     reason: str
