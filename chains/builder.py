@@ -28,7 +28,6 @@ from eth.vm.spoof import SpoofTransaction
 from eth_bloom import BloomFilter
 from eth_utils import ValidationError
 
-from chains import rlpfast
 from chains.block import (
     ZERO_HASH,
     BlockEnv,
@@ -40,9 +39,10 @@ from chains.block import (
     effective_gas_price,
 )
 from chains.encoding import contract_address_for, encode_receipt, list_root, store_header
+from chains.engine import rlpfast
+from chains.engine.fastpath import TransferMessage, apply_plain_transfer, is_plain_transfer
+from chains.engine.hashing import keccak
 from chains.errors import TransactionRejected
-from chains.fastpath import TransferMessage, apply_plain_transfer, is_plain_transfer
-from chains.hashing import keccak
 
 
 def spoofed(pending: PendingTx) -> Any:

@@ -13,9 +13,9 @@ from eth.vm.forks.berlin.receipts import TypedReceipt
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_typing import Hash32
 
-from chains import rlpfast
-from chains.hashing import keccak
-from chains.mpt import FastTrie
+from chains.engine import rlpfast
+from chains.engine.hashing import keccak
+from chains.engine.mpt import FastTrie
 
 
 def contract_address_for(sender: bytes, nonce: int) -> bytes:

@@ -167,3 +167,7 @@ class BundleFailed(XRollupError):
     @property
     def reverted(self) -> bool:
         return self.failure.reverted
+
+
+class UnknownEngine(XRollupError):
+    """``XROLLUP_ENGINE`` names no engine (chains.engine.select)."""

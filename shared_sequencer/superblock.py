@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from chains import rlpfast
+from chains.engine import rlpfast
+from chains.engine.hashing import keccak
 from chains.errors import XCallFailure
-from chains.hashing import keccak
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from eth_abi import decode, encode
 from eth_utils import keccak, to_canonical_address, to_checksum_address
-from evm_harness import (
+
+from tests.contracts.evm_harness import (
     ALICE,
     ALICE_KEY,
     ATOMIC_BRIDGE,

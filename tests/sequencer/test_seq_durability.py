@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 from eth_utils import keccak
-from seq_helpers import (
+
+from shared_sequencer.log import LOG_FILE
+from tests.sequencer.seq_helpers import (
     ADDRS,
     INCREMENT,
     CliDevnet,
@@ -30,8 +32,6 @@ from seq_helpers import (
     transfer,
     wait_for,
 )
-
-from shared_sequencer.log import LOG_FILE
 
 CHAINS = (901, 902)
 ACKS_BEFORE_KILL = 80
