@@ -21,7 +21,8 @@ from eth.db.atomic import AtomicDB
 from eth.vm.spoof import SpoofTransaction
 from eth_typing import Address, Hash32
 
-from chains.builder import BlockBuilder, BlockEnv, SealedBlock, TxOutcome
+from chains.block import BlockEnv, SealedBlock, TxOutcome
+from chains.builder import BlockBuilder
 from chains.engine import Engine, select
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state

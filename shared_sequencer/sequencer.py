@@ -17,18 +17,28 @@ from typing import Any
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth_typing import Address
 
-from chains.builder import BlockBuilder, BlockEnv, PendingTx, SealedBlock, base_fee_of
-from chains.errors import BlockNotFound, BundleFailed, InvalidInput, TransactionRejected, UnknownChain
+from chains.block import BlockEnv, PendingTx, SealedBlock, base_fee_of
+from chains.builder import BlockBuilder
+from chains.errors import (
+    BlockNotFound,
+    BundleFailed,
+    BundleFailure,
+    InvalidInput,
+    TransactionRejected,
+    UnknownChain,
+    XCallFailure,
+)
+from chains.mailbox import MESSENGER, SEQUENCER, system_tx
 from chains.rollup import MinedBlock, RollupChain, StateEdit
-from chains.txbuild import TxRequest, sign, tx_chain_id
+from chains.txbuild import tx_chain_id
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
 from shared_sequencer.log import SuperblockLog
 from shared_sequencer.mempool import Mempool, fee_cap, tip_cap
 from shared_sequencer.mining import Automine, MiningMode
 from shared_sequencer.ordering import Fees, OrderingPolicy
-from shared_sequencer.relay import MESSENGER, RELAY_GAS, Relay, relayed_keys, sent_messages
+from shared_sequencer.relay import RELAY_GAS, Relay, relayed_keys, sent_messages
 from shared_sequencer.superblock import BlockBody, ChainBlockRef, SuperBlock, SuperblockRecord
-from shared_sequencer.xcall import SEQUENCER, SEQUENCER_KEY, apply_with_xcalls
+from shared_sequencer.xcall import apply_with_xcalls
 
 MAX_RELAY_ROUNDS = 8
 SuperblockListener = Callable[[SuperBlock, dict[int, MinedBlock]], None]
@@ -81,7 +91,7 @@ class Sequencer:
         self.pending_listeners: list[PendingListener] = []
         self.mode_listeners: list[Callable[[], None]] = []
         # Why a cross-rollup transaction reverted, by tx hash: (chain that failed, reason).
-        self.xcall_errors: dict[bytes, tuple[int | None, str]] = {}
+        self.xcall_errors: dict[bytes, XCallFailure] = {}  # why a cross-rollup transaction reverted
         self.relays: list[Relay] = []  # OP messages waiting for the next superblock
         self._automine_scheduler: Callable[[], None] | None = None
 
@@ -207,8 +217,9 @@ class Sequencer:
             try:
                 self.check(chain_id, pending)
             except TransactionRejected as exc:
-                self.bundles.refuse(bundle, index, chain_id, str(exc), self.head.number)
-                raise BundleFailed(bundle.hash, index, chain_id, pending.hash, str(exc), str(exc)) from exc
+                failure = BundleFailure(index, chain_id, pending.hash, "rejected", str(exc))
+                self.bundles.refuse(bundle, failure, self.head.number)
+                raise BundleFailed(bundle.hash, failure) from exc
         self.bundles.add(bundle, self.head.number)
         self._automine()
         return bundle.hash
@@ -284,9 +295,7 @@ class Sequencer:
         base_fee = envs[relay.destination].base_fee
         if base_fee is None:
             base_fee = self.next_base_fee_of(relay.destination)
-        req = TxRequest(relay.destination, SEQUENCER, nonce, RELAY_GAS, MESSENGER, 0, relay.calldata(),
-                        max_fee_per_gas=base_fee, max_priority_fee_per_gas=0)
-        return sign(req, SEQUENCER_KEY)
+        return system_tx(relay.destination, nonce, MESSENGER, relay.calldata(), RELAY_GAS, base_fee)
 
     def _fill_from_pool(self, chain_id: int, builders: dict[int, BlockBuilder]) -> None:
         """Apply the pool's ready transactions in policy order. Cross-rollup calls may
@@ -309,8 +318,8 @@ class Sequencer:
                 pool.remove(entry.pending.hash)
                 full.add(sender)
                 continue
-            if result.error is not None:
-                self.xcall_errors[entry.pending.hash] = (result.error_chain, result.error)
+            if result.failure is not None:
+                self.xcall_errors[entry.pending.hash] = result.failure
 
     def commit(self, number: int, ts: int, parent: SuperBlock, sealed: dict[int, SealedBlock],
                envs: dict[int, BlockEnv], bundles: tuple[bytes, ...],
