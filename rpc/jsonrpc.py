@@ -95,10 +95,13 @@ def _check_nesting(text: str) -> None:
         if size > _SMALL and brackets.count(b"[]") <= max(4096, size // 64):  # sparse: loop over runs
             _check_runs(brackets, MAX_DEPTH - removed)
             return
+        shorter = brackets.replace(b"[]", b"")
+        if len(shorter) == size:  # no pair left: what remains can never balance
+            raise MalformedPayload(PARSE_ERROR, _UNBALANCED)
         removed += 1
         if removed > MAX_DEPTH:
             raise MalformedPayload(INVALID_REQUEST, _TOO_DEEP)
-        brackets = brackets.replace(b"[]", b"")
+        brackets = shorter
 
 
 def _check_runs(brackets: bytes, limit: int) -> None:

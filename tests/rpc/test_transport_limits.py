@@ -25,7 +25,7 @@ from websockets.sync.client import connect as ws_connect
 
 import rpc.server
 from rpc import Connection, Dispatcher, Endpoint, Method, MethodTable, Param, ServerGroup, build_app
-from rpc.jsonrpc import MAX_BATCH, MAX_DEPTH
+from rpc.jsonrpc import MAX_BATCH, MAX_DEPTH, MalformedPayload, decode
 from xrollup.config import DevnetConfig
 from xrollup.testing import DevnetThread
 
@@ -316,3 +316,34 @@ def test_a_peer_that_never_reads_is_dropped_and_others_are_served(pusher_port: i
     finally:
         slow.close()
     assert frames < pushes
+
+
+# ---------------------------------------------------------------- the nesting check itself
+
+
+def _outcome(text: str) -> Any:
+    try:
+        return decode(text)
+    except MalformedPayload as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[" * MAX_DEPTH + "]" * MAX_DEPTH, "ok"),
+    ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), -32600),
+    ('{"a":' * 64 + "[" * 64 + "1" + "]" * 64 + "}" * 64, "ok"),  # objects and arrays count alike
+    ('{"a":' * 65 + "[" * 64 + "1" + "]" * 64 + "}" * 65, -32600),
+    ('["' + "[" * 500 + '"]', "ok"),  # brackets inside strings do not nest
+    ('["\\"' + "]" * 500 + '", ' + "[" * 200 + "]" * 200 + "]", -32600),  # nor close, past an escaped quote
+    ('["\\\\", ' + "[" * 100 + "]" * 100 + "]", "ok"),  # an escaped backslash ends no string early
+    ("[" * 100 + "}" * 100, -32700),  # mismatched: the decoder's finding
+    ("[" * 100 + "]" * 99, -32700),
+    ("[" * 200 + "]" * 199, -32600),  # deeper than the limit before it fails to balance
+    ('["' + "[" * 200, -32700),
+    ("[" + "[1,2]," * 5000 + "1]", "ok"),  # wide, shallow
+])
+def test_nesting_counts_only_structure(text: str, expected: Any) -> None:
+    got = _outcome(text)
+    assert (got if isinstance(got, int) else "ok") == expected
+    if expected == "ok":
+        assert got == json.loads(text)
