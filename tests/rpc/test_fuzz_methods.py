@@ -34,11 +34,14 @@ TIMEOUT = 30.0  # seconds for one reply; a case that takes longer is reported as
 # Known -32603 answers to malformed input, none of them the transport's: each entry names the
 # methods, the message they answer with (a regex) and why. Remove an entry once the parameter
 # parser or handler answers -32602/-32000/-32003 instead; any -32603 no entry matches fails the test.
-# (The methods listed are those this fuzz has seen answer so; their parsers are shared.)
-_BLOCK_OR_QUANTITY = ("eth_getTransactionCount", "eth_getCode", "eth_getStorageAt", "eth_call", "eth_estimateGas",
-                      "eth_createAccessList", "eth_feeHistory", "eth_getBlockByNumber", "eth_getBlockReceipts",
-                      "eth_getBlockTransactionCountByNumber", "eth_getTransactionByBlockNumberAndIndex",
-                      "debug_traceCall", "debug_traceBlockByNumber", "anvil_setBalance", "anvil_setStorageAt")
+_BLOCK_OR_QUANTITY = (  # every method with a quantity, block number or transaction object parameter
+    "eth_feeHistory", "eth_getBalance", "eth_getTransactionCount", "eth_getCode", "eth_getStorageAt", "eth_call",
+    "eth_estimateGas", "eth_createAccessList", "eth_sendTransaction", "eth_getBlockReceipts", "eth_getBlockByNumber",
+    "eth_getBlockTransactionCountByNumber", "eth_getTransactionByBlockNumberAndIndex",
+    "eth_getTransactionByBlockHashAndIndex", "eth_getLogs", "eth_newFilter", "evm_revert", "anvil_mine",
+    "evm_increaseTime", "evm_setNextBlockTimestamp", "evm_setTime", "evm_setIntervalMining", "anvil_setBalance",
+    "anvil_setNonce", "anvil_setStorageAt", "anvil_setNextBlockBaseFeePerGas", "xr_getSuperblockByNumber",
+    "xr_sendBundle", "xr_simulateBundle", "debug_traceCall", "debug_traceBlockByNumber")
 _TX_OBJECT = ("eth_call", "eth_estimateGas", "eth_createAccessList", "debug_traceCall", "eth_sendTransaction")
 KNOWN_INTERNAL_ERRORS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (_BLOCK_OR_QUANTITY, r"^Exceeds the limit \(4300 digits\) for integer string conversion",
@@ -49,6 +52,8 @@ KNOWN_INTERNAL_ERRORS: tuple[tuple[tuple[str, ...], str, str], ...] = (
      "a slot/balance/nonce/gas/value beyond uint256 (nonce: uint64) reaches py-evm's validation (-32602 instead)"),
     (_TX_OBJECT, r"^Sender does not have enough balance",
      "value above balance in a call: anvil answers -32003 `insufficient funds for gas * price + value`"),
+    (_TX_OBJECT, r"^Message\.gas cannot be negative",
+     "gas below the intrinsic cost in a call: anvil answers -32000 `intrinsic gas too low`"),
     (("eth_sendRawTransaction",), r"Unknown transaction type",
      "bytes that are no transaction (32 zero bytes, an unknown type byte): decode_raw's error is not mapped "
      "(-32602 `failed to decode transaction` or -32000 `transaction type not supported`)"),
