@@ -121,7 +121,8 @@ def _check_runs(brackets: bytes, limit: int) -> None:
 
 
 def decode(body: bytes | str) -> Any:
-    """Parse one JSON-RPC payload; the decoder never recurses deeper than MAX_DEPTH.
+    """Parse one JSON-RPC payload (or any JSON text from a client, such as typed data sent as a
+    string); the decoder never recurses deeper than MAX_DEPTH.
 
     Raises MalformedPayload: PARSE_ERROR for text that is not JSON (NaN, Infinity and numbers
     no double holds included), INVALID_REQUEST for nesting deeper than MAX_DEPTH.
