@@ -59,8 +59,9 @@ KNOWN_INTERNAL_ERRORS: tuple[tuple[tuple[str, ...], str, str], ...] = (
      "(-32602 `failed to decode transaction` or -32000 `transaction type not supported`)"),
     (("eth_sendRawTransaction",), r"^maximum recursion depth exceeded",
      "RLP lists nested thousands deep (0xed repeated): the decoder's RecursionError is not mapped to a decode error"),
-    (("eth_signTypedData_v4",), r"^Expecting value",
-     "typed data given as a string that is not JSON: api.eth_signTypedData_v4 calls json.loads in the handler"),
+    (("eth_signTypedData_v4",), r"line \d+ column \d+ \(char \d+\)$",
+     "typed data given as a string that is not JSON: the handler calls json.loads (its JSONDecodeError is not "
+     "-32602; and deep JSON in that string crashes the process: parse it with rpc.decode in a parameter parser)"),
     (("evm_mine",), r"^(quantity must not be negative|expected a (0x-prefixed )?hex quantity)",
      "evm_mine parses its argument in the handler (dev_api.DevApi.evm_mine): its ValueError is not -32602"),
 )
