@@ -19,7 +19,7 @@ from ethereum.exceptions import EthereumException
 from ethereum_types.bytes import Bytes, Bytes20, Bytes32
 from ethereum_types.numeric import U64, U256, Uint
 
-from chains.builder import BlockEnv, PendingTx
+from chains.block import BlockEnv, PendingTx
 from chains.engine import Engine
 from chains.errors import TransactionRejected
 from chains.genesis import DevAccount, Predeploy, dev_accounts, genesis_state

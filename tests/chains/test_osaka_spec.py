@@ -17,14 +17,14 @@ Prague is stock py-evm (the reference for the speed-ups), checked here only wher
 from __future__ import annotations
 
 import pytest
-import spec_oracle as oracle
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chains.builder import BlockBuilder, BlockEnv
+from chains.block import BlockEnv
+from chains.builder import BlockBuilder
 from chains.engine import FAST, FAST_OSAKA, PLAIN, PLAIN_OSAKA, Engine
 from chains.engine.forks import OSAKA_TX_GAS_LIMIT_CAP
 from chains.engine.hashing import keccak
@@ -32,6 +32,7 @@ from chains.engine.precompiles import P256_N, P256_P
 from chains.errors import TransactionRejected
 from chains.genesis import Predeploy
 from chains.rollup import ChainConfig, RollupChain
+from tests.chains import spec_oracle as oracle
 
 SPEC_ENGINES = [FAST_OSAKA, PLAIN_OSAKA, FAST]
 ALL_ENGINES = [*SPEC_ENGINES, PLAIN]

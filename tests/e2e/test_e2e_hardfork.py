@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from e2e_helpers import A0, RawRpc
 from web3 import Web3
 from web3.exceptions import Web3RPCError
 
+from tests.e2e.e2e_helpers import A0
+from tests.support import ChainRpc, served
 from xrollup.cli import config_from_args, parser
 from xrollup.config import DevnetConfig
-from xrollup.testing import DevnetThread
 
 # solc 0.8.37 (npm), evmVersion "osaka", optimizer on (200 runs), metadata bytecodeHash "none":
 #
@@ -51,7 +51,7 @@ def _deploy(w3: Web3) -> str:
     return str(receipt["contractAddress"])
 
 
-def test_osaka_contract_runs_on_the_default_devnet(w3s: dict[int, Web3], rpc: RawRpc) -> None:
+def test_osaka_contract_runs_on_the_default_devnet(w3s: dict[int, Web3]) -> None:
     assert DevnetConfig().hardfork == "osaka"
     w3 = w3s[901]
     clz = w3.eth.contract(address=_deploy(w3), abi=CLZ_ABI)
@@ -62,16 +62,16 @@ def test_osaka_contract_runs_on_the_default_devnet(w3s: dict[int, Web3], rpc: Ra
 
 
 @pytest.fixture(scope="module")
-def prague() -> Iterator[tuple[Web3, RawRpc]]:
-    with DevnetThread(DevnetConfig(chain_ids=(901,), port=0, silent=True, hardfork="prague")) as dt:
-        client = RawRpc(dt.urls)
+def prague() -> Iterator[tuple[Web3, ChainRpc]]:
+    with served((901,), hardfork="prague") as dt:
+        client = ChainRpc(dt.urls)
         try:
             yield Web3(Web3.HTTPProvider(dt.urls[901], request_kwargs={"timeout": 30})), client
         finally:
             client.close()
 
 
-def test_osaka_contract_fails_cleanly_on_prague(prague: tuple[Web3, RawRpc]) -> None:
+def test_osaka_contract_fails_cleanly_on_prague(prague: tuple[Web3, ChainRpc]) -> None:
     w3, rpc = prague
     address = _deploy(w3)
     clz = w3.eth.contract(address=address, abi=CLZ_ABI)
@@ -87,7 +87,7 @@ def test_osaka_contract_fails_cleanly_on_prague(prague: tuple[Web3, RawRpc]) -> 
     assert (receipt["status"], receipt["gasUsed"]) == (0, 100_000)
 
 
-def test_prague_has_no_transaction_gas_cap(prague: tuple[Web3, RawRpc]) -> None:
+def test_prague_has_no_transaction_gas_cap(prague: tuple[Web3, ChainRpc]) -> None:
     """EIP-7825's cap is Osaka's (tests/chains/test_osaka_spec.py checks the builder refuses
     above it there): a Prague devnet mines a transaction above 2^24 gas."""
     w3_prague, _ = prague
