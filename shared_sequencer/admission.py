@@ -6,6 +6,9 @@ EIP-7623's calldata floor, EIP-3607's "sender is not an EOA" (an EIP-7702 delega
 allowed), intrinsic gas (calldata, creation, access list, EIP-7702 authorizations), fee caps
 against each other and against the next base fee, the nonce, the sender's funds and the block
 gas limit. Rollups carry no blobs: a type-3 transaction is refused as OP's chains refuse it.
+At inclusion the builder checks the nonce, the funds and the base fee against the block being
+built; ``check_sender_code`` is the one state rule it lacks (a dev method may give a pooled
+transaction's sender code).
 
 Errors carry go-ethereum's texts (core/error.go, core/txpool/errors.go, core/vm/errors.go,
 core/types/transaction.go), which is also what anvil answers and what viem and ethers match.
@@ -15,6 +18,7 @@ Everything here is a plain function of its arguments; each raises
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,8 +88,32 @@ class SenderAccount:
     code: bytes = b""
 
 
-def is_creation(pending: PendingTx) -> bool:
-    return not pending.tx.to
+@dataclass(frozen=True)
+class TxFacts:
+    """The fields admission reads, read once (each read of a py-evm typed transaction's field
+    goes through two objects and rlp's getters)."""
+
+    type_id: int | None
+    nonce: int
+    gas: int
+    fee_cap: int
+    tip_cap: int
+    value: int
+    data: bytes
+    creation: bool
+    access_list: tuple[tuple[bytes, Sequence[int]], ...]
+    authorizations: tuple[Any, ...]
+    impersonated: bool
+
+
+def facts_of(pending: PendingTx) -> TxFacts:
+    tx = pending.tx
+    type_id = tx.type_id
+    return TxFacts(
+        type_id, int(tx.nonce), int(tx.gas), fee_cap(pending), tip_cap(pending), int(tx.value), bytes(tx.data),
+        not tx.to, tuple(tx.access_list) if type_id not in (None, 0) else (),
+        tuple(tx.authorization_list) if type_id == SET_CODE_TX_TYPE else (), pending.impersonated,
+    )
 
 
 def calldata_tokens(data: bytes) -> int:
@@ -94,26 +122,21 @@ def calldata_tokens(data: bytes) -> int:
     return zeros + (len(data) - zeros) * TOKENS_PER_NONZERO_BYTE
 
 
-def intrinsic_gas(pending: PendingTx) -> int:
+def intrinsic_gas(tx: TxFacts) -> int:
     """The gas charged before execution: base, calldata, creation (with EIP-3860's initcode
     words), access list and EIP-7702 authorizations."""
-    tx = pending.tx
-    data = bytes(tx.data)
-    zeros = data.count(0)
-    gas = TX_BASE_COST + zeros * TX_DATA_ZERO_COST + (len(data) - zeros) * TX_DATA_NONZERO_COST
-    if is_creation(pending):
-        gas += TX_CREATE_COST + INITCODE_WORD_COST * ((len(data) + 31) // 32)
-    if tx.type_id not in (None, 0):
-        for _address, slots in tx.access_list:
-            gas += ACCESS_LIST_ADDRESS_COST + ACCESS_LIST_STORAGE_KEY_COST * len(slots)
-    if tx.type_id == SET_CODE_TX_TYPE:
-        gas += PER_EMPTY_ACCOUNT_COST * len(tx.authorization_list)
-    return gas
+    zeros = tx.data.count(0)
+    gas = TX_BASE_COST + zeros * TX_DATA_ZERO_COST + (len(tx.data) - zeros) * TX_DATA_NONZERO_COST
+    if tx.creation:
+        gas += TX_CREATE_COST + INITCODE_WORD_COST * ((len(tx.data) + 31) // 32)
+    for _address, slots in tx.access_list:
+        gas += ACCESS_LIST_ADDRESS_COST + ACCESS_LIST_STORAGE_KEY_COST * len(slots)
+    return gas + PER_EMPTY_ACCOUNT_COST * len(tx.authorizations)
 
 
-def floor_data_gas(pending: PendingTx) -> int:
+def floor_data_gas(tx: TxFacts) -> int:
     """EIP-7623's least gas a transaction with this calldata may use."""
-    return TX_BASE_COST + FLOOR_CALLDATA_COST * calldata_tokens(bytes(pending.tx.data))
+    return TX_BASE_COST + FLOOR_CALLDATA_COST * calldata_tokens(tx.data)
 
 
 def is_delegation(code: bytes) -> bool:
@@ -132,7 +155,7 @@ def authority(auth: Any) -> bytes | None:
         return None
 
 
-def check_origin(pending: PendingTx, rules: ChainRules, signed_for: int | None) -> None:
+def check_origin(pending: PendingTx, tx: TxFacts, rules: ChainRules, signed_for: int | None) -> None:
     """The transaction is for this chain (EIP-155 protected, unless impersonated) and does
     not use the sequencer's system address as sender or in an authorization.
 
@@ -143,7 +166,7 @@ def check_origin(pending: PendingTx, rules: ChainRules, signed_for: int | None) 
     if system is not None:
         if pending.sender == system:
             raise TransactionRejected("the sequencer's system address cannot send user transactions")
-        for auth in pending.tx.authorization_list if pending.tx.type_id == SET_CODE_TX_TYPE else ():
+        for auth in tx.authorizations:
             if auth.address == system or authority(auth) == system:
                 raise TransactionRejected("an EIP-7702 authorization may not involve the sequencer's system address")
     if signed_for is None and not pending.impersonated:
@@ -155,57 +178,60 @@ def check_origin(pending: PendingTx, rules: ChainRules, signed_for: int | None) 
         raise TransactionRejected(f"invalid chain id: transaction is for chain {signed_for}, this is chain {rules.chain_id}")
 
 
-def check_intrinsic(pending: PendingTx, rules: ChainRules) -> None:
+def check_intrinsic(tx: TxFacts, rules: ChainRules) -> None:
     """What a transaction must satisfy whatever the state: its type, initcode size, gas
     (block limit, intrinsic cost, calldata floor), fee fields, nonce range and the shape of
     an EIP-7702 transaction. Geth's order (core/txpool/validation.go). Raises
     TransactionRejected."""
-    tx = pending.tx
     if tx.type_id not in SUPPORTED_TYPES:
         # op-geth has no blob pool: "transaction type not supported: received type 3"
         raise TransactionRejected(f"{ERR_TX_TYPE_NOT_SUPPORTED}: received type {tx.type_id}")
-    if tx.type_id == SET_CODE_TX_TYPE and is_creation(pending):
+    if tx.type_id == SET_CODE_TX_TYPE and tx.creation:
         raise TransactionRejected(ERR_SET_CODE_TX_CREATE)
-    if is_creation(pending) and len(tx.data) > MAX_INITCODE_SIZE:
+    if tx.creation and len(tx.data) > MAX_INITCODE_SIZE:
         raise TransactionRejected(ERR_MAX_INITCODE_SIZE)
     if tx.gas > rules.gas_limit:
         raise TransactionRejected(ERR_GAS_LIMIT)
-    if fee_cap(pending) > UINT256_MAX:
+    if tx.fee_cap > UINT256_MAX:
         raise TransactionRejected(ERR_FEE_CAP_VERY_HIGH)
-    if tip_cap(pending) > UINT256_MAX:
+    if tx.tip_cap > UINT256_MAX:
         raise TransactionRejected(ERR_TIP_VERY_HIGH)
-    if tip_cap(pending) > fee_cap(pending):
+    if tx.tip_cap > tx.fee_cap:
         raise TransactionRejected(ERR_TIP_ABOVE_FEE_CAP)
     if tx.nonce >= UINT64_MAX:  # EIP-2681
         raise TransactionRejected(ERR_NONCE_MAX)
     if tx.value > UINT256_MAX:
         raise TransactionRejected(ERR_INSUFFICIENT_FUNDS)
-    if tx.gas < intrinsic_gas(pending):
+    if tx.gas < intrinsic_gas(tx):
         raise TransactionRejected(ERR_INTRINSIC_GAS)
-    if tx.gas < floor_data_gas(pending):
+    if tx.gas < floor_data_gas(tx):
         raise TransactionRejected(ERR_FLOOR_DATA_GAS)
-    if tx.type_id == SET_CODE_TX_TYPE and not tx.authorization_list:
+    if tx.type_id == SET_CODE_TX_TYPE and not tx.authorizations:
         raise TransactionRejected(ERR_EMPTY_AUTH_LIST)
 
 
-def check_base_fee(pending: PendingTx, base_fee: int) -> None:
+def check_base_fee(tx: TxFacts, base_fee: int) -> None:
     """The fee cap covers the base fee of the block the transaction goes into. Raises
     TransactionRejected."""
-    if fee_cap(pending) < base_fee:
+    if tx.fee_cap < base_fee:
         raise TransactionRejected(ERR_FEE_CAP_TOO_LOW)
 
 
-def check_sender(pending: PendingTx, account: SenderAccount) -> None:
-    """Against the sender's account: the nonce is not used, the sender is an EOA (EIP-3607;
-    a delegated EOA is one; impersonation, a dev feature, sends from anything) and can pay
+def check_sender_code(code: bytes, impersonated: bool) -> None:
+    """EIP-3607: the sender is an EOA (a delegated EOA is one; impersonation, a dev feature,
+    sends from anything). Raises TransactionRejected."""
+    if code and not is_delegation(code) and not impersonated:
+        raise TransactionRejected(ERR_SENDER_NO_EOA)
+
+
+def check_sender(tx: TxFacts, account: SenderAccount) -> None:
+    """Against the sender's account: the nonce is not used, the sender is an EOA and can pay
     ``gas * fee cap + value``. A nonce above the account's waits in the pool. Raises
     TransactionRejected."""
-    tx = pending.tx
     if tx.nonce < account.nonce:
         raise TransactionRejected(ERR_NONCE_TOO_LOW)
-    if account.code and not is_delegation(account.code) and not pending.impersonated:
-        raise TransactionRejected(ERR_SENDER_NO_EOA)
-    if account.balance < tx.gas * fee_cap(pending) + tx.value:
+    check_sender_code(account.code, tx.impersonated)
+    if account.balance < tx.gas * tx.fee_cap + tx.value:
         raise TransactionRejected(ERR_INSUFFICIENT_FUNDS)
 
 
@@ -214,14 +240,8 @@ def admit(pending: PendingTx, rules: ChainRules, signed_for: int | None, account
     """Everything a transaction must satisfy to enter the pool of ``rules.chain_id`` whose
     next block has ``base_fee``, its sender's account being ``account``. Raises
     TransactionRejected with the first rule broken."""
-    check_origin(pending, rules, signed_for)
-    check_intrinsic(pending, rules)
-    check_base_fee(pending, base_fee)
-    check_sender(pending, account)
-
-
-def check_inclusion(pending: PendingTx, account: SenderAccount, base_fee: int) -> None:
-    """What may have changed since admission, checked against the block being built: the
-    base fee and the sender's account. Raises TransactionRejected."""
-    check_base_fee(pending, base_fee)
-    check_sender(pending, account)
+    tx = facts_of(pending)
+    check_origin(pending, tx, rules, signed_for)
+    check_intrinsic(tx, rules)
+    check_base_fee(tx, base_fee)
+    check_sender(tx, account)

@@ -251,10 +251,9 @@ class Sequencer:
                 full.add(sender)  # keep it for the next block, and its successors too
                 continue
             try:
-                state = builders[chain_id].vm.state
-                account = admission.SenderAccount(int(state.get_nonce(Address(sender))), int(state.get_balance(Address(sender))),
-                                                  bytes(state.get_code(Address(sender))))
-                admission.check_inclusion(entry.pending, account, int(base_fee_of(builders[chain_id].header)))
+                # the builder checks nonce, funds and base fee against the block; not EIP-3607
+                code = bytes(builders[chain_id].vm.state.get_code(Address(sender)))
+                admission.check_sender_code(code, entry.pending.impersonated)
                 result = apply_with_xcalls(builders, chain_id, entry.pending)
             except TransactionRejected as exc:  # invalid now: dropped and reported, never retried
                 pool.remove(entry.pending.hash)
