@@ -125,7 +125,7 @@ class Sequencer:
         TransactionRejected or UnknownChain."""
         chain = self.chain(chain_id)
         nonce, balance = chain.head_account(pending.sender)
-        code = bytes(chain.state_at("latest").get_code(Address(pending.sender)))
+        code = chain.head_code(pending.sender)
         admission.admit(pending, admission.ChainRules(chain_id, chain.config.gas_limit, SEQUENCER),
                         tx_chain_id(pending), admission.SenderAccount(nonce, balance, code),
                         self.next_base_fee_of(chain_id))
