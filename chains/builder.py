@@ -31,11 +31,11 @@ from eth_bloom import BloomFilter
 from eth_typing import Hash32
 from eth_utils import ValidationError
 
-from chains import rlpfast
+from chains.engine import rlpfast
+from chains.engine.fastpath import TransferMessage, apply_plain_transfer, is_plain_transfer
+from chains.engine.hashing import keccak
+from chains.engine.mpt import FastTrie
 from chains.errors import TransactionRejected
-from chains.fastpath import TransferMessage, apply_plain_transfer, is_plain_transfer
-from chains.hashing import keccak
-from chains.mpt import FastTrie
 
 ZERO_ADDRESS = b"\x00" * 20
 ZERO_HASH = Hash32(b"\x00" * 32)

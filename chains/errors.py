@@ -107,3 +107,7 @@ class BundleFailed(XRollupError):
 
     def __post_init__(self) -> None:
         super().__init__(f"bundle leg {self.leg} (chain {self.chain_id}) failed: {self.error}")
+
+
+class UnknownEngine(XRollupError):
+    """``XROLLUP_ENGINE`` names no engine (chains.engine.select)."""

@@ -15,16 +15,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth.abc import BlockHeaderAPI, ComputationAPI, StateAPI, UnsignedTransactionAPI
+from eth.abc import AccountDatabaseAPI, BlockHeaderAPI, ComputationAPI, StateAPI, UnsignedTransactionAPI
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
 from eth.vm.spoof import SpoofTransaction
 from eth_typing import Address, Hash32
 
-from chains.accounts import FastAccountDB
 from chains.builder import BlockBuilder, BlockEnv, SealedBlock, TxOutcome
+from chains.engine import Engine, select
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
-from chains.evm import RollupVM
 from chains.genesis import DevAccount, Predeploy, genesis_state
 from chains.txbuild import BUILDER, AccessList
 
@@ -101,15 +100,18 @@ class CallMessage:
     access_list: AccessList = ()
 
 
-def _chain_class(chain_id: int) -> type[MiningChain]:
+def _chain_class(chain_id: int, engine: Engine) -> type[MiningChain]:
     return MiningChain.configure(  # type: ignore[no-any-return]
-        __name__=f"Rollup{chain_id}", vm_configuration=((0, RollupVM),), chain_id=chain_id
+        __name__=f"Rollup{chain_id}", vm_configuration=((0, engine.vm_class),), chain_id=chain_id
     )
 
 
 class RollupChain:
-    def __init__(self, config: ChainConfig, accounts: tuple[DevAccount, ...]) -> None:
+    def __init__(self, config: ChainConfig, accounts: tuple[DevAccount, ...], engine: Engine | None = None) -> None:
+        """``engine``: what the chain executes on; by default the one ``XROLLUP_ENGINE`` names.
+        Raises UnknownEngine."""
         self.config = config
+        self.engine = select() if engine is None else engine
         self.chain_id = config.chain_id
         params: dict[str, Any] = {
             "difficulty": 0,
@@ -119,7 +121,7 @@ class RollupChain:
             "extra_data": b"xrollup",
         }
         alloc = genesis_state(accounts, config.balance_wei, config.predeploys)
-        self.evm: MiningChain = _chain_class(config.chain_id).from_genesis(AtomicDB(), params, alloc)  # type: ignore[assignment]
+        self.evm: MiningChain = _chain_class(config.chain_id, self.engine).from_genesis(AtomicDB(), params, alloc)  # type: ignore[assignment]
         genesis = self.evm.get_canonical_head()
         block = self.evm.get_vm(genesis).get_block_class()(genesis, transactions=[], uncles=[])
         self.blocks: list[MinedBlock] = [MinedBlock(SealedBlock(block))]
@@ -128,7 +130,7 @@ class RollupChain:
         self.head_state_root: bytes = bytes(genesis.state_root)
         self._head_state: tuple[tuple[bytes, bytes], StateAPI] | None = None
         self._warm_account_db: tuple[bytes, Any] | None = None
-        self._head_reader: tuple[bytes, FastAccountDB] | None = None
+        self._head_reader: tuple[bytes, AccountDatabaseAPI] | None = None
 
     # -- writing (only the sequencer calls these) ---------------------------------------
 
@@ -249,7 +251,8 @@ class RollupChain:
         if warm is not None and warm[0] == self.head_state_root:
             return warm[1]
         if self._head_reader is None or self._head_reader[0] != self.head_state_root:
-            self._head_reader = (self.head_state_root, FastAccountDB(self.evm.chaindb.db, Hash32(self.head_state_root)))
+            self._head_reader = (self.head_state_root,
+                                 self.engine.account_db_class(self.evm.chaindb.db, Hash32(self.head_state_root)))
         return self._head_reader[1]
 
     def _state(self, header: BlockHeaderAPI, root: bytes) -> StateAPI:

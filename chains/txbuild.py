@@ -24,11 +24,11 @@ from eth_keys.exceptions import BadSignature
 from eth_typing import Address
 from eth_utils import ValidationError
 
-from chains import rlpfast
 from chains.builder import PendingTx
+from chains.engine import rlpfast
+from chains.engine.hashing import keccak
+from chains.engine.sender import typed_sender
 from chains.errors import TransactionRejected
-from chains.hashing import keccak
-from chains.sender import typed_sender
 
 MAX_TX_SIZE = 128 * 1024  # geth's and anvil's txMaxSize
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141

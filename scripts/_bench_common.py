@@ -6,8 +6,8 @@
 * finding, or installing through npm, foundry's ``anvil`` for comparison;
 * median / percentile helpers and plain-text table printing.
 
-Benchmark scripts run as ``python scripts/bench_x.py`` import this as ``_bench_common``;
-tests import it as ``scripts._bench_common``.
+Benchmark scripts run as ``python scripts/bench_x.py`` (and ``scripts/bench/``, the pieces of
+``bench_rpc.py``) import this as ``_bench_common``; tests import it as ``scripts._bench_common``.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from chains import rlpfast
-from chains.hashing import keccak
+from chains.engine import rlpfast
+from chains.engine.hashing import keccak
 
 
 @dataclass(frozen=True)

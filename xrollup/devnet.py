@@ -18,7 +18,6 @@ from typing import Any
 from eth_abi import decode
 from eth_typing import Address
 
-from chains import mpt, triecache
 from chains.builder import BlockEnv
 from chains.errors import XRollupError
 from chains.genesis import Predeploy, dev_accounts
@@ -66,8 +65,6 @@ def default_predeploys() -> tuple[Predeploy, ...]:
 class Devnet:
     def __init__(self, config: DevnetConfig | None = None, predeploys: tuple[Predeploy, ...] | None = None) -> None:
         require_fast_crypto()
-        triecache.install()
-        mpt.install()
         config = config or DevnetConfig()
         entries: list[dict[str, Any]] = []
         state_dir = Path(config.state_dir) if config.state_dir else None

@@ -1,27 +1,21 @@
-"""The fast paths (plain transfers without py-evm's message machinery, chains/fastpath.py;
-tuple accounts, chains/accounts.py; chains.mpt tries; the one-copy seal) make blocks identical
-byte for byte to py-evm's own: PragueVM, py-trie, its executor and finalize_block."""
+"""The fast paths (plain transfers without py-evm's message machinery, chains/engine/fastpath.py;
+tuple accounts, chains/engine/accounts.py; chains.engine.mpt tries; the one-copy seal) make blocks
+identical byte for byte to py-evm's own: PragueVM, py-trie, its executor and finalize_block (the
+plain engine, chains.engine.PLAIN)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import eth.db.account
-import eth.db.storage
 import pytest
 import rlp
-from eth.vm.forks.prague import PragueVM
 from eth_utils import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from trie.hexary import HexaryTrie
 
-from chains import builder as builder_module
-from chains import mpt
-from chains import rollup as rollup_module
 from chains.builder import ZERO_ADDRESS, BlockEnv, PendingTx, encode_header, encode_receipt
+from chains.engine import FAST, PLAIN, Engine
+from chains.engine.accounts import FastAccountDB
+from chains.engine.evm import RollupState, RollupVM
 from chains.errors import TransactionRejected
 from chains.genesis import dev_accounts
 from chains.rollup import ChainConfig, RollupChain
@@ -34,12 +28,18 @@ STRANGER = bytes.fromhex("1234567890123456789012345678901234567890")
 EXISTS_EMPTY = bytes.fromhex("00000000000000000000000000000000000e3e3e")
 
 
+def _fast_on_py_trie() -> Engine:
+    """The fast engine with py-trie's HexaryTrie in place of chains.engine.mpt's FastTrie."""
+    account_db = type("PyTrieFastAccountDB", (FastAccountDB,), {"trie_class": HexaryTrie})
+    state = type("PyTrieRollupState", (RollupState,), {"account_db_class": account_db})
+    vm = type("PyTrieRollupVM", (RollupVM,), {"_state_class": state})
+    return Engine("fast-on-py-trie", vm, account_db)
+
+
 @pytest.fixture(params=["py-trie", "mpt"])
-def trie(request: pytest.FixtureRequest) -> Iterator[str]:
-    if request.param == "mpt":
-        mpt.install()
-    yield request.param
-    mpt.uninstall()
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """The fast engine, on py-trie or on chains.engine.mpt."""
+    return FAST if request.param == "mpt" else _fast_on_py_trie()
 
 
 def _tx(sender: int, nonce: int, to: bytes, value: int, gas: int = 21_000, tip: int = 10**9,
@@ -70,59 +70,47 @@ def _scenario() -> list[PendingTx]:
     ]
 
 
-@contextmanager
-def _py_evms_own_way(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """PragueVM's AccountDB on py-trie, and every transaction through py-evm's executor."""
-    with monkeypatch.context() as patch:
-        patch.setattr(rollup_module, "RollupVM", PragueVM)
-        patch.setattr(builder_module, "is_plain_transfer", lambda *args: False)
-        patch.setattr(eth.db.account, "HexaryTrie", HexaryTrie)
-        patch.setattr(eth.db.storage, "HexaryTrie", HexaryTrie)
-        yield
+def _chain(engine: Engine = FAST) -> RollupChain:
+    """A fresh chain on ``engine``: PLAIN is py-evm's own way (PragueVM's AccountDB on py-trie,
+    and every transaction through py-evm's executor)."""
+    return RollupChain(ChainConfig(901, genesis_timestamp=1_000), ACCOUNTS, engine)
 
 
-def _chain() -> RollupChain:
-    return RollupChain(ChainConfig(901, genesis_timestamp=1_000), ACCOUNTS)
-
-
-def _build(env: BlockEnv, txs: list[PendingTx], fast: bool, monkeypatch: pytest.MonkeyPatch) -> bytes:
-    """A block on a fresh chain: ``fast`` with every fast path on, else py-evm's own way."""
-    with contextlib.ExitStack() as stack:
-        if not fast:
-            stack.enter_context(_py_evms_own_way(monkeypatch))
-        builder = _chain().new_builder(env)
-        builder.vm.state.set_balance(EXISTS_EMPTY, 0)  # an account that exists and is empty
-        for pending in txs:
-            builder.apply(pending)
-        sealed = builder.seal()
+def _build(env: BlockEnv, txs: list[PendingTx], engine: Engine) -> bytes:
+    """A block on a fresh chain on ``engine``."""
+    builder = _chain(engine).new_builder(env)
+    builder.vm.state.set_balance(EXISTS_EMPTY, 0)  # an account that exists and is empty
+    for pending in txs:
+        builder.apply(pending)
+    sealed = builder.seal()
     assert [o.receipt.encode() for o in sealed.outcomes]  # every transaction made it in
     return sealed.hash
 
 
 @pytest.mark.parametrize("coinbase", [ZERO_ADDRESS, ACCOUNTS[5].address], ids=["zero-coinbase", "coinbase"])
-def test_transfers_make_py_evms_block(trie: str, coinbase: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_transfers_make_py_evms_block(engine: Engine, coinbase: bytes) -> None:
     env = BlockEnv(2_000, 30_000_000, coinbase)
     txs = _scenario()
     # the impersonated sender needs funds: a transfer to it first, in both blocks
     txs.insert(0, _tx(6, 0, STRANGER, 10**18))
-    fast = _build(env, txs, True, monkeypatch)
-    assert fast == _build(env, txs, False, monkeypatch)
+    fast = _build(env, txs, engine)
+    assert fast == _build(env, txs, PLAIN)
 
 
 @pytest.mark.parametrize("bad", ["nonce", "base fee"])
-def test_rejections_say_what_py_evms_path_says(bad: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rejections_say_what_py_evms_path_says(bad: str) -> None:
     env = BlockEnv(2_000, 30_000_000, base_fee=2 * 10**10 if bad == "base fee" else None)
     tx = _tx(0, 5 if bad == "nonce" else 0, ACCOUNTS[1].address, 1)
     messages = []
-    for fast in (True, False):
+    for engine in (FAST, PLAIN):
         with pytest.raises(TransactionRejected) as info:
-            _build(env, [tx], fast, monkeypatch)
+            _build(env, [tx], engine)
         messages.append(str(info.value))
     assert messages[0] == messages[1]
 
 
-def test_seal_makes_py_evms_block(trie: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """BlockBuilder.seal (one header copy, list tries on chains.mpt) against py-evm's
+def test_seal_makes_py_evms_block(engine: Engine) -> None:
+    """BlockBuilder.seal (one header copy, list tries on chains.engine.mpt) against py-evm's
     set_block_transactions_and_withdrawals + finalize_block, on a block with a deployment,
     logs, a revert and a transfer."""
     from eth_abi import encode
@@ -150,20 +138,19 @@ def test_seal_makes_py_evms_block(trie: str, monkeypatch: pytest.MonkeyPatch) ->
         call(5, keccak(text="burnGas(uint256)")[:4] + encode(["uint256"], [50])),  # loops: jumps
     ]
     env = BlockEnv(2_000, 30_000_000, ACCOUNTS[5].address)
-    ours = _chain().new_builder(env)
+    ours = _chain(engine).new_builder(env)
     for pending in txs:
         ours.apply(pending)
     sealed = ours.seal()
-    with _py_evms_own_way(monkeypatch):
-        theirs = _chain().new_builder(env)
-        for pending in txs:
-            theirs.apply(pending)
-        assert not theirs.outcomes[2].success and theirs.outcomes[1].receipt.logs
-        assert not theirs.outcomes[4].success and not theirs.outcomes[5].success and theirs.outcomes[6].success
-        vm = theirs.vm
-        block = vm.set_block_transactions_and_withdrawals(
-            vm.get_block(), theirs.header, [o.pending.tx for o in theirs.outcomes], [o.receipt for o in theirs.outcomes])
-        expected = vm.finalize_block(block).block
+    theirs = _chain(PLAIN).new_builder(env)
+    for pending in txs:
+        theirs.apply(pending)
+    assert not theirs.outcomes[2].success and theirs.outcomes[1].receipt.logs
+    assert not theirs.outcomes[4].success and not theirs.outcomes[5].success and theirs.outcomes[6].success
+    vm = theirs.vm
+    block = vm.set_block_transactions_and_withdrawals(
+        vm.get_block(), theirs.header, [o.pending.tx for o in theirs.outcomes], [o.receipt for o in theirs.outcomes])
+    expected = vm.finalize_block(block).block
     assert type(vm.state._account_db).__name__ == "AccountDB"
     assert sealed.block.header == expected.header and sealed.hash == expected.header.hash
     assert encode_header(sealed.header) == rlp.encode(expected.header)
@@ -175,7 +162,7 @@ def test_seal_makes_py_evms_block(trie: str, monkeypatch: pytest.MonkeyPatch) ->
 def test_typed_sender_matches_py_evm(kind: str) -> None:
     from eth_account import Account
 
-    from chains.sender import typed_sender
+    from chains.engine.sender import typed_sender
     from chains.txbuild import decode_raw
 
     key = ACCOUNTS[7].private_key
@@ -237,7 +224,7 @@ def test_legacy_hash_matches_py_evm() -> None:
         "add-short", "shl-256", "shl-255", "shr-256", "shr-255", "jump-bad", "jump", "jumpi-taken", "jumpi-not",
         "jump-into-push", "jump-empty", "mstore-mload", "mstore-push32", "mstore-huge", "mstore-short",
         "mload-empty", "calldataload-empty"])
-def test_interpreter_stack_steps_match_py_evm(program: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interpreter_stack_steps_match_py_evm(program: str) -> None:
     """The inlined stack opcodes (chains/evm.py) fail and succeed, and cost, as py-evm's do:
     each program runs as the init code of a contract creation."""
     req = TxRequest(901, ACCOUNTS[0].address, 0, 200_000, None, 0, bytes.fromhex(program),
@@ -245,21 +232,30 @@ def test_interpreter_stack_steps_match_py_evm(program: str, monkeypatch: pytest.
     tx = sign(req, ACCOUNTS[0].private_key)
     env = BlockEnv(2_000, 30_000_000)
     results = []
-    for fast in (True, False):
-        with contextlib.ExitStack() as stack:
-            if not fast:
-                stack.enter_context(_py_evms_own_way(monkeypatch))
-            outcome = _chain().new_builder(env).apply(tx)
-            computation = outcome.computation
-            if computation.is_error:
-                results.append((False, outcome.gas_used, type(computation.error).__name__, str(computation.error)))
-            else:
-                results.append((True, outcome.gas_used, "", bytes(computation.output)))
+    for engine in (FAST, PLAIN):
+        outcome = _chain(engine).new_builder(env).apply(tx)
+        computation = outcome.computation
+        if computation.is_error:
+            results.append((False, outcome.gas_used, type(computation.error).__name__, str(computation.error)))
+        else:
+            results.append((True, outcome.gas_used, "", bytes(computation.output)))
     assert results[0] == results[1]
 
 
+@pytest.mark.parametrize("program", [
+    "602a5f52" "60205f20" "5f5260205ff3",  # KECCAK256 of one word in memory, returned
+    "60455f20" "5f5260205ff3",  # of 69 bytes past memory's end (three words of gas, memory grows)
+    "5f5f20" "5f5260205ff3",  # of nothing: keccak(b"")
+    "5f20",  # one item short
+    "7f" + "ff" * 32 + "5f20",  # of 2**256-1 bytes: out of gas
+], ids=["word", "past-memory", "empty", "short", "huge"])
+def test_keccak256_matches_py_evm(program: str) -> None:
+    """KECCAK256 (inlined, the engine's keccak) against py-evm's: result, gas and errors."""
+    test_interpreter_stack_steps_match_py_evm(program)
+
+
 _OPS = ["01", "02", "03", "10", "11", "14", "15", "16", "17", "18", "19", "1b", "1c", "50", "80", "81", "83", "90", "91",
-        "92", "35", "51", "52"]  # ... CALLDATALOAD, MLOAD, MSTORE
+        "92", "35", "51", "52", "20"]  # ... CALLDATALOAD, MLOAD, MSTORE, KECCAK256
 _steps = st.lists(st.one_of(
     st.sampled_from(_OPS),
     st.binary(min_size=1, max_size=32).map(lambda b: f"{0x5F + len(b):02x}" + b.hex()),  # PUSHn
@@ -275,8 +271,7 @@ def test_inlined_arithmetic_matches_py_evm(steps: list[str]) -> None:
     # four values first, so that most programs get far; MSTORE(0, top); RETURN(0, 32) last
     program = ("7f" + "ff" * 32 + "6003" + "6105dc" + "7f" + "80" + "00" * 31 + "".join(steps)
                + "5f52" + "60205ff3")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        test_interpreter_stack_steps_match_py_evm(program, monkeypatch)
+    test_interpreter_stack_steps_match_py_evm(program)
 
 
 _u256 = st.integers(0, 2**256 - 1)
@@ -314,7 +309,7 @@ def test_eip1559_decode_matches_py_evm(chain_id: int, nonce: int, tip: int, fee:
 
 
 def test_replace_is_copy_without_checks() -> None:
-    from chains.rlpfast import replace
+    from chains.engine.rlpfast import replace
 
     header = _chain().head.header
     changed = replace(header, gas_used=21_000, state_root=b"\x01" * 32)
@@ -370,7 +365,7 @@ def test_blocks_on_the_warm_account_database_equal_fresh_ones() -> None:
 def test_account_decoding_matches_rlp(nonce: int, balance: int, storage_root: bytes, code_hash: bytes) -> None:
     from eth.rlp.accounts import Account
 
-    from chains.accounts import FastAccount, decode_account, encode_account
+    from chains.engine.accounts import FastAccount, decode_account, encode_account
 
     account = FastAccount(nonce, balance, storage_root, code_hash)
     theirs = rlp.encode(Account(nonce, balance, storage_root, code_hash))
@@ -382,7 +377,7 @@ def test_account_decoding_matches_rlp(nonce: int, balance: int, storage_root: by
 def test_transfer_receipt_is_py_evms(legacy: bool) -> None:
     from eth.vm.forks.byzantium.constants import EIP658_TRANSACTION_STATUS_CODE_SUCCESS
 
-    from chains.fastpath import transfer_receipt
+    from chains.engine.fastpath import transfer_receipt
 
     tx = _tx(0, 0, ACCOUNTS[1].address, 5, legacy=legacy).tx
     ours, theirs = transfer_receipt(tx, 63_000), tx.make_receipt(EIP658_TRANSACTION_STATUS_CODE_SUCCESS, 63_000, ())
@@ -391,25 +386,22 @@ def test_transfer_receipt_is_py_evms(legacy: bool) -> None:
     assert encode_receipt(ours) == theirs.encode()
 
 
-def test_calldataload_of_a_call_matches_py_evm(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_calldataload_of_a_call_matches_py_evm() -> None:
     """CALLDATALOAD (inlined) at 0, 16, 32 and past the end of a call's data, returned."""
     runtime = bytes.fromhex("5f355f52" "601035602052" "602035604052" "61ffff35606052" "60805ff3")
     init = bytes.fromhex(f"60{len(runtime):02x}8060095f395ff3") + runtime  # CODECOPY the runtime, RETURN it
     env = BlockEnv(2_000, 30_000_000)
     outputs = []
-    for fast in (True, False):
-        with contextlib.ExitStack() as stack:
-            if not fast:
-                stack.enter_context(_py_evms_own_way(monkeypatch))
-            builder = _chain().new_builder(env)
-            deploy = builder.apply(sign(TxRequest(901, ACCOUNTS[0].address, 0, 200_000, None, 0, init,
-                                                  max_fee_per_gas=10**10, max_priority_fee_per_gas=10**9),
-                                       ACCOUNTS[0].private_key))
-            address = deploy.contract_address
-            call = builder.apply(sign(TxRequest(901, ACCOUNTS[0].address, 1, 100_000, address, 0,
-                                                bytes(range(1, 41)), max_fee_per_gas=10**10,
-                                                max_priority_fee_per_gas=10**9), ACCOUNTS[0].private_key))
-            outputs.append((call.success, call.gas_used, call.output))
+    for engine in (FAST, PLAIN):
+        builder = _chain(engine).new_builder(env)
+        deploy = builder.apply(sign(TxRequest(901, ACCOUNTS[0].address, 0, 200_000, None, 0, init,
+                                              max_fee_per_gas=10**10, max_priority_fee_per_gas=10**9),
+                                   ACCOUNTS[0].private_key))
+        address = deploy.contract_address
+        call = builder.apply(sign(TxRequest(901, ACCOUNTS[0].address, 1, 100_000, address, 0,
+                                            bytes(range(1, 41)), max_fee_per_gas=10**10,
+                                            max_priority_fee_per_gas=10**9), ACCOUNTS[0].private_key))
+        outputs.append((call.success, call.gas_used, call.output))
     assert outputs[0] == outputs[1] and outputs[0][0]
     assert outputs[0][2][:32] == bytes(range(1, 33)) and outputs[0][2][96:] == bytes(32)
 
@@ -418,7 +410,7 @@ def test_calldataload_of_a_call_matches_py_evm(monkeypatch: pytest.MonkeyPatch) 
 @given(value=st.one_of(st.integers(0, 2**256 - 1), st.integers(0, 300)),
        junk=st.binary(min_size=1, max_size=34))
 def test_storage_value_decoding_matches_rlp(value: int, junk: bytes) -> None:
-    from chains.accounts import decode_storage_value
+    from chains.engine.accounts import decode_storage_value
 
     assert decode_storage_value(rlp.encode(value, sedes=rlp.sedes.big_endian_int)) == value
     refusals = (rlp.DecodingError, rlp.DeserializationError, TypeError)  # TypeError: rlp on an rlp list

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from trie.hexary import HexaryTrie
 
-from chains import rlpfast
-from chains.mpt import BLANK_ROOT, FastTrie
+from chains.engine import rlpfast
+from chains.engine.mpt import BLANK_ROOT, FastTrie
 
 # Short keys make shared prefixes, extensions and values on branches common; hashed 32-byte
 # keys are what the state uses.

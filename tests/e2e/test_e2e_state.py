@@ -202,20 +202,3 @@ def test_concurrent_submissions_share_a_superblock(devnet_thread: DevnetThread, 
     hashes = asyncio.run_coroutine_threadsafe(together(), devnet_thread.loop).result(30)
     blocks = {rpc.ok(901, "eth_getTransactionReceipt", [h])["blockNumber"] for h in hashes}
     assert blocks == {hex(height + 1)} and int(rpc.ok(901, "xr_blockNumber"), 16) == height + 1
-
-
-def test_trie_cache_hands_out_copies() -> None:
-    """py-trie mutates the branch nodes it gets: the shared cache must never hand out its own."""
-    from trie import HexaryTrie
-
-    from chains import triecache
-
-    triecache.install()
-    db: dict[bytes, bytes] = {}
-    trie = HexaryTrie(db)
-    for i in range(40):
-        trie[keccak(i.to_bytes(2, "big"))] = b"v" * 40
-    first = trie.get_node(trie.root_hash)
-    first[0] = b"poison"
-    assert trie.get_node(trie.root_hash) != first
-    assert all(trie[keccak(i.to_bytes(2, "big"))] == b"v" * 40 for i in range(40))

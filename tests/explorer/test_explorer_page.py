@@ -6,6 +6,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from eth_utils import keccak
@@ -40,11 +41,17 @@ def test_page_is_served_on_the_first_chain(net: ExplorerDevnet) -> None:
     assert headers["content-type"].startswith("text/html")
     html = body.decode()
     assert "<title>xrollup explorer</title>" in html
-    assert '<script src="/explorer/app.js">' in html and 'href="/explorer/style.css"' in html
+    assert '<script type="module" src="/explorer/app.js">' in html and 'href="/explorer/style.css"' in html
     for name, kind in (("app.js", "text/javascript"), ("style.css", "text/css")):
         status, headers, body = get(f"{net.explorer_url}/{name}")
         assert status == 200 and headers["content-type"].startswith(kind) and len(body) > 1000
     assert b"xr_newSuperblocks" in get(f"{net.explorer_url}/app.js")[2]
+    # every module of the page is served as JavaScript (a browser refuses a module of another type)
+    modules = sorted(p.name for p in Path(explorer.__file__).parent.glob("*.js"))
+    assert "app.js" in modules and len(modules) > 1 and sorted(explorer.MODULES) == modules
+    for name in modules:
+        status, headers, body = get(f"{net.explorer_url}/{name}")
+        assert status == 200 and headers["content-type"].startswith("text/javascript") and body
     # a trailing slash redirects to the page
     assert get(net.explorer_url + "/")[0] == 200
     assert net.explorer_url == net.urls[901] + "/explorer"

@@ -4,11 +4,12 @@ One lane per chain, superblocks advancing live (``xr_newSuperblocks`` over the W
 each block's transactions, bundles outlined across the lanes they span, cross-rollup calls
 drawn as arrows from the source transaction to the destination transaction, failures in red
 with their reason. Clicking a transaction shows its receipt, decoded logs and cross-chain
-trace. Plain HTML/CSS/JS (no build step); the page reads everything over JSON-RPC.
+trace. Plain HTML/CSS and native ES modules (no build step); the page reads everything over
+JSON-RPC.
 
-Routes (under ``/explorer``): the page, ``app.js``, ``style.css``, and ``abis.json`` (every
-artifact's ABI, with event topics, function and error selectors and runtime-code fingerprints
-computed here, so that the page needs no keccak).
+Routes (under ``/explorer``): the page, ``app.js`` and the modules it imports (``MODULES``),
+``style.css``, and ``abis.json`` (every artifact's ABI, with event topics, function and error
+selectors and runtime-code fingerprints computed here, so that the page needs no keccak).
 
     devnet.app_hooks.append(explorer.hook(devnet))  # before devnet.start()
 """
@@ -27,9 +28,13 @@ from starlette.responses import RedirectResponse, Response
 
 PATH = "/explorer"
 STATIC_DIR = Path(__file__).resolve().parent
+#: The page's ES modules: ``app.js`` starts the page and imports the others. A browser runs a
+#: module only when it is served as JavaScript.
+MODULES = ("app.js", "abi.js", "board.js", "dom.js", "format.js", "lookups.js", "overlay.js", "panel.js", "rpc.js",
+           "state.js")
 STATIC_FILES = {
     "index.html": "text/html; charset=utf-8",
-    "app.js": "text/javascript; charset=utf-8",
+    **{name: "text/javascript; charset=utf-8" for name in MODULES},
     "style.css": "text/css; charset=utf-8",
 }
 #: Hex characters of runtime code (before the compiler trailer) that identify a contract.
@@ -175,4 +180,4 @@ def url(devnet: Any) -> str | None:
     return None if first is None else first + PATH
 
 
-__all__ = ["PATH", "abi_index", "fingerprint", "hook", "install", "installed", "mount", "signature", "url"]
+__all__ = ["MODULES", "PATH", "abi_index", "fingerprint", "hook", "install", "installed", "mount", "signature", "url"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from coincurve import PublicKey
 
-from chains.hashing import keccak
-from chains.rlpfast import encode_int, wrap_list
+from chains.engine.hashing import keccak
+from chains.engine.rlpfast import encode_int, wrap_list
 
 
 def _list_payload(data: bytes) -> bytes:

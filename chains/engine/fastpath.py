@@ -6,8 +6,10 @@ nonce, the value moving, the refund, the tip to the coinbase and EIP-161's clean
 empty accounts. geth's state transition skips the interpreter for the same reason. This module
 makes the state changes py-evm's Prague executor makes for such a transaction, netted to one
 write per account, and skips the rest (message and computation objects, the transaction
-context, precompile and access sets, which a code-less call never reads). tests/chains checks the
-resulting state roots against py-evm's own path.
+context, precompile and access sets, which a code-less call never reads). It stands in for the
+engine's executor only: on any other state (stock py-evm's, under ``XROLLUP_ENGINE=plain``)
+every transaction goes through that state's own executor. tests/chains checks the resulting
+state roots against py-evm's own path.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from eth.rlp.receipts import Receipt
 from eth.vm.forks.byzantium.constants import EIP658_TRANSACTION_STATUS_CODE_SUCCESS
 from eth_utils import ValidationError
 
-from chains import rlpfast
+from chains.engine import rlpfast
+from chains.engine.evm import RollupState
 
 EMPTY_CODE_HASH = bytes.fromhex("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")
 PRECOMPILE_LIMIT = 0x100  # addresses below this are precompiles or reserved for them
@@ -52,9 +55,11 @@ class TransferResult:
 
 
 def is_plain_transfer(state: StateAPI, tx: SignedTransactionAPI, sender: bytes) -> bool:
-    """True when ``tx`` runs no code at all: no calldata, no access list, a recipient that is
-    neither a precompile nor an account with code (an EIP-7702 delegation is code), and a
-    sender without code."""
+    """True when ``state`` is the engine's and ``tx`` runs no code at all: no calldata, no
+    access list, a recipient that is neither a precompile nor an account with code (an
+    EIP-7702 delegation is code), and a sender without code."""
+    if not isinstance(state, RollupState):
+        return False
     to = tx.to
     if not to or tx.data or tx.type_id not in PLAIN_TYPES or tx.intrinsic_gas != GAS_TX:
         return False

@@ -1,6 +1,7 @@
 """The VM the rollups run: py-evm's Prague, with two of its costs cut.
 
-- Accounts are tuples (chains/accounts.py).
+- Accounts are tuples, kept in the engine's trie and hashed with its keccak
+  (chains/engine/accounts.py), and KECCAK256 hashes with the engine's keccak too.
 - The transaction's message: py-evm's Cancun executor formats a debug line with the hex of the
   callee's whole code for every transaction, logging enabled or not (the Mailbox's code is
   4 KB); ``RollupTransactionExecutor`` builds the same message without it.
@@ -15,8 +16,9 @@
   order, as the yellow paper defines it (the positions that start an instruction), and
   shares the result between all computations running that code.
 
-tests/chains/test_fastpath.py compares blocks against plain PragueVM; tests/chains/test_evm.py
-compares the analysis with py-evm's.
+Everything is in subclasses of py-evm's classes: PragueVM, its state and its computation are
+left as they are. tests/chains/test_fastpath.py compares blocks against plain PragueVM;
+tests/chains/test_evm.py compares the analysis with py-evm's.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from functools import lru_cache
 from typing import Any, cast
 
 from eth._utils.address import generate_contract_address
+from eth._utils.numeric import ceil32
 from eth.abc import MessageAPI, SignedTransactionAPI
-from eth.constants import CREATE_CONTRACT_ADDRESS
+from eth.constants import CREATE_CONTRACT_ADDRESS, GAS_SHA3WORD
 from eth.exceptions import FullStack, Halt, InsufficientStack, InvalidInstruction, InvalidJumpDestination, OutOfGas
 from eth.vm.code_stream import CodeStream
 from eth.vm.computation import NO_RESULT
@@ -39,6 +42,7 @@ from eth.vm.forks.prague.state import PragueState, PragueTransactionExecutor
 from eth.vm.logic import arithmetic, comparison, duplication, flow
 from eth.vm.logic import context as context_logic
 from eth.vm.logic import memory as memory_logic
+from eth.vm.logic import sha3 as sha3_logic
 from eth.vm.logic import stack as stack_logic
 from eth.vm.logic import swap as swap_logic
 from eth.vm.logic.invalid import InvalidOpcode
@@ -46,7 +50,8 @@ from eth.vm.message import Message
 from eth.vm.opcode import _FastOpcode
 from eth.vm.opcode_values import JUMPDEST, PUSH1, PUSH32
 
-from chains.accounts import FastAccountDB
+from chains.engine.accounts import FastAccountDB
+from chains.engine.hashing import keccak
 
 
 @lru_cache(maxsize=1024)
@@ -192,7 +197,18 @@ def _calldataload(computation: Any, values: list[Any]) -> None:
     values.append(computation.msg.data_as_bytes[start:start + 32].ljust(32, b"\x00").lstrip(b"\x00"))
 
 
-_INLINE.update({memory_logic.mstore: _mstore, memory_logic.mload: _mload, context_logic.calldataload: _calldataload})
+def _sha3(computation: Any, values: list[Any]) -> None:
+    """py-evm's sha3.sha3 (KECCAK256: the Mailbox's rolling hashes, every mapping slot),
+    hashing with the engine's keccak rather than eth-hash's."""
+    start, size = computation.stack_pop_ints(2)
+    computation.extend_memory(start, size)
+    data = computation.memory_read_bytes(start, size)
+    computation.consume_gas(GAS_SHA3WORD * (ceil32(len(data)) // 32), reason="SHA3: word gas cost")
+    values.append(keccak(data))  # two popped: room for one
+
+
+_INLINE.update({memory_logic.mstore: _mstore, memory_logic.mload: _mload, context_logic.calldataload: _calldataload,
+                sha3_logic.sha3: _sha3})
 
 
 def _inline_step(step: tuple[int, int], code: Any, values: list[Any]) -> None:
@@ -281,7 +297,13 @@ class RollupTransactionExecutor(PragueTransactionExecutor):
         )
 
 
-RollupState = PragueState.configure(
-    __name__="RollupState", account_db_class=FastAccountDB, computation_class=RollupComputation,
-    transaction_executor_class=RollupTransactionExecutor)
-RollupVM = PragueVM.configure(__name__="RollupVM", _state_class=RollupState)
+class RollupState(PragueState):
+    """Prague's state on the engine's account database, computation and executor."""
+
+    account_db_class = FastAccountDB
+    computation_class = RollupComputation
+    transaction_executor_class = RollupTransactionExecutor
+
+
+class RollupVM(PragueVM):
+    _state_class = RollupState

@@ -13,8 +13,8 @@ rlp encoding, nodes under 32 bytes embedded in their parent, the root always sto
 py-trie, proofs and the snapshots of any root read it unchanged. tests/chains checks the
 roots and the stored nodes against py-trie over random operations.
 
-``install()`` makes py-evm's account and storage databases use it (as triecache does for
-py-trie's node decoding).
+The engine's account and storage databases (chains/engine/accounts.py) build their tries
+from it; py-evm's own classes keep py-trie.
 """
 
 from __future__ import annotations
@@ -26,13 +26,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import rlp
-from eth.db import account as _account_module
-from eth.db import storage as _storage_module
 from eth_typing import Hash32
 from trie.exceptions import MissingTrieNode
 
-from chains.hashing import keccak
-from chains.rlpfast import encode_bytes, wrap_list
+from chains.engine.hashing import keccak
+from chains.engine.rlpfast import encode_bytes, wrap_list
 
 BLANK_NODE_RLP = b"\x80"
 BLANK_ROOT = keccak(BLANK_NODE_RLP)
@@ -386,17 +384,4 @@ def _remember(node_hash: bytes, node: Node) -> None:
         _nodes.popitem(last=False)
 
 
-_ORIGINAL = (_account_module.HexaryTrie, _storage_module.HexaryTrie)
-
-
-def install() -> None:
-    """py-evm's account and storage databases build FastTries from now on."""
-    _account_module.HexaryTrie = FastTrie  # type: ignore[misc, assignment]
-    _storage_module.HexaryTrie = FastTrie  # type: ignore[misc, assignment]
-
-
-def uninstall() -> None:
-    _account_module.HexaryTrie, _storage_module.HexaryTrie = _ORIGINAL  # type: ignore[misc]
-
-
-__all__ = ["BLANK_ROOT", "FastTrie", "install", "uninstall"]
+__all__ = ["BLANK_ROOT", "FastTrie"]
