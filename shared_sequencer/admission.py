@@ -25,6 +25,7 @@ from typing import Any
 import rlp
 from eth_keys import keys
 from eth_keys.exceptions import BadSignature
+from eth_utils import ValidationError
 
 from chains.builder import PendingTx
 from chains.errors import TransactionRejected
@@ -48,7 +49,6 @@ MAX_CODE_SIZE = 24_576  # EIP-170
 MAX_INITCODE_SIZE = 2 * MAX_CODE_SIZE  # EIP-3860
 DELEGATION_PREFIX = b"\xef\x01\x00"  # EIP-7702 delegation designator: prefix ++ address
 
-BLOB_TX_TYPE = 3
 SET_CODE_TX_TYPE = 4
 SUPPORTED_TYPES = (None, 0, 1, 2, SET_CODE_TX_TYPE)
 
@@ -151,7 +151,7 @@ def authority(auth: Any) -> bytes | None:
         msg = b"\x05" + rlp.encode([auth.chain_id, auth.address, auth.nonce])
         signature = keys.Signature(vrs=(auth.y_parity, auth.r, auth.s))
         return bytes(signature.recover_public_key_from_msg(msg).to_canonical_address())
-    except (BadSignature, ValueError, TypeError, rlp.exceptions.EncodingError):
+    except (BadSignature, ValidationError, ValueError, TypeError, rlp.exceptions.EncodingError):
         return None
 
 
