@@ -27,7 +27,7 @@ from eth_keys import keys
 from eth_keys.exceptions import BadSignature
 from eth_utils import ValidationError
 
-from chains.builder import PendingTx
+from chains.block import PendingTx
 from chains.errors import TransactionRejected
 from shared_sequencer.mempool import fee_cap, tip_cap
 

@@ -37,6 +37,7 @@ from chains.genesis import DEFAULT_MNEMONIC
 from xrollup.config import DevnetConfig
 from xrollup.devnet import Devnet as CoreDevnet
 from xrollup.provider import AsyncInProcessProvider, InProcessProvider, LoopThread
+from xrollup.testing import Checkpoint, checkpoint, restore
 
 __all__ = ["Devnet", "DeployError"]
 
@@ -356,20 +357,9 @@ class Devnet:
             if not self._closed:
                 self._loop.call(self._restore, saved)
 
-    def _checkpoint(self) -> tuple[Any, ...]:
-        seq = self.core.sequencer
-        return seq, seq.snapshot(), seq.mode, seq.coinbase, set(seq.impersonated)
+    def _checkpoint(self) -> Checkpoint:
+        return checkpoint(self.core)
 
-    def _restore(self, saved: tuple[Any, ...]) -> None:
-        """On the loop thread, in one go: interval mining cannot slip a block in between."""
-        seq, snap, mode, coinbase, impersonated = saved
-        if self.core.sequencer is not seq:  # anvil_reset / anvil_loadState replaced it
-            self.core.install(seq)
-        if not seq.revert(snap):
-            raise RuntimeError(f"the test's snapshot {snap} was lost (a revert to an earlier snapshot?)")
-        if seq.mode != mode:
-            seq.set_mode(mode)
-        seq.coinbase = coinbase
-        seq.impersonated.clear()
-        seq.impersonated.update(impersonated)
+    def _restore(self, saved: Checkpoint) -> None:
+        restore(self.core, saved)
 

@@ -16,6 +16,10 @@ Fixtures:
   ``@pytest.mark.parametrize("chain_id", [901, 902])`` (or ``("w3", [...], indirect=True)``).
 * ``accounts`` (session): the dev accounts, ``eth_account`` ``LocalAccount``s (``.address``,
   ``.key``), funded on every chain.
+* ``xrollup_server`` (session): a devnet served over HTTP/WebSocket on free ports from a
+  background thread (``xrollup.testing.DevnetThread``: ``.urls``, ``.devnet``, ``.run(fn)``),
+  for suites that talk to a node only over the network. A conftest (or a module) overrides it
+  to serve other chains or options; the isolation below still applies.
 
 Every test that uses one of them runs isolated: snapshot before, revert after (every chain,
 the pools, the clock, the mining mode, the coinbase, impersonation). Fixtures with a wider scope
@@ -29,6 +33,7 @@ Options (command line, or ini keys ``xrollup_chains``, ``xrollup_accounts``, ``x
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -38,10 +43,12 @@ if TYPE_CHECKING:
     from web3 import Web3
 
     from xrollup.api import Devnet
+    from xrollup.testing import DevnetThread
 
 DEFAULT_CHAINS = "901,902"
 DEFAULT_ACCOUNTS = "10"
 DEVNET_FIXTURE = "xrollup_devnet"
+SERVER_FIXTURE = "xrollup_server"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -128,12 +135,24 @@ def accounts(xrollup_devnet: Devnet) -> list[LocalAccount]:
     return list(xrollup_devnet.accounts)
 
 
+@pytest.fixture(scope="session")
+def xrollup_server(pytestconfig: pytest.Config) -> Iterator[DevnetThread]:
+    """A devnet of the configured chains served on free ports from a background thread."""
+    from xrollup.config import DevnetConfig
+    from xrollup.testing import DevnetThread
+
+    config = DevnetConfig(chain_ids=_chains(pytestconfig), accounts=_accounts(pytestconfig), port=0, silent=True)
+    with DevnetThread(config) as server:
+        yield server
+
+
 @pytest.fixture(autouse=True)
 def _xrollup_isolation(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Snapshot/revert around each test that uses the devnet; nothing for the others."""
-    if DEVNET_FIXTURE not in request.fixturenames:
-        yield
-        return
-    net: Devnet = request.getfixturevalue(DEVNET_FIXTURE)
-    with net.isolated():
+    """Snapshot/revert around each test that uses a devnet (in-process or served); nothing
+    for the others."""
+    with ExitStack() as stack:
+        for name in (DEVNET_FIXTURE, SERVER_FIXTURE):
+            if name in request.fixturenames:
+                net: Devnet | DevnetThread = request.getfixturevalue(name)
+                stack.enter_context(net.isolated())
         yield

@@ -1,20 +1,64 @@
-"""Serve a devnet from a background thread, for test suites that talk to it over HTTP/WS.
+"""Test support: a devnet served from a background thread, and the isolation of a test.
 
 The devnet is single-threaded by design: everything that touches it runs on its own event
 loop, in the thread started here. ``run`` executes a function there from any other thread.
 (For in-process use behind web3.py, without sockets, see ``xrollup.api.Devnet``.)
+
+:func:`checkpoint` and :func:`restore` are what the pytest plugin wraps every test in, for the
+in-process devnet (``xrollup.api.Devnet.isolated``) and the served one
+(:meth:`DevnetThread.isolated`) alike.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from rpc.server import new_event_loop
+from shared_sequencer.mining import MiningMode
+from shared_sequencer.sequencer import Sequencer
 from xrollup.config import DevnetConfig
 from xrollup.devnet import Devnet
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """What a test may change and :func:`restore` puts back."""
+
+    sequencer: Sequencer
+    snapshot: int
+    mode: MiningMode
+    coinbase: bytes
+    impersonated: frozenset[bytes]
+
+
+def checkpoint(devnet: Devnet) -> Checkpoint:
+    """Snapshot every chain (``evm_snapshot``) and note the mining mode, the coinbase and the
+    impersonated accounts, which a snapshot does not cover (as in anvil). Call it on the
+    devnet's loop."""
+    seq = devnet.sequencer
+    return Checkpoint(seq, seq.snapshot(), seq.mode, seq.coinbase, frozenset(seq.impersonated))
+
+
+def restore(devnet: Devnet, saved: Checkpoint) -> None:
+    """Go back to ``saved`` in one go on the devnet's loop (interval mining cannot slip a block
+    in between): the sequencer a reset or loaded state replaced, its chains and pools (``evm_revert``),
+    the mining mode, the coinbase, the impersonated accounts.
+
+    Raises RuntimeError if the snapshot was lost (a test reverted to an earlier one)."""
+    seq = saved.sequencer
+    if devnet.sequencer is not seq:  # anvil_reset / anvil_loadState replaced it
+        devnet.install(seq)
+    if not seq.revert(saved.snapshot):
+        raise RuntimeError(f"the test's snapshot {saved.snapshot} was lost (a revert to an earlier snapshot?)")
+    if seq.mode != saved.mode:
+        seq.set_mode(saved.mode)
+    seq.set_coinbase(saved.coinbase)
+    seq.set_impersonated(set(saved.impersonated))
 
 
 class DevnetThread:
@@ -66,6 +110,15 @@ class DevnetThread:
             return fn()
 
         return asyncio.run_coroutine_threadsafe(call(), self.loop).result(timeout)
+
+    @contextmanager
+    def isolated(self) -> Iterator[None]:
+        """Everything done inside is undone on exit (:func:`checkpoint`, :func:`restore`)."""
+        saved = self.run(lambda: checkpoint(self.devnet))
+        try:
+            yield
+        finally:
+            self.run(lambda: restore(self.devnet, saved))
 
     def __enter__(self) -> DevnetThread:
         return self.start()

@@ -8,18 +8,13 @@ run, so the compile overlaps the EVM tests instead of adding to them.
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-for p in (str(ROOT), str(HERE)):
-    if p not in sys.path:
-        sys.path.insert(0, p)
+from tests.contracts import build_check
 
-import build_check  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 BUILD_CHECK_TEST = "test_artifacts_match_sources"
 

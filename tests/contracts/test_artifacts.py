@@ -77,7 +77,7 @@ def test_load_artifact_missing_names_available() -> None:
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed: cannot rebuild the artifacts")
 def test_artifacts_match_sources() -> None:
     """`python bridge_contracts/build.py --check` passes: committed artifacts match the sources."""
-    import build_check
+    from tests.contracts import build_check
 
     code, output = build_check.result()
     assert code == 0, output

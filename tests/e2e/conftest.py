@@ -1,46 +1,37 @@
 """End-to-end fixtures: one real devnet (chains 901 and 902) for the whole session.
 
 The devnet runs in a background thread on its own asyncio event loop and serves HTTP and
-WebSocket on ephemeral ports. Tests talk to it only over the network (web3.py, raw JSON-RPC
-over http.client, the websockets sync client), as a dapp would.
+WebSocket on ephemeral ports (the plugin's ``xrollup_server``, with these chains). Tests talk
+to it only over the network (web3.py, raw JSON-RPC, the websockets sync client), as a dapp would.
 
-Every test runs between ``evm_snapshot`` and ``evm_revert`` (snapshots cover every chain), and
-the mining mode is put back to automine afterwards, so tests do not depend on each other.
+Every test that uses it runs isolated by the plugin: a snapshot before, and afterwards the
+revert (every chain), the mining mode, the coinbase and the impersonated accounts put back,
+so tests do not depend on each other.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from web3 import Web3
 
-ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-for _p in (str(ROOT), str(HERE)):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
-
-from e2e_helpers import RawRpc  # noqa: E402
-from web3 import Web3  # noqa: E402
-
-from xrollup.config import DevnetConfig  # noqa: E402
-from xrollup.devnet import Devnet  # noqa: E402
-from xrollup.testing import DevnetThread  # noqa: E402
+from tests.support import ChainRpc, served
+from xrollup.devnet import Devnet
+from xrollup.testing import DevnetThread
 
 CHAIN_IDS = (901, 902)
 
 
 @pytest.fixture(scope="session")
-def devnet_thread() -> Iterator[DevnetThread]:
-    with DevnetThread(DevnetConfig(chain_ids=CHAIN_IDS, port=0, silent=True)) as dt:
-        yield dt
+def xrollup_server() -> Iterator[DevnetThread]:
+    with served(CHAIN_IDS) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
-def devnet(devnet_thread: DevnetThread) -> Devnet:
-    return devnet_thread.devnet
+def devnet(xrollup_server: DevnetThread) -> Devnet:
+    return xrollup_server.devnet
 
 
 @pytest.fixture(scope="session")
@@ -50,8 +41,8 @@ def urls(devnet: Devnet) -> dict[int, str]:
 
 
 @pytest.fixture(scope="session")
-def rpc(urls: dict[int, str]) -> Iterator[RawRpc]:
-    client = RawRpc(urls)
+def rpc(urls: dict[int, str]) -> Iterator[ChainRpc]:
+    client = ChainRpc(urls)
     yield client
     client.close()
 
@@ -74,20 +65,3 @@ def other_chain(chain_id: int) -> int:
 @pytest.fixture
 def w3(w3s: dict[int, Web3], chain_id: int) -> Web3:
     return w3s[chain_id]
-
-
-@pytest.fixture(autouse=True)
-def isolated(rpc: RawRpc, devnet_thread: DevnetThread) -> Iterator[None]:
-    """Snapshot every chain before the test; afterwards stop mining, revert, and automine again."""
-    snap = rpc.ok(CHAIN_IDS[0], "evm_snapshot")
-    coinbase = rpc.ok(CHAIN_IDS[0], "eth_coinbase")
-    yield
-    # Manual first, so that interval mining cannot add a block between the revert and the
-    # mode change; the revert empties the pools (they were empty at the snapshot), so turning
-    # automine back on mines nothing.
-    rpc.ok(CHAIN_IDS[0], "evm_setAutomine", [False])
-    assert rpc.ok(CHAIN_IDS[0], "evm_revert", [snap]) is True, "the per-test snapshot was lost"
-    rpc.ok(CHAIN_IDS[0], "evm_setAutomine", [True])
-    # Not part of a snapshot (as in anvil): the coinbase and the impersonated accounts.
-    rpc.ok(CHAIN_IDS[0], "anvil_setCoinbase", [coinbase])
-    devnet_thread.run(lambda: devnet_thread.devnet.sequencer.impersonated.clear())

@@ -1,20 +1,17 @@
-"""Constants and small helpers shared by the end-to-end tests (imported by name, not via conftest)."""
+"""Constants and small helpers shared by the end-to-end tests (imported by package path, not via conftest)."""
 
 from __future__ import annotations
 
-import http.client
-import itertools
-import json
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlparse
 
 from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
 from bridge_contracts import load_artifact
+from tests.support import ChainRpc
 
 # anvil's accounts for "test test ... junk" (m/44'/60'/0'/0/i), written out as anvil prints them.
 ANVIL_ACCOUNTS = [
@@ -74,7 +71,7 @@ def counter_deploy_data(initial: int) -> str:
     return COUNTER["bytecode"] + encode(["uint256"], [initial]).hex()
 
 
-def send_tx(rpc: RawRpc, chain_id: int, tx: dict[str, Any]) -> dict[str, Any]:
+def send_tx(rpc: ChainRpc, chain_id: int, tx: dict[str, Any]) -> dict[str, Any]:
     """eth_sendTransaction in automine mode; returns the receipt (which must exist at once)."""
     tx_hash = rpc.ok(chain_id, "eth_sendTransaction", [tx])
     receipt = rpc.ok(chain_id, "eth_getTransactionReceipt", [tx_hash])
@@ -82,7 +79,7 @@ def send_tx(rpc: RawRpc, chain_id: int, tx: dict[str, Any]) -> dict[str, Any]:
     return receipt
 
 
-def deploy_counter(rpc: RawRpc, chain_id: int, initial: int = 0, sender: str = A0) -> str:
+def deploy_counter(rpc: ChainRpc, chain_id: int, initial: int = 0, sender: str = A0) -> str:
     receipt = send_tx(rpc, chain_id, {"from": sender, "data": counter_deploy_data(initial)})
     assert receipt["status"] == "0x1"
     return to_checksum_address(receipt["contractAddress"])
@@ -93,19 +90,19 @@ def sign(tx: dict[str, Any], key: str) -> str:
     return "0x" + Account.sign_transaction(tx, key).raw_transaction.hex()
 
 
-def balance(rpc: RawRpc, chain_id: int, address: str, block: Any = "latest") -> int:
+def balance(rpc: ChainRpc, chain_id: int, address: str, block: Any = "latest") -> int:
     return int(rpc.ok(chain_id, "eth_getBalance", [address, block]), 16)
 
 
-def nonce(rpc: RawRpc, chain_id: int, address: str, block: Any = "latest") -> int:
+def nonce(rpc: ChainRpc, chain_id: int, address: str, block: Any = "latest") -> int:
     return int(rpc.ok(chain_id, "eth_getTransactionCount", [address, block]), 16)
 
 
-def block_number(rpc: RawRpc, chain_id: int) -> int:
+def block_number(rpc: ChainRpc, chain_id: int) -> int:
     return int(rpc.ok(chain_id, "eth_blockNumber"), 16)
 
 
-def next_base_fee(rpc: RawRpc, chain_id: int) -> int:
+def next_base_fee(rpc: ChainRpc, chain_id: int) -> int:
     """The base fee of the next block, from eth_feeHistory's last entry."""
     return int(rpc.ok(chain_id, "eth_feeHistory", ["0x1", "latest", []])["baseFeePerGas"][-1], 16)
 
@@ -120,64 +117,3 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval: float
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(interval)
-
-
-class RawRpc:
-    """Raw JSON-RPC over HTTP (one keep-alive connection per chain): returns whole responses."""
-
-    def __init__(self, urls: dict[int, str]) -> None:
-        self.urls = urls
-        self._conns: dict[int, http.client.HTTPConnection] = {}
-        self._ids = itertools.count(1)
-
-    def _conn(self, chain_id: int) -> http.client.HTTPConnection:
-        conn = self._conns.get(chain_id)
-        if conn is None:
-            u = urlparse(self.urls[chain_id])
-            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-            self._conns[chain_id] = conn
-        return conn
-
-    def post(self, chain_id: int, body: bytes | str) -> tuple[int, bytes]:
-        """POST a raw body; returns (HTTP status, raw response body)."""
-        if isinstance(body, str):
-            body = body.encode()
-        for attempt in (0, 1):
-            conn = self._conn(chain_id)
-            try:
-                conn.request("POST", "/", body=body, headers={"Content-Type": "application/json"})
-                resp = conn.getresponse()
-                return resp.status, resp.read()
-            except (http.client.HTTPException, ConnectionError):
-                conn.close()
-                self._conns.pop(chain_id, None)
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
-
-    def __call__(self, chain_id: int, method: str, params: Any = None) -> dict[str, Any]:
-        rid = next(self._ids)
-        payload = {"jsonrpc": "2.0", "id": rid, "method": method, "params": [] if params is None else params}
-        status, raw = self.post(chain_id, json.dumps(payload))
-        assert status == 200, (status, raw)
-        reply = json.loads(raw)
-        assert reply.get("jsonrpc") == "2.0" and reply.get("id") == rid, reply
-        return reply
-
-    def ok(self, chain_id: int, method: str, params: Any = None) -> Any:
-        """The result of a call that must succeed."""
-        reply = self(chain_id, method, params)
-        assert "error" not in reply, f"{method} {params!r} failed: {reply['error']}"
-        return reply["result"]
-
-    def err(self, chain_id: int, method: str, params: Any = None) -> dict[str, Any]:
-        """The error object of a call that must fail."""
-        reply = self(chain_id, method, params)
-        assert "error" in reply, f"{method} {params!r} should fail, got {reply.get('result')!r}"
-        assert "result" not in reply, reply
-        return reply["error"]
-
-    def close(self) -> None:
-        for conn in self._conns.values():
-            conn.close()
-        self._conns.clear()

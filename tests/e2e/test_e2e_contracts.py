@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from e2e_helpers import (
+from eth_abi import decode, encode
+from eth_bloom import BloomFilter
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+
+from tests.e2e.e2e_helpers import (
     A0,
     A1,
     COUNTER,
@@ -17,9 +21,6 @@ from e2e_helpers import (
     send_tx,
     word,
 )
-from eth_abi import decode, encode
-from eth_bloom import BloomFilter
-from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
 
 # -- 2. deploy, call, transact, events ---------------------------------------------------------
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from e2e_helpers import (
+from eth_account import Account
+
+from tests.e2e.e2e_helpers import (
     A0,
     A1,
     A2,
@@ -25,7 +27,6 @@ from e2e_helpers import (
     wait_for,
     word,
 )
-from eth_account import Account
 
 CHAINS = (901, 902)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from e2e_helpers import A0, A1, ANVIL_ACCOUNTS, ANVIL_KEYS, GWEI, INITIAL_BALANCE, ZERO_HASH, block_number
 from eth_account import Account
 from web3 import Web3
+
+from tests.e2e.e2e_helpers import A0, A1, ANVIL_ACCOUNTS, ANVIL_KEYS, GWEI, INITIAL_BALANCE, ZERO_HASH, block_number
 
 # -- 1. node basics ----------------------------------------------------------------------
 

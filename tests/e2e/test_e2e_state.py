@@ -14,13 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_helpers import (
+from eth_account import Account
+from eth_utils import keccak, to_checksum_address
+
+from rpc.server import find_free_port
+from tests.e2e.e2e_helpers import (
     A0,
     A1,
     ANVIL_KEYS,
     COUNTER,
     ETH,
-    RawRpc,
     balance,
     block_number,
     calldata,
@@ -28,28 +31,24 @@ from e2e_helpers import (
     send_tx,
     sign,
 )
-from eth_account import Account
-from eth_utils import keccak, to_checksum_address
-
-from rpc.server import find_free_port
-from xrollup.config import DevnetConfig
+from tests.support import ChainRpc, served
 from xrollup.testing import DevnetThread
 
 CREATE2_DEPLOYER = "0x4e59b44847b379578588920ca78fbf26c0b4956c"
 
 
 @pytest.fixture(scope="module")
-def own() -> Iterator[tuple[DevnetThread, RawRpc]]:
+def own() -> Iterator[tuple[DevnetThread, ChainRpc]]:
     """A devnet of this module's own: reset and load replace its whole state."""
-    with DevnetThread(DevnetConfig(chain_ids=(901, 902), port=0, silent=True)) as dt:
-        rpc = RawRpc(dt.urls)
+    with served((901, 902)) as dt:
+        rpc = ChainRpc(dt.urls)
         try:
             yield dt, rpc
         finally:
             rpc.close()
 
 
-def test_dump_reset_load_round_trip(own: tuple[DevnetThread, RawRpc]) -> None:
+def test_dump_reset_load_round_trip(own: tuple[DevnetThread, ChainRpc]) -> None:
     _, rpc = own
     counter = deploy_counter(rpc, 902, initial=5)
     receipt = send_tx(rpc, 901, {"from": A0, "to": A1, "value": hex(3 * ETH)})
@@ -78,7 +77,7 @@ def test_dump_reset_load_round_trip(own: tuple[DevnetThread, RawRpc]) -> None:
     assert int(rpc.ok(901, "xr_blockNumber"), 16) == int(height, 16) + 1
 
 
-def test_bad_state_files_are_refused_and_nothing_changes(own: tuple[DevnetThread, RawRpc]) -> None:
+def test_bad_state_files_are_refused_and_nothing_changes(own: tuple[DevnetThread, ChainRpc]) -> None:
     _, rpc = own
     send_tx(rpc, 901, {"from": A0, "to": A1, "value": "0x1"})
     before = rpc.ok(901, "xr_getSuperblockByNumber", ["latest", False])
@@ -113,7 +112,7 @@ def _cli(port: int, *args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_serving(proc: subprocess.Popen[str], rpc: RawRpc) -> None:
+def _wait_serving(proc: subprocess.Popen[str], rpc: ChainRpc) -> None:
     for _ in range(300):
         assert proc.poll() is None, proc.communicate()
         try:
@@ -129,7 +128,7 @@ def test_state_flag_keeps_the_devnet_across_restarts_and_logs_json(tmp_path: Pat
     port = find_free_port()
     for run in range(2):
         proc = _cli(port, "--state", str(state), "--log-format", "json")
-        rpc = RawRpc({901: f"http://127.0.0.1:{port}"})
+        rpc = ChainRpc({901: f"http://127.0.0.1:{port}"})
         try:
             _wait_serving(proc, rpc)
             assert block_number(rpc, 901) == run  # the first run's block came back
@@ -152,7 +151,7 @@ def test_state_flag_keeps_the_devnet_across_restarts_and_logs_json(tmp_path: Pat
     assert proc.returncode == 1 and "not an xrollup state file" in err
 
 
-def test_create_access_list_names_what_the_call_touches(rpc: RawRpc) -> None:
+def test_create_access_list_names_what_the_call_touches(rpc: ChainRpc) -> None:
     initcode = COUNTER["bytecode"][2:] + (7).to_bytes(32, "big").hex()
     salt = "11" * 32
     created = to_checksum_address(keccak(bytes.fromhex("ff" + CREATE2_DEPLOYER[2:] + salt)
@@ -169,7 +168,7 @@ def test_create_access_list_names_what_the_call_touches(rpc: RawRpc) -> None:
     assert error["code"] == 3 and error["message"] == "execution reverted: Counter: boom"
 
 
-def test_automine_mines_nothing_for_what_includes_nothing(rpc: RawRpc) -> None:
+def test_automine_mines_nothing_for_what_includes_nothing(rpc: ChainRpc) -> None:
     height = rpc.ok(901, "xr_blockNumber")
     gap = {"to": A1, "value": 1, "gas": 21_000, "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 10**9,
            "nonce": int(rpc.ok(901, "eth_getTransactionCount", [A0, "latest"]), 16) + 5, "chainId": 901}
@@ -183,7 +182,7 @@ def test_automine_mines_nothing_for_what_includes_nothing(rpc: RawRpc) -> None:
     assert rpc.ok(901, "xr_blockNumber") == height
 
 
-def test_concurrent_submissions_share_a_superblock(devnet_thread: DevnetThread, rpc: RawRpc) -> None:
+def test_concurrent_submissions_share_a_superblock(xrollup_server: DevnetThread, rpc: ChainRpc) -> None:
     """Automine batching: submissions the server reads in one tick are mined together, while a
     lone submission still gets its own superblock (every other test checks that)."""
     raws = []
@@ -193,12 +192,12 @@ def test_concurrent_submissions_share_a_superblock(devnet_thread: DevnetThread, 
         n = int(rpc.ok(901, "eth_getTransactionCount", [sender, "latest"]), 16)
         raws.append(sign({"to": A0, "value": 1, "gas": 21_000, "maxFeePerGas": 10**10,
                           "maxPriorityFeePerGas": 10**9, "nonce": n, "chainId": 901}, sender_key))
-    dispatcher = devnet_thread.devnet.dispatchers[901]
+    dispatcher = xrollup_server.devnet.dispatchers[901]
 
     async def together() -> list[object]:
         return list(await asyncio.gather(*(dispatcher.call("eth_sendRawTransaction", [r]) for r in raws)))
 
     height = int(rpc.ok(901, "xr_blockNumber"), 16)
-    hashes = asyncio.run_coroutine_threadsafe(together(), devnet_thread.loop).result(30)
+    hashes = asyncio.run_coroutine_threadsafe(together(), xrollup_server.loop).result(30)
     blocks = {rpc.ok(901, "eth_getTransactionReceipt", [h])["blockNumber"] for h in hashes}
     assert blocks == {hex(height + 1)} and int(rpc.ok(901, "xr_blockNumber"), 16) == height + 1

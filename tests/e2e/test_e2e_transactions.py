@@ -7,7 +7,11 @@ import json
 
 import pytest
 import rlp
-from e2e_helpers import (
+from eth_account import Account
+from eth_account.messages import encode_defunct, encode_typed_data
+from eth_utils import keccak, to_checksum_address
+
+from tests.e2e.e2e_helpers import (
     A0,
     A1,
     A2,
@@ -31,9 +35,6 @@ from e2e_helpers import (
     sign,
     word,
 )
-from eth_account import Account
-from eth_account.messages import encode_defunct, encode_typed_data
-from eth_utils import keccak, to_checksum_address
 
 # -- 4. transaction types, sent raw ---------------------------------------------------------------
 

@@ -3,75 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
-from collections import deque
 from typing import Any
 
 import pytest
-from e2e_helpers import A0, A1, VALUE_SET, calldata, deploy_counter, send_tx, word
-from websockets.sync.client import connect
+
+from tests.e2e.e2e_helpers import A0, A1, VALUE_SET, calldata, deploy_counter, send_tx, word
+from tests.support import WsRpc
 
 TIMEOUT = 5.0
 
 
-class WsClient:
-    """A JSON-RPC client over one WebSocket: replies by id, notifications buffered in order."""
-
-    def __init__(self, url: str) -> None:
-        # entered as a context manager (websockets 16+ warns about a bare connect())
-        self.ws = connect(url.replace("http://", "ws://"), open_timeout=TIMEOUT, close_timeout=2).__enter__()
-        self.notifications: deque[dict[str, Any]] = deque()
-        self._ids = itertools.count(1)
-
-    def request(self, method: str, params: list[Any] | None = None) -> dict[str, Any]:
-        rid = next(self._ids)
-        self.ws.send(json.dumps({"jsonrpc": "2.0", "id": rid, "method": method, "params": params or []}))
-        while True:
-            message = json.loads(self.ws.recv(timeout=TIMEOUT))
-            if "id" in message and message.get("id") == rid:
-                return message
-            assert message.get("method") == "eth_subscription", message
-            self.notifications.append(message)
-
-    def ok(self, method: str, params: list[Any] | None = None) -> Any:
-        reply = self.request(method, params)
-        assert "error" not in reply, reply
-        return reply["result"]
-
-    def subscribe(self, *params: Any) -> str:
-        sub_id = self.ok("eth_subscribe", list(params))
-        assert isinstance(sub_id, str) and sub_id.startswith("0x")
-        return sub_id
-
-    def next(self, sub_id: str, timeout: float = TIMEOUT) -> Any:
-        """The next notification's result for ``sub_id`` (others stay buffered)."""
-        for index, message in enumerate(self.notifications):
-            if message["params"]["subscription"] == sub_id:
-                del self.notifications[index]
-                return message["params"]["result"]
-        while True:
-            message = json.loads(self.ws.recv(timeout=timeout))
-            assert message.get("method") == "eth_subscription", message
-            assert message["jsonrpc"] == "2.0" and "id" not in message
-            if message["params"]["subscription"] == sub_id:
-                return message["params"]["result"]
-            self.notifications.append(message)
-
-    def drain(self) -> list[dict[str, Any]]:
-        """Every notification that arrived before a round trip (the server sends in order)."""
-        self.ok("eth_chainId")
-        out = list(self.notifications)
-        self.notifications.clear()
-        return out
-
-    def close(self) -> None:
-        self.ws.close()
-
-
 @pytest.fixture
 def ws(urls, chain_id):
-    client = WsClient(urls[chain_id])
+    client = WsRpc(urls[chain_id])
     yield client
     client.close()
 
@@ -82,14 +26,14 @@ def test_plain_requests_over_websocket(ws, rpc, chain_id):
     reply = ws.request("eth_nope")
     assert reply["error"]["code"] == -32601
     # a batch over the socket
-    ws.ws.send(json.dumps([{"jsonrpc": "2.0", "id": "a", "method": "eth_chainId"},
-                           {"jsonrpc": "2.0", "id": "b", "method": "net_version"}]))
-    replies = json.loads(ws.ws.recv(timeout=TIMEOUT))
+    ws.send([{"jsonrpc": "2.0", "id": "a", "method": "eth_chainId"},
+             {"jsonrpc": "2.0", "id": "b", "method": "net_version"}])
+    replies = ws.recv(timeout=TIMEOUT)
     assert {r["id"]: r["result"] for r in replies} == {"a": hex(chain_id), "b": str(chain_id)}
     ws.ws.send("{not json")
-    assert json.loads(ws.ws.recv(timeout=TIMEOUT))["error"]["code"] == -32700
+    assert ws.recv(timeout=TIMEOUT)["error"]["code"] == -32700
     # a notification (no id) gets no reply: the next message is the reply to the next request
-    ws.ws.send(json.dumps({"jsonrpc": "2.0", "method": "eth_chainId", "params": []}))
+    ws.send({"jsonrpc": "2.0", "method": "eth_chainId", "params": []})
     reply = ws.request("net_version")  # request() fails on any message that is neither its reply nor a notification
     assert reply["result"] == str(chain_id) and not ws.notifications
 
@@ -179,12 +123,12 @@ def test_xr_new_superblocks(ws, rpc, chain_id, other_chain):
 
 
 def test_closing_the_socket_ends_its_subscriptions(urls, rpc, chain_id):
-    client = WsClient(urls[chain_id])
+    client = WsRpc(urls[chain_id])
     client.subscribe("newHeads")
     client.close()
     rpc.ok(chain_id, "evm_mine")  # must not fail because a subscriber went away
     assert rpc.ok(chain_id, "eth_chainId") == hex(chain_id)
-    fresh = WsClient(urls[chain_id])
+    fresh = WsRpc(urls[chain_id])
     try:
         assert fresh.ok("eth_chainId") == hex(chain_id)
     finally:

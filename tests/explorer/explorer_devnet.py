@@ -1,15 +1,15 @@
-"""A devnet with the explorer mounted, served from a background thread (imported by name).
+"""A devnet with the explorer mounted, served from a background thread (imported by package path).
 
-The same pattern as tests/e2e/conftest.py: the devnet's own asyncio loop runs in a daemon
-thread; tests talk to it over HTTP/WebSocket only.
+The suites' served devnet (``xrollup.testing.DevnetThread``: the devnet's own asyncio loop in a
+daemon thread), with the explorer installed before it starts; tests talk to it over HTTP and
+WebSocket only.
 """
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import Any
 
+from tests.support import ChainRpc
 from xrollup import explorer
 from xrollup.config import DevnetConfig
 from xrollup.devnet import Devnet
@@ -21,10 +21,12 @@ class ExplorerDevnet(DevnetThread):
         devnet = Devnet(DevnetConfig(chain_ids=chain_ids, port=0, silent=True))
         explorer.install(devnet)  # before start(): the hooks run when the apps are built
         super().__init__(devnet=devnet, name="xrollup-explorer-devnet")
+        self.clients = ChainRpc({})
 
-    @property
-    def urls(self) -> dict[int, str]:
-        return dict(self.devnet.urls)
+    def start(self) -> ExplorerDevnet:
+        super().start()
+        self.clients = ChainRpc(self.urls)  # the ports are known once it serves
+        return self
 
     @property
     def explorer_url(self) -> str:
@@ -33,10 +35,9 @@ class ExplorerDevnet(DevnetThread):
         return url
 
     def rpc(self, chain_id: int, method: str, params: list[Any] | None = None) -> Any:
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
-        req = urllib.request.Request(self.urls[chain_id], data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            reply = json.loads(resp.read())
-        if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error']}")
-        return reply["result"]
+        """The result of a call that must succeed (RpcError otherwise)."""
+        return self.clients.ok(chain_id, method, params)
+
+    def stop(self) -> None:
+        self.clients.close()
+        super().stop()

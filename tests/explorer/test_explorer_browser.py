@@ -29,9 +29,9 @@ import pytest
 from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
-from explorer_devnet import ExplorerDevnet
 
 from bridge_contracts import MAILBOX_ADDRESS, load_artifact
+from tests.explorer.explorer_devnet import ExplorerDevnet
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "scripts" / "demo_swap.py"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from eth_utils import keccak
-from explorer_devnet import ExplorerDevnet
 
 from bridge_contracts import MAILBOX_ADDRESS, load_artifact
+from tests.explorer.explorer_devnet import ExplorerDevnet
 from xrollup import explorer
 from xrollup.cli import banner
 

@@ -4,11 +4,9 @@ and serve() putting the same devnet behind real HTTP endpoints."""
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +22,7 @@ from web3.exceptions import (
 )
 
 from bridge_contracts import load_artifact
+from tests.support import Rpc
 from xrollup.api import Devnet
 
 ETH = 10**18
@@ -190,10 +189,8 @@ def test_serve_exposes_the_same_devnet_over_http(net: Devnet) -> None:
     assert counter.functions.number().call() == 22  # in-process sees the HTTP client's write
     counter.functions.increment().transact()
     assert remote.functions.number().call() == 23
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "xr_blockNumber", "params": []}).encode()
-    req = urllib.request.Request(urls[901], body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        assert json.load(resp)["result"] == net.superblock()["number"]
+    with Rpc(urls[901], timeout=10) as raw:
+        assert raw.request("xr_blockNumber")["result"] == net.superblock()["number"]
 
 
 def test_batch_requests(net: Devnet) -> None:

@@ -115,6 +115,38 @@ def test_options_from_the_command_line(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
+def test_the_served_devnet_is_isolated_too(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_served='''
+        from web3 import Web3
+
+        WHO = "0x" + "00" * 19 + "42"
+        SEEN = {}
+
+        def call(server, method, *params):
+            reply = Web3(Web3.HTTPProvider(server.urls[903])).provider.make_request(method, list(params))
+            return reply["result"]
+
+        def test_first(xrollup_server):
+            assert sorted(xrollup_server.urls) == [901, 903]
+            SEEN.update(coinbase=call(xrollup_server, "eth_coinbase"), height=call(xrollup_server, "xr_blockNumber"))
+            call(xrollup_server, "anvil_setBalance", WHO, "0x5")
+            call(xrollup_server, "evm_mine")
+            call(xrollup_server, "anvil_setCoinbase", "0x" + "11" * 20)
+            call(xrollup_server, "anvil_impersonateAccount", WHO)
+            call(xrollup_server, "evm_setAutomine", False)
+            assert call(xrollup_server, "eth_getBalance", WHO, "latest") == "0x5"
+
+        def test_second(xrollup_server):
+            assert call(xrollup_server, "eth_getBalance", WHO, "latest") == "0x0"
+            assert call(xrollup_server, "xr_blockNumber") == SEEN["height"]
+            assert call(xrollup_server, "eth_coinbase") == SEEN["coinbase"]
+            assert call(xrollup_server, "anvil_getAutomine") is True
+            assert xrollup_server.run(lambda: set(xrollup_server.devnet.sequencer.impersonated)) == set()
+    ''')
+    result = pytester.runpytest(*QUIET, "--xrollup-chains", "901,903")
+    result.assert_outcomes(passed=2)
+
+
 def test_options_from_the_ini_file(pytester: pytest.Pytester) -> None:
     pytester.makeini(textwrap.dedent('''
         [pytest]

@@ -21,7 +21,7 @@ from ethereum_rlp import rlp as spec_rlp
 from ethereum_types.bytes import Bytes20, Bytes32
 from ethereum_types.numeric import U64, U256, Uint
 
-from chains.builder import PendingTx
+from chains.block import PendingTx
 from chains.errors import TransactionRejected
 from chains.txbuild import BUILDER, tx_chain_id
 from shared_sequencer.admission import ChainRules, SenderAccount, admit

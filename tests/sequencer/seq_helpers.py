@@ -7,20 +7,15 @@ real ports) or the ``xrollup`` console script; clients speak JSON-RPC over TCP.
 
 from __future__ import annotations
 
-import asyncio
 import http.client
-import itertools
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from eth_abi import encode as abi_encode
 from eth_account import Account
@@ -28,7 +23,9 @@ from eth_utils import keccak, to_checksum_address
 
 from bridge_contracts import load_artifact
 from chains.genesis import dev_accounts
+from tests.support import Rpc as BaseRpc
 from xrollup.config import DevnetConfig
+from xrollup.testing import DevnetThread
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -87,64 +84,8 @@ def transfer(chain_id: int, key_index: int, nonce: int, to_index: int = 9, value
 # -- JSON-RPC client --------------------------------------------------------------------------
 
 
-class RpcError(Exception):
-    def __init__(self, error: dict[str, Any]) -> None:
-        super().__init__(f"{error.get('code')}: {error.get('message')} {error.get('data')!r}")
-        self.code = error.get("code")
-        self.message = error.get("message", "")
-        self.data = error.get("data")
-
-
-class Rpc:
-    """A keep-alive HTTP JSON-RPC client (one TCP connection, not thread-safe)."""
-
-    _ids = itertools.count(1)
-
-    def __init__(self, url: str, timeout: float = 30) -> None:
-        parsed = urlparse(url)
-        self.url = url
-        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
-        self.timeout = timeout
-        self.conn: http.client.HTTPConnection | None = None
-
-    def _connection(self) -> http.client.HTTPConnection:
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        return self.conn
-
-    def request(self, payload: Any) -> Any:
-        body = json.dumps(payload).encode()
-        for attempt in (0, 1):
-            conn = self._connection()
-            try:
-                conn.request("POST", "/", body, {"Content-Type": "application/json"})
-                resp = conn.getresponse()
-                data = resp.read()
-                return json.loads(data)
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                self.close()
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
-
-    def call(self, method: str, *params: Any) -> Any:
-        reply = self.request({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)})
-        if "error" in reply:
-            raise RpcError(reply["error"])
-        return reply["result"]
-
-    def error(self, method: str, *params: Any) -> RpcError:
-        """Call a method that must fail; return its error."""
-        try:
-            result = self.call(method, *params)
-        except RpcError as exc:
-            return exc
-        raise AssertionError(f"{method} succeeded with {result!r}, expected an error")
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+class Rpc(BaseRpc):
+    """The suite's JSON-RPC client, with a few conveniences."""
 
     # conveniences
     def height(self) -> int:
@@ -182,67 +123,26 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: floa
 # -- an in-process devnet server on its own event-loop thread -----------------------------------
 
 
-class DevnetServer:
-    """``Devnet(DevnetConfig(...))`` serving HTTP/WebSocket on free ports, in a thread."""
+class DevnetServer(DevnetThread):
+    """``Devnet(DevnetConfig(...))`` serving HTTP/WebSocket on free ports, in a thread; the
+    clients it hands out are closed when it stops."""
 
     def __init__(self, **config: Any) -> None:
         config.setdefault("chain_ids", (901, 902))
         config.setdefault("silent", True)
         config.setdefault("port", 0)
-        self.config = DevnetConfig(**config)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self._run, name="devnet", daemon=True)
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self.devnet: Any = None
+        super().__init__(DevnetConfig(**config), name="devnet")
         self.clients: list[Rpc] = []
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            from xrollup.devnet import Devnet
-
-            self.devnet = Devnet(self.config)
-            self.loop.run_until_complete(self.devnet.start())
-        except BaseException as exc:  # report to the starting thread
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self.loop.run_forever()
-
-    def __enter__(self) -> DevnetServer:
-        self.thread.start()
-        self._ready.wait(60)
-        if self._error is not None:
-            raise self._error
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        for client in self.clients:
-            client.close()
-        try:
-            asyncio.run_coroutine_threadsafe(self.devnet.stop(), self.loop).result(15)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(15)
-
-    @property
-    def urls(self) -> dict[int, str]:
-        return dict(self.devnet.urls)
 
     def rpc(self, chain_id: int) -> Rpc:
         client = Rpc(self.urls[chain_id])
         self.clients.append(client)
         return client
 
-    def on_loop(self, fn: Callable[[], Any]) -> Any:
-        """Run ``fn`` on the server's loop thread (where the sequencer lives) and return its value."""
-
-        async def call() -> Any:
-            return fn()
-
-        return asyncio.run_coroutine_threadsafe(call(), self.loop).result(30)
+    def stop(self) -> None:
+        for client in self.clients:
+            client.close()
+        super().stop()
 
 
 # -- the xrollup CLI in a subprocess ------------------------------------------------------------
@@ -277,21 +177,31 @@ def xrollup_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "xrollup.cli", *args]
 
 
+class PortTaken(RuntimeError):
+    """The CLI could not listen: a port of the block was taken after it was found free."""
+
+
 class CliDevnet:
     """``xrollup --chains ... --port P [flags]`` as a subprocess; waits until every chain answers."""
 
     def __init__(self, *flags: str, chains: tuple[int, ...] = (901, 902), state_dir: str | Path | None = None,
                  startup_timeout: float = 60) -> None:
         self.chains = chains
-        self.port = free_port_block(len(chains))
-        args = ["--chains", ",".join(map(str, chains)), "--port", str(self.port), "--silent", *flags]
-        if state_dir is not None:
-            args += ["--state-dir", str(state_dir)]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(xrollup_cmd(*args), cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        self.urls = {cid: f"http://127.0.0.1:{self.port + i}" for i, cid in enumerate(chains)}
-        self._wait_ready(startup_timeout)
+        for attempt in range(3):  # free_port_block is best effort: another process may take a port first
+            self.port = free_port_block(len(chains))
+            args = ["--chains", ",".join(map(str, chains)), "--port", str(self.port), "--silent", *flags]
+            if state_dir is not None:
+                args += ["--state-dir", str(state_dir)]
+            env = dict(os.environ, PYTHONUNBUFFERED="1")
+            self.proc = subprocess.Popen(xrollup_cmd(*args), cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True)
+            self.urls = {cid: f"http://127.0.0.1:{self.port + i}" for i, cid in enumerate(chains)}
+            try:
+                self._wait_ready(startup_timeout)
+                return
+            except PortTaken:
+                if attempt == 2:
+                    raise
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -300,7 +210,8 @@ class CliDevnet:
             while True:
                 if self.proc.poll() is not None:
                     out, err = self.proc.communicate()
-                    raise RuntimeError(f"xrollup exited with {self.proc.returncode}: {err[-3000:]}")
+                    kind = PortTaken if "address already in use" in err else RuntimeError
+                    raise kind(f"xrollup exited with {self.proc.returncode}: {err[-3000:]}")
                 try:
                     client.call("eth_chainId")
                     break

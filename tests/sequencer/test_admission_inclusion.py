@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from chains.builder import BlockEnv, build
+from chains.block import BlockEnv
+from chains.builder import build
 from chains.errors import TransactionRejected
 from chains.genesis import dev_accounts
 from chains.rollup import ChainConfig, RollupChain

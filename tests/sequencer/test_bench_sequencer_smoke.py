@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / "scripts" / "bench_sequencer.py"
@@ -50,17 +51,11 @@ def test_bench_sequencer_quick_prints_every_figure(tmp_path: Path) -> None:
 
 
 def test_bench_sequencer_json_to_stdout() -> None:
-    from importlib import util
-
-    spec = util.spec_from_file_location("bench_sequencer_args", BENCH)
-    assert spec is not None and spec.loader is not None
-    sys.path.insert(0, str(BENCH.parent))
-    try:
-        module = util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCH.parent))
-    args = module.parse_args(["--quick", "--json"])
+    # The script imports its sibling modules by name: import it where it lives, in a child process.
+    probe = ("import json, bench_sequencer as m; "
+             "print(json.dumps([vars(m.parse_args(['--quick', '--json'])), vars(m.parse_args([]))], default=str))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=BENCH.parent, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    args, full = (SimpleNamespace(**ns) for ns in json.loads(done.stdout))
     assert args.json == "-" and args.bundles == 10 and args.transfers == 20 and args.per_client == 5
-    full = module.parse_args([])
     assert full.json is None and full.bundles == 300 and full.block_time == 0.05

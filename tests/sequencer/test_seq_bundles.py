@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import rlp
 from eth_utils import keccak
-from seq_helpers import (
+
+from tests.sequencer.seq_helpers import (
     ADDRS,
     FAIL_WITH_REASON,
     GWEI,

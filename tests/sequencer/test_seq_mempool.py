@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from seq_helpers import ADDRS, GWEI, DevnetServer, Rpc, hex_int, transfer
+
+from tests.sequencer.seq_helpers import ADDRS, GWEI, DevnetServer, Rpc, hex_int, transfer
 
 A0, A1 = ADDRS[0].lower(), ADDRS[1].lower()
 

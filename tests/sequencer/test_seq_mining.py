@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from seq_helpers import GWEI, CliDevnet, DevnetServer, Rpc, hex_int, transfer, wait_for
+from tests.sequencer.seq_helpers import GWEI, CliDevnet, DevnetServer, Rpc, hex_int, transfer, wait_for
 
 CHAINS = (901, 902, 903)
 

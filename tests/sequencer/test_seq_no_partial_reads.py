@@ -12,8 +12,9 @@ import threading
 import time
 from typing import Any
 
-from seq_helpers import INCREMENT, NUMBER, CliDevnet, Rpc, counter_deploy_data, sign, wait_for
 from web3 import Web3
+
+from tests.sequencer.seq_helpers import INCREMENT, NUMBER, CliDevnet, Rpc, counter_deploy_data, sign, wait_for
 
 BUNDLES_PER_WRITER = 40
 WRITERS = (1, 2)  # dev accounts sending bundles, each from its own thread

@@ -36,12 +36,12 @@ from typing import Any
 from eth_utils import to_checksum_address
 from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
-from seq_helpers import ADDRS, COUNTER_RUNTIME, FAIL_WITH_REASON, GWEI, INCREMENT, sign
 
 from rpc.jsonrpc import RpcError
 from shared_sequencer.bundles import Bundle
 from shared_sequencer.log import load_entries
 from shared_sequencer.replay import replay
+from tests.sequencer.seq_helpers import ADDRS, COUNTER_RUNTIME, FAIL_WITH_REASON, GWEI, INCREMENT, sign
 from xrollup.cli import replay_command
 from xrollup.config import DevnetConfig
 from xrollup.devnet import Devnet

@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from seq_helpers import DevnetServer, hex_int, transfer
-from websockets.sync.client import connect as ws_connect
+from tests.sequencer.seq_helpers import DevnetServer, hex_int, transfer
+from tests.support import WsRpc
 
 CHAINS = (901, 902, 903)
 
@@ -53,17 +50,12 @@ def test_superblock_by_number_and_hash() -> None:
         assert r[901].call("xr_blockNumber") == "0x1"
 
 
-def _next_message(ws: Any, timeout: float = 10) -> dict[str, Any]:
-    return json.loads(ws.recv(timeout=timeout))
-
-
 def test_ws_xr_new_superblocks_pushes_each_superblock() -> None:
     with DevnetServer(chain_ids=CHAINS) as server:
         r = server.rpc(902)
-        ws_url = server.urls[901].replace("http://", "ws://")
-        with ws_connect(ws_url) as ws:
-            ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["xr_newSuperblocks"]}))
-            reply = _next_message(ws)
+        with WsRpc(server.urls[901], timeout=10) as ws:
+            ws.send({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["xr_newSuperblocks"]})
+            reply = ws.recv()
             assert reply["id"] == 1 and isinstance(reply["result"], str)
             sub_id = reply["result"]
 
@@ -76,7 +68,7 @@ def test_ws_xr_new_superblocks_pushes_each_superblock() -> None:
 
             pushed = []
             while len(pushed) < 5:
-                msg = _next_message(ws)
+                msg = ws.recv()
                 assert msg["method"] == "eth_subscription"
                 assert msg["params"]["subscription"] == sub_id
                 pushed.append(msg["params"]["result"])
@@ -89,8 +81,8 @@ def test_ws_xr_new_superblocks_pushes_each_superblock() -> None:
                 assert r.call("xr_getSuperblockByNumber", sb["number"], True)["blocks"][1]["transactions"] == [h]
             assert pushed[1]["parentHash"] == pushed[0]["hash"]
 
-            ws.send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "eth_unsubscribe", "params": [sub_id]}))
-            assert _next_message(ws) == {"jsonrpc": "2.0", "id": 2, "result": True}
+            ws.send({"jsonrpc": "2.0", "id": 2, "method": "eth_unsubscribe", "params": [sub_id]})
+            assert ws.recv() == {"jsonrpc": "2.0", "id": 2, "result": True}
             r.call("evm_mine")
-            ws.send(json.dumps({"jsonrpc": "2.0", "id": 3, "method": "eth_chainId", "params": []}))
-            assert _next_message(ws)["id"] == 3, "no push may arrive after eth_unsubscribe"
+            ws.send({"jsonrpc": "2.0", "id": 3, "method": "eth_chainId", "params": []})
+            assert ws.recv()["id"] == 3, "no push may arrive after eth_unsubscribe"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from eth_abi import decode, encode
-from trace_helpers import (
+
+from tests.tracing.trace_helpers import (
     COUNTER,
     CREATE2_DEPLOYER,
     A,
@@ -199,7 +200,7 @@ def test_errors(net: Net) -> None:
     assert err["code"] == -32602
 
 
-def test_tracing_leaves_execution_alone(net: Net, devnet_thread: Any) -> None:
+def test_tracing_leaves_execution_alone(net: Net, xrollup_server: Any) -> None:
     from eth.vm.forks.prague.computation import PragueComputation
     from eth.vm.forks.prague.state import PragueState
 

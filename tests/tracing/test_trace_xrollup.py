@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from trace_helpers import (
+from tests.tracing.trace_helpers import (
     MAILBOX,
     SEQUENCER,
     A,
@@ -21,7 +21,6 @@ from trace_helpers import (
     proxy_runtime,
     xcall_data,
 )
-
 from xrollup import trace_cli
 
 INCREMENT = calldata("increment()")

@@ -1,5 +1,5 @@
-"""Helpers of the tracing tests (imported by name): a devnet in a thread, an RPC client,
-hand-assembled proxy contracts and the Counter artifact."""
+"""Helpers of the tracing tests (imported by package path): web3 and raw JSON-RPC clients of
+every chain, hand-assembled proxy contracts and the Counter artifact."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
 from bridge_contracts import load_artifact
+from tests.support import ChainRpc
 
 CHAIN_IDS = (901, 902, 903)
 A, B, C = CHAIN_IDS
@@ -71,20 +72,14 @@ class Net:
     def __init__(self, urls: dict[int, str]) -> None:
         self.urls = urls
         self.w3 = {cid: Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 60})) for cid, url in urls.items()}
+        self.rpcs = ChainRpc(urls, timeout=60)
         self.me = self.w3[A].eth.accounts[0]
 
-    def raw(self, cid: int, method: str, params: list[Any]) -> dict[str, Any]:
-        return dict(self.w3[cid].provider.make_request(method, params))  # type: ignore[arg-type]
-
     def rpc(self, cid: int, method: str, params: list[Any]) -> Any:
-        reply = self.raw(cid, method, params)
-        assert not reply.get("error"), f"{method}: {reply['error']}"
-        return reply["result"]
+        return self.rpcs.ok(cid, method, params)
 
     def error(self, cid: int, method: str, params: list[Any]) -> dict[str, Any]:
-        reply = self.raw(cid, method, params)
-        assert reply.get("error"), f"{method} should fail, got {reply.get('result')!r}"
-        return dict(reply["error"])
+        return self.rpcs.err(cid, method, params)
 
     def send(self, cid: int, to: str | None, data: bytes = b"", value: int = 0, gas: int | None = None,
              sender: str | None = None) -> tuple[str, dict[str, Any]]:

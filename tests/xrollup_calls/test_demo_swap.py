@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from xcall_helpers import Net
 
 from scripts.demo_swap import main
+from tests.xrollup_calls.xcall_helpers import Net
 
 
 def test_demo_swap_output(net: Net, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,8 @@ from eth_abi import decode, encode
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 from web3.exceptions import ContractLogicError
-from xcall_helpers import (
+
+from tests.xrollup_calls.xcall_helpers import (
     A0,
     ATOMIC_BRIDGE,
     CHAIN_IDS,

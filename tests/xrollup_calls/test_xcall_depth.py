@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from xcall_helpers import A0, K0, Net, deploy_shared, error_string
 
-from xrollup.config import DevnetConfig
-from xrollup.testing import DevnetThread  # noqa: E402
+from tests.support import served
+from tests.xrollup_calls.xcall_helpers import A0, K0, Net, deploy_shared, error_string
+from xrollup.testing import DevnetThread
 
 IDS = tuple(range(901, 911))
 SOURCE = IDS[0]
@@ -24,22 +24,17 @@ DEPTH_ERROR = "xrollup: cross-rollup call depth limit 8 exceeded"
 
 
 @pytest.fixture(scope="module")
-def deep() -> Iterator[Net]:
-    dt = DevnetThread(DevnetConfig(chain_ids=IDS, port=0, silent=True))
-    dt.start()
-    try:
-        n = Net(dict(dt.devnet.urls))
-        deploy_shared(n)
-        yield n
-    finally:
-        dt.stop()
+def xrollup_server() -> Iterator[DevnetThread]:
+    """This module's own devnet of ten chains, not the session one (the plugin isolates its tests)."""
+    with served(IDS) as server:
+        yield server
 
 
-@pytest.fixture(autouse=True)
-def isolated(deep: Net) -> Iterator[None]:  # this module's own devnet, not the session one
-    snap = deep.rpc(SOURCE, "evm_snapshot")
-    yield
-    assert deep.rpc(SOURCE, "evm_revert", [snap]) is True
+@pytest.fixture(scope="module")
+def deep(xrollup_server: DevnetThread) -> Net:
+    n = Net(dict(xrollup_server.devnet.urls))
+    deploy_shared(n)
+    return n
 
 
 def hop(net: Net, depth: int, fn: str) -> tuple[list[int], list[str], str, bytes]:

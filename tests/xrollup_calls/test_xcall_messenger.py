@@ -8,7 +8,8 @@ from typing import Any
 
 from eth_abi import decode, encode
 from eth_utils import keccak
-from xcall_helpers import (
+
+from tests.xrollup_calls.xcall_helpers import (
     A0,
     A2,
     ETH,

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from eth_abi import encode
-from xcall_helpers import (
+
+from tests.xrollup_calls.xcall_helpers import (
     A0,
     A2,
     CLEAR_RESPONSE_SELECTOR,

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import pytest
 from eth_utils import keccak
-from xcall_helpers import (
+
+from shared_sequencer.replay import replay
+from tests.xrollup_calls.xcall_helpers import (
     A0,
     A1,
     ATOMIC_BRIDGE,
@@ -28,11 +30,9 @@ from xcall_helpers import (
     C,
     Net,
 )
-
-from shared_sequencer.replay import replay
 from xrollup.config import DevnetConfig
 from xrollup.devnet import Devnet
-from xrollup.testing import DevnetThread  # noqa: E402
+from xrollup.testing import DevnetThread
 
 
 @dataclass
@@ -75,12 +75,11 @@ def run_traffic(net: Net) -> dict[str, tuple[int, str]]:
 
 
 @pytest.fixture(scope="module")
-def replayed(net: Net, devnet_thread: DevnetThread) -> Iterator[Replayed]:
-    snap = net.rpc(A, "evm_snapshot")
-    try:
+def replayed(net: Net, xrollup_server: DevnetThread) -> Iterator[Replayed]:
+    with xrollup_server.isolated():
         txs = run_traffic(net)
-        devnet = devnet_thread.devnet
-        entries, head = devnet_thread.run(lambda: (copy.deepcopy(devnet.sequencer.log.entries), devnet.sequencer.head.number))
+        devnet = xrollup_server.devnet
+        entries, head = xrollup_server.run(lambda: (copy.deepcopy(devnet.sequencer.log.entries), devnet.sequencer.head.number))
         assert entries[0]["t"] == "genesis"
         # As `xrollup replay` does: a fresh devnet from the log's genesis config, then every entry after it.
         saved = {k: (tuple(v) if k == "chain_ids" else v) for k, v in entries[0]["config"].items()}
@@ -88,16 +87,8 @@ def replayed(net: Net, devnet_thread: DevnetThread) -> Iterator[Replayed]:
         assert saved["genesis_timestamp"] == devnet.config.genesis_timestamp
         fresh = Devnet(DevnetConfig(port=0, silent=True, **saved))
         count = replay(fresh.sequencer, entries[1:])
-        served = DevnetThread(devnet=fresh)
-        served.start()
-        try:
+        with DevnetThread(devnet=fresh):
             yield Replayed(net, Net(dict(fresh.urls)), count, head, txs)
-        finally:
-            served.stop()
-    finally:
-        net.rpc(A, "evm_setAutomine", [False])
-        assert net.rpc(A, "evm_revert", [snap]) is True
-        net.rpc(A, "evm_setAutomine", [True])
 
 
 def test_replay_reproduces_every_block(replayed: Replayed) -> None:

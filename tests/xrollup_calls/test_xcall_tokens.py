@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pytest
 from eth_abi import decode
 from eth_utils import keccak
-from xcall_helpers import (
+
+from tests.xrollup_calls.xcall_helpers import (
     A0,
     A1,
     ATOMIC_BRIDGE,

@@ -1,4 +1,4 @@
-"""Clients, constants and small helpers of the cross-rollup call tests (imported by name).
+"""Clients, constants and small helpers of the cross-rollup call tests (imported by package path).
 
 Everything goes over HTTP: transactions are signed locally with eth_account and sent with
 ``eth_sendRawTransaction``; receipts are read as raw JSON (so the devnet's ``xcalls`` and
@@ -17,6 +17,7 @@ from eth_utils.abi import collapse_if_tuple
 from web3 import Web3
 
 from bridge_contracts import load_artifact
+from tests.support import ChainRpc, RpcError
 
 CHAIN_IDS = (901, 902, 903)
 A, B, C = CHAIN_IDS
@@ -95,15 +96,6 @@ def request_id(src: int, dst: int, nonce: int, sender: str, target: str, value: 
                          [src, dst, nonce, sender, target, value, data]))
 
 
-class RpcFailure(Exception):
-    def __init__(self, method: str, error: dict[str, Any]) -> None:
-        self.code = error.get("code")
-        self.message = error.get("message")
-        self.data = error.get("data")
-        self.error = error
-        super().__init__(f"{method}: [{self.code}] {self.message} data={self.data!r}")
-
-
 class Net:
     """web3.py clients of every chain of one devnet, and the shared contracts on them."""
 
@@ -111,25 +103,17 @@ class Net:
         self.urls = urls
         self.w3 = {cid: Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 120}, exception_retry_configuration=None))
                    for cid, url in urls.items()}
+        self.rpcs = ChainRpc(urls, timeout=120)
         self.probe = ""  # XCallProbe, same address on every chain
         self.counter = ""  # Counter(0), same address on every chain
 
-    # -- raw JSON-RPC through web3's provider ---------------------------------------------
-
-    def raw(self, cid: int, method: str, params: list[Any] | None = None) -> dict[str, Any]:
-        reply = self.w3[cid].provider.make_request(method, params or [])  # type: ignore[arg-type]
-        return dict(reply)
+    # -- raw JSON-RPC ----------------------------------------------------------------------------
 
     def rpc(self, cid: int, method: str, params: list[Any] | None = None) -> Any:
-        reply = self.raw(cid, method, params)
-        if reply.get("error"):
-            raise RpcFailure(method, dict(reply["error"]))
-        return reply["result"]
+        return self.rpcs.ok(cid, method, params or [])
 
-    def rpc_error(self, cid: int, method: str, params: list[Any] | None = None) -> RpcFailure:
-        reply = self.raw(cid, method, params)
-        assert reply.get("error"), f"{method} should fail, got {reply.get('result')!r}"
-        return RpcFailure(method, dict(reply["error"]))
+    def rpc_error(self, cid: int, method: str, params: list[Any] | None = None) -> RpcError:
+        return RpcError(method, self.rpcs.err(cid, method, params or []))
 
     # -- contracts --------------------------------------------------------------------------
 
