@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 import rlp
-from e2e_helpers import A1, A2, GWEI, K0, K1, K2, nonce, sign
 from eth_account import Account
 from eth_keys import keys
 from eth_utils import keccak
+
+from tests.e2e.e2e_helpers import A1, A2, GWEI, K0, K1, K2, nonce, sign
 
 MAX_INITCODE = 49_152
 DELEGATION = "0xef0100" + "44" * 20

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from admission_cases import DELEGATION, SPEC_KINDS, TARGET, Case, ours, spec, spec_intrinsic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.sequencer.admission_cases import DELEGATION, SPEC_KINDS, TARGET, Case, ours, spec, spec_intrinsic
 
 GWEI = 10**9
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
