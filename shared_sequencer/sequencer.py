@@ -251,7 +251,7 @@ class Sequencer:
         if base_fee is None:
             base_fee = self.next_base_fee_of(relay.destination)
         req = TxRequest(relay.destination, SEQUENCER, nonce, RELAY_GAS, MESSENGER, 0, relay.calldata(),
-                        max_fee_per_gas=base_fee, max_priority_fee_per_gas=0)
+                        max_fee_per_gas=base_fee, max_priority_fee_per_gas=0, access_list=relay.access_list())
         return sign(req, SEQUENCER_KEY)
 
     def _fill_from_pool(self, chain_id: int, builders: dict[int, BlockBuilder]) -> None:

@@ -18,6 +18,12 @@ PREDEPLOYS: tuple[tuple[str, bytes, str, int], ...] = (
     ("L2ToL2CrossDomainMessenger", bytes.fromhex("4200000000000000000000000000000000000023"),
      "L2ToL2CrossDomainMessenger", 0),
     ("SuperchainTokenBridge", bytes.fromhex("4200000000000000000000000000000000000028"), "SuperchainTokenBridge", 0),
+    ("CrossL2Inbox", bytes.fromhex("4200000000000000000000000000000000000022"), "CrossL2Inbox", 0),
+    ("SuperchainETHBridge", bytes.fromhex("4200000000000000000000000000000000000024"), "SuperchainETHBridge", 0),
+    # OP's pool for SuperchainETHBridge: sent ETH is burnt into it, relayed ETH minted out of it.
+    ("ETHLiquidity", bytes.fromhex("4200000000000000000000000000000000000025"), "ETHLiquidity",
+     (2**248 - 1) // WEI_PER_ETH),
+    ("L2NativeSuperchainERC20", bytes.fromhex("420beef000000000000000000000000000000001"), "L2NativeSuperchainERC20", 0),
 )
 SEQUENCER_BALANCE_ETH = 1_000_000_000  # pays the gas of system transactions
 

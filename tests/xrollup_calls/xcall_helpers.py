@@ -57,6 +57,7 @@ ARTIFACTS = {name: load_artifact(name) for name in (
 )}
 
 ONLY_SEQUENCER = "0xbb625871"
+NOT_IN_ACCESS_LIST = "0xe3c00816"  # CrossL2Inbox's NotInAccessList()
 NOT_IN_XCALL = "0x14639fa9"
 ERROR_STRING = "0x08c379a0"
 
