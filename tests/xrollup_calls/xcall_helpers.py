@@ -53,7 +53,8 @@ ZERO32 = b"\x00" * 32
 
 ARTIFACTS = {name: load_artifact(name) for name in (
     "Mailbox", "Counter", "XCallProbe", "AtomicBridge", "L2ToL2CrossDomainMessenger", "SuperchainERC20",
-    "SuperchainTokenBridge", "SimplePool", "CrossSwapRouter", "TestToken",
+    "SuperchainTokenBridge", "SimplePool", "CrossSwapRouter", "TestToken", "SuperchainETHBridge",
+    "L2NativeSuperchainERC20", "GatedReceiver",
 )}
 
 ONLY_SEQUENCER = "0xbb625871"
