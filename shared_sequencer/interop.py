@@ -31,6 +31,7 @@ from eth_abi.exceptions import DecodingError
 from eth_typing import Address
 from eth_utils import keccak
 
+from chains.builder import PendingTx
 from chains.errors import BlockNotFound, InvalidExecutingMessage, UnknownChain
 from chains.rollup import LogRecord, MinedBlock
 
@@ -230,6 +231,13 @@ def check_transaction(to: bytes | None, data: bytes, entries: Iterable[tuple[byt
         check_identifier(ident, keccak(payload), lookup)
     for message in declared:
         check_declared(message, lookup)
+
+
+def check_pending(pending: PendingTx, lookup: BlockLookup) -> None:
+    """``check_transaction`` of a transaction submitted to the sequencer (a legacy transaction
+    has an empty access list and passes). Raises InvalidExecutingMessage."""
+    to = bytes(pending.tx.to) or None
+    check_transaction(to, bytes(pending.tx.data), pending.tx.access_list, lookup)
 
 
 def _check_widths(ident: Identifier) -> None:

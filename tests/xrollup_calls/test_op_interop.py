@@ -13,10 +13,12 @@ from eth_account import Account
 from eth_utils import keccak, to_canonical_address, to_checksum_address
 
 from chains.errors import InvalidExecutingMessage
+from chains.txbuild import decode_raw
 from shared_sequencer.interop import (
     CROSS_L2_INBOX,
     Identifier,
     check_identifier,
+    check_pending,
     check_transaction,
     storage_keys,
 )
@@ -256,3 +258,21 @@ def test_executing_message_check_against_the_real_logs(net: Net, xrollup_server:
     assert refused(to_canonical_address(A1), b"", forged) == "origin or payload hash"
     lone = ((CROSS_L2_INBOX, (good[0][1][0],)),)
     assert refused(to_canonical_address(A1), b"", lone) == "access list"
+
+    # A signed transaction as the sequencer receives it (check_pending, the admission hook).
+    def signed(data: bytes, declared: list[dict[str, Any]]) -> Any:
+        tx = {"chainId": B, "nonce": 0, "gas": 500_000, "maxFeePerGas": 50 * GWEI, "maxPriorityFeePerGas": GWEI,
+              "to": to_checksum_address(MESSENGER), "value": 0, "data": "0x" + data.hex(), "type": 2,
+              "accessList": declared}
+        return decode_raw(bytes(Account.sign_transaction(tx, K1).raw_transaction))
+
+    assert xrollup_server.run(lambda: check_pending(signed(relay_data, rpc_access_list(ident, payload)), lookup)) \
+        is None
+
+    def pending_refused() -> str:
+        with pytest.raises(InvalidExecutingMessage) as info:
+            check_pending(signed(forged_relay, rpc_access_list(ident, forged_payload)), lookup)
+        return str(info.value)
+
+    message = xrollup_server.run(pending_refused)
+    assert message.startswith("invalid executing message: payload hash mismatch: log "), message
