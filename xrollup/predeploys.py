@@ -20,7 +20,8 @@ PREDEPLOYS: tuple[tuple[str, bytes, str, int], ...] = (
     ("SuperchainTokenBridge", bytes.fromhex("4200000000000000000000000000000000000028"), "SuperchainTokenBridge", 0),
     ("CrossL2Inbox", bytes.fromhex("4200000000000000000000000000000000000022"), "CrossL2Inbox", 0),
     ("SuperchainETHBridge", bytes.fromhex("4200000000000000000000000000000000000024"), "SuperchainETHBridge", 0),
-    # OP's pool for SuperchainETHBridge: sent ETH is burnt into it, relayed ETH minted out of it.
+    # OP's pool for SuperchainETHBridge (sent ETH is burnt into it, relayed ETH minted out of it):
+    # uint248.max wei as OP's, rounded down to whole ETH.
     ("ETHLiquidity", bytes.fromhex("4200000000000000000000000000000000000025"), "ETHLiquidity",
      (2**248 - 1) // WEI_PER_ETH),
     ("L2NativeSuperchainERC20", bytes.fromhex("420beef000000000000000000000000000000001"), "L2NativeSuperchainERC20", 0),
