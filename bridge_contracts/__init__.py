@@ -5,7 +5,9 @@ Each ``artifacts/<ContractName>.json`` holds ``contractName``, ``sourceName``, `
 0x-hex). Interfaces and abstract contracts are included with ``"0x"`` for both bytecodes.
 Rebuild with ``python bridge_contracts/build.py``; see ``README.md`` for the protocol.
 
-The constants below mirror ``src/libraries/Predeploys.sol`` (a test checks they agree).
+The constants below mirror ``src/libraries/Predeploys.sol`` (a test checks they agree); the
+devnet takes them from here (``chains/mailbox.py`` holds them as bytes, with the rest of the
+mailbox protocol).
 """
 
 from __future__ import annotations

@@ -31,14 +31,13 @@ from eth_abi.exceptions import DecodingError
 from eth_typing import Address
 from eth_utils import keccak
 
-from chains.builder import PendingTx
+import bridge_contracts
+from chains.block import PendingTx
 from chains.errors import BlockNotFound, InvalidExecutingMessage, UnknownChain
+from chains.mailbox import MESSENGER, RELAY_IDENTIFIER, RELAY_MESSAGE
 from chains.rollup import LogRecord, MinedBlock
 
-CROSS_L2_INBOX = bytes.fromhex("4200000000000000000000000000000000000022")
-MESSENGER = bytes.fromhex("4200000000000000000000000000000000000023")
-RELAY_MESSAGE = keccak(b"relayMessage((address,uint256,uint256,uint256,uint256),bytes)")[:4]
-IDENTIFIER_ABI = "(address,uint256,uint256,uint256,uint256)"
+CROSS_L2_INBOX = bytes.fromhex(bridge_contracts.CROSS_L2_INBOX_ADDRESS.removeprefix("0x"))
 
 LOOKUP_TYPE, CHAIN_ID_EXTENSION_TYPE, CHECKSUM_TYPE = 1, 2, 3
 MAX_UINT64 = 2**64 - 1
@@ -209,7 +208,7 @@ def relay_identifier(to: bytes | None, data: bytes) -> tuple[Identifier, bytes] 
     if to is None or bytes(to) != MESSENGER or data[:4] != RELAY_MESSAGE:
         return None
     try:
-        (origin, number, log_index, timestamp, chain_id), payload = decode([IDENTIFIER_ABI, "bytes"], data[4:])
+        (origin, number, log_index, timestamp, chain_id), payload = decode([RELAY_IDENTIFIER, "bytes"], data[4:])
     except (DecodingError, ValueError, OverflowError):
         return None
     return Identifier(bytes.fromhex(origin[2:]), number, log_index, timestamp, chain_id), bytes(payload)

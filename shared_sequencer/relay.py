@@ -15,20 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_abi import decode, encode
-from eth_utils import keccak
-
-from chains.builder import PendingTx
+from chains.block import PendingTx
+from chains.mailbox import MESSENGER, SENT_MESSAGE_EVENT, SEQUENCER, decode_relay_message, relay_message_call
 from chains.rollup import MinedBlock
 from chains.txbuild import AccessList
 from shared_sequencer.interop import Identifier, access_list
-from shared_sequencer.xcall import SEQUENCER
 
-MESSENGER = bytes.fromhex("4200000000000000000000000000000000000023")
-SENT_MESSAGE = keccak(b"SentMessage(uint256,address,uint256,address,bytes)")
-RELAY_MESSAGE = keccak(b"relayMessage((address,uint256,uint256,uint256,uint256),bytes)")[:4]
 RELAY_GAS = 8_000_000
-IDENTIFIER = "(address,uint256,uint256,uint256,uint256)"
 
 
 @dataclass(frozen=True)
@@ -45,8 +38,7 @@ class Relay:
         return self.source, self.block_number, self.log_index
 
     def calldata(self) -> bytes:
-        ident = (MESSENGER, self.block_number, self.log_index, self.timestamp, self.source)
-        return RELAY_MESSAGE + encode([IDENTIFIER, "bytes"], [ident, self.payload])
+        return relay_message_call(self.source, self.block_number, self.log_index, self.timestamp, self.payload)
 
     def access_list(self) -> AccessList:
         """CrossL2Inbox's keys declaring the log, as a user's relay declares them."""
@@ -59,7 +51,7 @@ def sent_messages(chain_id: int, block: MinedBlock, known: set[int]) -> list[Rel
     out = []
     timestamp = int(block.header.timestamp)
     for log in block.logs:
-        if log.address == MESSENGER and len(log.topics) == 4 and log.topics[0] == SENT_MESSAGE:
+        if log.address == MESSENGER and len(log.topics) == 4 and log.topics[0] == SENT_MESSAGE_EVENT:
             destination = int.from_bytes(log.topics[1], "big")
             if destination in known:
                 payload = b"".join(log.topics) + log.data
@@ -72,8 +64,8 @@ def relayed_keys(block: MinedBlock) -> set[tuple[int, int, int]]:
     keys = set()
     for tx in block.txs:
         pending: PendingTx = tx.outcome.pending
-        data = bytes(pending.tx.data)
-        if pending.sender == SEQUENCER and pending.tx.to == MESSENGER and data[:4] == RELAY_MESSAGE:
-            (origin, number, log_index, _ts, source), _payload = decode([IDENTIFIER, "bytes"], data[4:])
-            keys.add((source, number, log_index))
+        if pending.sender == SEQUENCER and pending.tx.to == MESSENGER:
+            key = decode_relay_message(bytes(pending.tx.data))
+            if key is not None:
+                keys.add(key)
     return keys

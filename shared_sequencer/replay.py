@@ -1,7 +1,9 @@
 """Rebuild chains from the superblock log alone, checking every block hash and state root.
 
 Replay drives the same ``BlockBuilder`` and the same commit path as live sequencing, so a
-mismatch means the log or the execution is not what it claims to be.
+mismatch means the log or the execution is not what it claims to be. What execution cannot
+check (a bundle's legs, a cross-rollup error) must name transactions of the superblock it
+comes with; the log's hash chain (``records.py``) covers the rest, edits included.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from chains.builder import BlockEnv, PendingTx, build
-from chains.errors import XRollupError
+from chains.block import BlockEnv, PendingTx, SealedBlock
+from chains.builder import build
+from chains.errors import XCallFailure, XRollupError
+from chains.mailbox import hash_mismatch
 from chains.txbuild import BUILDER
-from shared_sequencer.log import _unhex, decode_edit
+from shared_sequencer.log import LogError, _unhex, decode_edit
 from shared_sequencer.sequencer import Sequencer
-from shared_sequencer.xcall import hash_mismatch
 
 
 class ReplayMismatch(XRollupError):
@@ -28,7 +31,8 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
     parent, ts = seq.head, int(entry["timestamp"])
     if int(entry["number"]) != parent.number + 1:
         raise ReplayMismatch(0, int(entry["number"]), "superblock number", str(entry["number"]), str(parent.number + 1))
-    sealed, envs = {}, {}
+    sealed: dict[int, SealedBlock] = {}
+    envs: dict[int, BlockEnv] = {}
     for blk in entry["blocks"]:
         cid = int(blk["chainId"])
         chain = seq.chain(cid)
@@ -48,9 +52,11 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
         sealed[cid], envs[cid] = block, env
     bundles = tuple(_unhex(b) for b in entry.get("bundles", []))
     logged = {_unhex(h): [(int(c), _unhex(t)) for c, t in legs] for h, legs in entry.get("bundleLegs", {}).items()}
-    for tx_hash, (cid, reason) in entry.get("xrollupErrors", {}).items():
-        seq.xcall_errors[_unhex(tx_hash)] = (cid, reason)
-    superblock = seq._commit(parent.number + 1, ts, parent, sealed, envs, bundles, logged)
+    errors = {_unhex(tx_hash): XCallFailure(cid, reason)  # the log keeps what receipts report
+              for tx_hash, (cid, reason) in entry.get("xrollupErrors", {}).items()}
+    _check_claims(int(entry["number"]), sealed, bundles, logged, errors)
+    seq.xcall_errors.update(errors)
+    superblock = seq.commit(parent.number + 1, ts, parent, sealed, envs, bundles, logged)
     if "0x" + superblock.hash.hex() != entry["hash"]:
         raise ReplayMismatch(0, superblock.number, "superblock hash", entry["hash"], "0x" + superblock.hash.hex())
     if any(block.outcomes for block in sealed.values()):
@@ -59,8 +65,26 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
             raise ReplayMismatch(0, superblock.number, "cross-rollup", "outbox == inbox", mismatch)
 
 
+def _check_claims(number: int, sealed: dict[int, Any], bundles: tuple[bytes, ...],
+                  legs: dict[bytes, list[tuple[int, bytes]]], errors: dict[bytes, Any]) -> None:
+    """Every bundle leg and cross-rollup error of a logged superblock names a transaction in
+    its block. Raises ReplayMismatch."""
+    included = {cid: {bytes(o.pending.hash) for o in block.outcomes} for cid, block in sealed.items()}
+    for bundle_hash, bundle_legs in legs.items():
+        if bundle_hash not in bundles:
+            raise ReplayMismatch(0, number, "bundle", "legs of 0x" + bundle_hash.hex(), "no such bundle in it")
+        for cid, tx_hash in bundle_legs:
+            if tx_hash not in included.get(cid, ()):
+                raise ReplayMismatch(cid, number, "bundle leg", "0x" + tx_hash.hex(), "no such transaction in it")
+    every = set().union(*included.values())
+    for tx_hash in errors:
+        if tx_hash not in every:
+            raise ReplayMismatch(0, number, "cross-rollup error", "one of 0x" + tx_hash.hex(), "no such transaction")
+
+
 def replay(seq: Sequencer, entries: Iterable[dict[str, Any]], progress: Callable[[int], None] | None = None) -> int:
-    """Apply logged entries (after the genesis one) to ``seq``. Returns superblocks replayed."""
+    """Apply logged entries (after the genesis one) to ``seq``. Returns superblocks replayed.
+    Raises ReplayMismatch, LogError (an entry of unknown type)."""
     count = 0
     for entry in entries:
         kind = entry.get("t")
@@ -72,5 +96,5 @@ def replay(seq: Sequencer, entries: Iterable[dict[str, Any]], progress: Callable
         elif kind == "edit":
             seq.edit_state(int(entry["chainId"]), decode_edit(entry))
         elif kind != "genesis":
-            raise ValueError(f"unknown log entry type {kind!r}")
+            raise LogError(f"unknown log entry type {kind!r}")
     return count

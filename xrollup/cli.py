@@ -157,11 +157,18 @@ async def run(config: DevnetConfig, load: Path | None = None, dump: Path | None 
 
 def replay_command(state_dir: str) -> int:
     from chains.errors import XRollupError
-    from shared_sequencer.log import load_entries
+    from shared_sequencer.log import LOG_FILE, scan_log
     from xrollup.devnet import Devnet
 
     directory = Path(state_dir)
-    entries = load_entries(directory)
+    try:
+        scan = scan_log(directory)
+    except XRollupError as exc:
+        print(f"replay FAILED: {exc}", file=sys.stderr)
+        return 1
+    if scan.cut is not None:  # what a restart would cut; replay checks the records before it
+        print(f"warning: {scan.cut.describe(directory / LOG_FILE)}", file=sys.stderr)
+    entries = scan.entries
     if not entries:
         print(f"no superblock log in {directory}", file=sys.stderr)
         return 2

@@ -617,15 +617,15 @@ def test_mailbox_assembly_constants_match_the_abi_and_their_names() -> None:
                         ("RESPONSE_STORED_TOPIC", "ResponseStored")):
         assert consts[name] == int.from_bytes(MAILBOX_ABI.event_topic(event), "big")
     # the storage layout the assembly writes is the one Solidity gives the mappings, and the
-    # one shared_sequencer.xcall reads
-    from shared_sequencer import xcall
+    # one chains.mailbox reads
+    from chains import mailbox
 
     slots = dict(re.findall(r"uint256 internal constant SLOT_(\w+) = (\d+);", sol))
     assert {k: int(v) for k, v in slots.items()} == {
         "OUT_NONCE": 0, "REQUESTS_OUT": 1, "REQUESTS_IN": 2, "RESPONSES_OUT": 3, "RESPONSES_IN": 4,
         "RESPONSES": 5, "EXECUTED": 6}
-    assert xcall.MAILBOX_SLOTS == {"requestsOut": 1, "requestsIn": 2, "responsesOut": 3, "responsesIn": 4}
-    assert (xcall.OUT_NONCE_SLOT, xcall.RESPONSES_SLOT) == (0, 5)
+    assert mailbox.MAILBOX_SLOTS == {"requestsOut": 1, "requestsIn": 2, "responsesOut": 3, "responsesIn": 4}
+    assert (mailbox.OUT_NONCE_SLOT, mailbox.RESPONSES_SLOT) == (0, 5)
 
 
 @pytest.mark.parametrize("size", [0, 1, 31, 32, 33, 64, 100])

@@ -20,6 +20,7 @@ import pytest
 from eth_utils import keccak
 
 from shared_sequencer.log import LOG_FILE
+from tests.sequencer.log_forge import read_records, write_resealed
 from tests.sequencer.seq_helpers import (
     ADDRS,
     INCREMENT,
@@ -125,10 +126,6 @@ def _copy(run: KilledRun, tmp_path: Path) -> Path:
     return target
 
 
-def _log_lines(state_dir: Path) -> list[str]:
-    return (state_dir / LOG_FILE).read_text().split("\n")
-
-
 def test_restart_after_sigkill_serves_every_acknowledged_transaction(killed: KilledRun, tmp_path: Path) -> None:
     state_dir = _copy(killed, tmp_path)
     with CliDevnet(chains=CHAINS, state_dir=state_dir) as node:
@@ -205,24 +202,23 @@ def test_replay_command_accepts_the_log(killed: KilledRun) -> None:
 
 
 def test_replay_command_names_chain_and_block_of_a_corrupt_state_root(killed: KilledRun, tmp_path: Path) -> None:
+    """A forged log: the state root changed and the hash chain recomputed, so that the record
+    hashes verify and only replay's execution can tell (a plain edit is refused by its hash,
+    tests/sequencer/test_seq_log_damage.py)."""
     state_dir = _copy(killed, tmp_path)
-    lines = _log_lines(state_dir)
+    records = read_records(state_dir)
     # corrupt chain 902's state root in the superblock of the 10th acknowledged transfer
     target = next(a.block_number for a in killed.acks[20:] if a.chain_id == 902 and a.block_number)
-    for i, line in enumerate(lines):
-        if not line:
-            continue
-        entry = json.loads(line)
+    for entry in records:
         if entry.get("t") == "superblock" and entry["number"] == target:
             for blk in entry["blocks"]:
                 if blk["chainId"] == 902:
                     root = blk["stateRoot"]
                     blk["stateRoot"] = root[:-4] + ("0000" if root[-4:] != "0000" else "ffff")
-            lines[i] = json.dumps(entry, separators=(",", ":"))
             break
     else:
         raise AssertionError(f"superblock {target} not in the log")
-    (state_dir / LOG_FILE).write_text("\n".join(lines))
+    write_resealed(state_dir, records)
     result = run_replay(state_dir)
     assert result.returncode != 0
     output = result.stdout + result.stderr

@@ -211,7 +211,7 @@ def test_executing_message_check_against_the_real_logs(net: Net, xrollup_server:
     devnet = xrollup_server.devnet
 
     def lookup(cid: int, number: int) -> Any:
-        return devnet.chain(cid).block(number)
+        return devnet.sequencer.chain(cid).block(number)
 
     def field_of(i: Identifier, payload_hash: bytes) -> str | None:
         def run() -> str | None:
