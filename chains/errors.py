@@ -39,6 +39,17 @@ class TransactionRejected(XRollupError):
     """
 
 
+class InvalidExecutingMessage(TransactionRejected):
+    """A transaction declares an OP interop executing message (an Identifier and payload hash,
+    declared for CrossL2Inbox) that names no such log on its source chain. ``field`` is the
+    part that does not match (``chain id``, ``block number``, ``timestamp``, ``log index``,
+    ``origin``, ``payload hash``, ``origin or payload hash``, ``identifier``, ``access list``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass
 class ExecutionReverted(XRollupError):
     """The EVM executed a REVERT. ``data`` is the raw revert data (may be empty)."""

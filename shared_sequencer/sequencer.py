@@ -276,7 +276,8 @@ class Sequencer:
         base_fee = envs[relay.destination].base_fee
         if base_fee is None:
             base_fee = self.next_base_fee_of(relay.destination)
-        return system_tx(relay.destination, nonce, MESSENGER, relay.calldata(), RELAY_GAS, base_fee)
+        return system_tx(relay.destination, nonce, MESSENGER, relay.calldata(), RELAY_GAS, base_fee,
+                         access_list=relay.access_list())
 
     def _fill_from_pool(self, chain_id: int, builders: dict[int, BlockBuilder]) -> None:
         """Apply the pool's ready transactions in policy order. Cross-rollup calls may
