@@ -31,7 +31,7 @@ from chains.errors import (
 from chains.mailbox import MESSENGER, SEQUENCER, system_tx
 from chains.rollup import MinedBlock, RollupChain, StateEdit
 from chains.txbuild import tx_chain_id
-from shared_sequencer import admission
+from shared_sequencer import admission, interop
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
 from shared_sequencer.log import SuperblockLog
 from shared_sequencer.mempool import Mempool
@@ -132,13 +132,16 @@ class Sequencer:
 
     def check(self, chain_id: int, pending: PendingTx) -> None:
         """Refuse what could never be mined now (shared_sequencer/admission.py). Raises
-        TransactionRejected or UnknownChain."""
+        TransactionRejected (InvalidExecutingMessage for a forged executing message) or
+        UnknownChain."""
         chain = self.chain(chain_id)
         nonce, balance = chain.head_account(pending.sender)
         code = chain.head_code(pending.sender)
         admission.admit(pending, admission.ChainRules(chain_id, chain.config.gas_limit, SEQUENCER),
                         tx_chain_id(pending), admission.SenderAccount(nonce, balance, code),
                         self.next_base_fee_of(chain_id))
+        # An executing message (OP interop) must name a real log of a committed block.
+        interop.check_pending(pending, lambda cid, number: self.chain(cid).block(number))
 
     def submit(self, chain_id: int, pending: PendingTx) -> bytes:
         """Pool a transaction (automine: mine at once). Returns its hash.

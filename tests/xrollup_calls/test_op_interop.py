@@ -276,3 +276,22 @@ def test_executing_message_check_against_the_real_logs(net: Net, xrollup_server:
 
     message = xrollup_server.run(pending_refused)
     assert message.startswith("invalid executing message: payload hash mismatch: log "), message
+
+
+def test_a_forged_relay_is_refused_at_submission(net: Net) -> None:
+    """A user's relayMessage whose access list declares a log that does not exist (a payload
+    the source chain never emitted) never reaches the pool: -32003 naming the field."""
+    receipt = net.tx(A, K0, "L2ToL2CrossDomainMessenger", MESSENGER, "sendMessage", B, A2, b"\x05")
+    [sent] = logs_with(receipt, MESSENGER, SENT_MESSAGE_TOPIC)
+    ident, payload = executing_message(net, A, sent)
+    forged = payload[:-1] + b"\x09"
+    data = "0x" + net.calldata("L2ToL2CrossDomainMessenger", "relayMessage", ident.as_abi(), forged).hex()
+    sender = Account.from_key(K1).address
+    tx = {"chainId": B, "nonce": net.nonce(B, sender), "gas": 1_000_000, "maxFeePerGas": 50 * GWEI,
+          "maxPriorityFeePerGas": GWEI, "to": to_checksum_address(MESSENGER), "value": 0, "data": data,
+          "type": 2, "accessList": rpc_access_list(ident, forged)}
+    raw = "0x" + bytes(Account.sign_transaction(tx, K1).raw_transaction).hex()
+    error = net.rpc_error(B, "eth_sendRawTransaction", [raw])
+    assert error.code == -32003, error
+    assert error.message.startswith("invalid executing message: payload hash mismatch"), error
+    assert net.nonce(B, sender) == tx["nonce"]  # nothing pooled, nothing mined
