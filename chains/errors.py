@@ -39,6 +39,14 @@ class TransactionRejected(XRollupError):
     """
 
 
+class IntrinsicGasTooLow(TransactionRejected):
+    """A call's gas is below what the transaction costs before it runs (anvil answers a call's
+    ``intrinsic gas too low`` with -32000, not -32003)."""
+
+    def __init__(self) -> None:
+        super().__init__("intrinsic gas too low")
+
+
 @dataclass
 class ExecutionReverted(XRollupError):
     """The EVM executed a REVERT. ``data`` is the raw revert data (may be empty)."""

@@ -28,7 +28,7 @@ from chains.block import PendingTx
 from chains.engine import rlpfast
 from chains.engine.hashing import keccak
 from chains.engine.sender import typed_sender
-from chains.errors import TransactionRejected
+from chains.errors import IntrinsicGasTooLow, TransactionRejected
 
 MAX_TX_SIZE = 128 * 1024  # geth's and anvil's txMaxSize
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -83,6 +83,16 @@ def _decode(raw: bytes) -> SignedTransactionAPI:
 _DYNAMIC_FEE_TYPE_BYTE = bytes((DYNAMIC_FEE_TRANSACTION_TYPE,))
 if BUILDER.typed_transaction.decoders.get(DYNAMIC_FEE_TRANSACTION_TYPE) is not DynamicFeePayloadDecoder:
     raise ImportError("this py-evm decodes EIP-1559 transactions differently; chains.txbuild._decode needs a look")
+
+
+def check_call(intrinsic_gas: int, gas: int, value: int, balance: int) -> None:
+    """The checks geth and anvil make before a call (eth_call, eth_estimateGas...) runs, whose
+    gas price is 0: the gas covers the intrinsic cost, the sender's balance the value.
+    Raises IntrinsicGasTooLow, TransactionRejected (``insufficient funds for gas * price + value``)."""
+    if gas < intrinsic_gas:
+        raise IntrinsicGasTooLow()
+    if value > balance:
+        raise TransactionRejected("insufficient funds for gas * price + value")
 
 
 def tx_chain_id(pending: PendingTx) -> int | None:
