@@ -43,6 +43,9 @@ def decode_raw(raw: bytes) -> PendingTx:
     """Decode and check a signed raw transaction. Raises TransactionRejected."""
     if len(raw) > MAX_TX_SIZE:
         raise TransactionRejected(f"oversized data: transaction size {len(raw)}, limit {MAX_TX_SIZE}")
+    if raw[:1] and raw[0] <= 0x7F and raw[0] not in BUILDER.typed_transaction.decoders:
+        raise TransactionRejected("transaction type not supported")
+    check_rlp_nesting(raw[1:] if raw[:1] and raw[0] <= 0x7F else raw)
     try:
         tx = _decode(raw)
     except (rlp.DecodingError, rlp.DeserializationError, ValidationError, ValueError, TypeError) as exc:
@@ -64,6 +67,38 @@ def decode_raw(raw: bytes) -> PendingTx:
     pending.__dict__["raw"] = raw  # seeded from the bytes in hand, as is the transaction hash
     pending.__dict__["hash"] = keccak(raw)
     return pending
+
+
+MAX_RLP_NESTING = 8  # a transaction nests 4 deep (its list, access list, entry, storage keys)
+
+
+def check_rlp_nesting(payload: bytes) -> None:
+    """Refuse RLP whose lists nest deeper than MAX_RLP_NESTING, without recursing (rlp's
+    decoder recurses once a level). Lengths that run past the end are left to the decoder.
+    Raises TransactionRejected."""
+    ends: list[int] = []  # where each open list ends
+    pos, size = 0, len(payload)
+    while pos < size:
+        while ends and pos >= ends[-1]:
+            ends.pop()
+        prefix = payload[pos]
+        if prefix < 0x80:
+            pos += 1
+        elif prefix <= 0xB7:
+            pos += 1 + prefix - 0x80
+        elif prefix <= 0xBF:
+            width = prefix - 0xB7
+            pos += 1 + width + int.from_bytes(payload[pos + 1 : pos + 1 + width], "big")
+        else:
+            if prefix <= 0xF7:
+                pos, length = pos + 1, prefix - 0xC0
+            else:
+                width = prefix - 0xF7
+                pos, length = pos + 1 + width, int.from_bytes(payload[pos + 1 : pos + 1 + width], "big")
+            ends.append(pos + length)
+            if len(ends) > MAX_RLP_NESTING:
+                raise TransactionRejected(
+                    f"failed to decode signed transaction: rlp: lists nest deeper than {MAX_RLP_NESTING} levels")
 
 
 def _decode(raw: bytes) -> SignedTransactionAPI:
