@@ -27,6 +27,11 @@ class UnknownChain(InvalidInput):
         self.chain_id = chain_id
 
 
+class LimitReached(XRollupError):
+    """A request would take more of a bounded resource than its cap allows (subscriptions on
+    one connection...); the message names the limit."""
+
+
 class BlockNotFound(XRollupError):
     """A block number, tag or hash that names no block of the chain."""
 
