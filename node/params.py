@@ -147,6 +147,30 @@ def typed_data_problem(typed: dict[str, Any]) -> str | None:
     for key in ("domain", "message"):
         if not isinstance(typed.get(key), dict):
             return f"{key} must be an object"
+    return _array_length_problem(types, primary, typed["message"])
+
+
+def _array_length_problem(types: dict[str, Any], type_: str, value: Any) -> str | None:
+    """A fixed-size array in ``value`` (of EIP-712 type ``type_``) with another number of items
+    than its type says, or None. Other mismatches are left to the encoder."""
+    if type_.endswith("]"):
+        base, _, size = type_[:-1].rpartition("[")
+        if not isinstance(value, list):
+            return None
+        if size.isdigit() and len(value) != int(size):
+            return f"Expected {size} items for array type {type_[:64]}, got {len(value)} items"
+        for item in value:
+            problem = _array_length_problem(types, base, item)
+            if problem is not None:
+                return problem
+        return None
+    fields = types.get(type_)
+    if not isinstance(value, dict) or not isinstance(fields, list):
+        return None
+    for field in fields:
+        problem = _array_length_problem(types, field["type"], value.get(field["name"]))
+        if problem is not None:
+            return problem
     return None
 
 
