@@ -327,7 +327,7 @@ def batches(table: MethodTable) -> st.SearchStrategy[list[Case]]:
 def seeded(request: pytest.FixtureRequest) -> Callable[[Any], Any]:
     """Runs are derandomized (reproducible); ``--hypothesis-seed N`` draws another sequence."""
     value = request.config.getoption("hypothesis_seed", None)
-    return (lambda test: test) if value is None else seed(int(value))
+    return (lambda test: test) if value is None else seed(int(value) if str(value).isdigit() else value)
 
 
 def test_fuzz_methods_over_http(devnet: Devnet, seeded: Callable[[Any], Any]) -> None:
