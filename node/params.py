@@ -18,8 +18,6 @@ from rpc.jsonrpc import MalformedPayload, decode
 
 _HEX = re.compile(r"^0x[0-9a-fA-F]*$")
 BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
-UINT64_MAX = 2**64 - 1
-UINT256_MAX = 2**256 - 1
 MAX_TIMESTAMP = 2**63 - 1  # a uint64 timestamp with room for every block after it
 MAX_MINE_AT_ONCE = 100_000  # blocks one evm_mine / anvil_mine call may mine
 
@@ -133,7 +131,8 @@ def typed_data(value: Any) -> dict[str, Any]:
 
 def typed_data_problem(typed: dict[str, Any]) -> str | None:
     """What makes ``typed`` not EIP-712 typed data in shape (types: {name: [{name, type}]},
-    primaryType: one of them, domain and message: objects), or None; values are not checked."""
+    primaryType: one of them, domain and message: objects, fixed-size arrays of their size),
+    or None. Whether each value fits its type is the encoder's check."""
     types = typed.get("types")
     if not isinstance(types, dict):
         return "types must be an object"
