@@ -87,9 +87,18 @@ def test_osaka_contract_fails_cleanly_on_prague(prague: tuple[Web3, ChainRpc]) -
     assert (receipt["status"], receipt["gasUsed"]) == (0, 100_000)
 
 
+def test_osaka_refuses_transactions_above_the_gas_cap(rpc: ChainRpc) -> None:
+    """EIP-7825: admission refuses a transaction above 2^24 gas with geth's text; at the cap
+    it is mined."""
+    error = rpc.err(901, "eth_sendTransaction", [{"from": A0, "to": A0, "gas": hex(2**24 + 1)}])
+    assert error["message"] == "transaction gas limit too high (cap: 16777216, tx: 16777217)", error
+    assert error["code"] != -32603
+    tx_hash = rpc.ok(901, "eth_sendTransaction", [{"from": A0, "to": A0, "gas": hex(2**24)}])
+    assert rpc.ok(901, "eth_getTransactionReceipt", [tx_hash])["status"] == "0x1"
+
+
 def test_prague_has_no_transaction_gas_cap(prague: tuple[Web3, ChainRpc]) -> None:
-    """EIP-7825's cap is Osaka's (tests/chains/test_osaka_spec.py checks the builder refuses
-    above it there): a Prague devnet mines a transaction above 2^24 gas."""
+    """EIP-7825's cap is Osaka's: a Prague devnet mines a transaction above 2^24 gas."""
     w3_prague, _ = prague
     receipt = w3_prague.eth.wait_for_transaction_receipt(
         w3_prague.eth.send_transaction({"from": A0, "to": A0, "gas": 2**24 + 1}), timeout=10)
