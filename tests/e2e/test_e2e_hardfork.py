@@ -97,6 +97,35 @@ def test_osaka_refuses_transactions_above_the_gas_cap(rpc: ChainRpc) -> None:
     assert rpc.ok(901, "eth_getTransactionReceipt", [tx_hash])["status"] == "0x1"
 
 
+# one MSTORE at byte 3,200,000: about 19.9M gas of memory expansion, then STOP
+MEMORY_BURNER = "0x" + "6000" + "62" + (3_200_000).to_bytes(3, "big").hex() + "52" + "00"
+
+
+def _deploy_code(rpc: ChainRpc, runtime: str) -> str:
+    """A contract whose code is ``runtime``: the initcode copies it out and returns it."""
+    code = bytes.fromhex(runtime[2:])
+    init = bytes.fromhex("61") + len(code).to_bytes(2, "big") + bytes.fromhex("80600c6000396000f3") + code
+    tx_hash = rpc.ok(901, "eth_sendTransaction", [{"from": A0, "data": "0x" + init.hex(), "gas": hex(500_000)}])
+    receipt = rpc.ok(901, "eth_getTransactionReceipt", [tx_hash])
+    assert receipt["status"] == "0x1"
+    assert rpc.ok(901, "eth_getCode", [receipt["contractAddress"], "latest"]) == runtime
+    return str(receipt["contractAddress"])
+
+
+def test_gas_estimates_stop_at_the_cap(rpc: ChainRpc, prague: tuple[Web3, ChainRpc]) -> None:
+    """On Osaka eth_estimateGas looks no higher than 2^24 (as geth's estimator), so a call that
+    needs more fails to estimate rather than estimating a transaction no block may include;
+    on Prague the estimate goes above it."""
+    _, prague_rpc = prague
+    for client, capped in ((rpc, True), (prague_rpc, False)):
+        call = {"from": A0, "to": _deploy_code(client, MEMORY_BURNER)}
+        if capped:
+            error = client.err(901, "eth_estimateGas", [call])
+            assert error["code"] != -32603 and "OutOfGas" in error["message"], error
+        else:
+            assert int(client.ok(901, "eth_estimateGas", [call]), 16) > 2**24
+
+
 def test_prague_has_no_transaction_gas_cap(prague: tuple[Web3, ChainRpc]) -> None:
     """EIP-7825's cap is Osaka's: a Prague devnet mines a transaction above 2^24 gas."""
     w3_prague, _ = prague
