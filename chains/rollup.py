@@ -255,7 +255,7 @@ class RollupChain:
 
     # -- execution without effect -----------------------------------------------------
 
-    def _call_tx(self, msg: CallMessage, state_nonce: int, gas: int) -> Any:
+    def call_tx(self, msg: CallMessage, state_nonce: int, gas: int) -> Any:
         to = Address(msg.to or b"")
         unsigned: UnsignedTransactionAPI
         if msg.access_list:
@@ -267,7 +267,7 @@ class RollupChain:
         return SpoofTransaction(unsigned, from_=msg.sender)
 
     @contextmanager
-    def _call_state(self, ref: BlockRef) -> Iterator[tuple[StateAPI, BlockHeaderAPI]]:
+    def call_state(self, ref: BlockRef) -> Iterator[tuple[StateAPI, BlockHeaderAPI]]:
         """A throwaway state at block ``ref``, in that block's own context (number,
         timestamp, coinbase; base fee 0), as geth's eth_call runs: not in a child block."""
         block = self.block(ref)
@@ -282,16 +282,16 @@ class RollupChain:
 
     def execute_call(self, msg: CallMessage, ref: BlockRef = "latest") -> ComputationAPI:
         """Run ``msg`` on a throwaway state at block ``ref``; return the computation."""
-        with self._call_state(ref) as (state, header):
+        with self.call_state(ref) as (state, header):
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
-            tx = self._call_tx(msg, state.get_nonce(Address(msg.sender)), gas)
+            tx = self.call_tx(msg, state.get_nonce(Address(msg.sender)), gas)
             return state.costless_execute_transaction(tx)
 
     def access_list(self, msg: CallMessage, ref: BlockRef = "latest") -> tuple[list[tuple[bytes, set[int]]], int]:
         """eth_createAccessList: the addresses and slots ``msg`` touches (not the sender, the
         recipient or precompiles, as geth), and the gas it used. Raises as ``call``."""
         touched: dict[bytes, set[int]] = {}
-        with self._call_state(ref) as (state, header):
+        with self.call_state(ref) as (state, header):
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
             mark_address, mark_storage = state.mark_address_warm, state.mark_storage_warm
 
@@ -304,7 +304,7 @@ class RollupChain:
                 mark_storage(address, slot)
 
             state.mark_address_warm, state.mark_storage_warm = on_address, on_storage  # type: ignore[method-assign]
-            computation = state.costless_execute_transaction(self._call_tx(msg, state.get_nonce(Address(msg.sender)), gas))
+            computation = state.costless_execute_transaction(self.call_tx(msg, state.get_nonce(Address(msg.sender)), gas))
         raise_for_computation(computation, self.chain_id)
         # Warm from the start anyway (EIP-2929/3651), so listing them would only cost gas.
         skip = {msg.sender, msg.to, bytes(header.coinbase)} | {i.to_bytes(20, "big") for i in range(1, 0x12)}

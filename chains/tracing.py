@@ -57,7 +57,7 @@ from eth_typing import Address
 from eth_utils import keccak
 
 from chains.builder import BlockBuilder, BlockEnv, PendingTx, TxOutcome
-from chains.errors import InvalidInput, XRollupError, decode_revert_reason
+from chains.errors import XRollupError, decode_revert_reason
 from chains.rollup import BlockRef, CallMessage, MinedBlock, RollupChain
 
 # The mailbox protocol (shared_sequencer/xcall.py and bridge_contracts/src/Mailbox.sol);
@@ -90,7 +90,8 @@ class TraceDiverged(XRollupError):
 
 @dataclass(frozen=True)
 class TraceOptions:
-    """geth's trace config: ``tracer`` None is the struct logger."""
+    """geth's trace config: ``tracer`` None is the struct logger (parsed from JSON by
+    node/debug.py's ``trace_options``)."""
 
     tracer: str | None = None
     disable_stack: bool = False
@@ -103,48 +104,6 @@ class TraceOptions:
     diff_mode: bool = False  # prestateTracer
     disable_code: bool = False  # prestateTracer
     disable_prestate_storage: bool = False  # prestateTracer
-
-    @classmethod
-    def from_json(cls, value: Any) -> TraceOptions:
-        """Parse geth's options object. Raises InvalidInput (unknown tracer, bad types)."""
-        if value is None:
-            return cls()
-        if not isinstance(value, dict):
-            raise InvalidInput("trace options must be an object")
-        tracer = value.get("tracer")
-        if tracer is not None and tracer not in TRACERS:
-            raise InvalidInput(f"unknown tracer {tracer!r}: supported are callTracer, prestateTracer and "
-                               "the struct logger (no tracer)")
-        config = value.get("tracerConfig") or {}
-        if not isinstance(config, dict):
-            raise InvalidInput("tracerConfig must be an object")
-
-        def flag(source: dict[str, Any], key: str, default: bool = False) -> bool:
-            v = source.get(key, default)
-            if v is None:
-                return default
-            if not isinstance(v, bool):
-                raise InvalidInput(f"{key} must be a boolean")
-            return v
-
-        limit = value.get("limit") or 0
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-            raise InvalidInput("limit must be a non-negative integer")
-        # enableMemory (geth >= 1.11); the older disableMemory: false also turns memory on.
-        memory = flag(value, "enableMemory") if "enableMemory" in value else not flag(value, "disableMemory", True)
-        return cls(
-            tracer=tracer,
-            disable_stack=flag(value, "disableStack"),
-            disable_storage=flag(value, "disableStorage"),
-            enable_memory=memory,
-            enable_return_data=flag(value, "enableReturnData"),
-            limit=limit,
-            with_log=flag(config, "withLog"),
-            only_top_call=flag(config, "onlyTopCall"),
-            diff_mode=flag(config, "diffMode"),
-            disable_code=flag(config, "disableCode"),
-            disable_prestate_storage=flag(config, "disableStorage"),
-        )
 
 
 CALL_TRACER = TraceOptions(tracer="callTracer")
@@ -564,9 +523,9 @@ class Tracer:
         eth_call). Cross-rollup requests are NOT served here (see ``trace_call_with_xcalls``)."""
         chain = self.chains[chain_id]
         recorder = Recorder(chain_id, options)
-        with chain._call_state(ref) as (state, header):
+        with chain.call_state(ref) as (state, header):
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
-            tx = chain._call_tx(msg, state.get_nonce(Address(msg.sender)), gas)
+            tx = chain.call_tx(msg, state.get_nonce(Address(msg.sender)), gas)
             if recorder.accesses:
                 recorder.touch(msg.sender)
                 recorder.touch(bytes(header.coinbase))
@@ -578,7 +537,7 @@ class Tracer:
             created = _created_address(computation)
             touched = _touched_with(recorder, msg.sender, msg.to or created, msg.access_list)
             post = _snapshot_accounts(state, touched, options)
-        with chain._call_state(ref) as (pre_state, _header):
+        with chain.call_state(ref) as (pre_state, _header):
             pre = _snapshot_accounts(pre_state, touched, options)
         return _prestate_json(pre, post, options)
 

@@ -7,6 +7,9 @@ next batch waits a little (``GATHER_SECONDS``) so that more of the clients' next
 it: fewer, fuller superblocks, which is where concurrent throughput comes from. It stops
 waiting as soon as it holds as many submissions as the batch before it: clients that each wait
 for their answer before sending again are all back, and nobody else is coming.
+
+The mining service (mining.py) owns one batcher per sequencer and installs its ``schedule``
+with ``Sequencer.set_automine_scheduler``.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ class AutomineBatcher:
         self._timer: asyncio.TimerHandle | None = None  # the end of the gathering wait
 
     def schedule(self) -> None:
-        """Called by the sequencer on every automine submission (event-loop thread only)."""
+        """The sequencer's automine scheduler: called on every automine submission
+        (event-loop thread only)."""
         self._batch += 1
         loop = asyncio.get_running_loop()
         if self._done is None:

@@ -1,8 +1,11 @@
-"""Mining modes, and the one service loop that drives interval mining.
+"""Mining modes, and the mining service: when superblocks are mined without evm_mine.
 
-Automine mines a superblock as soon as work arrives (the sequencer does it inline, so that a
-transaction's receipt exists when eth_sendRawTransaction returns). Interval mines one every
-``seconds`` whether or not there is work. Manual mines only on evm_mine / anvil_mine.
+Automine mines a superblock as soon as work arrives: while the devnet serves, the service's
+``AutomineBatcher`` (batching.py) mines at the end of the event-loop tick, so that a
+transaction's receipt exists when eth_sendRawTransaction returns and concurrent submissions
+share one superblock; without the service the sequencer mines inline in ``submit``. Interval
+mines one every ``seconds`` whether or not there is work (the service's loop). Manual mines
+only on evm_mine / anvil_mine.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+from shared_sequencer.batching import AutomineBatcher
 
 log = logging.getLogger("xrollup.mining")
 
@@ -48,21 +54,76 @@ def mode_from_flags(block_time: float | None, no_mining: bool) -> MiningMode:
     return Automine()
 
 
-class MiningService:
-    """Runs on the event loop: mines a superblock every interval while the mode asks for it."""
+class Minable(Protocol):
+    """What the service needs of the sequencer (shared_sequencer.sequencer.Sequencer)."""
 
-    def __init__(self, get_mode: Callable[[], MiningMode], mine: Callable[[], object]) -> None:
-        self._get_mode = get_mode
-        self._mine = mine
+    mode: MiningMode
+    mode_listeners: list[Callable[[], None]]
+
+    def mine_pending(self) -> None: ...
+
+    def mine(self) -> object: ...
+
+    def set_automine_scheduler(self, schedule: Callable[[], None] | None) -> None: ...
+
+
+class MiningService:
+    """Mines for one sequencer at a time, on the event loop: automine batching (installed as
+    the sequencer's automine scheduler) and the interval loop."""
+
+    def __init__(self) -> None:
+        self._seq: Minable | None = None
+        self._batcher: AutomineBatcher | None = None
         self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
+    def start(self, seq: Minable) -> None:
+        """Serve ``seq`` from the running event loop. Idempotent."""
+        if self._task is not None:
+            return
+        self._changed = asyncio.Event()  # of this loop (a stopped service may start on another)
+        self.attach(seq)
+        self._task = asyncio.create_task(self._run())
+
+    def attach(self, seq: Minable) -> None:
+        """Mine for ``seq`` from now on (the devnet was reset or loaded); the previous
+        sequencer goes back to mining inline."""
+        self.detach()
+        self._seq = seq
+        self._batcher = AutomineBatcher(seq.mine_pending)
+        seq.set_automine_scheduler(self._batcher.schedule)
+        seq.mode_listeners.append(self.wake)
+        self.wake()
+
+    def detach(self) -> None:
+        if self._seq is not None:
+            self._seq.set_automine_scheduler(None)
+            if self.wake in self._seq.mode_listeners:
+                self._seq.mode_listeners.remove(self.wake)
+        self._seq = self._batcher = None
+
+    def stop(self) -> None:
+        self.detach()
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def settled(self) -> None:
+        """Wait until every automine submission so far is mined. Re-raises a mining failure."""
+        if self._batcher is not None:
+            await self._batcher.settled()
 
     def wake(self) -> None:
         """Call after the mode changed, so that a new interval takes effect at once."""
         self._changed.set()
 
-    async def run(self) -> None:
+    async def _run(self) -> None:
         while True:
-            mode = self._get_mode()
+            mode = self._seq.mode if self._seq is not None else Manual()
             self._changed.clear()
             timeout = mode.seconds if isinstance(mode, IntervalMining) else None
             try:
@@ -71,6 +132,7 @@ class MiningService:
             except TimeoutError:
                 pass
             try:
-                self._mine()
+                if self._seq is not None:
+                    self._seq.mine()
             except Exception:  # keep the loop alive; the error is the sequencer's to report
                 log.exception("interval mining failed")

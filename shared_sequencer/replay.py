@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from chains.builder import BlockEnv, PendingTx, build
+from chains.builder import BlockEnv, PendingTx, SealedBlock, build
 from chains.errors import XRollupError
 from chains.txbuild import BUILDER
 from shared_sequencer.log import LogError, _unhex, decode_edit
@@ -30,7 +30,8 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
     parent, ts = seq.head, int(entry["timestamp"])
     if int(entry["number"]) != parent.number + 1:
         raise ReplayMismatch(0, int(entry["number"]), "superblock number", str(entry["number"]), str(parent.number + 1))
-    sealed, envs = {}, {}
+    sealed: dict[int, SealedBlock] = {}
+    envs: dict[int, BlockEnv] = {}
     for blk in entry["blocks"]:
         cid = int(blk["chainId"])
         chain = seq.chain(cid)
@@ -53,7 +54,7 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
     errors = {_unhex(tx_hash): (cid, reason) for tx_hash, (cid, reason) in entry.get("xrollupErrors", {}).items()}
     _check_claims(int(entry["number"]), sealed, bundles, logged, errors)
     seq.xcall_errors.update(errors)
-    superblock = seq._commit(parent.number + 1, ts, parent, sealed, envs, bundles, logged)
+    superblock = seq.commit(parent.number + 1, ts, parent, sealed, envs, bundles, logged)
     if "0x" + superblock.hash.hex() != entry["hash"]:
         raise ReplayMismatch(0, superblock.number, "superblock hash", entry["hash"], "0x" + superblock.hash.hex())
     if any(block.outcomes for block in sealed.values()):

@@ -17,7 +17,7 @@ from typing import Any
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth_typing import Address
 
-from chains.builder import BlockBuilder, BlockEnv, PendingTx, base_fee_of
+from chains.builder import BlockBuilder, BlockEnv, PendingTx, SealedBlock, base_fee_of
 from chains.errors import BlockNotFound, BundleFailed, InvalidInput, TransactionRejected, UnknownChain
 from chains.rollup import MinedBlock, RollupChain, StateEdit
 from chains.txbuild import TxRequest, sign, tx_chain_id
@@ -83,7 +83,7 @@ class Sequencer:
         # Why a cross-rollup transaction reverted, by tx hash: (chain that failed, reason).
         self.xcall_errors: dict[bytes, tuple[int | None, str]] = {}
         self.relays: list[Relay] = []  # OP messages waiting for the next superblock
-        self.automine_hook: Callable[[], None] | None = None
+        self._automine_scheduler: Callable[[], None] | None = None
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -153,6 +153,21 @@ class Sequencer:
         """Pool a transaction (automine: mine at once). Returns its hash.
 
         Raises TransactionRejected (nothing pooled) or UnknownChain.
+
+        The life of a transaction, from eth_sendRawTransaction to the superblock log:
+        rpc/server.py and rpc/jsonrpc.py (framing, the method table's parameter parsers in
+        node/params.py) -> node/eth.py (decode_raw in chains/txbuild.py recovers the sender)
+        -> backend/core.py Backend.send_transaction -> here: ``check``, the chain's mempool
+        (mempool.py), the pending listeners (node/filters.py), then ``_automine``. Mining
+        happens: in automine mode, at the end of the event-loop tick through the mining
+        service's AutomineBatcher (mining.py, batching.py; see ``set_automine_scheduler``),
+        or inline here when no service runs; in interval mode, in the service's loop; in
+        manual mode, on evm_mine / anvil_mine only. ``mine`` builds one block per chain
+        (chains/builder.py): relays, due bundles (bundles.py), then each pool in policy order
+        (ordering.py), cross-rollup calls through xcall.py's ``apply_with_xcalls``; ``commit``
+        appends the blocks to their chains (chains/rollup.py), appends the superblock to the
+        log (log.py) and tells the superblock listeners. Back in the backend,
+        ``settled`` returns once the batch is mined, and the handler answers with the hash.
         """
         self.check(chain_id, pending)
         self.pools[chain_id].add(pending)
@@ -161,13 +176,19 @@ class Sequencer:
         self._automine()
         return pending.hash
 
+    def set_automine_scheduler(self, schedule: Callable[[], None] | None) -> None:
+        """Who mines an automine submission: None (the default) mines it inline, before
+        ``submit`` returns; a scheduler is called instead and must call ``mine_pending`` soon.
+        The mining service (shared_sequencer/mining.py) installs its ``AutomineBatcher``
+        here while the devnet serves, so that one event-loop tick's submissions share one
+        superblock."""
+        self._automine_scheduler = schedule
+
     def _automine(self) -> None:
-        """Automine: mine now, or let ``automine_hook`` schedule it (the server coalesces the
-        submissions of one event-loop tick into one superblock)."""
         if not isinstance(self.mode, Automine):
             return
-        if self.automine_hook is not None:
-            self.automine_hook()
+        if self._automine_scheduler is not None:
+            self._automine_scheduler()
         else:
             self.mine_pending()
 
@@ -193,13 +214,26 @@ class Sequencer:
         return bundle.hash
 
     def drop(self, chain_id: int, tx_hash: bytes) -> bool:
+        """Remove one pooled transaction. Returns False if it was not pooled. Raises UnknownChain."""
         return self.pools[self.chain(chain_id).chain_id].remove(tx_hash) is not None
+
+    def drop_all(self, chain_id: int) -> None:
+        """Empty ``chain_id``'s pool. Raises UnknownChain."""
+        self.pools[self.chain(chain_id).chain_id].clear()
 
     # -- building superblocks -----------------------------------------------------------
 
-    def _envs(self, timestamp: int) -> dict[int, BlockEnv]:
+    def next_timestamp(self) -> int:
+        """The timestamp the next superblock gets (the clock's, after the head's)."""
+        return self.clock.next(self.head.timestamp)
+
+    def block_envs(self, timestamp: int, base_fee: int | None = None) -> dict[int, BlockEnv]:
+        """Each chain's environment for a block at ``timestamp``: the next block's base fee
+        (a forced one, else None: the builder computes it from the parent), unless
+        ``base_fee`` is given (simulations that charge nothing pass 0)."""
+        fee = base_fee if base_fee is not None else self.next_base_fee
         return {
-            cid: BlockEnv(timestamp, c.config.gas_limit, self.coinbase, self.next_base_fee)
+            cid: BlockEnv(timestamp, c.config.gas_limit, self.coinbase, fee)
             for cid, c in self.chains.items()
         }
 
@@ -210,7 +244,7 @@ class Sequencer:
         if timestamp is not None and timestamp <= parent.timestamp:
             raise InvalidInput(f"timestamp {timestamp} is not after the previous block's {parent.timestamp}")
         ts = timestamp if timestamp is not None else self.clock.next(parent.timestamp)
-        envs = self._envs(ts)
+        envs = self.block_envs(ts)
         number = parent.number + 1
 
         def fresh(applied: dict[int, list[PendingTx]]) -> dict[int, BlockBuilder]:
@@ -239,7 +273,7 @@ class Sequencer:
         if not allow_empty and not any(b.outcomes for b in builders.values()):
             return parent  # automine with nothing to include (a failed bundle, a nonce gap)
         sealed = {cid: b.seal() for cid, b in builders.items()}
-        superblock = self._commit(number, ts, parent, sealed, envs, tuple(included_bundles))
+        superblock = self.commit(number, ts, parent, sealed, envs, tuple(included_bundles))
         for cid, builder in builders.items():
             self.chains[cid].keep_warm(builder)
         return superblock
@@ -278,12 +312,17 @@ class Sequencer:
             if result.error is not None:
                 self.xcall_errors[entry.pending.hash] = (result.error_chain, result.error)
 
-    def _commit(self, number: int, ts: int, parent: SuperBlock, sealed: dict, envs: dict[int, BlockEnv],
-                bundles: tuple[bytes, ...], logged_legs: dict[bytes, list[tuple[int, bytes]]] | None = None,
-                ) -> SuperBlock:
+    def commit(self, number: int, ts: int, parent: SuperBlock, sealed: dict[int, SealedBlock],
+               envs: dict[int, BlockEnv], bundles: tuple[bytes, ...],
+               logged_legs: dict[bytes, list[tuple[int, bytes]]] | None = None) -> SuperBlock:
+        """Make ``sealed`` (one block per chain, built on each head with ``envs``) superblock
+        ``number``: append every block, log the superblock, settle the pools, bundles and
+        relays, and tell the listeners. ``mine`` calls it with what it built; replay with
+        what it rebuilt from the log (``logged_legs``: the bundle legs the log recorded).
+        Raises nothing of its own: the blocks were checked when they were built."""
         mined: dict[int, MinedBlock] = {}
-        for cid, block in sealed.items():
-            mined[cid] = self.chains[cid].append(block)
+        for cid, sealed_block in sealed.items():
+            mined[cid] = self.chains[cid].append(sealed_block)
         refs = tuple(
             ChainBlockRef(cid, m.number, m.hash, bytes(m.header.state_root), tuple(t.hash for t in m.txs))
             for cid, m in mined.items()
@@ -326,6 +365,42 @@ class Sequencer:
         chain = self.chain(chain_id)
         chain.edit_state(edit)
         self.log.append_edit(chain_id, edit)
+
+    def increase_time(self, seconds: int) -> int:
+        """Move the clock ``seconds`` ahead (evm_increaseTime). Returns the total offset."""
+        self.clock.offset += seconds
+        return self.clock.offset
+
+    def set_time(self, timestamp: int) -> int:
+        """Make the clock read ``timestamp`` now (anvil_setTime). Returns the new offset."""
+        self.clock.offset = timestamp - int(time.time())
+        return self.clock.offset
+
+    def set_next_timestamp(self, timestamp: int) -> None:
+        """The next superblock's timestamp (evm_setNextBlockTimestamp). Raises InvalidInput
+        for one not after the head's."""
+        if timestamp <= self.head.timestamp:
+            raise InvalidInput(f"timestamp {timestamp} is not after the latest block's {self.head.timestamp}")
+        self.clock.next_timestamp = timestamp
+
+    def set_next_base_fee(self, fee: int) -> None:
+        """The next block's base fee on every chain (anvil_setNextBlockBaseFeePerGas)."""
+        self.next_base_fee = fee
+
+    def set_coinbase(self, address: bytes) -> None:
+        """Who receives the fees of the next blocks (anvil_setCoinbase)."""
+        self.coinbase = address
+
+    def impersonate(self, address: bytes) -> None:
+        """Accept unsigned transactions from ``address`` (anvil_impersonateAccount)."""
+        self.impersonated.add(address)
+
+    def stop_impersonating(self, address: bytes) -> None:
+        self.impersonated.discard(address)
+
+    def set_impersonated(self, addresses: set[bytes]) -> None:
+        """Exactly ``addresses`` are impersonated from now on (restoring a saved set)."""
+        self.impersonated = set(addresses)
 
     def set_mode(self, mode: MiningMode) -> None:
         self.mode = mode

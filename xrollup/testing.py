@@ -57,9 +57,8 @@ def restore(devnet: Devnet, saved: Checkpoint) -> None:
         raise RuntimeError(f"the test's snapshot {saved.snapshot} was lost (a revert to an earlier snapshot?)")
     if seq.mode != saved.mode:
         seq.set_mode(saved.mode)
-    seq.coinbase = saved.coinbase
-    seq.impersonated.clear()
-    seq.impersonated.update(saved.impersonated)
+    seq.set_coinbase(saved.coinbase)
+    seq.set_impersonated(set(saved.impersonated))
 
 
 class DevnetThread:

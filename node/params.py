@@ -11,6 +11,7 @@ from typing import Any
 
 from eth_typing import Address, Hash32
 
+from backend.logs import LogFilter
 from chains.rollup import BlockRef
 from chains.txbuild import AccessList
 
@@ -148,15 +149,6 @@ def tx_object(value: Any) -> TxFields:
         access_list=tuple(access),
         chain_id=get("chainId", quantity),
     )
-
-
-@dataclass(frozen=True)
-class LogFilter:
-    from_block: BlockRef = "latest"
-    to_block: BlockRef = "latest"
-    block_hash: bytes | None = None
-    addresses: tuple[bytes, ...] = ()
-    topics: tuple[tuple[bytes, ...] | None, ...] = ()
 
 
 def log_filter(value: Any) -> LogFilter:

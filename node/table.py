@@ -6,18 +6,17 @@ Each parameter's parser is named here once; handlers receive parsed values.
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from rpc.eth import params as p
-from rpc.eth.api import EthApi
-from rpc.eth.debug_api import DebugApi, TraceOptions, trace_options
-from rpc.eth.dev_api import DevApi
-from rpc.eth.filters import ChainEvents
-from rpc.eth.xr_api import XrApi, bundle_param
+from backend import Backend
+from chains.tracing import TraceOptions
+from node import params as p
+from node.debug import DebugApi, trace_options
+from node.dev import DevApi
+from node.eth import EthApi
+from node.filters import ChainEvents
+from node.xr import XrApi, bundle_param
 from rpc.jsonrpc import Connection, Method, MethodTable, Param
-
-if TYPE_CHECKING:
-    from xrollup.devnet import Devnet
 
 ADDRESS = Param("address", p.address)
 BLOCK = Param("block", p.block_ref, optional=True, default="latest")
@@ -34,9 +33,11 @@ def M(name: str, handler: Any, *params: Param, aliases: tuple[str, ...] = (), co
                   is_async=inspect.iscoroutinefunction(handler))
 
 
-def build_table(devnet: Devnet, chain_id: int, events: ChainEvents) -> MethodTable:
-    eth, dev, xr = EthApi(devnet, chain_id), DevApi(devnet, chain_id), XrApi(devnet, chain_id)
-    debug = DebugApi(devnet, chain_id)  # tracing
+def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodTable:
+    """Every method of chain ``chain_id``'s endpoint, over ``backend`` (held for the life of
+    the server) and the chain's filters and subscriptions."""
+    eth, dev, xr = EthApi(backend, chain_id), DevApi(backend, chain_id), XrApi(backend, chain_id)
+    debug = DebugApi(backend, chain_id)  # tracing
 
     def subscribe(conn: Connection, kind: str, arg: Any = None) -> str:
         return events.subscribe(conn, kind, arg, p.log_filter)
@@ -146,7 +147,7 @@ def build_table(devnet: Devnet, chain_id: int, events: ChainEvents) -> MethodTab
         M("xr_sendBundle", xr.xr_sendBundle, Param("bundle", bundle_param)),
         M("xr_simulateBundle", xr.xr_simulateBundle, Param("bundle", bundle_param)),
         M("xr_getBundleStatus", xr.xr_getBundleStatus, Param("bundleHash", p.hash32)),
-        # -- tracing (rpc/eth/debug_api.py, chains/tracing.py) --------------------------------
+        # -- tracing (node/debug.py, chains/tracing.py) --------------------------------
         M("debug_traceTransaction", debug.debug_traceTransaction, HASH, TRACE),
         M("debug_traceCall", debug.debug_traceCall, TX, BLOCK, TRACE),
         M("debug_traceBlockByNumber", debug.debug_traceBlockByNumber, Param("block", p.block_number_or_tag), TRACE),

@@ -8,39 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend import Backend
+from backend.logs import LogFilter, find_logs, matches
 from chains.errors import InvalidInput
-from chains.rollup import LogRecord, MinedBlock, RollupChain
-from rpc.eth import views
-from rpc.eth.params import LogFilter
+from chains.rollup import MinedBlock, RollupChain
+from node import views
 from rpc.jsonrpc import METHOD_NOT_FOUND, Connection, RpcError
-
-MAX_LOG_RANGE = 100_000
-
-
-def matches(log: LogRecord, flt: LogFilter) -> bool:
-    if flt.addresses and log.address not in flt.addresses:
-        return False
-    for position, wanted in enumerate(flt.topics):
-        if wanted is None:
-            continue
-        if position >= len(log.topics) or log.topics[position] not in wanted:
-            return False
-    return True
-
-
-def find_logs(chain: RollupChain, flt: LogFilter) -> list[LogRecord]:
-    """Logs matching ``flt``. Raises BlockNotFound for an unknown block, InvalidInput for a
-    range that is inverted or too long."""
-    if flt.block_hash is not None:
-        blocks = [chain.block(flt.block_hash)]
-    else:
-        lo, hi = chain.block(flt.from_block).number, chain.block(flt.to_block).number
-        if lo > hi:
-            raise InvalidInput(f"fromBlock {lo} is after toBlock {hi}")
-        if hi - lo > MAX_LOG_RANGE:
-            raise InvalidInput(f"block range too large: at most {MAX_LOG_RANGE} blocks")
-        blocks = chain.blocks[lo : hi + 1]
-    return [log for block in blocks if block.txs for tx in block.txs for log in tx.logs if matches(log, flt)]
 
 
 @dataclass
@@ -57,10 +30,15 @@ _ids = itertools.count(1)
 class ChainEvents:
     """Filters and subscriptions of one chain, fed by the sequencer's listeners."""
 
-    def __init__(self, chain: RollupChain) -> None:
-        self.chain = chain
+    def __init__(self, backend: Backend, chain_id: int) -> None:
+        self.backend = backend
+        self.chain_id = chain_id
         self.filters: dict[str, PollFilter] = {}
         self.subs: dict[str, tuple[Connection, str, Any]] = {}
+
+    @property
+    def chain(self) -> RollupChain:
+        return self.backend.chain(self.chain_id)
 
     # -- polling filters ---------------------------------------------------------------
 
@@ -142,7 +120,7 @@ class ChainEvents:
     def on_block(self, block: MinedBlock, superblock_json: Callable[[], Any]) -> None:
         if not self.subs:
             return
-        header = views.block_json(block, self.chain.chain_id, False)
+        header = views.block_json(block, self.chain_id, False)
         header.pop("transactions")
         self._push("newHeads", lambda _spec: [header])
         logs = block.logs

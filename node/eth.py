@@ -2,38 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eth_typing import Address
 from eth_utils import keccak
 
+from backend import Backend
 from chains.builder import base_fee_of
-from chains.errors import InvalidInput, TransactionRejected
-from chains.rollup import BlockRef, CallMessage, RollupChain
+from chains.errors import BlockNotFound, InvalidInput, TransactionRejected
+from chains.rollup import BlockRef, CallMessage, MinedBlock, MinedTx, RollupChain
 from chains.txbuild import TxRequest, decode_raw, impersonate, sign
-from rpc.eth import views
-from rpc.eth.params import LogFilter, TxFields
-from rpc.eth.views import d, q
-
-if TYPE_CHECKING:
-    from xrollup.devnet import Devnet
+from node import views
+from node.params import LogFilter, TxFields
+from node.views import d, q
 
 DEFAULT_TIP = 1_000_000_000
 CLIENT_VERSION = "xrollup/0.1.0/python"
 
 
 class EthApi:
-    def __init__(self, devnet: Devnet, chain_id: int) -> None:
-        self.devnet = devnet
+    def __init__(self, backend: Backend, chain_id: int) -> None:
+        self.backend = backend
         self.chain_id = chain_id
 
     @property
-    def seq(self) -> Any:
-        return self.devnet.sequencer
-
-    @property
     def chain(self) -> RollupChain:
-        return self.seq.chain(self.chain_id)
+        return self.backend.chain(self.chain_id)
 
     # -- node ------------------------------------------------------------------------------
 
@@ -65,10 +59,10 @@ class EthApi:
         return "0x0"
 
     def eth_coinbase(self) -> str:
-        return d(self.seq.coinbase)
+        return d(self.backend.coinbase())
 
     def eth_accounts(self) -> list[str]:
-        return [d(a.address) for a in self.devnet.accounts]
+        return [d(a.address) for a in self.backend.accounts]
 
     def eth_blockNumber(self) -> str:
         return q(self.chain.height)
@@ -76,7 +70,7 @@ class EthApi:
     # -- fees --------------------------------------------------------------------------
 
     def eth_gasPrice(self) -> str:
-        return q(self.seq.next_base_fee_of(self.chain_id) + DEFAULT_TIP)
+        return q(self.backend.next_base_fee(self.chain_id) + DEFAULT_TIP)
 
     def eth_maxPriorityFeePerGas(self) -> str:
         return q(DEFAULT_TIP)
@@ -91,7 +85,7 @@ class EthApi:
         first = max(0, last - min(count, 1024) + 1)
         blocks = [self.chain.blocks[n] for n in range(first, last + 1)]
         base_fees = [q(base_fee_of(b.header)) for b in blocks]
-        next_fee = self.seq.next_base_fee_of(self.chain_id) if last == self.chain.height else (
+        next_fee = self.backend.next_base_fee(self.chain_id) if last == self.chain.height else (
             base_fee_of(self.chain.blocks[last + 1].header))
         out: dict[str, Any] = {
             "oldestBlock": q(first),
@@ -111,7 +105,7 @@ class EthApi:
 
     def eth_getTransactionCount(self, address: Address, ref: BlockRef) -> str:
         if ref == "pending":
-            return q(self.seq.pending_nonce(self.chain_id, address))
+            return q(self.backend.pending_nonce(self.chain_id, address))
         return q(self.chain.state_at(ref).get_nonce(address))
 
     def eth_getCode(self, address: Address, ref: BlockRef) -> str:
@@ -128,13 +122,13 @@ class EthApi:
                            gas if gas is not None else fields.gas, fields.access_list)
 
     def eth_call(self, fields: TxFields, ref: BlockRef, _overrides: Any = None) -> str:
-        return d(self.devnet.call(self.chain_id, self._message(fields), ref))
+        return d(self.backend.call(self.chain_id, self._message(fields), ref))
 
     def eth_estimateGas(self, fields: TxFields, ref: BlockRef, _overrides: Any = None) -> str:
-        return q(self.devnet.estimate_gas(self.chain_id, self._message(fields), ref))
+        return q(self.backend.estimate_gas(self.chain_id, self._message(fields), ref))
 
     def eth_createAccessList(self, fields: TxFields, ref: BlockRef) -> dict[str, Any]:
-        accessed, gas = self.chain.access_list(self._message(fields), ref)
+        accessed, gas = self.backend.access_list(self.chain_id, self._message(fields), ref)
         return {
             "accessList": [{"address": d(a), "storageKeys": [d(s.to_bytes(32, "big")) for s in sorted(slots)]}
                            for a, slots in accessed],
@@ -144,21 +138,19 @@ class EthApi:
     # -- sending -------------------------------------------------------------------------
 
     async def eth_sendRawTransaction(self, raw: bytes) -> str:
-        tx_hash = self.seq.submit(self.chain_id, decode_raw(raw))
-        await self.devnet.settled()
-        return d(tx_hash)
+        return d(await self.backend.send_transaction(self.chain_id, decode_raw(raw)))
 
     async def eth_sendTransaction(self, fields: TxFields) -> str:
         if fields.sender is None:
             raise InvalidInput("transaction needs a from address")
         if fields.chain_id is not None and fields.chain_id != self.chain_id:
             raise TransactionRejected(f"invalid chain id: transaction is for chain {fields.chain_id}, this is chain {self.chain_id}")
-        key = self.devnet.private_key(fields.sender)
-        if key is None and fields.sender not in self.seq.impersonated:
+        key = self.backend.private_key(fields.sender)
+        if key is None and not self.backend.is_impersonated(fields.sender):
             raise TransactionRejected(f"no key for {d(fields.sender)}: not a dev account and not impersonated")
-        nonce = fields.nonce if fields.nonce is not None else self.seq.pending_nonce(self.chain_id, fields.sender)
-        gas = fields.gas if fields.gas is not None else self.devnet.estimate_gas(self.chain_id, self._message(fields), "pending")
-        base = self.seq.next_base_fee_of(self.chain_id)
+        nonce = fields.nonce if fields.nonce is not None else self.backend.pending_nonce(self.chain_id, fields.sender)
+        gas = fields.gas if fields.gas is not None else self.backend.estimate_gas(self.chain_id, self._message(fields), "pending")
+        base = self.backend.next_base_fee(self.chain_id)
         if fields.gas_price is not None:
             fee_fields: dict[str, Any] = {"gas_price": fields.gas_price}
         else:
@@ -168,12 +160,10 @@ class EthApi:
         req = TxRequest(self.chain_id, fields.sender, nonce, gas, fields.to, fields.value, fields.data,
                         access_list=fields.access_list, **fee_fields)
         pending = sign(req, key) if key is not None else impersonate(req)
-        tx_hash = self.seq.submit(self.chain_id, pending)
-        await self.devnet.settled()
-        return d(tx_hash)
+        return d(await self.backend.send_transaction(self.chain_id, pending))
 
     def _key(self, address: bytes) -> bytes:
-        key = self.devnet.private_key(address)
+        key = self.backend.private_key(address)
         if key is None:
             raise InvalidInput(f"no key for {d(address)}: not a dev account")
         return key
@@ -208,20 +198,21 @@ class EthApi:
         mined = self.chain.tx_by_hash.get(tx_hash)
         if mined is not None:
             return views.tx_json(mined.outcome.pending, self.chain_id, mined)
-        entry = self.seq.pools[self.chain_id].by_hash.get(tx_hash)
+        entry = self.backend.pooled(self.chain_id, tx_hash)
         return views.tx_json(entry.pending, self.chain_id) if entry else None
+
+    def _receipt(self, mined: MinedTx) -> dict[str, Any]:
+        return views.receipt_json(mined, self.chain_id, self.backend.receipt_extra(self.chain_id, mined))
 
     def eth_getTransactionReceipt(self, tx_hash: bytes) -> dict[str, Any] | None:
         mined = self.chain.tx_by_hash.get(tx_hash)
-        return None if mined is None else self.devnet.receipt_json(self.chain_id, mined)
+        return None if mined is None else self._receipt(mined)
 
     def eth_getBlockReceipts(self, ref: BlockRef) -> list[dict[str, Any]] | None:
         block = self._block_or_none(ref)
-        return None if block is None else [self.devnet.receipt_json(self.chain_id, t) for t in block.txs]
+        return None if block is None else [self._receipt(t) for t in block.txs]
 
-    def _block_or_none(self, ref: BlockRef) -> Any:
-        from chains.errors import BlockNotFound
-
+    def _block_or_none(self, ref: BlockRef) -> MinedBlock | None:
         try:
             return self.chain.block(ref)
         except BlockNotFound:
@@ -257,7 +248,7 @@ class EthApi:
     # -- logs ---------------------------------------------------------------------------
 
     def eth_getLogs(self, flt: LogFilter) -> list[dict[str, Any]]:
-        return [views.log_json(log) for log in self.devnet.logs(self.chain_id, flt)]
+        return [views.log_json(log) for log in self.backend.logs(self.chain_id, flt)]
 
 
 def _tip_at(block: Any, percentile: float) -> int:

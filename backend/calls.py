@@ -1,0 +1,85 @@
+"""Execution without effect (eth_call, eth_estimateGas, eth_createAccessList), receipts and logs."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from eth_abi import decode
+
+from backend.base import SequencerHolder
+from backend.logs import LogFilter, find_logs
+from backend.simulation import simulate_call
+from chains.rollup import BlockRef, CallMessage, LogRecord, MinedTx, raise_for_computation
+from shared_sequencer.xcall import MAILBOX, XCALL_EVENT, XCALL_EXECUTED_EVENT, find_missing
+
+
+class CallServices(SequencerHolder):
+    def call(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> bytes:
+        """eth_call; a call at the head that makes cross-rollup calls is simulated on every
+        chain it touches. Raises ExecutionReverted (far side's data and reason),
+        ExecutionHalted, BlockNotFound, UnknownChain."""
+        chain = self.chain(chain_id)
+        computation = chain.execute_call(msg, ref)
+        if find_missing(computation, chain_id) is None or chain.block(ref) is not chain.head:
+            raise_for_computation(computation, chain_id)
+            return bytes(computation.output)
+        result = simulate_call(self.sequencer, chain_id, msg)
+        raise_for_computation(result.outcome.computation, result.error_chain or chain_id)
+        return result.outcome.output
+
+    def estimate_gas(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> int:
+        """eth_estimateGas. Raises ExecutionReverted, ExecutionHalted, BlockNotFound."""
+        chain = self.chain(chain_id)
+        gas_limit = chain.config.gas_limit
+        cap = msg.gas if msg.gas is not None else gas_limit
+        computation = chain.execute_call(dataclasses.replace(msg, gas=cap), ref)
+        if find_missing(computation, chain_id) is None or chain.block(ref) is not chain.head:
+            return chain.estimate_gas(dataclasses.replace(msg, gas=cap), ref, first=computation)
+        cap = min(cap, gas_limit // 2)  # room for the pre-fill system transactions
+        # Cross-rollup: the far side's gas is the sequencer's; the caller pays for its own
+        # frame, which reads pre-filled responses. What it consumed at the cap, plus the
+        # 1/64 that EIP-150 withholds, verified once.
+        first = simulate_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=cap))
+        raise_for_computation(first.outcome.computation, first.error_chain or chain_id)
+        consumed = cap - first.outcome.computation.get_gas_remaining()
+        guess = min(cap, consumed * 64 // 63 + 2_300)
+        check = simulate_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=guess))
+        return guess if check.outcome.success else cap
+
+    def access_list(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> tuple[list[tuple[bytes, set[int]]], int]:
+        """eth_createAccessList: (address, slots) touched, and the gas used."""
+        return self.chain(chain_id).access_list(msg, ref)
+
+    # -- receipts and logs ------------------------------------------------------------------
+
+    def receipt_extra(self, chain_id: int, mined: MinedTx) -> dict[str, Any]:
+        """What a receipt says beyond geth's: ``xcalls`` (each cross-rollup call the
+        transaction made, with the destination transaction) and ``xrollupError`` (why a
+        cross-rollup transaction reverted, naming the chain that failed)."""
+        extra: dict[str, Any] = {}
+        xcalls = [self._xcall_record(mined.block_number, log) for log in mined.logs
+                  if log.address == MAILBOX and log.topics and log.topics[0] == XCALL_EVENT]
+        if xcalls:
+            extra["xcalls"] = xcalls
+        error = self.sequencer.xcall_errors.get(mined.hash)
+        if error is not None and not mined.outcome.success:
+            extra["xrollupError"] = {"chainId": hex(error[0]) if error[0] else None, "reason": error[1]}
+        return extra
+
+    def _xcall_record(self, number: int, log: LogRecord) -> dict[str, Any]:
+        dst = int.from_bytes(log.topics[1], "big")
+        target, value, request_id, success = decode(["address", "uint256", "bytes32", "bool"], log.data)
+        dest_tx = None
+        if dst in self.sequencer.chains and number < len(self.chain(dst).blocks):
+            for tx in self.chain(dst).blocks[number].txs:  # the same superblock
+                if any(lg.address == MAILBOX and len(lg.topics) > 3 and lg.topics[0] == XCALL_EXECUTED_EVENT
+                       and lg.topics[3] == request_id for lg in tx.logs):
+                    dest_tx = "0x" + tx.hash.hex()
+        return {"destinationChainId": hex(dst), "nonce": hex(int.from_bytes(log.topics[2], "big")),
+                "target": target, "value": hex(value), "requestId": "0x" + request_id.hex(),
+                "success": success, "destinationTxHash": dest_tx}
+
+    def logs(self, chain_id: int, query: LogFilter) -> list[LogRecord]:
+        """eth_getLogs. Raises BlockNotFound, InvalidInput (a range inverted or too long)."""
+        return find_logs(self.chain(chain_id), query)

@@ -1,0 +1,51 @@
+"""The one way to set up a cross-rollup simulation: throwaway builders on every chain's head.
+
+eth_call, eth_estimateGas, debug_traceCall (calls that make cross-rollup calls) and
+xr_simulateBundle all run on these; nothing they do reaches a chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_typing import Address
+
+from chains.builder import BlockBuilder, BlockEnv, PendingTx
+from chains.rollup import CallMessage
+from chains.txbuild import TxRequest, impersonate
+from shared_sequencer.sequencer import Sequencer
+from shared_sequencer.xcall import XResult, simulate
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Builders for the next superblock, one per chain, and the environments they build in."""
+
+    envs: dict[int, BlockEnv]
+    builders: dict[int, BlockBuilder]
+
+
+def next_superblock(seq: Sequencer, base_fee: int | None) -> Simulation:
+    """Scratch builders on every head, at the next superblock's timestamp and coinbase.
+    ``base_fee``: 0 for calls (they pay no gas price), None for the next real block's (bundles
+    are simulated as they would be mined)."""
+    envs = seq.block_envs(seq.next_timestamp(), base_fee)
+    builders = {cid: chain.scratch_builder(envs[cid]) for cid, chain in seq.chains.items()}
+    return Simulation(envs, builders)
+
+
+def call_job(seq: Sequencer, chain_id: int, msg: CallMessage) -> PendingTx:
+    """``msg`` as an impersonated, gas-price-0 transaction at the sender's current nonce (the
+    default gas: half a block, leaving room for the pre-fill system transactions)."""
+    chain = seq.chain(chain_id)
+    nonce = chain.state_at("latest").get_nonce(Address(msg.sender))
+    gas = msg.gas if msg.gas is not None else chain.config.gas_limit // 2
+    return impersonate(TxRequest(chain_id, msg.sender, nonce, gas, msg.to, msg.value, msg.data, gas_price=0,
+                                 access_list=msg.access_list))
+
+
+def simulate_call(seq: Sequencer, chain_id: int, msg: CallMessage) -> XResult:
+    """Run ``msg`` with its cross-rollup calls across every chain it touches, as the
+    sequencer would at the next superblock. Raises TransactionRejected (an invalid job)."""
+    sim = next_superblock(seq, base_fee=0)
+    return simulate(sim.builders, chain_id, call_job(seq, chain_id, msg))

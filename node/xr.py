@@ -1,0 +1,98 @@
+"""xr_* handlers: the devnet-wide view (chains, superblocks, atomic bundles).
+
+Answered the same on every chain's endpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend import Backend
+from backend.bundles import BundleSpec
+from node.params import data, hash32, quantity
+from node.views import d, q
+from shared_sequencer.bundles import BundleStatus
+
+
+def bundle_param(value: Any) -> BundleSpec:
+    """{txs: [raw...], revertingTxHashes?, minSuperblock?, maxSuperblock?} (parsed, not decoded)."""
+    if not isinstance(value, dict):
+        raise ValueError("expected a bundle object {txs: [...]}")
+    txs = value.get("txs")
+    if not isinstance(txs, list) or not txs:
+        raise ValueError("txs: expected a non-empty list of signed raw transactions")
+    return BundleSpec(
+        txs=tuple(data(t) for t in txs),
+        reverting=frozenset(hash32(h) for h in value.get("revertingTxHashes") or []),
+        min_superblock=quantity(value["minSuperblock"]) if value.get("minSuperblock") is not None else None,
+        max_superblock=quantity(value["maxSuperblock"]) if value.get("maxSuperblock") is not None else None,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return d(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def status_json(bundle_hash: bytes, status: BundleStatus) -> dict[str, Any]:
+    out: dict[str, Any] = {"bundleHash": d(bundle_hash), "status": status.state}
+    out.update(_jsonable(status.detail))
+    for key in ("superblock",):
+        if isinstance(out.get(key), int):
+            out[key] = q(out[key])
+    return out
+
+
+class XrApi:
+    def __init__(self, backend: Backend, chain_id: int) -> None:
+        self.backend = backend
+        self.chain_id = chain_id
+
+    def xr_chains(self) -> list[dict[str, Any]]:
+        return self.backend.chains_json()
+
+    def xr_blockNumber(self) -> str:
+        return q(self.backend.sequencer.head.number)
+
+    def xr_getSuperblockByNumber(self, ref: int | str, full: bool) -> dict[str, Any] | None:
+        seq = self.backend.sequencer
+        if ref in ("latest", "pending", "safe", "finalized"):
+            number = seq.head.number
+        elif ref == "earliest":
+            number = 0
+        else:
+            number = int(ref)
+        if number >= len(seq.superblocks):
+            return None
+        return seq.superblocks[number].to_json(full)
+
+    def xr_getSuperblockByHash(self, block_hash: bytes, full: bool) -> dict[str, Any] | None:
+        for sb in reversed(self.backend.sequencer.superblocks):
+            if sb.hash == block_hash:
+                return sb.to_json(full)
+        return None
+
+    async def xr_sendBundle(self, spec: BundleSpec) -> dict[str, Any]:
+        bundle = self.backend.bundle(spec)
+        return status_json(bundle.hash, await self.backend.send_bundle(bundle))
+
+    def xr_simulateBundle(self, spec: BundleSpec) -> dict[str, Any]:
+        bundle = self.backend.bundle(spec)
+        result = self.backend.simulate_bundle(bundle)
+        return {
+            "bundleHash": d(bundle.hash),
+            "success": result.ok,
+            "failedLeg": result.failed.index if result.failed else None,
+            "legs": [leg.to_json() for leg in result.legs],
+        }
+
+    def xr_getBundleStatus(self, bundle_hash: bytes) -> dict[str, Any]:
+        return status_json(bundle_hash, self.backend.bundle_status(bundle_hash))
+
+
+__all__ = ["XrApi", "bundle_param", "status_json"]
