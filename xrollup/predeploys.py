@@ -18,6 +18,10 @@ PREDEPLOYS: tuple[tuple[str, bytes, str, int], ...] = (
     ("L2ToL2CrossDomainMessenger", bytes.fromhex("4200000000000000000000000000000000000023"),
      "L2ToL2CrossDomainMessenger", 0),
     ("SuperchainTokenBridge", bytes.fromhex("4200000000000000000000000000000000000028"), "SuperchainTokenBridge", 0),
+    # OP's L2 predeploys that tools read (settlement: L1 origin, L1 fee, withdrawals).
+    ("GasPriceOracle", bytes.fromhex("420000000000000000000000000000000000000f"), "GasPriceOracle", 0),
+    ("L1Block", bytes.fromhex("4200000000000000000000000000000000000015"), "L1Block", 0),
+    ("L2ToL1MessagePasser", bytes.fromhex("4200000000000000000000000000000000000016"), "L2ToL1MessagePasser", 0),
 )
 SEQUENCER_BALANCE_ETH = 1_000_000_000  # pays the gas of system transactions
 
