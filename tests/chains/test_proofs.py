@@ -145,11 +145,12 @@ def build(engine: Engine, rounds: Sequence[Sequence[tuple[int, int, dict[int, in
     return chain
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("engine", [FAST, PLAIN], ids=lambda e: e.name)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rounds=st.lists(EDITS, min_size=1, max_size=3), probe_slots=st.lists(st.integers(0, 2**256 - 1), max_size=3))
-def test_proofs_verify_against_each_blocks_state_root(rounds: list[list[tuple[int, int, dict[int, int]]]],
+def test_proofs_verify_against_each_blocks_state_root(engine: Engine, rounds: list[list[tuple[int, int, dict[int, int]]]],
                                                       probe_slots: list[int]) -> None:
-    chain = build(FAST, rounds)
+    chain = build(engine, rounds)
     touched = {bytes([b]) * 20: set(slots) for edits in rounds for b, _, slots in edits}
     for number in range(chain.height + 1):
         for address, slots in touched.items():
