@@ -11,8 +11,8 @@ import {SettlementTypes} from "./SettlementTypes.sol";
 ///           l1GasUsed = 16 * nonzero bytes + 4 * zero bytes + 68 * 16
 ///           fee = l1GasUsed * (16 * baseFeeScalar * l1BaseFee + blobBaseFeeScalar * blobBaseFee) / 16e6
 ///         xrollup's rollups are Ecotone chains from genesis (`isEcotone` true, `isFjord` and
-///         `isIsthmus` false: Fjord's FastLZ size estimate is not emulated), so, as on OP, the legacy
-///         `overhead()`/`scalar()` revert as deprecated and `getL1FeeUpperBound` as
+///         `isIsthmus` false: Fjord's FastLZ size estimate is not emulated), so, as on OP, the
+///         legacy `overhead()`/`scalar()` revert as deprecated and `getL1FeeUpperBound` as
 ///         Fjord-only. While the L1Block values are zero (a devnet without an L1) every fee is
 ///         zero, and every call still answers.
 contract GasPriceOracle {
