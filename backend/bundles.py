@@ -48,10 +48,8 @@ class BundleServices(SequencerHolder):
         self.sequencer.submit_bundle(bundle)
         await self.settled()
         status = self.bundle_status(bundle.hash)
-        if status.state == "failed" and "failedLeg" in status.detail:
-            st = status.detail
-            raise BundleFailed(bundle.hash, st["failedLeg"], st["chainId"], st["txHash"], st["error"],
-                               st["reason"], st["revertData"], reverted=bool(st["error"].startswith("execution reverted")))
+        if status.state == "failed" and status.failure is not None:
+            raise BundleFailed(bundle.hash, status.failure)
         return status
 
     def simulate_bundle(self, bundle: Bundle) -> BundleResult:

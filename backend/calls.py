@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from eth_abi import decode
-
 from backend.base import SequencerHolder
 from backend.logs import LogFilter, find_logs
 from backend.simulation import simulate_call
+from chains.mailbox import MAILBOX, XCALL_EVENT, decode_xcall_log, is_execute_log_of
 from chains.rollup import BlockRef, CallMessage, LogRecord, MinedTx, raise_for_computation
-from shared_sequencer.xcall import MAILBOX, XCALL_EVENT, XCALL_EXECUTED_EVENT, find_missing
+from shared_sequencer.xcall import find_missing
 
 
 class CallServices(SequencerHolder):
@@ -25,7 +24,7 @@ class CallServices(SequencerHolder):
             raise_for_computation(computation, chain_id)
             return bytes(computation.output)
         result = simulate_call(self.sequencer, chain_id, msg)
-        raise_for_computation(result.outcome.computation, result.error_chain or chain_id)
+        raise_for_computation(result.outcome.computation, result.failed_chain or chain_id)
         return result.outcome.output
 
     def estimate_gas(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> int:
@@ -41,7 +40,7 @@ class CallServices(SequencerHolder):
         # frame, which reads pre-filled responses. What it consumed at the cap, plus the
         # 1/64 that EIP-150 withholds, verified once.
         first = simulate_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=cap))
-        raise_for_computation(first.outcome.computation, first.error_chain or chain_id)
+        raise_for_computation(first.outcome.computation, first.failed_chain or chain_id)
         consumed = cap - first.outcome.computation.get_gas_remaining()
         guess = min(cap, consumed * 64 // 63 + 2_300)
         check = simulate_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=guess))
@@ -64,17 +63,16 @@ class CallServices(SequencerHolder):
             extra["xcalls"] = xcalls
         error = self.sequencer.xcall_errors.get(mined.hash)
         if error is not None and not mined.outcome.success:
-            extra["xrollupError"] = {"chainId": hex(error[0]) if error[0] else None, "reason": error[1]}
+            extra["xrollupError"] = {"chainId": hex(error.chain_id) if error.chain_id else None, "reason": error.reason}
         return extra
 
     def _xcall_record(self, number: int, log: LogRecord) -> dict[str, Any]:
         dst = int.from_bytes(log.topics[1], "big")
-        target, value, request_id, success = decode(["address", "uint256", "bytes32", "bool"], log.data)
+        target, value, request_id, success = decode_xcall_log(log.data)
         dest_tx = None
         if dst in self.sequencer.chains and number < len(self.chain(dst).blocks):
             for tx in self.chain(dst).blocks[number].txs:  # the same superblock
-                if any(lg.address == MAILBOX and len(lg.topics) > 3 and lg.topics[0] == XCALL_EXECUTED_EVENT
-                       and lg.topics[3] == request_id for lg in tx.logs):
+                if any(is_execute_log_of(lg.address, lg.topics, request_id) for lg in tx.logs):
                     dest_tx = "0x" + tx.hash.hex()
         return {"destinationChainId": hex(dst), "nonce": hex(int.from_bytes(log.topics[2], "big")),
                 "target": target, "value": hex(value), "requestId": "0x" + request_id.hex(),

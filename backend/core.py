@@ -16,7 +16,7 @@ from backend.calls import CallServices
 from backend.dev import DevServices
 from backend.dumps import decode_dump, encode_dump
 from backend.tracing import TracingServices
-from chains.builder import PendingTx
+from chains.block import PendingTx
 from chains.genesis import DevAccount, Predeploy
 from shared_sequencer.mining import MiningService
 from shared_sequencer.sequencer import Sequencer

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from eth_typing import Address
 
-from chains.builder import BlockBuilder, BlockEnv, PendingTx
+from chains.block import BlockEnv, PendingTx
+from chains.builder import BlockBuilder
 from chains.rollup import CallMessage
 from chains.txbuild import TxRequest, impersonate
 from shared_sequencer.sequencer import Sequencer

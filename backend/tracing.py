@@ -24,7 +24,7 @@ class TracingServices(SequencerHolder):
             # happened, so its xcall frames show only the mailbox's MissingResponse).
             error = self.sequencer.xcall_errors.get(tx_hash)
             if error is not None:
-                result["xrollupError"] = {"chainId": hex(error[0]) if error[0] else None, "reason": error[1]}
+                result["xrollupError"] = {"chainId": hex(error.chain_id) if error.chain_id else None, "reason": error.reason}
         return result
 
     def trace_call(self, chain_id: int, msg: CallMessage, ref: BlockRef, options: TraceOptions) -> Any:

@@ -7,130 +7,43 @@ the block with the transaction and receipt tries built once. A block is a pure f
 
 Throwing a builder away before ``seal`` leaves nothing behind: nothing reaches the database
 but content-addressed trie nodes.
+
+The values a block is made of are ``chains/block.py``; the encoders it seals with are
+``chains/encoding.py``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, cast
 
-import rlp
-from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, ReceiptAPI, SignedTransactionAPI
+from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, SignedTransactionAPI
 from eth.chains.base import MiningChain
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA256, EMPTY_UNCLE_HASH
-from eth.vm.forks.berlin.receipts import TypedReceipt
+from eth.exceptions import VMError
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
 from eth.vm.spoof import SpoofTransaction
 from eth_bloom import BloomFilter
-from eth_typing import Hash32
 from eth_utils import ValidationError
 
+from chains.block import (
+    ZERO_HASH,
+    BlockEnv,
+    ComputationSummary,
+    PendingTx,
+    SealedBlock,
+    TxOutcome,
+    base_fee_of,
+    effective_gas_price,
+)
+from chains.encoding import contract_address_for, encode_receipt, list_root, store_header
 from chains.engine import rlpfast
 from chains.engine.fastpath import TransferMessage, apply_plain_transfer, is_plain_transfer
 from chains.engine.hashing import keccak
-from chains.engine.mpt import FastTrie
 from chains.errors import TransactionRejected
-
-ZERO_ADDRESS = b"\x00" * 20
-ZERO_HASH = Hash32(b"\x00" * 32)
-
-
-@dataclass(frozen=True)
-class BlockEnv:
-    """What a block's header takes from the sequencer rather than from its parent."""
-
-    timestamp: int
-    gas_limit: int
-    coinbase: bytes = ZERO_ADDRESS
-    base_fee: int | None = None  # None: EIP-1559's value from the parent
-
-
-@dataclass(frozen=True)
-class PendingTx:
-    """A transaction ready for a block. ``impersonated`` txs carry a placeholder signature."""
-
-    tx: SignedTransactionAPI
-    sender: bytes
-    impersonated: bool = False
-
-    @cached_property
-    def hash(self) -> bytes:
-        """Computed once (py-evm hashes the encoding on every read): the pool, the block, the
-        indexes and the log each read it."""
-        return bytes(self.tx.hash)
-
-    @cached_property
-    def raw(self) -> bytes:
-        """The signed transaction's bytes (decode_raw seeds it with the bytes it decoded)."""
-        return bytes(self.tx.encode())
-
-
-@dataclass(frozen=True)
-class ComputationSummary:
-    """What a committed transaction's receipt and RPC views need of its computation. A live
-    py-evm computation holds the block's whole state; keeping one per mined transaction
-    grew memory without bound."""
-
-    is_error: bool
-    output: bytes
-    error: BaseException | None
-    gas_remaining: int
-    children: tuple[()] = ()
-    msg: Any = None  # the top-level message, where the transaction ran none (a plain transfer)
-
-    def get_gas_remaining(self) -> int:
-        return self.gas_remaining
-
-
-@dataclass
-class TxOutcome:
-    pending: PendingTx
-    receipt: ReceiptAPI
-    computation: ComputationAPI
-    gas_used: int
-    effective_gas_price: int
-    contract_address: bytes | None
-
-    @property
-    def success(self) -> bool:
-        return not self.computation.is_error
-
-    @property
-    def output(self) -> bytes:
-        return bytes(self.computation.output)
-
-    def freeze(self) -> None:
-        """Drop the live computation (and the state it references) once committed."""
-        c = self.computation
-        if not isinstance(c, ComputationSummary):
-            error = c.error if c.is_error else None
-            # the summary stands in for the computation: it has what receipts and views read
-            summary = ComputationSummary(c.is_error, bytes(c.output), error, c.get_gas_remaining())
-            self.computation = cast(ComputationAPI, summary)
-
-
-@dataclass
-class SealedBlock:
-    block: BlockAPI
-    outcomes: list[TxOutcome] = field(default_factory=list)
-    base_state_root: bytes = b""  # the state the block was built on (re-execution, traces)
-
-    @property
-    def header(self) -> BlockHeaderAPI:
-        return self.block.header
-
-    @property
-    def hash(self) -> bytes:
-        return bytes(self.block.header.hash)
-
-
-def contract_address_for(sender: bytes, nonce: int) -> bytes:
-    return keccak(rlp.encode([sender, nonce]))[12:]
 
 
 def spoofed(pending: PendingTx) -> Any:
@@ -245,6 +158,9 @@ class BlockBuilder:
         except ValidationError as exc:
             state.revert(snapshot)
             raise TransactionRejected(rejection_message(str(exc))) from exc
+        except VMError as exc:  # the pinned py-evm's only one out of a transaction: EIP-3860's initcode limit
+            state.revert(snapshot)  # (the sender's nonce and gas were already taken)
+            raise TransactionRejected("max initcode size exceeded") from exc
         if accept is not None and not accept(computation):
             state.revert(snapshot)
             return None
@@ -336,7 +252,7 @@ class BlockBuilder:
         header = rlpfast.replace(self._header, transaction_root=tx_root, receipt_root=receipt_root,
                                  state_root=state.state_root, gas_used=self._gas_used())
         block = new_block(vm.get_block_class(), header, txs)
-        _store_header(chaindb, header)
+        store_header(chaindb, header)
         return SealedBlock(block, self.outcomes, self.base_state_root)
 
     def _gas_used(self) -> int:
@@ -349,7 +265,7 @@ class BlockBuilder:
         (the zero block reward touches no account). Saves a VM and a trie pass per idle chain
         per superblock."""
         block = new_block(self._chain.get_vm_class(self.header).get_block_class(), self.header, ())
-        _store_header(self._chain.chaindb, self.header)
+        store_header(self._chain.chaindb, self.header)
         return SealedBlock(block, [], self.base_state_root)
 
 
@@ -376,59 +292,6 @@ def state_over(vm: Any, account_db: Any) -> Any:
     return state
 
 
-def _store_header(chaindb: Any, header: BlockHeaderAPI) -> None:
-    """Keep ``header`` where py-evm's chaindb looks it up by hash (BLOCKHASH, the previous
-    hashes of the execution context), encoding it once for both the value and the hash."""
-    encoded = encode_header(header)
-    if header._hash is None:  # type: ignore[attr-defined]  # py-evm's cache of the hash
-        header._hash = keccak(encoded)  # type: ignore[attr-defined]
-    chaindb.db[header.hash] = encoded
-
-
-HEADER_FIELDS = tuple(name for name, _ in PragueBlockHeader._meta.fields)
-if HEADER_FIELDS[-1] != "requests_hash" or len(HEADER_FIELDS) != 21:  # child_header lists them in order
-    raise ImportError(f"unexpected Prague header fields in this py-evm: {HEADER_FIELDS}")
-_FIXED_WIDTH = {name: sedes.length for name, sedes in PragueBlockHeader._meta.fields if getattr(sedes, "length", None)}
-
-
-_HEADER_ATTRS = tuple((attr, _FIXED_WIDTH.get(name)) for name, attr in
-                      zip(HEADER_FIELDS, PragueBlockHeader._meta.field_attrs, strict=True))
-
-
-def encode_header(header: BlockHeaderAPI) -> bytes:
-    """rlp.encode(header) for a Prague header (every field an int or a byte string; the bloom
-    an int of fixed width), without rlp's per-field serializers."""
-    encode_bytes, encode_int, values = rlpfast.encode_bytes, rlpfast.encode_int, header.__dict__
-    return rlpfast.wrap_list(b"".join([
-        encode_bytes(value) if isinstance(value := values[attr], bytes)
-        else encode_int(value) if width is None else encode_bytes(value.to_bytes(width, "big"))
-        for attr, width in _HEADER_ATTRS
-    ]))
-
-
-def encode_receipt(receipt: ReceiptAPI) -> bytes:
-    """receipt.encode() (EIP-2718 type byte, then rlp([status, cumulative gas, bloom, logs])),
-    without rlp's serializers: the bloom is 256 bytes wide and each topic 32."""
-    logs: list[rlpfast.Item] = [
-        (log.address, tuple(topic.to_bytes(32, "big") for topic in log.topics), log.data) for log in receipt.logs]
-    body = rlpfast.encode((receipt.state_root, receipt.gas_used, receipt.bloom.to_bytes(256, "big"), logs))
-    return bytes((receipt.type_id,)) + body if isinstance(receipt, TypedReceipt) else body
-
-
-def list_root(chaindb: Any, encoded: Sequence[bytes]) -> Hash32:
-    """The root of a block's transaction or receipt trie (keys rlp(index)), its nodes kept in
-    ``chaindb`` as py-evm's make_trie_root_and_nodes + persist_trie_data_dict keep them."""
-    nodes: dict[bytes, bytes] = {}
-    trie = FastTrie(nodes)
-    for index, item in enumerate(encoded):
-        trie[rlpfast.encode_int(index)] = item
-    root = trie.root_hash
-    db = chaindb.db  # what persist_trie_data_dict writes, without its atomic batch: the nodes are
-    for key, value in nodes.items():  # content-addressed, so a half-written set harms nothing
-        db[key] = value
-    return Hash32(root)
-
-
 def child_header(parent: BlockHeaderAPI, state_root: bytes, env: BlockEnv) -> BlockHeaderAPI:
     """The header of an empty child of ``parent``, in one construction. It equals py-evm's
     create_header_from_parent with these fields (tests/chains checks that): that one builds
@@ -440,18 +303,6 @@ def child_header(parent: BlockHeaderAPI, state_root: bytes, env: BlockEnv) -> Bl
         0, parent.block_number + 1, env.gas_limit, 0, env.timestamp, b"", keccak(parent.hash), b"\x00" * 8,
         base_fee, BLANK_ROOT_HASH, 0, calc_excess_blob_gas_prague(parent), ZERO_HASH, EMPTY_SHA256,
     ))
-
-
-def base_fee_of(header: BlockHeaderAPI) -> int:
-    """``header.base_fee_per_gas``: py-evm types it ``int | None`` (None before London), but
-    every header here is Prague's."""
-    return cast(int, header.base_fee_per_gas)
-
-
-def effective_gas_price(tx: SignedTransactionAPI, base_fee: int) -> int:
-    if tx.type_id is None or tx.type_id == 1:
-        return int(tx.gas_price)
-    return int(min(tx.max_fee_per_gas, base_fee + tx.max_priority_fee_per_gas))
 
 
 def rejection_message(detail: str) -> str:

@@ -8,6 +8,7 @@ RPC layer knows about JSON-RPC codes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 class XRollupError(Exception):
@@ -36,6 +37,17 @@ class TransactionRejected(XRollupError):
     The message is the plain, geth/anvil-compatible one that clients match on
     (``nonce too low``, ``insufficient funds for gas * price + value``...).
     """
+
+
+class InvalidExecutingMessage(TransactionRejected):
+    """A transaction declares an OP interop executing message (an Identifier and payload hash,
+    declared for CrossL2Inbox) that names no such log on its source chain. ``field`` is the
+    part that does not match (``chain id``, ``block number``, ``timestamp``, ``log index``,
+    ``origin``, ``payload hash``, ``origin or payload hash``, ``identifier``, ``access list``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -92,21 +104,80 @@ def decode_revert_reason(data: bytes) -> str | None:
     return None
 
 
-@dataclass
-class BundleFailed(XRollupError):
-    """An atomic bundle did not go in: which leg, on which chain, and why."""
+@dataclass(frozen=True)
+class XCallFailure:
+    """Why a transaction that made cross-rollup calls reverted: the chain where it failed
+    (the innermost request's destination, or the transaction's own chain), the request
+    (None when the failure is not one request's: a plan that did not settle...), the
+    reason, and the revert data that bubbled up. The superblock log keeps the chain and the
+    reason (what receipts and traces report), so one rebuilt by replay has no request id and
+    no revert data."""
 
-    bundle_hash: bytes
+    chain_id: int
+    reason: str
+    request_id: bytes | None = None
+    revert_data: bytes = b""
+
+
+BundleFailureKind = Literal["rejected", "reverted"]
+
+
+@dataclass(frozen=True)
+class BundleFailure:
+    """The leg that sank an atomic bundle: refused before execution (``rejected``: ``reason``
+    is the rejection's message) or executed a REVERT while not allowed to (``reverted``:
+    ``reason`` is the decoded revert reason, if any, and ``revert_data`` the raw data)."""
+
     leg: int
     chain_id: int
     tx_hash: bytes
-    error: str
-    reason: str | None = None
+    kind: BundleFailureKind
+    reason: str | None
     revert_data: bytes = b""
-    reverted: bool = False
 
-    def __post_init__(self) -> None:
-        super().__init__(f"bundle leg {self.leg} (chain {self.chain_id}) failed: {self.error}")
+    @property
+    def reverted(self) -> bool:
+        return self.kind == "reverted"
+
+    @property
+    def error(self) -> str:
+        """The error's wording: the rejection's message, or geth's ``execution reverted[: reason]``."""
+        if self.kind == "rejected":
+            return self.reason or "transaction rejected"
+        return f"execution reverted: {self.reason}" if self.reason else "execution reverted"
+
+
+class BundleFailed(XRollupError):
+    """An atomic bundle did not go in: which leg, on which chain, and why (``failure``)."""
+
+    def __init__(self, bundle_hash: bytes, failure: BundleFailure) -> None:
+        super().__init__(f"bundle leg {failure.leg} (chain {failure.chain_id}) failed: {failure.error}")
+        self.bundle_hash = bundle_hash
+        self.failure = failure
+
+    @property
+    def leg(self) -> int:
+        return self.failure.leg
+
+    @property
+    def chain_id(self) -> int:
+        return self.failure.chain_id
+
+    @property
+    def tx_hash(self) -> bytes:
+        return self.failure.tx_hash
+
+    @property
+    def reason(self) -> str | None:
+        return self.failure.reason
+
+    @property
+    def revert_data(self) -> bytes:
+        return self.failure.revert_data
+
+    @property
+    def reverted(self) -> bool:
+        return self.failure.reverted
 
 
 class UnknownEngine(XRollupError):

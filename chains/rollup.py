@@ -21,7 +21,8 @@ from eth.db.atomic import AtomicDB
 from eth.vm.spoof import SpoofTransaction
 from eth_typing import Address, Hash32
 
-from chains.builder import BlockBuilder, BlockEnv, SealedBlock, TxOutcome
+from chains.block import BlockEnv, SealedBlock, TxOutcome
+from chains.builder import BlockBuilder
 from chains.engine import Engine, select
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state
@@ -239,15 +240,21 @@ class RollupChain:
         """(nonce, balance) of ``address`` at the head, for the pool's checks: read straight
         from an account database at the head root (the warm one while no builder owns it),
         without building a VM state for every new head."""
+        db = self._head_db()
+        return int(db.get_nonce(Address(address))), int(db.get_balance(Address(address)))
+
+    def head_code(self, address: bytes) -> bytes:
+        """The code of ``address`` at the head, read as ``head_account`` reads (EIP-3607)."""
+        return bytes(self._head_db().get_code(Address(address)))
+
+    def _head_db(self) -> Any:
         warm = self._warm_account_db
         if warm is not None and warm[0] == self.head_state_root:
-            db = warm[1]
-        else:
-            if self._head_reader is None or self._head_reader[0] != self.head_state_root:
-                self._head_reader = (self.head_state_root,
-                                     self.engine.account_db_class(self.evm.chaindb.db, Hash32(self.head_state_root)))
-            db = self._head_reader[1]
-        return int(db.get_nonce(Address(address))), int(db.get_balance(Address(address)))
+            return warm[1]
+        if self._head_reader is None or self._head_reader[0] != self.head_state_root:
+            self._head_reader = (self.head_state_root,
+                                 self.engine.account_db_class(self.evm.chaindb.db, Hash32(self.head_state_root)))
+        return self._head_reader[1]
 
     def _state(self, header: BlockHeaderAPI, root: bytes) -> StateAPI:
         vm = self.evm.get_vm(header.copy(state_root=root))

@@ -24,7 +24,7 @@ from eth_keys.exceptions import BadSignature
 from eth_typing import Address
 from eth_utils import ValidationError
 
-from chains.builder import PendingTx
+from chains.block import PendingTx
 from chains.engine import rlpfast
 from chains.engine.hashing import keccak
 from chains.engine.sender import typed_sender

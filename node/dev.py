@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from backend import Backend
-from chains.builder import base_fee_of
+from chains.block import base_fee_of
 from chains.errors import InvalidInput
 from node import views
 from node.eth import DEFAULT_TIP

@@ -8,7 +8,7 @@ from eth_typing import Address
 from eth_utils import keccak
 
 from backend import Backend
-from chains.builder import base_fee_of
+from chains.block import base_fee_of
 from chains.errors import BlockNotFound, InvalidInput, TransactionRejected
 from chains.proofs import StorageKey, get_proof, proof_json
 from chains.rollup import BlockRef, CallMessage, MinedBlock, MinedTx, RollupChain

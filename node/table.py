@@ -148,7 +148,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("xr_sendBundle", xr.xr_sendBundle, Param("bundle", bundle_param)),
         M("xr_simulateBundle", xr.xr_simulateBundle, Param("bundle", bundle_param)),
         M("xr_getBundleStatus", xr.xr_getBundleStatus, Param("bundleHash", p.hash32)),
-        # -- tracing (node/debug.py, chains/tracing.py) --------------------------------
+        # -- tracing (node/debug.py, chains/tracing/) ---------------------------------------
         M("debug_traceTransaction", debug.debug_traceTransaction, HASH, TRACE),
         M("debug_traceCall", debug.debug_traceCall, TX, BLOCK, TRACE),
         M("debug_traceBlockByNumber", debug.debug_traceBlockByNumber, Param("block", p.block_number_or_tag), TRACE),

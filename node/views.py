@@ -13,7 +13,7 @@ from eth.abc import LegacyTransactionFieldsAPI, SignedTransactionAPI
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_typing import Hash32
 
-from chains.builder import PendingTx, base_fee_of
+from chains.block import PendingTx, base_fee_of
 from chains.rollup import LogRecord, MinedBlock, MinedTx
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from eth_utils import keccak
 
-from chains.builder import BlockBuilder, PendingTx, TxOutcome
-from chains.errors import TransactionRejected, decode_revert_reason
+from chains.block import PendingTx, TxOutcome
+from chains.builder import BlockBuilder
+from chains.errors import BundleFailure, TransactionRejected, decode_revert_reason
 from shared_sequencer.xcall import apply_with_xcalls
 
 
@@ -39,8 +40,12 @@ class LegResult:
     gas_used: int = 0
     output: bytes = b""
     reason: str | None = None
-    error: str | None = None  # why the leg sank the bundle (rejection or revert)
+    failure: BundleFailure | None = None  # set when this leg sank the bundle
     outcome: TxOutcome | None = None
+
+    @property
+    def error(self) -> str | None:
+        return self.failure.error if self.failure is not None else None
 
     def to_json(self) -> dict[str, Any]:
         logs = []
@@ -82,15 +87,16 @@ def execute_bundle(builders: dict[int, BlockBuilder], bundle: Bundle, stop_on_fa
         try:
             outcome = apply_with_xcalls(builders, chain_id, pending).outcome
         except TransactionRejected as exc:
-            leg = LegResult(index, chain_id, pending.hash, False, error=str(exc), reason=str(exc))
+            failure = BundleFailure(index, chain_id, pending.hash, "rejected", str(exc))
+            leg = LegResult(index, chain_id, pending.hash, False, reason=str(exc), failure=failure)
         else:
             reason = None if outcome.success else decode_revert_reason(outcome.output)
             leg = LegResult(index, chain_id, pending.hash, outcome.success, outcome.gas_used,
                             outcome.output, reason, outcome=outcome)
             if not outcome.success and pending.hash not in bundle.reverting:
-                leg.error = f"execution reverted: {reason}" if reason else "execution reverted"
+                leg.failure = BundleFailure(index, chain_id, pending.hash, "reverted", reason, outcome.output)
         result.legs.append(leg)
-        if leg.error is not None and result.failed is None:
+        if leg.failure is not None and result.failed is None:
             result.failed = leg
             if stop_on_failure:
                 break
@@ -101,6 +107,13 @@ def execute_bundle(builders: dict[int, BlockBuilder], bundle: Bundle, stop_on_fa
 class BundleStatus:
     state: str  # pending | included | failed
     detail: dict[str, Any] = field(default_factory=dict)
+    failure: BundleFailure | None = None  # the leg that failed (not for an expired bundle)
+
+
+def _failure_detail(failure: BundleFailure, height: int) -> dict[str, Any]:
+    """xr_getBundleStatus's fields for a failed leg."""
+    return {"superblock": height, "failedLeg": failure.leg, "chainId": failure.chain_id, "txHash": failure.tx_hash,
+            "error": failure.error, "reason": failure.reason, "revertData": failure.revert_data}
 
 
 @dataclass
@@ -121,16 +134,14 @@ class BundleBook:
         self.legs[bundle.hash] = [(cid, p.hash) for cid, p in bundle.legs]
         self.statuses[bundle.hash] = BundleStatus("pending")
 
-    def refuse(self, bundle: Bundle, leg: int, chain_id: int, error: str, height: int) -> None:
+    def refuse(self, bundle: Bundle, failure: BundleFailure, height: int) -> None:
         """Record a bundle refused at submission (a leg failed the pool's checks)."""
         known = self.statuses.get(bundle.hash)
         if known is not None and known.state != "failed":
             return  # a resubmission of a pending or included bundle: its status stands
         self.legs[bundle.hash] = [(cid, p.hash) for cid, p in bundle.legs]
-        self.statuses[bundle.hash] = BundleStatus("failed", {
-            "superblock": height, "failedLeg": leg, "chainId": chain_id, "txHash": bundle.legs[leg][1].hash,
-            "error": error, "reason": error, "revertData": b"", "atSubmission": True,
-        })
+        self.statuses[bundle.hash] = BundleStatus(
+            "failed", {**_failure_detail(failure, height), "atSubmission": True}, failure)
 
     def due(self, number: int) -> list[Bundle]:
         """Bundles to try in superblock ``number``; expired ones are failed here."""
@@ -145,12 +156,9 @@ class BundleBook:
 
     def settle(self, bundle: Bundle, result: BundleResult, number: int) -> None:
         self.queue.remove(bundle)
-        if result.failed is not None:
-            leg = result.failed
-            self.statuses[bundle.hash] = BundleStatus("failed", {
-                "superblock": number, "failedLeg": leg.index, "chainId": leg.chain_id,
-                "txHash": leg.tx_hash, "error": leg.error, "reason": leg.reason, "revertData": leg.output,
-            })
+        failure = result.failed.failure if result.failed is not None else None
+        if failure is not None:
+            self.statuses[bundle.hash] = BundleStatus("failed", _failure_detail(failure, number), failure)
         else:
             self.statuses[bundle.hash] = BundleStatus("included", {"superblock": number})
 

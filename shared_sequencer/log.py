@@ -70,7 +70,7 @@ def encode_superblock(record: SuperblockRecord) -> dict[str, Any]:
         "hash": _hex(sb.hash),
         "bundles": [_hex(b) for b in sb.bundles],
         "bundleLegs": {_hex(h): [[cid, _hex(tx)] for cid, tx in legs] for h, legs in record.bundle_legs.items()},
-        "xrollupErrors": {_hex(h): [cid, reason] for h, (cid, reason) in record.xcall_errors.items()},
+        "xrollupErrors": {_hex(h): [f.chain_id, f.reason] for h, f in record.xcall_errors.items()},
         "blocks": [
             {
                 "chainId": ref.chain_id,

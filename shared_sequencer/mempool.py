@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from eth_typing import Address
 
-from chains.builder import PendingTx
+from chains.block import PendingTx
 from chains.errors import TransactionRejected
 from shared_sequencer.ordering import OrderingPolicy
 

@@ -4,26 +4,24 @@ A ``SentMessage`` log on chain A queues a relay; the next superblock includes, a
 the destination's block, a sequencer system transaction ``relayMessage(id, sentMessage)``,
 built from the log exactly as OP's relayers do. The queue is a pure function of committed
 blocks (a log adds a relay, a relay transaction in a block removes it), so replaying the
-superblock log rebuilds it too. A relay whose target reverts is included with status 0 and
-not retried, like a failed relay on OP.
+superblock log rebuilds it too. The relay declares the log in its access list for
+CrossL2Inbox, exactly as a user's relay must (the messenger validates it there). A relay whose
+target reverts is included with status 0 and not retried, like a failed relay on OP; anyone
+may relay it again, or re-emit it with the messenger's ``resendMessage`` (a new SentMessage
+log, relayed anew here).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_abi import decode, encode
-from eth_utils import keccak
-
-from chains.builder import PendingTx
+from chains.block import PendingTx
+from chains.mailbox import MESSENGER, SENT_MESSAGE_EVENT, SEQUENCER, decode_relay_message, relay_message_call
 from chains.rollup import MinedBlock
-from shared_sequencer.xcall import SEQUENCER
+from chains.txbuild import AccessList
+from shared_sequencer.interop import Identifier, access_list
 
-MESSENGER = bytes.fromhex("4200000000000000000000000000000000000023")
-SENT_MESSAGE = keccak(b"SentMessage(uint256,address,uint256,address,bytes)")
-RELAY_MESSAGE = keccak(b"relayMessage((address,uint256,uint256,uint256,uint256),bytes)")[:4]
 RELAY_GAS = 8_000_000
-IDENTIFIER = "(address,uint256,uint256,uint256,uint256)"
 
 
 @dataclass(frozen=True)
@@ -40,8 +38,12 @@ class Relay:
         return self.source, self.block_number, self.log_index
 
     def calldata(self) -> bytes:
-        ident = (MESSENGER, self.block_number, self.log_index, self.timestamp, self.source)
-        return RELAY_MESSAGE + encode([IDENTIFIER, "bytes"], [ident, self.payload])
+        return relay_message_call(self.source, self.block_number, self.log_index, self.timestamp, self.payload)
+
+    def access_list(self) -> AccessList:
+        """CrossL2Inbox's keys declaring the log, as a user's relay declares them."""
+        return access_list(Identifier(MESSENGER, self.block_number, self.log_index, self.timestamp, self.source),
+                           self.payload)
 
 
 def sent_messages(chain_id: int, block: MinedBlock, known: set[int]) -> list[Relay]:
@@ -49,7 +51,7 @@ def sent_messages(chain_id: int, block: MinedBlock, known: set[int]) -> list[Rel
     out = []
     timestamp = int(block.header.timestamp)
     for log in block.logs:
-        if log.address == MESSENGER and len(log.topics) == 4 and log.topics[0] == SENT_MESSAGE:
+        if log.address == MESSENGER and len(log.topics) == 4 and log.topics[0] == SENT_MESSAGE_EVENT:
             destination = int.from_bytes(log.topics[1], "big")
             if destination in known:
                 payload = b"".join(log.topics) + log.data
@@ -62,8 +64,8 @@ def relayed_keys(block: MinedBlock) -> set[tuple[int, int, int]]:
     keys = set()
     for tx in block.txs:
         pending: PendingTx = tx.outcome.pending
-        data = bytes(pending.tx.data)
-        if pending.sender == SEQUENCER and pending.tx.to == MESSENGER and data[:4] == RELAY_MESSAGE:
-            (origin, number, log_index, _ts, source), _payload = decode([IDENTIFIER, "bytes"], data[4:])
-            keys.add((source, number, log_index))
+        if pending.sender == SEQUENCER and pending.tx.to == MESSENGER:
+            key = decode_relay_message(bytes(pending.tx.data))
+            if key is not None:
+                keys.add(key)
     return keys

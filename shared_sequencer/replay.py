@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from chains.builder import BlockEnv, PendingTx, SealedBlock, build
-from chains.errors import XRollupError
+from chains.block import BlockEnv, PendingTx, SealedBlock
+from chains.builder import build
+from chains.errors import XCallFailure, XRollupError
+from chains.mailbox import hash_mismatch
 from chains.txbuild import BUILDER
 from shared_sequencer.log import LogError, _unhex, decode_edit
 from shared_sequencer.sequencer import Sequencer
-from shared_sequencer.xcall import hash_mismatch
 
 
 class ReplayMismatch(XRollupError):
@@ -51,7 +52,8 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
         sealed[cid], envs[cid] = block, env
     bundles = tuple(_unhex(b) for b in entry.get("bundles", []))
     logged = {_unhex(h): [(int(c), _unhex(t)) for c, t in legs] for h, legs in entry.get("bundleLegs", {}).items()}
-    errors = {_unhex(tx_hash): (cid, reason) for tx_hash, (cid, reason) in entry.get("xrollupErrors", {}).items()}
+    errors = {_unhex(tx_hash): XCallFailure(cid, reason)  # the log keeps what receipts report
+              for tx_hash, (cid, reason) in entry.get("xrollupErrors", {}).items()}
     _check_claims(int(entry["number"]), sealed, bundles, logged, errors)
     seq.xcall_errors.update(errors)
     superblock = seq.commit(parent.number + 1, ts, parent, sealed, envs, bundles, logged)

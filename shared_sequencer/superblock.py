@@ -13,6 +13,7 @@ from typing import Any
 
 from chains.engine import rlpfast
 from chains.engine.hashing import keccak
+from chains.errors import XCallFailure
 
 
 @dataclass(frozen=True)
@@ -82,4 +83,4 @@ class SuperblockRecord:
     superblock: SuperBlock
     bodies: tuple[BlockBody, ...] = field(default_factory=tuple)
     bundle_legs: dict[bytes, list[tuple[int, bytes]]] = field(default_factory=dict)  # (chain id, tx hash)
-    xcall_errors: dict[bytes, tuple[int | None, str]] = field(default_factory=dict)  # tx hash -> (chain, reason)
+    xcall_errors: dict[bytes, XCallFailure] = field(default_factory=dict)  # by tx hash

@@ -16,6 +16,9 @@ calldata and the mailbox's nonce (``direct_request``), and the plan starts from 
 is kept only where the probe would provably have led to the same plan; otherwise the forks are
 dropped and the transaction is probed as any other (tests/xrollup_calls/test_xcall_direct.py
 checks that both ways give the same blocks).
+
+This module is the planner only; the protocol it speaks (addresses, selectors, storage
+slots, request ids, rolling hashes, system-transaction calldata) is ``chains/mailbox.py``.
 """
 
 from __future__ import annotations
@@ -23,29 +26,34 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, cached_property
 from typing import cast
 
-from eth.abc import ComputationAPI, StateAPI
+from eth.abc import ComputationAPI
 from eth.exceptions import Revert
-from eth_abi import decode, encode
-from eth_typing import Address
-from eth_utils import keccak
 
-from chains.builder import BlockBuilder, PendingTx, TxOutcome, base_fee_of
-from chains.errors import TransactionRejected, XRollupError, decode_revert_reason
-from chains.txbuild import TxRequest, sign
+from chains.block import PendingTx, TxOutcome, base_fee_of
+from chains.builder import BlockBuilder
+from chains.errors import XCallFailure, XRollupError, decode_revert_reason
+from chains.mailbox import (
+    MAILBOX,
+    SEQUENCER,
+    XCALL_EVENT,
+    Request,
+    clear_response_call,
+    decode_execute_result,
+    decode_missing_response,
+    decode_xcall,
+    error_string,
+    execute_call,
+    hash_mismatch,
+    mailbox_code_hash,
+    out_nonce,
+    put_response_call,
+    response_flags,
+    xcall_log_request_id,
+)
+from chains.mailbox import system_tx as signed_system_tx
 
-MAILBOX = Address(bytes.fromhex("4200000000000000000000000000000000000100"))
-SEQUENCER_KEY = keccak(b"xrollup sequencer")
-SEQUENCER = Address(bytes.fromhex("76d1a8fdb697ebacfb3727fd7d7b3ab7d481c35a"))
-MISSING_RESPONSE = keccak(b"MissingResponse(uint256,uint256,address,address,uint256,bytes)")[:4]
-PUT_RESPONSE = keccak(b"putResponse(uint256,bytes32,bool,bytes)")[:4]
-CLEAR_RESPONSE = keccak(b"clearResponse(bytes32)")[:4]
-OUT_NONCE_SLOT = 0  # Mailbox storage: mapping(uint256 => uint256) outNonce
-RESPONSES_SLOT = 5  # Mailbox storage: mapping(bytes32 => Response{bool filled, success, consumed; bytes})
-XCALL = keccak(b"xcall(uint256,address,bytes)")[:4]
-EXECUTE = keccak(b"execute(uint256,uint256,address,address,uint256,bytes)")[:4]
 MAX_DEPTH = 8  # nested requests: A -> B -> C ... at most this deep
 MAX_ROUNDS = 64  # simulation rounds for one user transaction
 SETTLE_SECONDS = 2.0  # and wall-clock time: a pathological call graph must not stall the devnet
@@ -57,50 +65,14 @@ class XCallError(XRollupError):
     """A cross-rollup call could not be planned (depth limit, unknown chain...)."""
 
 
-@dataclass(frozen=True)
-class Request:
-    src: int
-    dst: int
-    nonce: int
-    sender: bytes
-    target: bytes
-    value: int
-    data: bytes
-
-    @cached_property
-    def id(self) -> bytes:
-        """keccak256(abi.encode(src, dst, nonce, sender, target, value, data)), as the mailbox
-        computes it (the planner asks for it many times per request)."""
-        return keccak(_words(self.src, self.dst, self.nonce, _address_word(self.sender), _address_word(self.target),
-                             self.value, 0xE0) + _bytes_tail(self.data))
-
-
-def _words(*values: int | bytes) -> bytes:
-    """ABI head words: uint256 values (and ready 32-byte words) in order."""
-    return b"".join(v if isinstance(v, bytes) else v.to_bytes(32, "big") for v in values)
-
-
-def _address_word(address: bytes) -> bytes:
-    if len(address) != 20:
-        raise ValueError(f"not an address: 0x{address.hex()}")
-    return b"\x00" * 12 + address
-
-
-def _bytes_tail(data: bytes) -> bytes:
-    """ABI encoding of a dynamic ``bytes`` value's tail: length, then data padded to 32 bytes."""
-    return len(data).to_bytes(32, "big") + data + b"\x00" * (-len(data) % 32)
-
-
 def find_missing(computation: ComputationAPI, chain_id: int) -> Request | None:
     """The first request, in execution order, whose response the mailbox did not have: a
     frame of the mailbox itself that reverted with MissingResponse (a caller may have
     caught it, so the whole call tree is searched)."""
     if computation.msg.storage_address == MAILBOX and computation.is_error:
-        out = bytes(computation.output)
-        if out[:4] == MISSING_RESPONSE:
-            dst, nonce, sender, target, value, data = decode(
-                ["uint256", "uint256", "address", "address", "uint256", "bytes"], out[4:])
-            return Request(chain_id, dst, nonce, bytes.fromhex(sender[2:]), bytes.fromhex(target[2:]), value, data)
+        request = decode_missing_response(chain_id, bytes(computation.output))
+        if request is not None:
+            return request
     for child in computation.children:
         nested = find_missing(child, chain_id)
         if nested is not None:
@@ -109,22 +81,9 @@ def find_missing(computation: ComputationAPI, chain_id: int) -> Request | None:
 
 
 def system_tx(builder: BlockBuilder, chain_id: int, data: bytes, gas: int) -> PendingTx:
-    nonce = builder.nonce_of(SEQUENCER)
-    base_fee = int(base_fee_of(builder.header))
-    req = TxRequest(chain_id, SEQUENCER, nonce, min(gas, builder.gas_left), MAILBOX, 0, data,
-                    max_fee_per_gas=base_fee, max_priority_fee_per_gas=0)
-    return sign(req, SEQUENCER_KEY)
-
-
-def execute_call(req: Request) -> bytes:
-    """execute(src, nonce, sender, target, value, data) calldata."""
-    return EXECUTE + _words(req.src, req.nonce, _address_word(req.sender), _address_word(req.target), req.value,
-                            0xC0) + _bytes_tail(req.data)
-
-
-def put_response_call(req: Request, success: bool, data: bytes) -> bytes:
-    """putResponse(dst, requestId, success, returnData) calldata."""
-    return PUT_RESPONSE + _words(req.dst, req.id, int(success), 0x80) + _bytes_tail(data)
+    """The sequencer's next system transaction to the mailbox in ``builder``'s block."""
+    return signed_system_tx(chain_id, builder.nonce_of(SEQUENCER), MAILBOX, data, min(gas, builder.gas_left),
+                            int(base_fee_of(builder.header)))
 
 
 @dataclass
@@ -156,9 +115,13 @@ class Plan:
 class XResult:
     outcome: TxOutcome
     plan: Plan
-    error: str | None = None  # why a cross-rollup transaction reverted (far side's reason)
-    error_chain: int | None = None
+    failure: XCallFailure | None = None  # why a cross-rollup transaction reverted (far side's reason)
     simulated: TxOutcome | None = None  # the converged simulation of a transaction that reverted
+
+    @property
+    def failed_chain(self) -> int | None:
+        """The chain where the transaction's cross-rollup calls failed, if they did."""
+        return self.failure.chain_id if self.failure is not None else None
 
 
 def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx) -> XResult:
@@ -199,7 +162,8 @@ def apply_with_xcalls(builders: dict[int, BlockBuilder], chain_id: int, job: Pen
     try:
         forks, job_outcome, consumed = _converge(builders, chain_id, job, plan, deadline)
     except XCallError as exc:
-        return XResult(builders[chain_id].apply(job), Plan(), str(exc), chain_id)
+        alone = builders[chain_id].apply(job)
+        return XResult(alone, Plan(), XCallFailure(chain_id, str(exc), revert_data=alone.output))
     return _settle(builders, chain_id, job, plan, forks, job_outcome, consumed)
 
 
@@ -212,11 +176,13 @@ def _settle(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx, pl
         builders.update(forks)
         return XResult(job_outcome, plan)
     if job_outcome.success:  # never seen; refuse to commit rather than break the invariant
-        return XResult(builders[chain_id].apply(job), Plan(), "mailbox outbox/inbox hashes disagree", chain_id)
+        alone = builders[chain_id].apply(job)
+        return XResult(alone, Plan(), XCallFailure(chain_id, "mailbox outbox/inbox hashes disagree",
+                                                   revert_data=alone.output))
     # The transaction reverts in the end: none of its requests happened anywhere.
-    reason, where = _far_reason(plan, job_outcome, chain_id)
+    failure = _failure(plan, job_outcome, chain_id)
     alone = builders[chain_id].apply(job)
-    return XResult(alone, Plan(), reason, where, job_outcome)
+    return XResult(alone, Plan(), failure, job_outcome)
 
 
 def _met_failure(outcome: TxOutcome, plan: Plan, req: Request) -> bool:
@@ -234,26 +200,19 @@ def direct_request(builders: Mapping[int, BlockBuilder], chain_id: int, job: Pen
     MissingResponse for that request: canonical calldata, a known destination, no response
     in the inbox yet. None otherwise (then the transaction is probed)."""
     tx = job.tx
-    if tx.to != MAILBOX or bytes(tx.data[:4]) != XCALL or job.sender == SEQUENCER:
+    if tx.to != MAILBOX or job.sender == SEQUENCER:
         return None
-    # The canonical ABI encoding of (uint256 dst, address target, bytes data), nothing else:
-    # dst | target | 0x60 | len | data, zero-padded to a whole word.
-    args = bytes(tx.data[4:])
-    if len(args) < 128 or args[32:44] != bytes(12) or int.from_bytes(args[64:96], "big") != 0x60:
+    call = decode_xcall(bytes(tx.data))  # canonical calldata only
+    if call is None:
         return None
-    size = int.from_bytes(args[96:128], "big")
-    if len(args) != 128 + size + (-size % 32) or any(args[128 + size:]):
-        return None
-    dst = int.from_bytes(args[:32], "big")
+    dst, target, data = call
     if dst in (0, chain_id) or dst not in builders:
         return None
     state = builders[chain_id].vm.state
-    if bytes(state.get_code_hash(MAILBOX)) != _mailbox_code_hash():
+    if bytes(state.get_code_hash(MAILBOX)) != mailbox_code_hash():
         return None  # not the mailbox this reasoning is about (replaced with anvil_setCode...)
-    slot = keccak(args[:32] + OUT_NONCE_SLOT.to_bytes(32, "big"))
-    nonce = int(state.get_storage(MAILBOX, int.from_bytes(slot, "big")))
-    req = Request(chain_id, dst, nonce, bytes(job.sender), args[44:64], int(tx.value), args[128:128 + size])
-    if int(state.get_storage(MAILBOX, _response_slot(req.id))):
+    req = Request(chain_id, dst, out_nonce(state, dst), bytes(job.sender), target, int(tx.value), data)
+    if any(response_flags(state, req.id)):
         return None  # a response is there already: the probe would not miss it
     return req
 
@@ -370,7 +329,7 @@ def _consumed(outcome: TxOutcome) -> list[bytes]:
     out = []
     for log in outcome.receipt.logs:
         if bytes(log.address) == MAILBOX and log.topics and log.topics[0].to_bytes(32, "big") == XCALL_EVENT:
-            out.append(bytes(log.data[64:96]))  # XCall data: target, value, requestId, success
+            out.append(xcall_log_request_id(bytes(log.data)))
     return out
 
 
@@ -380,9 +339,9 @@ def _plan_request(plan: Plan, req: Request, builders: Mapping[int, BlockBuilder]
     plan.requests[req.id] = req
     # A request that cannot run is answered at once with a failure, which xcall reverts with.
     if req.dst not in builders:
-        plan.responses[req.id] = (False, _error_string(f"xrollup: unknown destination chain {req.dst}"))
+        plan.responses[req.id] = (False, error_string(f"xrollup: unknown destination chain {req.dst}"))
     elif plan.depth.get(req.id, 1) > MAX_DEPTH:
-        plan.responses[req.id] = (False, _error_string(f"xrollup: cross-rollup call depth limit {MAX_DEPTH} exceeded"))
+        plan.responses[req.id] = (False, error_string(f"xrollup: cross-rollup call depth limit {MAX_DEPTH} exceeded"))
     else:
         plan.executes.setdefault(req.dst, []).append(req)
 
@@ -396,52 +355,28 @@ def _clear_unconsumed(forks: Mapping[int, BlockBuilder], plan: Plan, consumed: s
         for req, _success, _data in plan.prefills(cid):
             if req.id in consumed:
                 continue
-            flags = int(fork.vm.state.get_storage(MAILBOX, _response_slot(req.id)))
-            filled, used = flags & 0xFF, (flags >> 16) & 0xFF
+            filled, _success, used = response_flags(fork.vm.state, req.id)
             if filled and not used:
-                fork.apply(system_tx(fork, cid, CLEAR_RESPONSE + req.id, PREFILL_GAS))
-
-
-@cache
-def _mailbox_code_hash() -> bytes | None:
-    """keccak256 of the mailbox's runtime code, as built (None without the artifact)."""
-    from bridge_contracts import load_artifact
-
-    try:
-        return keccak(bytes.fromhex(load_artifact("Mailbox")["deployedBytecode"].removeprefix("0x")))
-    except FileNotFoundError:
-        return None
-
-
-def _response_slot(rid: bytes) -> int:
-    """Mailbox storage: the flags word of _responses[rid] (filled, success, consumed: bytes 0-2)."""
-    return int.from_bytes(keccak(rid + RESPONSES_SLOT.to_bytes(32, "big")), "big")
+                fork.apply(system_tx(fork, cid, clear_response_call(req.id), PREFILL_GAS))
 
 
 def _execute_result(outcome: TxOutcome) -> tuple[bool, bytes]:
     if not outcome.success:  # the execute system transaction itself failed (out of gas...)
-        return False, _error_string("xrollup: the destination call could not run")
-    out = outcome.output  # the mailbox's own abi.encode(bool, bytes): flag | 0x40 | length | data
-    size = int.from_bytes(out[64:96], "big")
-    if len(out) >= 96 and out[:31] == bytes(31) and out[31] < 2 and int.from_bytes(out[32:64], "big") == 0x40 \
-            and len(out) >= 96 + size:
-        return bool(out[31]), out[96:96 + size]
-    success, ret = decode(["bool", "bytes"], out)
-    return bool(success), bytes(ret)
+        return False, error_string("xrollup: the destination call could not run")
+    return decode_execute_result(outcome.output)
 
 
-def _error_string(message: str) -> bytes:
-    return bytes.fromhex("08c379a0") + encode(["string"], [message])
-
-
-def _far_reason(plan: Plan, outcome: TxOutcome, chain_id: int) -> tuple[str | None, int | None]:
-    # The innermost request that failed with this data is where it failed (a revert on C
-    # bubbles back through B with the same data).
+def _failure(plan: Plan, outcome: TxOutcome, chain_id: int) -> XCallFailure | None:
+    """Why the settled transaction reverted: the innermost request that failed with its revert
+    data is where it failed (a revert on C bubbles back through B with the same data);
+    otherwise its own chain, if the data has a reason. None: no reason to give."""
     for req in reversed(list(plan.requests.values())):
         success, data = plan.responses.get(req.id, (True, b""))
         if not success and data == outcome.output:
-            return decode_revert_reason(data) or ("0x" + data.hex() if data else "empty revert data"), req.dst
-    return decode_revert_reason(outcome.output), chain_id
+            reason = decode_revert_reason(data) or ("0x" + data.hex() if data else "empty revert data")
+            return XCallFailure(req.dst, reason, req.id, data)
+    own = decode_revert_reason(outcome.output)
+    return XCallFailure(chain_id, own, None, outcome.output) if own is not None else None
 
 
 def simulate(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx) -> XResult:
@@ -453,33 +388,5 @@ def simulate(builders: dict[int, BlockBuilder], chain_id: int, job: PendingTx) -
     return result
 
 
-MAILBOX_SLOTS = {"requestsOut": 1, "requestsIn": 2, "responsesOut": 3, "responsesIn": 4}
-
-
-def mailbox_hash(state: StateAPI, mapping: str, peer: int) -> bytes:
-    slot = keccak(peer.to_bytes(32, "big") + MAILBOX_SLOTS[mapping].to_bytes(32, "big"))
-    return int(state.get_storage(MAILBOX, int.from_bytes(slot, "big"))).to_bytes(32, "big")
-
-
-def hash_mismatch(states: Mapping[int, StateAPI]) -> str | None:
-    """For every pair of chains: A's outbox must equal B's inbox, both ways, for requests and
-    responses. Returns a description of the first mismatch, or None."""
-    ids = sorted(states)
-    for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
-            for src, dst in ((a, b), (b, a)):
-                for out, inn in (("requestsOut", "requestsIn"), ("responsesOut", "responsesIn")):
-                    if mailbox_hash(states[src], out, dst) != mailbox_hash(states[dst], inn, src):
-                        return f"mailbox {out}[{dst}] on chain {src} != {inn}[{src}] on chain {dst}"
-    return None
-
-
 def _hashes_agree(builders: Mapping[int, BlockBuilder]) -> bool:
     return hash_mismatch({cid: b.vm.state for cid, b in builders.items()}) is None
-
-
-XCALL_EVENT = keccak(b"XCall(uint256,uint256,address,address,uint256,bytes32,bool)")
-XCALL_EXECUTED_EVENT = keccak(b"XCallExecuted(uint256,uint256,bytes32,bool,bytes)")
-
-
-__all__ = ["apply_with_xcalls", "find_missing", "Request", "TransactionRejected", "MAILBOX", "SEQUENCER"]

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TextIO
 
+from bridge_contracts import SEQUENCER_ADDRESS
+
 # eth_abi and eth_utils are imported where used: `xrollup` builds this parser on every start.
 
 DEFAULT_RPC = "http://127.0.0.1:9545"
-SEQUENCER = "0x76d1a8fdb697ebacfb3727fd7d7b3ab7d481c35a"
 MAX_ARG = 42  # characters of one decoded argument before it is shortened
 
 
@@ -148,7 +149,7 @@ class Printer:
         self.out = out
         self.names: dict[tuple[int, str], str | None] = {}
         self.predeploys = {a.lower(): n for n, a in predeploys.items()}
-        self.predeploys.setdefault(SEQUENCER, "Sequencer")
+        self.predeploys.setdefault(SEQUENCER_ADDRESS.lower(), "Sequencer")
 
     def name_of(self, chain_id: int, address: str) -> str | None:
         key = (chain_id, address.lower())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from eth_utils import keccak
 
-from chains.builder import ZERO_HASH, BlockEnv, build, child_header
+from chains.block import ZERO_HASH, BlockEnv
+from chains.builder import build, child_header
 from chains.errors import TransactionRejected
 from chains.genesis import dev_accounts
 from chains.rollup import ChainConfig, RollupChain

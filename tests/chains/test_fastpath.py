@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from trie.hexary import HexaryTrie
 
-from chains.builder import ZERO_ADDRESS, BlockEnv, PendingTx, encode_header, encode_receipt
+from chains.block import ZERO_ADDRESS, BlockEnv, PendingTx
+from chains.encoding import encode_header, encode_receipt
 from chains.engine import FAST, PLAIN, Engine
 from chains.engine.accounts import FastAccountDB
 from chains.engine.evm import RollupState, RollupVM
@@ -117,7 +118,7 @@ def test_seal_makes_py_evms_block(engine: Engine) -> None:
     from eth_utils import keccak
 
     from bridge_contracts import load_artifact
-    from chains.builder import contract_address_for
+    from chains.encoding import contract_address_for
 
     artifact = load_artifact("Counter")
     code = artifact["bytecode"] if isinstance(artifact["bytecode"], str) else artifact["bytecode"]["object"]
@@ -326,7 +327,7 @@ def test_blocks_on_the_warm_account_database_equal_fresh_ones() -> None:
     from eth_utils import keccak
 
     from bridge_contracts import load_artifact
-    from chains.builder import contract_address_for
+    from chains.encoding import contract_address_for
 
     code = load_artifact("Counter")["bytecode"]
     code = bytes.fromhex((code if isinstance(code, str) else code["object"]).removeprefix("0x"))

@@ -14,7 +14,7 @@ from bridge_contracts import ARTIFACTS_DIR, load_artifact
 from chains.errors import ExecutionReverted
 from tests.contracts.evm_harness import Abi, error_string
 from tests.contracts.settlement_harness import ACCOUNTS, Chain, addr
-from xrollup.predeploys import PREDEPLOYS
+from xrollup.predeploys import SETTLEMENT_PREDEPLOYS
 
 L1_BLOCK = addr("0x4200000000000000000000000000000000000015")
 GAS_PRICE_ORACLE = addr("0x420000000000000000000000000000000000000F")
@@ -44,12 +44,12 @@ def hash_withdrawal(nonce: int, sender: bytes, target: bytes, value: int, gas_li
 
 @pytest.mark.parametrize("name", ["L1Block", "GasPriceOracle", "L2ToL1MessagePasser"])
 def test_registered_without_constructor_or_immutables(l2: Chain, name: str) -> None:
-    entry = next(p for p in PREDEPLOYS if p[0] == name)
+    (address,) = [addr(a) for a, artifact in SETTLEMENT_PREDEPLOYS.items() if artifact == name]
     art = load_artifact(name)
     assert not [i for i in art["abi"] if i["type"] == "constructor"]
     source = re.sub(r"//[^\n]*|/\*.*?\*/", "", (ARTIFACTS_DIR.parent / art["sourceName"]).read_text(), flags=re.S)
     assert not re.search(r"\bimmutable\b|\bconstructor\s*\(", source)
-    code = l2.chain.state_at("latest").get_code(entry[1])
+    code = l2.chain.state_at("latest").get_code(address)
     assert code == bytes.fromhex(art["deployedBytecode"][2:])
 
 

@@ -8,8 +8,6 @@ pragma solidity ^0.8.24;
 ///         `L2ToL1MessagePasser.burn`, as OP's `Burn.eth`.
 contract Burner {
     constructor() payable {
-        assembly {
-            selfdestruct(address())
-        }
+        selfdestruct(payable(address(this)));
     }
 }
