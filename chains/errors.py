@@ -27,6 +27,11 @@ class UnknownChain(InvalidInput):
         self.chain_id = chain_id
 
 
+class LimitReached(XRollupError):
+    """A request would take more of a bounded resource than its cap allows (subscriptions on
+    one connection...); the message names the limit."""
+
+
 class BlockNotFound(XRollupError):
     """A block number, tag or hash that names no block of the chain."""
 
@@ -48,6 +53,14 @@ class InvalidExecutingMessage(TransactionRejected):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class IntrinsicGasTooLow(TransactionRejected):
+    """A call's gas is below what the transaction costs before it runs (anvil answers a call's
+    ``intrinsic gas too low`` with -32000, not -32003)."""
+
+    def __init__(self) -> None:
+        super().__init__("intrinsic gas too low")
 
 
 @dataclass

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from websockets.sync.client import ClientConnection
 from websockets.sync.client import connect as ws_connect
@@ -30,70 +29,6 @@ from xrollup.testing import DevnetThread
 CHAIN = 901
 EXAMPLES = 300  # per transport
 TIMEOUT = 30.0  # seconds for one reply; a case that takes longer is reported as a stall
-
-# Known -32603 answers to malformed input, none of them the transport's: each entry names the
-# methods, the message they answer with (a regex) and why. Remove an entry once the parameter
-# parser or handler answers -32602/-32000/-32003 instead; any -32603 no entry matches fails the test.
-_BLOCK_OR_QUANTITY = (  # every method with a quantity, block number or transaction object parameter
-    "eth_feeHistory", "eth_getBalance", "eth_getTransactionCount", "eth_getCode", "eth_getStorageAt", "eth_call",
-    "eth_estimateGas", "eth_createAccessList", "eth_sendTransaction", "eth_getBlockReceipts", "eth_getBlockByNumber",
-    "eth_getBlockTransactionCountByNumber", "eth_getTransactionByBlockNumberAndIndex",
-    "eth_getTransactionByBlockHashAndIndex", "eth_getLogs", "eth_newFilter", "evm_revert", "anvil_mine",
-    "evm_increaseTime", "evm_setNextBlockTimestamp", "evm_setTime", "evm_setIntervalMining", "anvil_setBalance",
-    "anvil_setNonce", "anvil_setStorageAt", "anvil_setNextBlockBaseFeePerGas", "xr_getSuperblockByNumber",
-    "xr_sendBundle", "xr_simulateBundle", "debug_traceCall", "debug_traceBlockByNumber")
-_TX_OBJECT = ("eth_call", "eth_estimateGas", "eth_createAccessList", "debug_traceCall", "eth_sendTransaction")
-KNOWN_INTERNAL_ERRORS: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (_BLOCK_OR_QUANTITY, r"^Exceeds the limit \(4300 digits\) for integer string conversion",
-     "params.quantity has no upper bound: a number of over 4,300 decimal digits fails when an error message "
-     "formats it (cap quantities at uint256, block numbers/nonces/timestamps at uint64: -32602)"),
-    (("eth_getStorageAt", "anvil_setStorageAt", "anvil_setBalance", "anvil_setNonce", *_TX_OBJECT),
-     r"exceeds maximum uint(64|256) size",
-     "a slot/balance/nonce/gas/value beyond uint256 (nonce: uint64) reaches py-evm's validation (-32602 instead)"),
-    (_TX_OBJECT, r"^Sender does not have enough balance",
-     "value above balance in a call: anvil answers -32003 `insufficient funds for gas * price + value`"),
-    (_TX_OBJECT, r"^Message\.gas cannot be negative",
-     "gas below the intrinsic cost in a call: anvil answers -32000 `intrinsic gas too low`"),
-    (("eth_sendRawTransaction",), r"Unknown transaction type",
-     "bytes that are no transaction (32 zero bytes, an unknown type byte): decode_raw's error is not mapped "
-     "(-32602 `failed to decode transaction` or -32000 `transaction type not supported`)"),
-    (("eth_sendRawTransaction",), r"^maximum recursion depth exceeded",
-     "RLP lists nested thousands deep (0xed repeated): the decoder's RecursionError is not mapped to a decode error"),
-    (("eth_signTypedData_v4",), r"line \d+ column \d+ \(char \d+\)$",
-     "typed data given as a string that is not JSON: the handler calls json.loads (its JSONDecodeError is not "
-     "-32602; and deep JSON in that string crashes the process: parse it with rpc.decode in a parameter parser)"),
-    (("evm_mine",), r"^(quantity must not be negative|expected a (0x-prefixed )?hex quantity)",
-     "evm_mine parses its argument in the handler (dev_api.DevApi.evm_mine): its ValueError is not -32602"),
-)
-
-# Dev methods known to accept a value that leaves the devnet unable to mine or to answer
-# anvil_nodeInfo/anvil_dumpState (-32603 from then on, until anvil_reset): each names why.
-KNOWN_ACCEPTED_BREAKING: dict[str, str] = {
-    method: "accepts a timestamp or time offset of any size (over 4,300 decimal digits: every later "
-            "formatting of the time fails); cap at uint64 as anvil does"
-    for method in ("evm_increaseTime", "evm_setTime", "evm_setNextBlockTimestamp", "evm_mine", "anvil_mine")
-} | {"anvil_setNextBlockBaseFeePerGas": "accepts a base fee above 2^256 (item 7 of issue 11); cap at uint256"}
-
-# Inputs not sent at all, because the devnet would not answer them in bounded time (a stall is
-# not what this test measures): each names the method and why.
-NOT_SENT: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "evm_mine": (lambda params: _mines_many(params),
-                 "evm_mine {blocks} has no cap: a valid count of 2^64 mines forever (issue 11 item 6)"),
-}
-
-
-def _mines_many(params: Any) -> bool:
-    options = params[0] if isinstance(params, list) and params else (
-        params.get("options") if isinstance(params, dict) else None)
-    if not isinstance(options, dict):
-        return False
-    blocks = options.get("blocks")
-    try:
-        count = int(blocks, 16) if isinstance(blocks, str) else int(blocks)
-    except (TypeError, ValueError, OverflowError):
-        return False
-    return count > 64
-
 
 # ---------------------------------------------------------------- values per parameter kind
 
@@ -182,7 +117,8 @@ MINE_OPTIONS = st.one_of(st.fixed_dictionaries({}, optional={"timestamp": QUANTI
                          JUNK)
 
 BY_PARSER: dict[str, st.SearchStrategy[Any]] = {
-    "quantity": QUANTITY, "data": DATA, "address": ADDRESS, "hash32": HASH, "block_ref": BLOCK,
+    "quantity": QUANTITY, "uint64": QUANTITY, "timestamp": QUANTITY, "seconds": QUANTITY, "base_fee": QUANTITY,
+    "mine_count": QUANTITY, "mine_options": MINE_OPTIONS, "typed_data": TYPED_DATA, "data": DATA, "address": ADDRESS, "hash32": HASH, "block_ref": BLOCK,
     "block_number_or_tag": BLOCK, "boolean": st.one_of(st.booleans(), JUNK), "string": st.one_of(
         HASH, _hex(st.integers(0, 40)), JUNK), "tx_object": TX, "log_filter": FILTER, "_percentiles": PERCENTILES,
     "trace_options": TRACE, "bundle_param": BUNDLE,
@@ -198,7 +134,10 @@ FEE = st.integers(min_value=10**9, max_value=10**11).map(hex)
 VALID_TX = st.fixed_dictionaries({"from": st.just(DEV_ADDRESS), "to": st.just(DEV_ADDRESS)}, optional={
     "gas": st.just("0x5208"), "value": st.just("0x1"), "maxFeePerGas": FEE, "data": st.just("0x")})
 VALID_BY_PARSER: dict[str, st.SearchStrategy[Any]] = {
-    "quantity": st.integers(min_value=0, max_value=3).map(hex), "data": st.sampled_from(["0x", "0x00", "0x1234"]),
+    "quantity": st.integers(min_value=0, max_value=3).map(hex), "uint64": st.integers(0, 3).map(hex),
+    "timestamp": st.integers(0, 3).map(hex), "seconds": st.integers(0, 3).map(hex),
+    "base_fee": st.integers(10**9, 10**10).map(hex), "mine_count": st.integers(0, 3).map(hex),
+    "mine_options": st.just({}), "typed_data": st.just({}), "data": st.sampled_from(["0x", "0x00", "0x1234"]),
     "address": st.just(DEV_ADDRESS), "hash32": st.just("0x" + "00" * 32), "block_ref": st.just("latest"),
     "block_number_or_tag": st.sampled_from(["latest", "0x0"]), "boolean": st.booleans(), "string": st.just("0x1"),
     "tx_object": VALID_TX, "log_filter": st.just({}), "_percentiles": st.just([25, 75]), "trace_options": st.just({}),
@@ -310,19 +249,14 @@ class Findings:
         self.failures: list[str] = []
         self.sent = 0
 
-    def check_reply(self, case: Case, reply: Any, rid: int, after_breaking: bool = False) -> None:
+    def check_reply(self, case: Case, reply: Any, rid: int) -> None:
         self.sent += 1
         if not isinstance(reply, dict) or reply.get("id") != rid or ("result" in reply) == ("error" in reply):
             self.failures.append(f"{case.method} {_short(case.params)}: malformed reply {_short(reply)}")
             return
         error = reply.get("error")
-        if error is None or error.get("code") != -32603 or after_breaking:
-            return
-        method = case.canonical
-        message = str(error.get("message"))
-        if any(method in methods and re.search(pattern, message) for methods, pattern, _ in KNOWN_INTERNAL_ERRORS):
-            return
-        self.internal.append((method, case.params, error))
+        if error is not None and error.get("code") == -32603:
+            self.internal.append((case.canonical, case.params, error))
 
     def report(self) -> str:
         lines = [f"{m}: {_short(e.get('message'), 160)} <- {_short(p, 160)}" for m, p, e in self.internal]
@@ -351,9 +285,8 @@ def still_serving(devnet: Devnet, findings: Findings, sent: list[Case], replies:
         return
     broken = canaries(devnet)
     if broken:
-        if not any(case.canonical in KNOWN_ACCEPTED_BREAKING for case in accepted):
-                findings.failures.append(f"after {[(c.method, _short(c.params, 120)) for c in accepted]} were accepted: "
-                                     + "; ".join(broken))
+        findings.failures.append(f"after {[(c.method, _short(c.params, 120)) for c in accepted]} were accepted: "
+                                 + "; ".join(broken))
         http_call(devnet.port, {"jsonrpc": "2.0", "id": 0, "method": "anvil_reset"})
         assert not canaries(devnet), "anvil_reset did not bring the devnet back"
 
@@ -373,20 +306,12 @@ def payload(sent: list[Case]) -> Any:
     return requests[0] if len(requests) == 1 else requests
 
 
-def check(findings: Findings, sent: list[Case], reply: Any) -> dict[int, Any]:
+def check(findings: Findings, sent: list[Case], reply: Any) -> dict[Any, Any]:
     replies = reply if isinstance(reply, list) else [reply]
     by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
-    broken = False  # a known breaking value was accepted earlier in this batch: later -32603s are its doing
     for rid, case in enumerate(sent):
-        reply = by_id.get(rid)
-        findings.check_reply(case, reply, rid, after_breaking=broken)
-        broken = broken or (case.canonical in KNOWN_ACCEPTED_BREAKING and isinstance(reply, dict) and "result" in reply)
+        findings.check_reply(case, by_id.get(rid), rid)
     return by_id
-
-
-def sendable(case: Case) -> bool:
-    skip = NOT_SENT.get(case.canonical)
-    return skip is None or not skip[0](case.params)
 
 
 FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -395,18 +320,24 @@ FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
 
 def batches(table: MethodTable) -> st.SearchStrategy[list[Case]]:
     """1 to 6 cases of different methods, sent as one request or one batch (more cases a round trip)."""
-    return st.lists(cases(table), min_size=1, max_size=6, unique_by=lambda case: case.canonical).map(lambda drawn: [c for c in drawn if sendable(c)])
+    return st.lists(cases(table), min_size=1, max_size=6, unique_by=lambda case: case.canonical)
 
 
-def test_fuzz_methods_over_http(devnet: Devnet) -> None:
+@pytest.fixture
+def seeded(request: pytest.FixtureRequest) -> Callable[[Any], Any]:
+    """Runs are derandomized (reproducible); ``--hypothesis-seed N`` draws another sequence."""
+    value = request.config.getoption("hypothesis_seed", None)
+    return (lambda test: test) if value is None else seed(int(value) if str(value).isdigit() else value)
+
+
+def test_fuzz_methods_over_http(devnet: Devnet, seeded: Callable[[Any], Any]) -> None:
     findings = Findings()
     http_call(devnet.port, {"jsonrpc": "2.0", "id": 0, "method": "anvil_reset"})
 
+    @seeded
     @FUZZ_SETTINGS
     @given(batches(devnet.table))
     def run(sent: list[Case]) -> None:
-        if not sent:
-            return
         status, reply = http_call(devnet.port, payload(sent))
         if status != 200:
             findings.failures.append(f"{[(c.method, _short(c.params)) for c in sent]}: HTTP {status}")
@@ -423,16 +354,15 @@ def ws_reply(sock: ClientConnection) -> Any:
             return message
 
 
-def test_fuzz_methods_over_websocket(devnet: Devnet) -> None:
+def test_fuzz_methods_over_websocket(devnet: Devnet, seeded: Callable[[Any], Any]) -> None:
     findings = Findings()
     http_call(devnet.port, {"jsonrpc": "2.0", "id": 0, "method": "anvil_reset"})
     with ws_connect(f"ws://127.0.0.1:{devnet.port}/", open_timeout=10, max_size=None) as sock:
 
+        @seeded
         @FUZZ_SETTINGS
         @given(batches(devnet.table))
         def run(sent: list[Case]) -> None:
-            if not sent:
-                return
             sock.send(json.dumps(payload(sent)))
             still_serving(devnet, findings, sent, check(findings, sent, ws_reply(sock)))
 
@@ -457,12 +387,13 @@ RAW = st.one_of(
 )
 
 
-def test_fuzz_envelopes_never_answer_internal_error(devnet: Devnet) -> None:
+def test_fuzz_envelopes_never_answer_internal_error(devnet: Devnet, seeded: Callable[[Any], Any]) -> None:
     """Malformed bodies and envelopes: answered with -32700/-32600/-32601/-32602 (or not at all, for
     notifications), over HTTP and on one WebSocket, which stays open."""
     seen: list[str] = []
     with ws_connect(f"ws://127.0.0.1:{devnet.port}/", open_timeout=10, max_size=None) as sock:
 
+        @seeded
         @settings(max_examples=200, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(RAW)
