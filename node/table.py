@@ -67,6 +67,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("eth_getTransactionCount", eth.eth_getTransactionCount, ADDRESS, BLOCK),
         M("eth_getCode", eth.eth_getCode, ADDRESS, BLOCK),
         M("eth_getStorageAt", eth.eth_getStorageAt, ADDRESS, Param("slot", p.quantity), BLOCK),
+        M("eth_getProof", eth.eth_getProof, ADDRESS, Param("storageKeys", p.storage_keys), BLOCK),
         # execution
         M("eth_call", eth.eth_call, TX, BLOCK, ANY),
         M("eth_estimateGas", eth.eth_estimateGas, TX, BLOCK, ANY),
