@@ -28,10 +28,14 @@ class CallServices(SequencerHolder):
         return result.outcome.output
 
     def estimate_gas(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> int:
-        """eth_estimateGas. Raises ExecutionReverted, ExecutionHalted, BlockNotFound."""
+        """eth_estimateGas, at most the fork's transaction gas limit cap (as geth's estimator on
+        Osaka). Raises ExecutionReverted, ExecutionHalted, BlockNotFound."""
         chain = self.chain(chain_id)
         gas_limit = chain.config.gas_limit
         cap = msg.gas if msg.gas is not None else gas_limit
+        fork_cap = chain.rules.tx_gas_limit_cap  # Osaka (EIP-7825): no transaction may ask for more
+        if fork_cap is not None:
+            cap = min(cap, fork_cap)
         computation = chain.execute_call(dataclasses.replace(msg, gas=cap), ref)
         if find_missing(computation, chain_id) is None or chain.block(ref) is not chain.head:
             return chain.estimate_gas(dataclasses.replace(msg, gas=cap), ref, first=computation)

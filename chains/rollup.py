@@ -23,7 +23,7 @@ from eth_typing import Address, Hash32
 
 from chains.block import BlockEnv, SealedBlock, TxOutcome
 from chains.builder import BlockBuilder
-from chains.engine import Engine, select
+from chains.engine import DEFAULT_FORK, Engine, select
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state
 from chains.txbuild import BUILDER, AccessList, check_call
@@ -40,6 +40,7 @@ class ChainConfig:
     balance_wei: int = 10_000 * 10**18
     genesis_timestamp: int = 0
     predeploys: tuple[Predeploy, ...] = ()
+    hardfork: str = DEFAULT_FORK  # prague or osaka (chains/engine/forks.py)
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,11 @@ def _chain_class(chain_id: int, engine: Engine) -> type[MiningChain]:
 
 class RollupChain:
     def __init__(self, config: ChainConfig, accounts: tuple[DevAccount, ...], engine: Engine | None = None) -> None:
-        """``engine``: what the chain executes on; by default the one ``XROLLUP_ENGINE`` names.
-        Raises UnknownEngine."""
+        """``engine``: what the chain executes on; by default the one ``XROLLUP_ENGINE`` names,
+        for ``config.hardfork`` (an engine given here brings its own fork). Raises UnknownEngine."""
         self.config = config
-        self.engine = select() if engine is None else engine
+        self.engine = select(fork=config.hardfork) if engine is None else engine
+        self.rules = self.engine.rules  # what the fork asks of admission (the transaction gas limit cap)
         self.chain_id = config.chain_id
         params: dict[str, Any] = {
             "difficulty": 0,
@@ -319,9 +321,10 @@ class RollupChain:
 
             state.mark_address_warm, state.mark_storage_warm = on_address, on_storage  # type: ignore[method-assign]
             computation = state.costless_execute_transaction(self.checked_call_tx(state, msg, gas))
+            precompiles = {bytes(a) for a in state.computation_class.get_precompiles()}  # the fork's
         raise_for_computation(computation, self.chain_id)
         # Warm from the start anyway (EIP-2929/3651), so listing them would only cost gas.
-        skip = {msg.sender, msg.to, bytes(header.coinbase)} | {i.to_bytes(20, "big") for i in range(1, 0x12)}
+        skip = {msg.sender, msg.to, bytes(header.coinbase)} | precompiles
         used = gas - computation.get_gas_remaining()
         return [(a, s) for a, s in touched.items() if a not in skip], used
 

@@ -137,7 +137,8 @@ class Sequencer:
         chain = self.chain(chain_id)
         nonce, balance = chain.head_account(pending.sender)
         code = chain.head_code(pending.sender)
-        admission.admit(pending, admission.ChainRules(chain_id, chain.config.gas_limit, SEQUENCER),
+        admission.admit(pending, admission.ChainRules(chain_id, chain.config.gas_limit, SEQUENCER,
+                                                      chain.rules.tx_gas_limit_cap),
                         tx_chain_id(pending), admission.SenderAccount(nonce, balance, code),
                         self.next_base_fee_of(chain_id))
         # An executing message (OP interop) must name a real log of a committed block.

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from chains.engine import DEFAULT_FORK, FORKS
 from chains.errors import XRollupError
 from xrollup import __version__
 from xrollup.config import DevnetConfig
@@ -68,6 +69,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--gas-limit", type=int, default=30_000_000, help="block gas limit (default: 30000000)")
     ap.add_argument("--base-fee", "--block-base-fee-per-gas", type=int, default=1_000_000_000, dest="base_fee",
                     help="genesis base fee in wei (default: 1000000000)")
+    ap.add_argument("--hardfork", choices=FORKS, default=DEFAULT_FORK,
+                    help=f"the EVM rules every chain runs (default: {DEFAULT_FORK}, as forge and anvil)")
     ap.add_argument("--state-dir", default=None, help="keep the superblock log here; a restart replays it")
     ap.add_argument("--dump-state", metavar="FILE", help="write the whole devnet's state to FILE on exit")
     ap.add_argument("--load-state", metavar="FILE", help="start from a state FILE written by --dump-state / anvil_dumpState")
@@ -84,6 +87,7 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
         chain_ids=args.chains, host=args.host, port=args.port, accounts=args.accounts, balance_eth=args.balance,
         mnemonic=args.mnemonic, gas_limit=args.gas_limit, base_fee=args.base_fee, block_time=args.block_time,
         no_mining=args.no_mining, order=args.order, silent=args.silent, state_dir=args.state_dir,
+        hardfork=args.hardfork,
     )
 
 

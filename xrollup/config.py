@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from chains.engine import DEFAULT_FORK, FORKS
 from chains.genesis import DEFAULT_MNEMONIC, WEI_PER_ETH
 
 
@@ -25,6 +26,7 @@ class DevnetConfig:
     silent: bool = False
     state_dir: str | None = None
     genesis_timestamp: int = 0
+    hardfork: str = DEFAULT_FORK  # prague or osaka: what every chain executes (chains/engine/forks.py)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -39,6 +41,8 @@ class DevnetConfig:
             raise ValueError("--accounts must be at least 1")
         if self.gas_limit < 21_000:
             raise ValueError("--gas-limit must be at least 21000")
+        if self.hardfork not in FORKS:
+            raise ValueError(f"--hardfork {self.hardfork!r} is not supported: use one of {', '.join(FORKS)}")
 
     @property
     def balance_wei(self) -> int:
@@ -49,20 +53,22 @@ class DevnetConfig:
 
     def with_genesis(self, saved: dict[str, Any]) -> DevnetConfig:
         """This configuration with the chain-defining fields of a log's genesis entry (what
-        ``genesis_json`` wrote); serving options (host, port, mining...) stay. Raises
-        ValueError for a genesis entry that is not one."""
+        ``genesis_json`` wrote); serving options (host, port, mining...) stay. A genesis entry
+        without a hardfork was written before there was a choice: Prague. Raises ValueError
+        for a genesis entry that is not one."""
         try:
             return dataclasses.replace(
                 self, chain_ids=tuple(int(c) for c in saved["chain_ids"]), accounts=int(saved["accounts"]),
                 balance_eth=int(saved["balance_eth"]), mnemonic=str(saved["mnemonic"]),
                 gas_limit=int(saved["gas_limit"]), base_fee=int(saved["base_fee"]),
-                genesis_timestamp=int(saved["genesis_timestamp"]),
+                genesis_timestamp=int(saved["genesis_timestamp"]), hardfork=str(saved.get("hardfork", "prague")),
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not a genesis entry: {exc}") from None
 
     def genesis_json(self) -> dict[str, Any]:
         """What the superblock log's genesis entry records to rebuild the same chains."""
-        keep = ("chain_ids", "accounts", "balance_eth", "mnemonic", "gas_limit", "base_fee", "genesis_timestamp")
+        keep = ("chain_ids", "accounts", "balance_eth", "mnemonic", "gas_limit", "base_fee", "genesis_timestamp",
+                "hardfork")
         data = asdict(self)
         return {k: (list(data[k]) if k == "chain_ids" else data[k]) for k in keep}

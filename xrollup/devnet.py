@@ -100,7 +100,7 @@ class Devnet:
         chains = {
             cid: RollupChain(
                 ChainConfig(cid, config.gas_limit, config.base_fee, config.balance_wei, config.genesis_timestamp,
-                            self.predeploys),
+                            self.predeploys, config.hardfork),
                 self.accounts,
             )
             for cid in config.chain_ids
