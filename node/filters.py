@@ -30,11 +30,14 @@ _ids = itertools.count(1)
 class ChainEvents:
     """Filters and subscriptions of one chain, fed by the sequencer's listeners."""
 
-    def __init__(self, backend: Backend, chain_id: int) -> None:
+    def __init__(self, backend: Backend, chain_id: int, watchers: set[ChainEvents] | None = None) -> None:
+        """``watchers``: shared by every chain's events; holds those with xr_newSuperblocks
+        subscriptions, so that a superblock is pushed to them alone, whichever chains it holds."""
         self.backend = backend
         self.chain_id = chain_id
         self.filters: dict[str, PollFilter] = {}
         self.subs: dict[str, tuple[Connection, str, Any]] = {}
+        self.watchers: set[ChainEvents] = set() if watchers is None else watchers
 
     @property
     def chain(self) -> RollupChain:
@@ -99,11 +102,16 @@ class ChainEvents:
         spec = parse_filter(arg) if kind == "logs" else arg
         sub_id = hex(secrets.randbits(128))
         self.subs[sub_id] = (conn, kind, spec)
-        conn.on_close(lambda: self.subs.pop(sub_id, None))
+        if kind == "xr_newSuperblocks":
+            self.watchers.add(self)
+        conn.on_close(lambda: self.unsubscribe(sub_id))
         return sub_id
 
     def unsubscribe(self, sub_id: str) -> bool:
-        return self.subs.pop(sub_id, None) is not None
+        found = self.subs.pop(sub_id, None) is not None
+        if found and not any(kind == "xr_newSuperblocks" for _, kind, _ in self.subs.values()):
+            self.watchers.discard(self)
+        return found
 
     def _push(self, kind: str, make: Callable[[Any], list[Any]]) -> None:
         for sub_id, (conn, k, spec) in list(self.subs.items()):
@@ -117,7 +125,8 @@ class ChainEvents:
 
     # -- fed by the sequencer ---------------------------------------------------------------
 
-    def on_block(self, block: MinedBlock, superblock_json: Callable[[], Any]) -> None:
+    def on_block(self, block: MinedBlock) -> None:
+        """This chain advanced: newHeads and logs."""
         if not self.subs:
             return
         header = views.block_json(block, self.chain_id, False)
@@ -126,6 +135,9 @@ class ChainEvents:
         logs = block.logs
         if logs:
             self._push("logs", lambda spec: [views.log_json(log) for log in logs if matches(log, spec)])
+
+    def on_superblock(self, superblock_json: Callable[[], Any]) -> None:
+        """A superblock, whether or not this chain advanced in it: xr_newSuperblocks."""
         self._push("xr_newSuperblocks", lambda _spec: [superblock_json()])
 
     def on_pending(self, tx_hash: bytes, tx_json: Callable[[], Any]) -> None:

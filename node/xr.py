@@ -69,12 +69,13 @@ class XrApi:
             number = int(ref)
         if number >= len(seq.superblocks):
             return None
-        return seq.superblocks[number].to_json(full)
+        return seq.superblock_json(seq.superblocks[number], full)
 
     def xr_getSuperblockByHash(self, block_hash: bytes, full: bool) -> dict[str, Any] | None:
-        for sb in reversed(self.backend.sequencer.superblocks):
+        seq = self.backend.sequencer
+        for sb in reversed(seq.superblocks):
             if sb.hash == block_hash:
-                return sb.to_json(full)
+                return seq.superblock_json(sb, full)
         return None
 
     async def xr_sendBundle(self, spec: BundleSpec) -> dict[str, Any]:

@@ -10,6 +10,7 @@ not retried, like a failed relay on OP.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
 from chains.block import PendingTx
@@ -36,7 +37,7 @@ class Relay:
         return relay_message_call(self.source, self.block_number, self.log_index, self.timestamp, self.payload)
 
 
-def sent_messages(chain_id: int, block: MinedBlock, known: set[int]) -> list[Relay]:
+def sent_messages(chain_id: int, block: MinedBlock, known: Container[int]) -> list[Relay]:
     """Relays that ``block`` asks for, to chains of this devnet."""
     out = []
     timestamp = int(block.header.timestamp)
