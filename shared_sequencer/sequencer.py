@@ -85,6 +85,7 @@ class Sequencer:
 
     def __post_init__(self) -> None:
         self.pools: dict[int, Mempool] = {cid: Mempool() for cid in self.chains}
+        self._pooled: set[int] = set()  # chains whose pool may hold something: what ``mine`` looks at
         self.bundles = BundleBook()
         self.superblocks: list[SuperBlock] = [self._genesis_superblock()]
         self._order = {cid: index for index, cid in enumerate(self.chains)}  # superblock refs in --chains order
@@ -219,6 +220,7 @@ class Sequencer:
         """
         self.check(chain_id, pending)
         self.pools[chain_id].add(pending)
+        self._pooled.add(chain_id)
         for listener in self.pending_listeners:
             listener(chain_id, pending.hash)
         self._automine()
@@ -326,7 +328,8 @@ class Sequencer:
                     applied.setdefault(chain_id, []).append(pending)
             else:
                 builders = fresh(applied)  # throw the failed bundle's VMs away
-        for cid in self.pools if chains is None else chains:
+        pooled = self._pooled if chains is None else self._pooled.intersection(chains)
+        for cid in sorted(pooled, key=self._order.__getitem__):
             self._fill_from_pool(cid, builders)
         advancing = {cid for cid, b in builders.items() if b.outcomes}
         if not allow_empty and not advancing:
@@ -411,6 +414,7 @@ class Sequencer:
                 pool.remove(tx.hash)
             if pool:  # drop what the new state made stale (same sender, used nonce)
                 pool.prune(self.chains[cid].state_at("latest").get_nonce)
+        self._pooled = {cid for cid in self._pooled if self.pools[cid]}
         self.bundles.mark_included(superblock, logged_legs)
         done = set().union(*(relayed_keys(m) for m in mined.values()))
         self.relays = [r for r in self.relays if r.key not in done]
@@ -497,6 +501,7 @@ class Sequencer:
                 del self._superblock_of[cid][height + 1 :]
         del self.superblocks[snap.height + 1 :]
         self.pools = {cid: snap.pools[cid].copy() if cid in snap.pools else Mempool() for cid in self.chains}
+        self._pooled = set(snap.pools)
         self.clock = copy.copy(snap.clock)
         self.next_base_fee = snap.next_base_fee
         self.bundles = snap.bundles.copy()

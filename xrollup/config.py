@@ -45,6 +45,9 @@ class DevnetConfig:
             if missing:
                 raise ValueError(f"--block-time gives no interval for chain {missing[0]}: name every chain, "
                                  f"or give a default (--block-time SECONDS,{self.block_times[0][0]}=...)")
+        if self.port and self.port + len(self.chain_ids) - 1 > 65535:
+            raise ValueError(f"--port {self.port}: {len(self.chain_ids)} chains need ports up to "
+                             f"{self.port + len(self.chain_ids) - 1}, past 65535")
         if self.accounts < 1:
             raise ValueError("--accounts must be at least 1")
         if self.gas_limit < 21_000:

@@ -10,6 +10,7 @@ own port (``rpc``). anvil_reset and anvil_loadState come back here for fresh cha
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import time
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from node.errors import to_rpc_error
 from node.filters import ChainEvents
 from node.table import build_table
 from rpc.jsonrpc import Dispatcher
-from rpc.server import Endpoint, ServerGroup, build_app
+from rpc.server import BindError, Endpoint, ServerGroup, build_app
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
 from shared_sequencer.mining import mode_from_flags
 from shared_sequencer.ordering import policy
@@ -199,7 +200,7 @@ class Devnet:
 
     async def start(self) -> None:
         """Bind every chain's port and start the services. Raises OSError naming a port that
-        is taken (the services keep running then)."""
+        is taken and its chain (the services keep running then)."""
         self.start_services()
         endpoints = []
         for index, (cid, dispatcher) in enumerate(self.dispatchers.items()):
@@ -208,7 +209,14 @@ class Devnet:
                 hook(app, cid, index)
             endpoints.append(Endpoint(self.config.host, self.config.port_of(cid), app))
         servers = ServerGroup(endpoints)
-        await servers.start()
+        try:
+            await servers.start()
+        except BindError as exc:
+            cid = self.config.chain_ids[exc.index]
+            what = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+            raise OSError(exc.errno, f"port {exc.port} of chain {cid} {what} (--port {self.config.port}: the "
+                                     f"{len(self.config.chain_ids)} chains take ports {self.config.port}-"
+                                     f"{self.config.port + len(self.config.chain_ids) - 1})") from exc
         self._servers = servers
         for cid, port in zip(self.dispatchers, servers.ports, strict=True):
             self.urls[cid] = f"http://{self.config.host}:{port}"

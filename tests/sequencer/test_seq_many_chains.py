@@ -9,6 +9,7 @@ unevenly rebuild every block.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,3 +150,19 @@ def test_replay_and_dump_load_of_a_log_where_chains_advanced_unevenly(tmp_path: 
         finally:
             rpc.close()
     assert replay_command(str(tmp_path)) == 0  # every block hash and state root rebuilt from the log
+
+
+def test_a_port_in_use_fails_start_up_naming_the_port_and_the_chain() -> None:
+    from scripts._bench_common import find_free_ports
+    from xrollup.config import DevnetConfig
+
+    base = find_free_ports(3)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", base + 2))
+        taken.listen()
+        server = DevnetThread(DevnetConfig(chain_ids=(901, 902, 903), port=base, silent=True))
+        with pytest.raises(RuntimeError) as failed:
+            server.start()
+    assert f"port {base + 2} of chain 903 is in use" in str(failed.value.__cause__)
+    with pytest.raises(ValueError, match="past 65535"):
+        DevnetConfig(chain_ids=tuple(range(1, 101)), port=65500)
