@@ -20,7 +20,6 @@ from chains.tracing.prestate import access_list_of, prestate_json, snapshot_acco
 from chains.tracing.recorder import Recorder
 from chains.tracing.reexec import BlockView, Run, ViewResolver, replay
 
-
 Locate = Callable[[int, int, int], int | None]
 """(source chain, its block number, destination chain) -> the destination's block number in the
 same superblock, or None."""
@@ -118,7 +117,7 @@ class Tracer:
 
     # -- shaping results ----------------------------------------------------------------------
 
-    def _no_view(self, _cid: int, _number: int) -> BlockView | None:
+    def _no_view(self, _src: int, _number: int, _dst: int) -> BlockView | None:
         return None
 
     def result(self, run: Run, resolve: ViewResolver, seen: frozenset[tuple[int, int, int]] = frozenset()) -> Any:
