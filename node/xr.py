@@ -9,6 +9,7 @@ from typing import Any
 
 from backend import Backend
 from backend.bundles import BundleSpec
+from chains.rollup import BlockRef
 from node.params import data, hash32, quantity
 from node.views import d, q
 from shared_sequencer.bundles import BundleStatus
@@ -77,6 +78,13 @@ class XrApi:
             if sb.hash == block_hash:
                 return seq.superblock_json(sb, full)
         return None
+
+    def xr_getSuperblockOfBlock(self, ref: BlockRef, full: bool) -> dict[str, Any]:
+        """The superblock that holds this chain's block ``ref`` (a number, tag or hash): chains
+        advance unevenly, so a chain's block number is not the superblock's. Raises
+        BlockNotFound."""
+        seq = self.backend.sequencer
+        return seq.superblock_json(seq.superblock_of(self.chain_id, seq.chain(self.chain_id).block(ref).number), full)
 
     async def xr_sendBundle(self, spec: BundleSpec) -> dict[str, Any]:
         bundle = self.backend.bundle(spec)

@@ -175,7 +175,7 @@ def print_balances(before: dict[str, int], after: dict[str, int]) -> None:
 
 def print_receipt(w: World, receipt: Any) -> None:
     number = receipt["blockNumber"]
-    sb = w.w3a.provider.make_request("xr_getSuperblockByNumber", [hex(number), True])["result"]
+    sb = w.w3a.provider.make_request("xr_getSuperblockOfBlock", [hex(number), True])["result"]
     blocks = {int(b["chainId"], 16): b for b in sb["blocks"]}
     print(f"    tx on A:     {receipt['transactionHash'].to_0x_hex()}  (status {receipt['status']}, "
           f"block {number}, gas {receipt['gasUsed']})")
