@@ -37,7 +37,6 @@ from tests.sequencer.seq_helpers import (
     CliDevnet,
     Rpc,
     free_port_block,
-    hex_int,
     run_replay,
     sign,
     transfer,
