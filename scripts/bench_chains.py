@@ -11,7 +11,7 @@ One run prints every figure of issue "100 chains on one machine", each next to i
 * evm_snapshot + evm_revert with 100 chains (median): target < 50 ms;
 * stretch, in-process: ``xrollup.api.Devnet(chains=range(1, 1001))`` start-up: target < 10 s.
 
-``--quick`` runs a short version (fewer transfers, 200 in-process chains) for the smoke test;
+``--quick`` runs a short version (fewer transfers, 100 in-process chains) for the smoke test;
 ``--xrollup EXE`` times another build's console script (the in-process figure is this
 checkout's); ``--json FILE`` writes the figures.
 """
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", default=None, help="also write the figures to this file")
     args = ap.parse_args(argv)
     exe = args.xrollup or xrollup_executable()
-    per_round, rounds, wide = (40, 2, 200) if args.quick else (150, 4, 1000)
+    per_round, rounds, wide = (20, 2, 100) if args.quick else (150, 4, 1000)
 
     log(f"starting 2 chains and 100 chains ({exe}) ...")
     few = devnet(exe, FEW)
