@@ -231,7 +231,7 @@ class BindError(OSError):
     place in the group, ``host`` and ``port`` what was asked for."""
 
     def __init__(self, index: int, host: str, port: int, cause: OSError) -> None:
-        super().__init__(cause.errno, f"cannot listen on {host}:{port}: {cause.strerror or cause}")
+        super().__init__(cause.errno, cause.strerror or f"cannot listen on {host}:{port}: {cause}")
         self.index, self.host, self.port = index, host, port
 
 
