@@ -61,7 +61,7 @@ class CallServices(SequencerHolder):
         transaction made, with the destination transaction) and ``xrollupError`` (why a
         cross-rollup transaction reverted, naming the chain that failed)."""
         extra: dict[str, Any] = {}
-        xcalls = [self._xcall_record(mined.block_number, log) for log in mined.logs
+        xcalls = [self._xcall_record(chain_id, mined.block_number, log) for log in mined.logs
                   if log.address == MAILBOX and log.topics and log.topics[0] == XCALL_EVENT]
         if xcalls:
             extra["xcalls"] = xcalls
@@ -70,12 +70,14 @@ class CallServices(SequencerHolder):
             extra["xrollupError"] = {"chainId": hex(error.chain_id) if error.chain_id else None, "reason": error.reason}
         return extra
 
-    def _xcall_record(self, number: int, log: LogRecord) -> dict[str, Any]:
+    def _xcall_record(self, chain_id: int, number: int, log: LogRecord) -> dict[str, Any]:
         dst = int.from_bytes(log.topics[1], "big")
         target, value, request_id, success = decode_xcall_log(log.data)
         dest_tx = None
-        if dst in self.sequencer.chains and number < len(self.chain(dst).blocks):
-            for tx in self.chain(dst).blocks[number].txs:  # the same superblock
+        superblock = self.sequencer.superblock_of(chain_id, number)
+        ref = next((b for b in superblock.blocks if b.chain_id == dst), None)  # the same superblock
+        if ref is not None:
+            for tx in self.chain(dst).blocks[ref.number].txs:
                 if any(is_execute_log_of(lg.address, lg.topics, request_id) for lg in tx.logs):
                     dest_tx = "0x" + tx.hash.hex()
         return {"destinationChainId": hex(dst), "nonce": hex(int.from_bytes(log.topics[2], "big")),

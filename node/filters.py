@@ -31,12 +31,15 @@ MAX_SUBSCRIPTIONS_PER_CONNECTION = 1000
 class ChainEvents:
     """Filters and subscriptions of one chain, fed by the sequencer's listeners."""
 
-    def __init__(self, backend: Backend, chain_id: int) -> None:
+    def __init__(self, backend: Backend, chain_id: int, watchers: set[ChainEvents] | None = None) -> None:
+        """``watchers``: shared by every chain's events; holds those with xr_newSuperblocks
+        subscriptions, so that a superblock is pushed to them alone, whichever chains it holds."""
         self.backend = backend
         self.chain_id = chain_id
         self.filters: dict[str, PollFilter] = {}
         self.subs: dict[str, tuple[Connection, str, Any]] = {}
         self.subs_per_connection: dict[str, int] = {}  # connection id -> its live subscriptions
+        self.watchers: set[ChainEvents] = set() if watchers is None else watchers
 
     @property
     def chain(self) -> RollupChain:
@@ -111,6 +114,8 @@ class ChainEvents:
         sub_id = hex(secrets.randbits(128))
         self.subs[sub_id] = (conn, kind, spec)
         self.subs_per_connection[conn.id] = count + 1
+        if kind == "xr_newSuperblocks":
+            self.watchers.add(self)
         conn.on_close(lambda: self._drop(sub_id))
         return sub_id
 
@@ -128,6 +133,8 @@ class ChainEvents:
             self.subs_per_connection[conn_id] = left
         else:
             self.subs_per_connection.pop(conn_id, None)
+        if not any(kind == "xr_newSuperblocks" for _, kind, _ in self.subs.values()):
+            self.watchers.discard(self)
         return True
 
     def _push(self, kind: str, make: Callable[[Any], list[Any]]) -> None:
@@ -142,7 +149,8 @@ class ChainEvents:
 
     # -- fed by the sequencer ---------------------------------------------------------------
 
-    def on_block(self, block: MinedBlock, superblock_json: Callable[[], Any]) -> None:
+    def on_block(self, block: MinedBlock) -> None:
+        """This chain advanced: newHeads and logs."""
         if not self.subs:
             return
         header = views.block_json(block, self.chain_id, False)
@@ -151,6 +159,9 @@ class ChainEvents:
         logs = block.logs
         if logs:
             self._push("logs", lambda spec: [views.log_json(log) for log in logs if matches(log, spec)])
+
+    def on_superblock(self, superblock_json: Callable[[], Any]) -> None:
+        """A superblock, whether or not this chain advanced in it: xr_newSuperblocks."""
         self._push("xr_newSuperblocks", lambda _spec: [superblock_json()])
 
     def on_pending(self, tx_hash: bytes, tx_json: Callable[[], Any]) -> None:

@@ -20,7 +20,8 @@ class DevnetConfig:
     mnemonic: str = DEFAULT_MNEMONIC
     gas_limit: int = 30_000_000
     base_fee: int = 1_000_000_000
-    block_time: float | None = None
+    block_time: float | None = None  # every chain's interval, or the default for chains not in block_times
+    block_times: tuple[tuple[int, float], ...] = ()  # (chain id, seconds): per-chain intervals
     no_mining: bool = False
     order: str = "fees"
     silent: bool = False
@@ -37,6 +38,18 @@ class DevnetConfig:
         for cid in self.chain_ids:
             if not 0 < cid < 2**64:
                 raise ValueError(f"chain id {cid} is out of range")
+        unknown = [cid for cid, _ in self.block_times if cid not in self.chain_ids]
+        if unknown:
+            raise ValueError(f"--block-time names chain {unknown[0]}, which is not one of --chains")
+        if self.block_times and self.block_time is None:
+            named = {cid for cid, _ in self.block_times}
+            missing = [cid for cid in self.chain_ids if cid not in named]
+            if missing:
+                raise ValueError(f"--block-time gives no interval for chain {missing[0]}: name every chain, "
+                                 f"or give a default (--block-time SECONDS,{self.block_times[0][0]}=...)")
+        if self.port and self.port + len(self.chain_ids) - 1 > 65535:
+            raise ValueError(f"--port {self.port}: {len(self.chain_ids)} chains need ports up to "
+                             f"{self.port + len(self.chain_ids) - 1}, past 65535")
         if self.accounts < 1:
             raise ValueError("--accounts must be at least 1")
         if self.gas_limit < 21_000:
