@@ -9,6 +9,11 @@ CrossL2Inbox, exactly as a user's relay must (the messenger validates it there).
 target reverts is included with status 0 and not retried, like a failed relay on OP; anyone
 may relay it again, or re-emit it with the messenger's ``resendMessage`` (a new SentMessage
 log, relayed anew here).
+
+``RelayPolicy`` is supersim's ``--interop.autorelay`` and ``--interop.delay``: with ``auto``
+off no relay is queued (messages wait for a user's ``relayMessage``); with a ``delay``, a
+relay waits until the destination's block is at least that many seconds after the block
+that sent the message.
 """
 
 from __future__ import annotations
@@ -22,6 +27,20 @@ from chains.txbuild import AccessList
 from shared_sequencer.interop import Identifier, access_list
 
 RELAY_GAS = 8_000_000
+
+
+@dataclass(frozen=True)
+class RelayPolicy:
+    auto: bool = True
+    delay: int = 0  # seconds
+
+    def due(self, relays: list[Relay], timestamp: int) -> list[Relay]:
+        """The relays a block at ``timestamp`` includes."""
+        return [r for r in relays if r.timestamp + self.delay <= timestamp]
+
+    def next_due(self, relays: list[Relay]) -> int | None:
+        """The earliest timestamp at which one of ``relays`` is due; None for none."""
+        return min((r.timestamp + self.delay for r in relays), default=None)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,12 @@ class DevnetConfig:
     state_dir: str | None = None
     genesis_timestamp: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    # supersim's: the admin API's port (None: no admin server; 0: a free port), whether the
+    # sequencer relays OP messages itself, and after how many seconds.
+    admin_port: int | None = None
+    autorelay: bool = True
+    relay_delay: int = 0
+    logs_directory: str | None = None  # each chain's call log goes to <dir>/anvil-<chain id>.log
 
     def __post_init__(self) -> None:
         if not self.chain_ids:
@@ -37,6 +43,8 @@ class DevnetConfig:
                 raise ValueError(f"chain id {cid} is out of range")
         if self.accounts < 1:
             raise ValueError("--accounts must be at least 1")
+        if self.relay_delay < 0:
+            raise ValueError("--interop.delay must not be negative")
         if self.gas_limit < 21_000:
             raise ValueError("--gas-limit must be at least 21000")
 
