@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from eth_utils import keccak
@@ -192,3 +193,20 @@ def test_manual_relay_with_cast(tools: Tools, manual_devnet: DevnetThread) -> No
     with pytest.raises(AssertionError, match=already):  # relaying again reverts, as on OP
         sh.run(relay)
     assert sh.erc20(BALANCE_902) == before_902 + 1000
+
+
+def test_op_viem_interop_actions(tools: Tools, manual_devnet: DevnetThread) -> None:
+    """@eth-optimism/viem's actions, each message relayed by a user (auto-relay off)."""
+    script = tools.root / "xrollup-interop-viem.mjs"
+    script.write_text((Path(__file__).parent / "interop_viem.mjs").read_text())
+    env = {**os.environ, "XR_URL_A": manual_devnet.urls[A], "XR_URL_B": manual_devnet.urls[B]}
+    done = subprocess.run(["node", str(script)], cwd=tools.root, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    for name in ("message", "erc20", "eth"):
+        assert out[name] == {"sendStatus": "success", "messages": 1, "destination": B, "before": "ready-to-relay",
+                             "relayStatus": "success", "after": "relayed"}, (name, out)
+    assert out["afterMessage"] == "7"
+    assert out["afterErc20"] == "1007"
+    # the relayer paid the relay's gas out of what it received
+    assert 0 < 10**18 - int(out["ethDelta"]) < 10**16
