@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from backend import Backend
-from backend.admin import AdminServices, NetworkInfo
+from backend.admin import AdminServices, NetworkInfo, decode_sent_message
 from backend.dumps import DumpError
 from chains.errors import XRollupError
 from chains.genesis import Predeploy, dev_accounts
@@ -121,6 +121,8 @@ class Devnet:
                         relay_policy=RelayPolicy(config.autorelay, config.relay_delay))
         seq.superblock_listeners.append(self._on_superblock)
         seq.superblock_listeners.append(self._schedule_relays)
+        if not config.silent or config.logs_directory:
+            seq.superblock_listeners.append(self._log_messages)
         seq.pending_listeners.append(self._on_pending)
         seq.log.append({"t": "genesis", "version": FORMAT_VERSION, "config": config.genesis_json()}, sync=False)
         if entries:
@@ -199,6 +201,22 @@ class Devnet:
 
         for cid, block in mined.items():
             self.events[cid].on_block(block, sb_json)
+
+    def _log_messages(self, superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:
+        """One line per OP message sent, with its hash, as supersim logs it (its guides read
+        the hash there for admin_getAccessListByMsgHash)."""
+        if not self.events:  # replaying the state dir in __init__
+            return
+        for cid, block in mined.items():
+            timestamp = int(block.header.timestamp)
+            for tx in block.txs:
+                for record in tx.logs:
+                    msg = decode_sent_message(cid, timestamp, record)
+                    if msg is not None:
+                        logging.getLogger(f"xrollup.chain.{cid}").info(
+                            "L2ToL2CrossChainMessenger#SentMessage sourceChainID=%d destinationChainID=%d nonce=%d "
+                            "sender=0x%s target=0x%s msgHash=0x%s txHash=0x%s", msg.source, msg.destination,
+                            msg.nonce, msg.sender.hex(), msg.target.hex(), msg.hash.hex(), tx.hash.hex())
 
     def _schedule_relays(self, superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:
         """Automine with --interop.delay: mine when the next waiting relay falls due."""

@@ -9,6 +9,7 @@ ask the reader to fill in are filled from the previous step's output, as a reade
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -79,10 +80,20 @@ def auto_devnet() -> Iterator[DevnetThread]:
 
 
 @pytest.fixture(scope="module")
-def manual_devnet() -> Iterator[DevnetThread]:
-    """`supersim` (no autorelay): xrollup's --interop.autorelay=false."""
-    with served((A, B), admin_port=0, autorelay=False) as server:
-        yield server
+def manual_devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevnetThread]:
+    """`supersim` (no autorelay): xrollup's --interop.autorelay=false, logging to a directory
+    (--logs.directory) where the guide reads a message's hash."""
+    logs = tmp_path_factory.mktemp("logs")
+    handler = logging.FileHandler(logs / "anvil-901.log")
+    source_log = logging.getLogger(f"xrollup.chain.{A}")
+    source_log.addHandler(handler)
+    source_log.setLevel(logging.INFO)
+    try:
+        with served((A, B), admin_port=0, autorelay=False, logs_directory=str(logs)) as server:
+            yield server
+    finally:
+        source_log.removeHandler(handler)
+        handler.close()
 
 
 class Shell:
@@ -164,14 +175,20 @@ def test_manual_relay_with_cast(tools: Tools, manual_devnet: DevnetThread) -> No
     timestamp = int(block["timestamp"].split()[0])
     payload = "0x" + "".join(t[2:] for t in topics) + str(log["data"])[2:]  # 6.
 
-    # 7a. the message hash (supersim prints it in its log; OP's Hashing computes it)
+    # 7a. the message hash, from the devnet's log line, checked against OP's Hashing
+    logs_dir = manual_devnet.devnet.config.logs_directory
+    assert logs_dir is not None
+    lines = [line for line in (Path(logs_dir) / "anvil-901.log").read_text().splitlines()
+             if "L2ToL2CrossChainMessenger#SentMessage" in line]
+    logged_hash = re.findall(r"msgHash=(0x[0-9a-f]{64})", lines[-1])[0]
     data = bytes.fromhex(str(log["data"])[2:])
-    sender = data[12:32]
     length = int.from_bytes(data[64:96], "big")
-    msg_hash = message_hash(int(topics[1], 16), A, int(topics[3], 16), sender, bytes.fromhex(topics[2][26:]),
+    msg_hash = message_hash(int(topics[1], 16), A, int(topics[3], 16), data[12:32], bytes.fromhex(topics[2][26:]),
                             data[96:96 + length])
+    assert logged_hash == "0x" + msg_hash.hex()
+    assert f"sourceChainID={A} destinationChainID={B} nonce={int(topics[3], 16)}" in lines[-1]
     by_hash = json.loads(sh.run(ACCESS_BY_HASH.replace(
-        "0xccff97c17ef11d659d319cbc5780235ea03ef34b0fa34f40b208a9519f257379", "0x" + msg_hash.hex())))
+        "0xccff97c17ef11d659d319cbc5780235ea03ef34b0fa34f40b208a9519f257379", logged_hash)))
     # 7b. the same access list from the identifier and the payload
     for_id = json.loads(sh.run(ACCESS_FOR_ID.replace('"14"', f'"{number}"').replace('"2"', f'"{log_index}"')
                                .replace("1743801675", str(timestamp)).replace("PAYLOAD", payload)))
