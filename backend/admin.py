@@ -20,6 +20,7 @@ from chains.errors import InvalidInput, NoL1Deployments, UnknownChain
 from chains.mailbox import MESSENGER, SENT_MESSAGE_EVENT
 from chains.rollup import LogRecord
 from shared_sequencer.interop import CROSS_L2_INBOX, Identifier, payload_of, storage_keys
+from shared_sequencer.relay import dependency_map
 from shared_sequencer.sequencer import Sequencer
 
 
@@ -37,6 +38,7 @@ class NetworkInfo:
     autorelay: bool
     delay: int
     logs_directory: str
+    dependency_set: tuple[int, ...] | None  # --dependency.set; None: every chain accepts every other
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,10 @@ class AdminServices:
         return self._ports()
 
     def dependency_set(self, chain_id: int) -> list[int]:
-        """The chains whose messages ``chain_id`` accepts: every other chain of the devnet."""
-        return [cid for cid in self.info().chain_ids if cid != chain_id]
+        """The chains whose messages ``chain_id`` accepts, in the devnet's order."""
+        info = self.info()
+        deps = dependency_map(info.chain_ids, info.dependency_set)
+        return [cid for cid in info.chain_ids if cid != chain_id and (deps is None or cid in deps[chain_id])]
 
     def l1_addresses(self, chain_id: int) -> dict[str, str]:
         """Raises UnknownChain for a chain not in the devnet, NoL1Deployments otherwise."""

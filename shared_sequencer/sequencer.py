@@ -143,6 +143,7 @@ class Sequencer:
                         self.next_base_fee_of(chain_id))
         # An executing message (OP interop) must name a real log of a committed block.
         interop.check_pending(pending, lambda cid, number: self.chain(cid).block(number))
+        self.relay_policy.check_dependencies(chain_id, pending)  # --dependency.set
 
     def submit(self, chain_id: int, pending: PendingTx) -> bytes:
         """Pool a transaction (automine: mine at once). Returns its hash.
@@ -355,7 +356,8 @@ class Sequencer:
         self.relays = [r for r in self.relays if r.key not in done]
         for cid, block in mined.items():
             if self.relay_policy.auto:
-                self.relays.extend(sent_messages(cid, block, set(self.chains)))
+                accepting = {d for d in self.chains if self.relay_policy.accepts(d, cid)}
+                self.relays.extend(sent_messages(cid, block, accepting))
         for listener in list(self.superblock_listeners):
             listener(superblock, mined)
         return superblock

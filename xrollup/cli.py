@@ -7,6 +7,7 @@ import asyncio
 import gc
 import json
 import logging
+import re
 import signal
 import sys
 import time
@@ -67,6 +68,13 @@ def _seconds(text: str) -> int:
     return value
 
 
+def _dependency_set(text: str) -> tuple[int, ...]:
+    """supersim's format: '[901,902]' or '[]'."""
+    if not re.fullmatch(r"\s*\[\s*(\d+(\s*,\s*\d+)*)?\s*\]\s*", text):
+        raise argparse.ArgumentTypeError(f"invalid dependency set format: expected '[1,2,3]' or '[]', got {text!r}")
+    return tuple(int(n) for n in re.findall(r"\d+", text))
+
+
 def add_supersim_flags(ap: argparse.ArgumentParser) -> None:
     """supersim's flag names, where xrollup has the same thing."""
     ap.add_argument("--l2.starting.port", type=int, dest="port", default=argparse.SUPPRESS,
@@ -78,6 +86,8 @@ def add_supersim_flags(ap: argparse.ArgumentParser) -> None:
                     "--interop.autorelay=false leaves them to a user's relayMessage)")
     ap.add_argument("--interop.delay", type=_seconds, default=0, dest="relay_delay", metavar="SECONDS",
                     help="seconds between a message's block and its automatic relay (default: 0)")
+    ap.add_argument("--dependency.set", type=_dependency_set, dest="dependency_set", default=None, metavar="'[901,902]'",
+                    help="chains that accept each other's messages; the others accept none (default: all chains)")
     ap.add_argument("--logs.directory", dest="logs_directory", default=None, metavar="DIR",
                     help="write each chain's call log to DIR/anvil-<chain id>.log")
 
@@ -121,7 +131,7 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
         mnemonic=args.mnemonic, gas_limit=args.gas_limit, base_fee=args.base_fee, block_time=args.block_time,
         no_mining=args.no_mining, order=args.order, silent=args.silent, state_dir=args.state_dir,
         admin_port=args.admin_port, autorelay=args.autorelay, relay_delay=args.relay_delay,
-        logs_directory=args.logs_directory,
+        logs_directory=args.logs_directory, dependency_set=args.dependency_set,
     )
 
 

@@ -31,6 +31,7 @@ class DevnetConfig:
     admin_port: int | None = None
     autorelay: bool = True
     relay_delay: int = 0
+    dependency_set: tuple[int, ...] | None = None  # supersim's --dependency.set; None: all chains
     logs_directory: str | None = None  # each chain's call log goes to <dir>/anvil-<chain id>.log
 
     def __post_init__(self) -> None:
@@ -43,6 +44,14 @@ class DevnetConfig:
                 raise ValueError(f"chain id {cid} is out of range")
         if self.accounts < 1:
             raise ValueError("--accounts must be at least 1")
+        if self.dependency_set:
+            if len(self.dependency_set) < 2:
+                raise ValueError(f"dependency set must contain at least 2 chains to be bidirectional, "
+                                 f"got {list(self.dependency_set)}")
+            for cid in self.dependency_set:
+                if cid not in self.chain_ids:
+                    raise ValueError(f"chain ID {cid} in dependency set is not running locally "
+                                     f"(available chains: {list(self.chain_ids)})")
         if self.relay_delay < 0:
             raise ValueError("--interop.delay must not be negative")
         if self.gas_limit < 21_000:

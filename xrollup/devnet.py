@@ -36,7 +36,7 @@ from rpc.server import Endpoint, ServerGroup, build_app
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
 from shared_sequencer.mining import Automine, mode_from_flags
 from shared_sequencer.ordering import policy
-from shared_sequencer.relay import RelayPolicy
+from shared_sequencer.relay import RelayPolicy, dependency_map
 from shared_sequencer.replay import replay
 from shared_sequencer.sequencer import Sequencer
 from shared_sequencer.superblock import SuperBlock
@@ -118,7 +118,8 @@ class Devnet:
         }
         seq = Sequencer(chains, mode=mode_from_flags(config.block_time, config.no_mining),
                         order=policy(config.order), log=SuperblockLog(state_dir),
-                        relay_policy=RelayPolicy(config.autorelay, config.relay_delay))
+                        relay_policy=RelayPolicy(config.autorelay, config.relay_delay,
+                                                 dependency_map(config.chain_ids, config.dependency_set)))
         seq.superblock_listeners.append(self._on_superblock)
         seq.superblock_listeners.append(self._schedule_relays)
         if not config.silent or config.logs_directory:
@@ -137,7 +138,7 @@ class Devnet:
         cfg = self.config
         return NetworkInfo(cfg.chain_ids, cfg.host, cfg.port, cfg.block_time, cfg.accounts, cfg.mnemonic,
                            cfg.genesis_timestamp, cfg.autorelay, cfg.relay_delay,
-                           cfg.logs_directory or "")
+                           cfg.logs_directory or "", cfg.dependency_set)
 
     def _ports(self) -> dict[int, int]:
         bound = {cid: int(url.rsplit(":", 1)[1]) for cid, url in self.urls.items()}

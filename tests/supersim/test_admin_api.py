@@ -164,3 +164,47 @@ def test_supersim_flag_names() -> None:
     assert config_from_args(parser().parse_args(["--interop.autorelay"])).autorelay is True
     with pytest.raises(SystemExit):
         parser().parse_args(["--interop.delay", "-1"])
+
+
+def test_dependency_set() -> None:
+    """--dependency.set '[901,902]' on 901, 902, 903: 903 accepts no message, 901 and 902 each other's."""
+    with served((A, B, 903), admin_port=0, dependency_set=(A, B)) as server:
+        net = Net(server.urls)
+        assert server.devnet.admin_url is not None
+        with Rpc(server.devnet.admin_url) as admin:
+            cfg = admin.call("admin_getConfig")
+        assert [c["L2Config"]["DependencySet"] for c in cfg["L2Configs"]] == [[B], [A], []]
+
+        to_b = send_message(net, b"\x01")
+        assert relays_to(net, B) == 1  # 902 accepts 901's messages: auto-relayed
+        receipt = net.tx(A, K0, "L2ToL2CrossDomainMessenger", MESSENGER, "sendMessage", 903, A1, b"\x02")
+        [sent] = logs_with(receipt, MESSENGER, SENT_MESSAGE_TOPIC)
+        assert relays_to(net, 903) == 0  # 903 does not: not relayed
+        assert to_b["topics"][1] != sent["topics"][1]
+
+        # ... and a user's relay there is refused at submission, saying why.
+        n = int(sent["blockNumber"], 16)
+        block = net.block(A, n, full=False)
+        ident = Identifier(bytes.fromhex(MESSENGER[2:]), n, int(sent["logIndex"], 16), int(block["timestamp"], 16), A)
+        payload = b"".join(bytes.fromhex(t[2:]) for t in sent["topics"]) + bytes.fromhex(sent["data"][2:])
+        data = net.calldata("L2ToL2CrossDomainMessenger", "relayMessage", ident.as_abi(), payload)
+        access = [{"address": to_checksum_address(INBOX), "storageKeys": ["0x" + k.hex() for k in storage_keys(ident, payload)]}]
+        tx = {"chainId": 903, "nonce": 0, "gas": 500_000, "maxFeePerGas": 50 * GWEI, "maxPriorityFeePerGas": GWEI,
+              "to": to_checksum_address(MESSENGER), "value": 0, "data": "0x" + data.hex(), "type": 2, "accessList": access}
+        raw = "0x" + bytes(Account.sign_transaction(tx, K1).raw_transaction).hex()
+        err = net.rpc_error(903, "eth_sendRawTransaction", [raw])
+        assert (err.code, err.message) == (
+            -32003, f"invalid executing message: chain {A} is not in chain 903's dependency set []")
+
+
+def test_dependency_set_flag() -> None:
+    parse = parser().parse_args
+    assert config_from_args(parse(["--dependency.set", "[901, 902]"])).dependency_set == (A, B)
+    assert config_from_args(parse(["--dependency.set", "[]"])).dependency_set == ()
+    assert config_from_args(parse([])).dependency_set is None
+    with pytest.raises(SystemExit):
+        parse(["--dependency.set", "901,902"])
+    with pytest.raises(ValueError, match="at least 2 chains"):
+        config_from_args(parse(["--dependency.set", "[901]"]))
+    with pytest.raises(ValueError, match="chain ID 903 in dependency set is not running locally"):
+        config_from_args(parse(["--dependency.set", "[901,903]"]))
