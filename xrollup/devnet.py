@@ -221,6 +221,8 @@ class Devnet:
 
     def _schedule_relays(self, superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:
         """Automine with --interop.delay: mine when the next waiting relay falls due."""
+        if not self.events:  # replaying the state dir in __init__: no service runs yet
+            return
         seq = self.sequencer
         due = seq.relay_policy.next_due(seq.relays)
         if due is None or not seq.relay_policy.delay or not isinstance(seq.mode, Automine):
