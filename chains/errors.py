@@ -32,6 +32,14 @@ class LimitReached(XRollupError):
     one connection...); the message names the limit."""
 
 
+class NoL1Deployments(XRollupError):
+    """supersim's admin_getL1Addresses for a chain of this devnet: xrollup runs no L1."""
+
+    def __init__(self, chain_id: int) -> None:
+        super().__init__(f"chain {chain_id} has no L1 deployments: xrollup runs L2 chains only, without an L1")
+        self.chain_id = chain_id
+
+
 class BlockNotFound(XRollupError):
     """A block number, tag or hash that names no block of the chain."""
 

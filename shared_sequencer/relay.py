@@ -9,20 +9,75 @@ CrossL2Inbox, exactly as a user's relay must (the messenger validates it there).
 target reverts is included with status 0 and not retried, like a failed relay on OP; anyone
 may relay it again, or re-emit it with the messenger's ``resendMessage`` (a new SentMessage
 log, relayed anew here).
+
+``RelayPolicy`` is supersim's ``--interop.autorelay`` and ``--interop.delay``: with ``auto``
+off no relay is queued (messages wait for a user's ``relayMessage``); with a ``delay``, a
+relay waits until the destination's block is at least that many seconds after the block
+that sent the message. ``dependencies`` is supersim's ``--dependency.set``: the chains whose
+messages each chain accepts (None: every chain accepts every other's). A message to a chain
+that does not accept its source is not relayed, and a transaction that executes one there is
+refused at submission (``check_dependencies``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
 from chains.block import PendingTx
+from chains.errors import InvalidExecutingMessage
 from chains.mailbox import MESSENGER, SENT_MESSAGE_EVENT, SEQUENCER, decode_relay_message, relay_message_call
 from chains.rollup import MinedBlock
 from chains.txbuild import AccessList
-from shared_sequencer.interop import Identifier, access_list
+from shared_sequencer.interop import Identifier, access_list, declared_messages, relay_identifier
 
 RELAY_GAS = 8_000_000
+
+
+def dependency_map(chain_ids: tuple[int, ...], dependency_set: tuple[int, ...] | None
+                   ) -> dict[int, frozenset[int]] | None:
+    """Each chain's dependency set as supersim builds it from ``--dependency.set``: None (no
+    flag) lets every chain accept every other; otherwise the chains of the set accept each
+    other and the rest accept none."""
+    if dependency_set is None:
+        return None
+    members = frozenset(dependency_set)
+    return {cid: (members - {cid}) if cid in members else frozenset() for cid in chain_ids}
+
+
+@dataclass(frozen=True)
+class RelayPolicy:
+    auto: bool = True
+    delay: int = 0  # seconds
+    dependencies: Mapping[int, frozenset[int]] | None = None  # chain -> the sources it accepts
+
+    def accepts(self, destination: int, source: int) -> bool:
+        """Whether ``destination`` executes messages initiated on ``source``."""
+        return self.dependencies is None or source in self.dependencies.get(destination, frozenset())
+
+    def check_dependencies(self, chain_id: int, pending: PendingTx) -> None:
+        """Refuse a transaction on ``chain_id`` that executes a message of a chain outside its
+        dependency set. Raises InvalidExecutingMessage (field ``chain id``)."""
+        if self.dependencies is None:
+            return
+        sources = [m.chain_id for m in declared_messages(pending.tx.access_list)]
+        relay = relay_identifier(bytes(pending.tx.to) or None, bytes(pending.tx.data))
+        if relay is not None:
+            sources.append(relay[0].chain_id)
+        for source in sources:
+            if not self.accepts(chain_id, source):
+                allowed = sorted(self.dependencies.get(chain_id, frozenset()))
+                raise InvalidExecutingMessage(
+                    "chain id", f"invalid executing message: chain {source} is not in chain {chain_id}'s "
+                                f"dependency set {allowed}")
+
+    def due(self, relays: list[Relay], timestamp: int) -> list[Relay]:
+        """The relays a block at ``timestamp`` includes."""
+        return [r for r in relays if r.timestamp + self.delay <= timestamp]
+
+    def next_due(self, relays: list[Relay]) -> int | None:
+        """The earliest timestamp at which one of ``relays`` is due; None for none."""
+        return min((r.timestamp + self.delay for r in relays), default=None)
 
 
 @dataclass(frozen=True)

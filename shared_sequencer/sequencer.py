@@ -41,7 +41,7 @@ from shared_sequencer.log import SuperblockLog
 from shared_sequencer.mempool import Mempool
 from shared_sequencer.mining import Automine, MiningMode
 from shared_sequencer.ordering import Fees, OrderingPolicy
-from shared_sequencer.relay import RELAY_GAS, Relay, relayed_keys, sent_messages
+from shared_sequencer.relay import RELAY_GAS, Relay, RelayPolicy, relayed_keys, sent_messages
 from shared_sequencer.superblock import BlockBody, ChainBlockRef, SuperBlock, SuperblockRecord
 from shared_sequencer.xcall import apply_with_xcalls
 
@@ -85,6 +85,7 @@ class Sequencer:
     log: SuperblockLog = field(default_factory=SuperblockLog)
     clock: Clock = field(default_factory=Clock)
     coinbase: bytes = b"\x00" * 20
+    relay_policy: RelayPolicy = field(default_factory=RelayPolicy)  # --interop.autorelay / .delay
 
     def __post_init__(self) -> None:
         self.pools: dict[int, Mempool] = {cid: Mempool() for cid in self.chains}
@@ -183,6 +184,7 @@ class Sequencer:
                         self.next_base_fee_of(chain_id))
         # An executing message (OP interop) must name a real log of a committed block.
         interop.check_pending(pending, lambda cid, number: self.chain(cid).block(number))
+        self.relay_policy.check_dependencies(chain_id, pending)  # --dependency.set
 
     def submit(self, chain_id: int, pending: PendingTx) -> bytes:
         """Pool a transaction (automine: mine at once). Returns its hash.
@@ -233,7 +235,7 @@ class Sequencer:
         be relayed (bounded: contracts may answer each message with another)."""
         self.mine(allow_empty=False)
         for _ in range(MAX_RELAY_ROUNDS):
-            if not self.relays:
+            if not self.relay_policy.due(self.relays, self.clock.next(self.head.timestamp)):
                 break
             self.mine(allow_empty=False)
 
@@ -300,7 +302,7 @@ class Sequencer:
             return builders
 
         applied: dict[int, list[PendingTx]] = {}
-        for relay in self.relays:  # asynchronous messages first, at the top of each block
+        for relay in self.relay_policy.due(self.relays, ts):  # asynchronous messages first, at the top
             before = applied.setdefault(relay.destination, [])
             before.append(self._relay_tx(relay, before, envs))
         builders = fresh(applied)
@@ -411,7 +413,9 @@ class Sequencer:
         done = set().union(*(relayed_keys(m) for m in mined.values()))
         self.relays = [r for r in self.relays if r.key not in done]
         for cid, block in mined.items():
-            self.relays.extend(sent_messages(cid, block, self.chains))
+            if self.relay_policy.auto:
+                accepting = {d for d in self.chains if self.relay_policy.accepts(d, cid)}
+                self.relays.extend(sent_messages(cid, block, accepting))
         for listener in list(self.superblock_listeners):
             listener(superblock, mined)
         return superblock

@@ -7,6 +7,7 @@ import asyncio
 import gc
 import json
 import logging
+import re
 import signal
 import sys
 import time
@@ -73,6 +74,50 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _switch(text: str) -> bool:
+    """A boolean flag's value as supersim's flags take it (``--interop.autorelay=false``)."""
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole seconds, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _dependency_set(text: str) -> tuple[int, ...]:
+    """supersim's format: '[901,902]' or '[]'."""
+    if not re.fullmatch(r"\s*\[\s*(\d+(\s*,\s*\d+)*)?\s*\]\s*", text):
+        raise argparse.ArgumentTypeError(f"invalid dependency set format: expected '[1,2,3]' or '[]', got {text!r}")
+    return tuple(int(n) for n in re.findall(r"\d+", text))
+
+
+def add_supersim_flags(ap: argparse.ArgumentParser) -> None:
+    """supersim's flag names, where xrollup has the same thing."""
+    ap.add_argument("--l2.starting.port", type=int, dest="port", default=argparse.SUPPRESS,
+                    help="supersim's name for --port: the first chain's port (0: free ports)")
+    ap.add_argument("--admin.port", type=int, dest="admin_port", default=8420,
+                    help="port of supersim's admin API, admin_* methods (default: 8420; 0: a free port)")
+    ap.add_argument("--interop.autorelay", type=_switch, nargs="?", const=True, default=True, dest="autorelay",
+                    metavar="BOOL", help="the sequencer relays OP messages itself (default: true; "
+                    "--interop.autorelay=false leaves them to a user's relayMessage)")
+    ap.add_argument("--interop.delay", type=_seconds, default=0, dest="relay_delay", metavar="SECONDS",
+                    help="seconds between a message's block and its automatic relay (default: 0)")
+    ap.add_argument("--dependency.set", type=_dependency_set, dest="dependency_set", default=None, metavar="'[901,902]'",
+                    help="chains that accept each other's messages; the others accept none (default: all chains)")
+    ap.add_argument("--logs.directory", dest="logs_directory", default=None, metavar="DIR",
+                    help="write each chain's call log to DIR/anvil-<chain id>.log")
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="xrollup", description="A local devnet of EVM rollups that share one sequencer.")
     ap.add_argument("--version", action="version", version=f"xrollup {__version__}")
@@ -105,6 +150,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default=None,
                     help="log level (default: info; warning with --silent)")
     ap.add_argument("--silent", action="store_true", help="print nothing but errors")
+    add_supersim_flags(ap)
     return ap
 
 
@@ -115,6 +161,8 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
         block_times=args.block_time[1],
         no_mining=args.no_mining, order=args.order, silent=args.silent, state_dir=args.state_dir,
         hardfork=args.hardfork,
+        admin_port=args.admin_port, autorelay=args.autorelay, relay_delay=args.relay_delay,
+        logs_directory=args.logs_directory, dependency_set=args.dependency_set,
     )
 
 
@@ -139,6 +187,10 @@ def banner(devnet: object) -> str:
     if devnet.predeploys:
         lines += ["", "Predeploys", "=================="]
         lines += [f"{p.name:<28} 0x{p.address.hex()}" for p in devnet.predeploys if p.name]
+    if devnet.admin_url:
+        lines += ["", f"Admin API:         {devnet.admin_url}"]
+    lines += [f"Auto-relay:        {'on' if cfg.autorelay else 'off'}"
+              + (f", after {cfg.relay_delay}s" if cfg.relay_delay else "")]
     if cfg.state_dir:
         lines += ["", f"State dir:         {cfg.state_dir} (superblock {devnet.sequencer.head.number})"]
     from xrollup import explorer
@@ -162,6 +214,8 @@ async def run(config: DevnetConfig, load: Path | None = None, dump: Path | None 
     from xrollup.devnet import Devnet
 
     devnet = Devnet(config)
+    if config.logs_directory:
+        chain_logs(Path(config.logs_directory), config.chain_ids, config.silent)
     explorer.install(devnet)  # the superblock explorer, at <first chain's URL>/explorer
     # The modules and genesis state made so far live as long as the process: keep the garbage
     # collector from walking them (~90,000 objects, ~30 ms) on every full collection. (Not in
@@ -260,6 +314,19 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry)
+
+
+def chain_logs(directory: Path, chain_ids: tuple[int, ...], silent: bool) -> None:
+    """--logs.directory: each chain's calls also go to DIR/anvil-<chain id>.log (supersim's
+    file names); with --silent, only there."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for cid in chain_ids:
+        handler = logging.FileHandler(directory / f"anvil-{cid}.log")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        chain_log = logging.getLogger(f"xrollup.chain.{cid}")
+        chain_log.setLevel(logging.INFO)
+        chain_log.addHandler(handler)
+        chain_log.propagate = not silent
 
 
 def setup_logging(level: str, fmt: str) -> None:

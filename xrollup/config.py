@@ -29,6 +29,13 @@ class DevnetConfig:
     genesis_timestamp: int = 0
     hardfork: str = DEFAULT_FORK  # prague or osaka: what every chain executes (chains/engine/forks.py)
     extra: dict[str, Any] = field(default_factory=dict)
+    # supersim's: the admin API's port (None: no admin server; 0: a free port), whether the
+    # sequencer relays OP messages itself, and after how many seconds.
+    admin_port: int | None = None
+    autorelay: bool = True
+    relay_delay: int = 0
+    dependency_set: tuple[int, ...] | None = None  # supersim's --dependency.set; None: all chains
+    logs_directory: str | None = None  # each chain's call log goes to <dir>/anvil-<chain id>.log
 
     def __post_init__(self) -> None:
         if not self.chain_ids:
@@ -52,6 +59,16 @@ class DevnetConfig:
                              f"{self.port + len(self.chain_ids) - 1}, past 65535")
         if self.accounts < 1:
             raise ValueError("--accounts must be at least 1")
+        if self.dependency_set:
+            if len(self.dependency_set) < 2:
+                raise ValueError(f"dependency set must contain at least 2 chains to be bidirectional, "
+                                 f"got {list(self.dependency_set)}")
+            for cid in self.dependency_set:
+                if cid not in self.chain_ids:
+                    raise ValueError(f"chain ID {cid} in dependency set is not running locally "
+                                     f"(available chains: {list(self.chain_ids)})")
+        if self.relay_delay < 0:
+            raise ValueError("--interop.delay must not be negative")
         if self.gas_limit < 21_000:
             raise ValueError("--gas-limit must be at least 21000")
         if self.hardfork not in FORKS:

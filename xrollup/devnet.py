@@ -9,6 +9,7 @@ own port (``rpc``). anvil_reset and anvil_loadState come back here for fresh cha
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import errno
 import logging
@@ -17,20 +18,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
 from backend import Backend
+from backend.admin import AdminServices, NetworkInfo, decode_sent_message
 from backend.dumps import DumpError
 from chains.errors import XRollupError
 from chains.genesis import Predeploy, dev_accounts
 from chains.rollup import ChainConfig, MinedBlock, RollupChain
 from node import views
+from node.admin import build_admin_table
 from node.errors import to_rpc_error
 from node.filters import ChainEvents
 from node.table import build_table
 from rpc.jsonrpc import Dispatcher
 from rpc.server import BindError, Endpoint, ServerGroup, build_app
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
-from shared_sequencer.mining import mode_from_flags
+from shared_sequencer.mining import Automine, mode_from_flags
 from shared_sequencer.ordering import policy
+from shared_sequencer.relay import RelayPolicy, dependency_map
 from shared_sequencer.replay import replay
 from shared_sequencer.sequencer import Sequencer
 from shared_sequencer.superblock import SuperBlock
@@ -83,10 +90,14 @@ class Devnet:
         self._watchers = watchers
         self.dispatchers = {
             cid: Dispatcher(build_table(self.backend, cid, self.events[cid]), error_mapper=to_rpc_error,
-                            on_call=None if config.silent else self._log_call(cid))
+                            on_call=None if config.silent and not config.logs_directory else self._log_call(cid))
             for cid in config.chain_ids
         }
         self.urls = self.backend.urls
+        # supersim's admin API, on its own port (config.admin_port; None: not served).
+        self.admin = AdminServices(lambda: self.sequencer, self._network_info, self._ports)
+        self.admin_dispatcher = Dispatcher(build_admin_table(self.admin), error_mapper=to_rpc_error)
+        self.admin_url: str | None = None
         # Called with (app, chain id, chain index) for each chain's FastAPI app before serving.
         self.app_hooks: list[Callable[[Any, int, int], None]] = []
         self._servers: ServerGroup | None = None
@@ -109,8 +120,13 @@ class Devnet:
             for cid in config.chain_ids
         }
         seq = Sequencer(chains, mode=mode_from_flags(config.block_time, config.no_mining, config.block_times),
-                        order=policy(config.order), log=SuperblockLog(state_dir))
+                        order=policy(config.order), log=SuperblockLog(state_dir),
+                        relay_policy=RelayPolicy(config.autorelay, config.relay_delay,
+                                                 dependency_map(config.chain_ids, config.dependency_set)))
         seq.superblock_listeners.append(lambda superblock, mined: self._on_superblock(seq, superblock, mined))
+        seq.superblock_listeners.append(self._schedule_relays)
+        if not config.silent or config.logs_directory:
+            seq.superblock_listeners.append(self._log_messages)
         seq.pending_listeners.append(self._on_pending)
         seq.log.append({"t": "genesis", "version": FORMAT_VERSION, "config": config.genesis_json()}, sync=False)
         if entries:
@@ -120,6 +136,16 @@ class Devnet:
             seq.log.open()
             seq.log.write_genesis()
         return seq
+
+    def _network_info(self) -> NetworkInfo:
+        cfg = self.config
+        return NetworkInfo(cfg.chain_ids, cfg.host, cfg.port, cfg.block_time, cfg.accounts, cfg.mnemonic,
+                           cfg.genesis_timestamp, cfg.autorelay, cfg.relay_delay,
+                           cfg.logs_directory or "", cfg.dependency_set)
+
+    def _ports(self) -> dict[int, int]:
+        bound = {cid: int(url.rsplit(":", 1)[1]) for cid, url in self.urls.items()}
+        return {cid: bound.get(cid, self.config.port_of(cid)) for cid in self.config.chain_ids}
 
     # -- new chains for the backend (backend.SequencerFactory) ----------------------------------
 
@@ -183,6 +209,41 @@ class Devnet:
             for events in list(self._watchers):
                 events.on_superblock(sb_json)
 
+    def _log_messages(self, superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:
+        """One line per OP message sent, with its hash, as supersim logs it (its guides read
+        the hash there for admin_getAccessListByMsgHash)."""
+        if not self.events:  # replaying the state dir in __init__
+            return
+        for cid, block in mined.items():
+            timestamp = int(block.header.timestamp)
+            for tx in block.txs:
+                for record in tx.logs:
+                    msg = decode_sent_message(cid, timestamp, record)
+                    if msg is not None:
+                        logging.getLogger(f"xrollup.chain.{cid}").info(
+                            "L2ToL2CrossChainMessenger#SentMessage sourceChainID=%d destinationChainID=%d nonce=%d "
+                            "sender=0x%s target=0x%s msgHash=0x%s txHash=0x%s", msg.source, msg.destination,
+                            msg.nonce, msg.sender.hex(), msg.target.hex(), msg.hash.hex(), tx.hash.hex())
+
+    def _schedule_relays(self, superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:
+        """Automine with --interop.delay: mine when the next waiting relay falls due."""
+        if not self.events:  # replaying the state dir in __init__: no service runs yet
+            return
+        seq = self.sequencer
+        due = seq.relay_policy.next_due(seq.relays)
+        if due is None or not seq.relay_policy.delay or not isinstance(seq.mode, Automine):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # replaying in __init__, or no service running: nothing to wake
+            return
+        wait = due - seq.clock.offset - time.time()
+        loop.call_later(max(wait, 0) + 0.05, self._relay_due, seq)
+
+    def _relay_due(self, seq: Sequencer) -> None:
+        if seq is self.sequencer and isinstance(seq.mode, Automine) and seq.relays:
+            seq.mine_pending()
+
     def _on_pending(self, chain_id: int, tx_hash: bytes) -> None:
         def tx_json() -> Any:
             entry = self.backend.pooled(chain_id, tx_hash)
@@ -191,8 +252,10 @@ class Devnet:
         self.events[chain_id].on_pending(tx_hash, tx_json)
 
     def _log_call(self, chain_id: int) -> Callable[[str], None]:
+        chain_log = logging.getLogger(f"xrollup.chain.{chain_id}")  # --logs.directory's file, if any
+
         def on_call(method: str) -> None:
-            log.info("%d: %s", chain_id, method)
+            chain_log.info("%d: %s", chain_id, method)
 
         return on_call
 
@@ -208,6 +271,10 @@ class Devnet:
             for hook in self.app_hooks:  # extra routes (the explorer), by chain index
                 hook(app, cid, index)
             endpoints.append(Endpoint(self.config.host, self.config.port_of(cid), app))
+        if self.config.admin_port is not None:
+            admin = build_app(self.admin_dispatcher, title="xrollup admin")
+            admin.router.add_route("/ready", _ready, methods=["GET"])  # supersim's readiness probe
+            endpoints.append(Endpoint(self.config.host, self.config.admin_port, admin))
         servers = ServerGroup(endpoints)
         try:
             await servers.start()
@@ -218,8 +285,11 @@ class Devnet:
                                      f"{len(self.config.chain_ids)} chains take ports {self.config.port}-"
                                      f"{self.config.port + len(self.config.chain_ids) - 1})") from exc
         self._servers = servers
-        for cid, port in zip(self.dispatchers, servers.ports, strict=True):
+        ports = list(servers.ports)
+        for cid, port in zip(self.dispatchers, ports, strict=False):
             self.urls[cid] = f"http://{self.config.host}:{port}"
+        if self.config.admin_port is not None:
+            self.admin_url = f"http://{self.config.host}:{ports[-1]}"
 
     @property
     def serving(self) -> bool:
@@ -242,8 +312,13 @@ class Devnet:
         if self._servers is not None:
             await self._servers.stop()
             self._servers = None
+            self.admin_url = None
         self.sequencer.log.close()
 
     async def serve_forever(self) -> None:
         assert self._servers is not None
         await self._servers.serve_forever()
+
+
+async def _ready(request: Request) -> Response:
+    return PlainTextResponse("OK")
