@@ -129,6 +129,11 @@ class Request:
     value: int
     data: bytes
 
+    @property
+    def content(self) -> tuple[int, int, bytes, bytes, int, bytes]:
+        """Everything but the nonce: the same call, whichever place it takes in the outbox."""
+        return self.src, self.dst, self.sender, self.target, self.value, self.data
+
     @cached_property
     def id(self) -> bytes:
         """The mailbox's request id (the planner asks for it many times per request)."""

@@ -41,8 +41,10 @@ from chains.mailbox import (
     Request,
     clear_response_call,
     decode_execute_result,
+    XCALL,
     decode_missing_response,
     decode_xcall,
+    decode_xcall_args,
     error_string,
     execute_call,
     hash_mismatch,
@@ -59,6 +61,8 @@ MAX_ROUNDS = 64  # simulation rounds for one user transaction
 SETTLE_SECONDS = 2.0  # and wall-clock time: a pathological call graph must not stall the devnet
 EXECUTE_GAS = 8_000_000
 PREFILL_GAS = 500_000
+
+
 
 
 class XCallError(XRollupError):
@@ -94,6 +98,7 @@ class Plan:
     executes: dict[int, list[Request]] = field(default_factory=dict)  # per destination chain
     responses: dict[bytes, tuple[bool, bytes]] = field(default_factory=dict)
     depth: dict[bytes, int] = field(default_factory=dict)
+    parent: dict[bytes, bytes] = field(default_factory=dict)  # the request whose execute made it
 
     def prefills(self, chain_id: int) -> list[tuple[Request, bool, bytes]]:
         return [(r, *self.responses[r.id]) for r in self.requests.values()
@@ -102,10 +107,37 @@ class Plan:
     def forget(self, rid: bytes) -> None:
         req = self.requests.pop(rid)
         self.responses.pop(rid, None)
+        self.parent.pop(rid, None)
         if req in self.executes.get(req.dst, []):
             self.executes[req.dst].remove(req)
             if not self.executes[req.dst]:
                 del self.executes[req.dst]
+
+    def renumber(self, old: bytes, req: Request) -> None:
+        """Put ``req`` in the place of the planned request ``old``, the same call with another
+        nonce: same position, same execute slot, and the old response as a first guess (the
+        execute of ``req`` then gives the real one)."""
+        prev = self.requests[old]
+        self.requests = {(req.id if rid == old else rid): (req if rid == old else r) for rid, r in self.requests.items()}
+        if old in self.responses:
+            self.responses[req.id] = self.responses.pop(old)
+        executes = self.executes[prev.dst]
+        executes[executes.index(prev)] = req
+        self.depth.setdefault(req.id, self.depth.get(old, 1))
+        self.parent = {child: (req.id if parent == old else parent) for child, parent in self.parent.items()}
+        if old in self.parent:
+            self.parent.setdefault(req.id, self.parent.pop(old))
+
+    def bubble_failures(self) -> None:
+        """Guess that a failure bubbles up: a request without a response yet whose execute made
+        a request that failed gets the same failure (what ``hop``-like callers revert with).
+        The next round's executes give the real responses; a caller that catches it corrects
+        the guess. Without this, a failure deep in a path takes a round per level to come back."""
+        for rid, response in list(self.responses.items()):
+            parent = self.parent.get(rid)
+            while not response[0] and parent in self.requests and parent not in self.responses:
+                self.responses[parent] = response
+                parent = self.parent.get(parent)
 
     def chains(self, job_chain: int) -> set[int]:
         return {job_chain} | set(self.executes) | {r.src for r in self.requests.values()}
@@ -224,9 +256,11 @@ class _ChainRun:
 
     steps: tuple[object, ...]
     fork: BlockBuilder
-    missing: list[tuple[Request, int]]  # found requests with their depth
+    missing: list[tuple[Request, int, bytes | None]]  # found requests with their depth and parent
     responses: dict[bytes, tuple[bool, bytes]]  # of the executes run here
     consumed: list[bytes]  # request ids consumed here (XCall logs), in order
+    met: set[bytes] = field(default_factory=set)  # planned or missing requests that the executes' xcalls met
+    job_met: set[bytes] = field(default_factory=set)  # and the job's, when it ran
     job: TxOutcome | None = None
 
 
@@ -236,6 +270,7 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
     consume. Returns the forks, the job's outcome and the ids of the requests whose responses
     were consumed. Raises XCallError past MAX_ROUNDS or the deadline (time.monotonic())."""
     runs: dict[int, _ChainRun] = {}
+    job_met = set(plan.requests)  # what the job's xcalls met when it last ran (at first: the probe's)
     for _ in range(MAX_ROUNDS):
         if time.monotonic() > deadline:
             break
@@ -248,17 +283,42 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
                 runs[cid] = _run_chain(builders[cid], cid, steps, plan, job)
         for cid in [c for c in runs if c not in plan.chains(chain_id)]:
             del runs[cid]
+        # A request that no run's xcall meets any more is forgotten before new ones are planned:
+        # an earlier round's nonce or path that the current runs do not take. (A call back into
+        # the job's chain runs before the job and takes the mailbox's next nonce, so the job's
+        # own request changes id; the old one, kept, would go on executing and making requests
+        # of its own with shifted nonces, and the plan would grow every round.) While the job
+        # waits it does not run: what it met when it last ran stays.
+        if not waiting:
+            job_met = runs[chain_id].job_met
+        live = job_met.union(*(run.met for run in runs.values()))
+        stale = {rid: req for rid, req in plan.requests.items() if rid not in live}
         changed = False
         for run in runs.values():
-            for req, depth in run.missing:
-                plan.depth.setdefault(req.id, depth)
-                if req.id not in plan.requests:
+            for req, depth, parent in run.missing:
+                if req.id in plan.requests:
+                    continue
+                if parent is not None:
+                    plan.parent[req.id] = parent
+                changed = True
+                # The same call as a stale request, under another nonce: it takes its place.
+                old = next((rid for rid, r in stale.items()
+                            if r.content == req.content and r in plan.executes.get(r.dst, [])), None)
+                if old is not None:
+                    del stale[old]
+                    plan.renumber(old, req)
+                else:
+                    plan.depth.setdefault(req.id, depth)
                     _plan_request(plan, req, builders)
-                    changed = True
+        for rid in stale:
+            plan.forget(rid)
+            changed = True
+        for run in runs.values():
             for rid, response in run.responses.items():
-                if plan.responses.get(rid) != response:
+                if rid in plan.requests and plan.responses.get(rid) != response:
                     plan.responses[rid] = response
                     changed = True
+        plan.bubble_failures()
         if changed or waiting:
             continue
         job_run = runs[chain_id].job
@@ -286,10 +346,12 @@ def _steps(plan: Plan, cid: int, consumed_order: Mapping[int, list[bytes]], with
     prefills = tuple(("prefill", r.id, *plan.responses[r.id]) for r in plan.requests.values()
                      if r.src == cid and r.id in plan.responses)
 
-    def order(req: Request) -> tuple[int, int, int]:
+    def order(req: Request) -> tuple[int, int, int, int]:
+        # Not consumed yet: after those that are, deeper first (a deeper request comes from an
+        # execute, which runs before the transaction or the execute its parent came from).
         consumed = consumed_order.get(req.src, [])
         position = consumed.index(req.id) if req.id in consumed else len(consumed)
-        return req.src, position, list(plan.requests).index(req.id)
+        return req.src, position, -plan.depth.get(req.id, 1), list(plan.requests).index(req.id)
 
     executes = tuple(("execute", r.id) for r in sorted(plan.executes.get(cid, []), key=order))
     return prefills + executes + ((("job",),) if with_job else ())
@@ -309,19 +371,51 @@ def _run_chain(builder: BlockBuilder, cid: int, steps: tuple[object, ...], plan:
         elif kind == "execute":
             req = plan.requests[step[1]]  # type: ignore[index]
             outcome = fork.apply(system_tx(fork, cid, execute_call(req), EXECUTE_GAS))
+            run.met |= _met(outcome.computation, cid, plan)
             nested = find_missing(outcome.computation, cid)
             if nested is not None:
-                run.missing.append((nested, plan.depth.get(req.id, 1) + 1))
+                run.missing.append((nested, plan.depth.get(req.id, 1) + 1, req.id))
             else:
                 run.responses[req.id] = _execute_result(outcome)
             run.consumed.extend(_consumed(outcome))
         else:
             run.job = fork.apply(job)
+            run.job_met = _met(run.job.computation, cid, plan)
             missing = find_missing(run.job.computation, cid)
             if missing is not None:
-                run.missing.append((missing, 1))
+                run.missing.append((missing, 1, None))
             run.consumed.extend(_consumed(run.job))
     return run
+
+
+def _met(computation: ComputationAPI, cid: int, plan: Plan) -> set[bytes]:
+    """The requests that the mailbox's ``xcall`` frames in ``computation``'s call tree (on chain
+    ``cid``) met, whether or not a caller reverted afterwards: a missing response (the request
+    is in the revert), a consumed one (in the frame's XCall log), or a planned failure that the
+    frame reverted with (matched on everything but the nonce, which a reverted frame does not
+    show: every planned request with that content and failure counts)."""
+    met: set[bytes] = set()
+    msg = computation.msg
+    if msg.storage_address == MAILBOX and msg.code_address == MAILBOX and bytes(msg.data[:4]) == XCALL:
+        output = bytes(computation.output)
+        if not computation.is_error:
+            met.update(_log_request_ids(computation.get_log_entries()))
+        elif (missing := decode_missing_response(cid, output)) is not None:
+            met.add(missing.id)
+        elif (call := decode_xcall_args(bytes(msg.data))) is not None:
+            dst, target, data = call
+            content = (cid, dst, bytes(msg.sender), target, msg.value, data)
+            met.update(r.id for r in plan.requests.values()
+                       if r.content == content and plan.responses.get(r.id) == (False, output))
+    for child in computation.children:
+        met |= _met(child, cid, plan)
+    return met
+
+
+def _log_request_ids(entries: tuple[tuple[bytes, tuple[int, ...], bytes], ...]) -> list[bytes]:
+    """Request ids in the mailbox's XCall log entries (address, topics, data)."""
+    return [xcall_log_request_id(bytes(data)) for address, topics, data in entries
+            if bytes(address) == MAILBOX and topics and topics[0].to_bytes(32, "big") == XCALL_EVENT]
 
 
 def _consumed(outcome: TxOutcome) -> list[bytes]:
