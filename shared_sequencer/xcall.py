@@ -9,7 +9,18 @@ converged and the transaction succeeded. If the transaction reverts in the end, 
 requests happened: it is applied alone and no system transaction for it goes anywhere.
 
 System transactions per chain come first, in this order: pre-filled responses, then executed
-requests (in discovery order), then the user's transaction.
+requests (in the order their source chains consume them), then the user's transaction.
+
+A request's id includes the source mailbox's nonce, which is only known once the whole path
+has run: a call back into a chain (A -> B -> A -> B) runs before that chain's transaction and
+takes the next nonce first, so a request planned earlier reappears under another id. Each
+simulation round therefore forgets the planned requests that no run's ``xcall`` met any more
+(found missing, consumed, or failed with its planned failure; the job's own from its last
+run), lets a reappearing call take its old place with its old response as a first guess,
+runs executes not yet consumed deepest first, and guesses that a failure bubbles up to callers
+still without a response. Guesses are only guesses: the plan is adopted once a round changes
+nothing. A path of depth d settles in about 2d rounds (A -> B -> A ... of depth 8: 16 rounds,
+about 90 simulated transactions).
 
 A transaction that calls ``Mailbox.xcall`` itself is not probed: its request is read from its
 calldata and the mailbox's nonce (``direct_request``), and the plan starts from it. The result
@@ -37,11 +48,11 @@ from chains.errors import XCallFailure, XRollupError, decode_revert_reason
 from chains.mailbox import (
     MAILBOX,
     SEQUENCER,
+    XCALL,
     XCALL_EVENT,
     Request,
     clear_response_call,
     decode_execute_result,
-    XCALL,
     decode_missing_response,
     decode_xcall,
     decode_xcall_args,
@@ -58,7 +69,10 @@ from chains.mailbox import system_tx as signed_system_tx
 
 MAX_DEPTH = 8  # nested requests: A -> B -> C ... at most this deep
 MAX_ROUNDS = 64  # simulation rounds for one user transaction
-SETTLE_SECONDS = 2.0  # and wall-clock time: a pathological call graph must not stall the devnet
+# And wall-clock time: a pathological call graph must not stall the devnet. Not lower: the
+# deepest path the depth limit allows (A -> B -> A ... of depth 8) takes 1.5-1.7 s to settle
+# on a loaded 2-core machine; a path beyond the limit fails with the limit in about 0.5 s.
+SETTLE_SECONDS = 2.0
 EXECUTE_GAS = 8_000_000
 PREFILL_GAS = 500_000
 
@@ -292,7 +306,7 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
         if not waiting:
             job_met = runs[chain_id].job_met
         live = job_met.union(*(run.met for run in runs.values()))
-        stale = {rid: req for rid, req in plan.requests.items() if rid not in live}
+        unmet = {rid: req for rid, req in plan.requests.items() if rid not in live}
         changed = False
         for run in runs.values():
             for req, depth, parent in run.missing:
@@ -302,15 +316,15 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
                     plan.parent[req.id] = parent
                 changed = True
                 # The same call as a stale request, under another nonce: it takes its place.
-                old = next((rid for rid, r in stale.items()
+                old = next((rid for rid, r in unmet.items()
                             if r.content == req.content and r in plan.executes.get(r.dst, [])), None)
                 if old is not None:
-                    del stale[old]
+                    del unmet[old]
                     plan.renumber(old, req)
                 else:
                     plan.depth.setdefault(req.id, depth)
                     _plan_request(plan, req, builders)
-        for rid in stale:
+        for rid in unmet:
             plan.forget(rid)
             changed = True
         for run in runs.values():

@@ -5,7 +5,9 @@ every planned system transaction, so planning is quadratic in the depth.)
 
 Nine distinct chains beyond the source make a chain of calls that never re-enters a chain:
 901 -> 902 -> ... -> 909 is 8 nested requests (allowed), 901 -> ... -> 910 is 9 (refused,
-cleanly, with a reason naming the limit).
+cleanly, with a reason naming the limit). Ping-pong paths (901 -> 902 -> 901 -> 902 ...)
+re-enter the source chain at every other level: they settle at every depth up to the limit,
+and one level beyond fails with the limit as its reason.
 """
 
 from __future__ import annotations
