@@ -46,6 +46,7 @@ from chains.block import PendingTx, TxOutcome, base_fee_of
 from chains.builder import BlockBuilder
 from chains.errors import XCallFailure, XRollupError, decode_revert_reason
 from chains.mailbox import (
+    COST_NOT_COVERED,
     MAILBOX,
     SEQUENCER,
     XCALL,
@@ -58,6 +59,7 @@ from chains.mailbox import (
     decode_xcall_args,
     error_string,
     execute_call,
+    far_side_cost,
     hash_mismatch,
     mailbox_code_hash,
     out_nonce,
@@ -113,6 +115,7 @@ class Plan:
     responses: dict[bytes, tuple[bool, bytes]] = field(default_factory=dict)
     depth: dict[bytes, int] = field(default_factory=dict)
     parent: dict[bytes, bytes] = field(default_factory=dict)  # the request whose execute made it
+    costs: dict[bytes, tuple[int, int]] = field(default_factory=dict)  # execute's gas used, destination base fee
 
     def prefills(self, chain_id: int) -> list[tuple[Request, bool, bytes]]:
         return [(r, *self.responses[r.id]) for r in self.requests.values()
@@ -122,6 +125,7 @@ class Plan:
         req = self.requests.pop(rid)
         self.responses.pop(rid, None)
         self.parent.pop(rid, None)
+        self.costs.pop(rid, None)
         if req in self.executes.get(req.dst, []):
             self.executes[req.dst].remove(req)
             if not self.executes[req.dst]:
@@ -135,12 +139,38 @@ class Plan:
         self.requests = {(req.id if rid == old else rid): (req if rid == old else r) for rid, r in self.requests.items()}
         if old in self.responses:
             self.responses[req.id] = self.responses.pop(old)
+        if old in self.costs:
+            self.costs[req.id] = self.costs.pop(old)
         executes = self.executes[prev.dst]
         executes[executes.index(prev)] = req
         self.depth.setdefault(req.id, self.depth.get(old, 1))
         self.parent = {child: (req.id if parent == old else parent) for child, parent in self.parent.items()}
         if old in self.parent:
             self.parent.setdefault(req.id, self.parent.pop(old))
+
+    def tree_costs(self, rid: bytes) -> tuple[tuple[int, int], ...]:
+        """What the transaction's own request ``rid`` costs on the far side: the executes of it
+        and of every request nested in it (gas used, destination base fee each), all charged to
+        the transaction's xcall. A nested request's own xcall (in an execute, the sequencer's)
+        is charged nothing, so that an execute's gas does not depend on its children's costs."""
+        if rid in self.parent:
+            return ()
+        tree, frontier = [], {rid}
+        while frontier:
+            tree += [self.costs[r] for r in sorted(frontier) if r in self.costs]
+            frontier = {child for child, parent in self.parent.items() if parent in frontier and child in self.requests}
+        return tuple(tree)
+
+    def refuse(self, rid: bytes, reason: bytes) -> None:
+        """Answer a planned request with a failure of the sequencer's own (``reason``, no
+        cost) instead of executing it: its caller could not pay for the far side."""
+        req = self.requests[rid]
+        if req in self.executes.get(req.dst, []):
+            self.executes[req.dst].remove(req)
+            if not self.executes[req.dst]:
+                del self.executes[req.dst]
+        self.responses[rid] = (False, reason)
+        self.costs.pop(rid, None)
 
     def bubble_failures(self) -> None:
         """Guess that a failure bubbles up: a request without a response yet whose execute made
@@ -272,8 +302,10 @@ class _ChainRun:
     fork: BlockBuilder
     missing: list[tuple[Request, int, bytes | None]]  # found requests with their depth and parent
     responses: dict[bytes, tuple[bool, bytes]]  # of the executes run here
+    costs: dict[bytes, tuple[int, int]]  # and what they cost: gas used, this chain's base fee
     consumed: list[bytes]  # request ids consumed here (XCall logs), in order
     met: set[bytes] = field(default_factory=set)  # planned or missing requests that the executes' xcalls met
+    uncovered: set[bytes] = field(default_factory=set)  # planned requests whose caller could not pay the cost
     job_met: set[bytes] = field(default_factory=set)  # and the job's, when it ran
     job: TxOutcome | None = None
 
@@ -297,6 +329,11 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
                 runs[cid] = _run_chain(builders[cid], cid, steps, plan, job)
         for cid in [c for c in runs if c not in plan.chains(chain_id)]:
             del runs[cid]
+        changed = False
+        for rid in set().union(*(run.uncovered for run in runs.values())):
+            if rid in plan.requests and plan.responses.get(rid) != (False, COST_NOT_COVERED):
+                plan.refuse(rid, COST_NOT_COVERED)
+                changed = True
         # A request that no run's xcall meets any more is forgotten before new ones are planned:
         # an earlier round's nonce or path that the current runs do not take. (A call back into
         # the job's chain runs before the job and takes the mailbox's next nonce, so the job's
@@ -307,7 +344,6 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
             job_met = runs[chain_id].job_met
         live = job_met.union(*(run.met for run in runs.values()))
         unmet = {rid: req for rid, req in plan.requests.items() if rid not in live}
-        changed = False
         for run in runs.values():
             for req, depth, parent in run.missing:
                 if req.id in plan.requests:
@@ -328,9 +364,12 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
             plan.forget(rid)
             changed = True
         for run in runs.values():
-            for rid, response in run.responses.items():
-                if rid in plan.requests and plan.responses.get(rid) != response:
-                    plan.responses[rid] = response
+            for rid, response in run.responses.items():  # of requests still executed
+                executed = plan.requests.get(rid)
+                if executed is None or executed not in plan.executes.get(executed.dst, []):
+                    continue
+                if plan.responses.get(rid) != response or plan.costs.get(rid) != run.costs[rid]:
+                    plan.responses[rid], plan.costs[rid] = response, run.costs[rid]
                     changed = True
         plan.bubble_failures()
         if changed or waiting:
@@ -357,8 +396,8 @@ def _steps(plan: Plan, cid: int, consumed_order: Mapping[int, list[bytes]], with
     """Chain ``cid``'s system transactions: pre-filled responses, then the executes of
     requests to it, in the order their sources consume them (what the rolling hashes need),
     then the job."""
-    prefills = tuple(("prefill", r.id, *plan.responses[r.id]) for r in plan.requests.values()
-                     if r.src == cid and r.id in plan.responses)
+    prefills = tuple(("prefill", r.id, *plan.responses[r.id], plan.tree_costs(r.id))
+                     for r in plan.requests.values() if r.src == cid and r.id in plan.responses)
 
     def order(req: Request) -> tuple[int, int, int, int]:
         # Not consumed yet: after those that are, deeper first (a deeper request comes from an
@@ -375,26 +414,30 @@ def _run_chain(builder: BlockBuilder, cid: int, steps: tuple[object, ...], plan:
     # Nothing to run (the job's chain while its requests are still executing elsewhere): the
     # builder itself stands for the run, untouched; no fork, no persist.
     fork = builder.fork() if steps else builder
-    run = _ChainRun(steps, fork, [], {}, [])
+    run = _ChainRun(steps, fork, [], {}, {}, [])
+    execute_gas = min(EXECUTE_GAS, job.tx.gas)  # the far side runs on no more gas than the caller has
     for step in steps:
         kind = step[0]  # type: ignore[index]
         if kind == "prefill":
-            _, rid, success, data = cast(tuple[str, bytes, bool, bytes], step)
+            _, rid, success, data, costs = cast(tuple[str, bytes, bool, bytes, tuple[tuple[int, int], ...]], step)
             req = plan.requests[rid]
-            fork.apply(system_tx(fork, cid, put_response_call(req, success, data), PREFILL_GAS + 16 * len(data)))
+            base_fee = int(base_fee_of(fork.header))
+            cost = sum(far_side_cost(gas_used, dst_base_fee, base_fee) for gas_used, dst_base_fee in costs)
+            fork.apply(system_tx(fork, cid, put_response_call(req, success, data, cost), PREFILL_GAS + 16 * len(data)))
         elif kind == "execute":
             req = plan.requests[step[1]]  # type: ignore[index]
-            outcome = fork.apply(system_tx(fork, cid, execute_call(req), EXECUTE_GAS))
-            run.met |= _met(outcome.computation, cid, plan)
+            outcome = fork.apply(system_tx(fork, cid, execute_call(req), execute_gas))
+            run.met |= _met(outcome.computation, cid, plan, run.uncovered)
             nested = find_missing(outcome.computation, cid)
             if nested is not None:
                 run.missing.append((nested, plan.depth.get(req.id, 1) + 1, req.id))
             else:
                 run.responses[req.id] = _execute_result(outcome)
+                run.costs[req.id] = (outcome.gas_used, int(base_fee_of(fork.header)))
             run.consumed.extend(_consumed(outcome))
         else:
             run.job = fork.apply(job)
-            run.job_met = _met(run.job.computation, cid, plan)
+            run.job_met = _met(run.job.computation, cid, plan, run.uncovered)
             missing = find_missing(run.job.computation, cid)
             if missing is not None:
                 run.missing.append((missing, 1, None))
@@ -402,12 +445,14 @@ def _run_chain(builder: BlockBuilder, cid: int, steps: tuple[object, ...], plan:
     return run
 
 
-def _met(computation: ComputationAPI, cid: int, plan: Plan) -> set[bytes]:
+def _met(computation: ComputationAPI, cid: int, plan: Plan, uncovered: set[bytes]) -> set[bytes]:
     """The requests that the mailbox's ``xcall`` frames in ``computation``'s call tree (on chain
     ``cid``) met, whether or not a caller reverted afterwards: a missing response (the request
     is in the revert), a consumed one (in the frame's XCall log), or a planned failure that the
     frame reverted with (matched on everything but the nonce, which a reverted frame does not
-    show: every planned request with that content and failure counts)."""
+    show: every planned request with that content and failure counts). A frame that reverted
+    because its caller could not pay the far side's cost meets the planned requests with its
+    content too, and adds them to ``uncovered``."""
     met: set[bytes] = set()
     msg = computation.msg
     if msg.storage_address == MAILBOX and msg.code_address == MAILBOX and bytes(msg.data[:4]) == XCALL:
@@ -419,10 +464,14 @@ def _met(computation: ComputationAPI, cid: int, plan: Plan) -> set[bytes]:
         elif (call := decode_xcall_args(bytes(msg.data))) is not None:
             dst, target, data = call
             content = (cid, dst, bytes(msg.sender), target, msg.value, data)
-            met.update(r.id for r in plan.requests.values()
-                       if r.content == content and plan.responses.get(r.id) == (False, output))
+            same = [r.id for r in plan.requests.values() if r.content == content]
+            if output == COST_NOT_COVERED:
+                uncovered.update(same)
+                met.update(same)
+            else:
+                met.update(rid for rid in same if plan.responses.get(rid) == (False, output))
     for child in computation.children:
-        met |= _met(child, cid, plan)
+        met |= _met(child, cid, plan, uncovered)
     return met
 
 
@@ -482,7 +531,8 @@ def _failure(plan: Plan, outcome: TxOutcome, chain_id: int) -> XCallFailure | No
         success, data = plan.responses.get(req.id, (True, b""))
         if not success and data == outcome.output:
             reason = decode_revert_reason(data) or ("0x" + data.hex() if data else "empty revert data")
-            return XCallFailure(req.dst, reason, req.id, data)
+            # A caller that could not pay for the far side failed on its own chain.
+            return XCallFailure(req.src if data == COST_NOT_COVERED else req.dst, reason, req.id, data)
     own = decode_revert_reason(outcome.output)
     return XCallFailure(chain_id, own, None, outcome.output) if own is not None else None
 
