@@ -22,6 +22,11 @@ still without a response. Guesses are only guesses: the plan is adopted once a r
 nothing. A path of depth d settles in about 2d rounds (A -> B -> A ... of depth 8: 16 rounds,
 about 90 simulated transactions).
 
+The caller pays for the far side (``chains/mailbox.py`` says how): each execute runs on at most
+the transaction's gas limit, the pre-fill of the transaction's own request carries the gas of
+its execute and of every execute nested in it, and a request whose caller cannot cover that
+is answered with the mailbox's ``COST_NOT_COVERED`` failure instead of being executed.
+
 A transaction that calls ``Mailbox.xcall`` itself is not probed: its request is read from its
 calldata and the mailbox's nonce (``direct_request``), and the plan starts from it. The result
 is kept only where the probe would provably have led to the same plan; otherwise the forks are
