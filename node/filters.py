@@ -10,7 +10,7 @@ from typing import Any
 
 from backend import Backend
 from backend.logs import LogFilter, find_logs, matches
-from chains.errors import InvalidInput
+from chains.errors import InvalidInput, LimitReached
 from chains.rollup import MinedBlock, RollupChain
 from node import views
 from rpc.jsonrpc import METHOD_NOT_FOUND, Connection, RpcError
@@ -25,6 +25,7 @@ class PollFilter:
 
 
 _ids = itertools.count(1)
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 1000
 
 
 class ChainEvents:
@@ -35,6 +36,7 @@ class ChainEvents:
         self.chain_id = chain_id
         self.filters: dict[str, PollFilter] = {}
         self.subs: dict[str, tuple[Connection, str, Any]] = {}
+        self.subs_per_connection: dict[str, int] = {}  # connection id -> its live subscriptions
 
     @property
     def chain(self) -> RollupChain:
@@ -92,25 +94,48 @@ class ChainEvents:
     # -- subscriptions -------------------------------------------------------------------
 
     def subscribe(self, conn: Connection, kind: str, arg: Any, parse_filter: Callable[[Any], LogFilter]) -> str:
+        """A new subscription of ``conn``. Raises InvalidInput (an unknown kind, a bad log
+        filter), LimitReached (MAX_SUBSCRIPTIONS_PER_CONNECTION live on ``conn`` already)."""
         if not conn.supports_notifications:  # an HTTP request: the id would be dead on arrival
             raise RpcError(METHOD_NOT_FOUND, "notifications not supported: subscriptions need a WebSocket connection")
         if kind not in ("newHeads", "logs", "newPendingTransactions", "xr_newSuperblocks"):
-            raise InvalidInput(f"unknown subscription type {kind!r}")
-        spec = parse_filter(arg) if kind == "logs" else arg
+            raise InvalidInput(f"unknown subscription type {kind[:48]!r}")
+        count = self.subs_per_connection.get(conn.id, 0)
+        if count >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
+            raise LimitReached(
+                f"too many subscriptions on this connection: the limit is {MAX_SUBSCRIPTIONS_PER_CONNECTION}")
+        try:
+            spec = parse_filter(arg) if kind == "logs" else arg
+        except ValueError as exc:
+            raise InvalidInput(f"invalid params: filter: {exc}") from None
         sub_id = hex(secrets.randbits(128))
         self.subs[sub_id] = (conn, kind, spec)
-        conn.on_close(lambda: self.subs.pop(sub_id, None))
+        self.subs_per_connection[conn.id] = count + 1
+        conn.on_close(lambda: self._drop(sub_id))
         return sub_id
 
     def unsubscribe(self, sub_id: str) -> bool:
-        return self.subs.pop(sub_id, None) is not None
+        return self._drop(sub_id)
+
+    def _drop(self, sub_id: str) -> bool:
+        """Forget subscription ``sub_id`` (and count it off its connection's); False if unknown."""
+        entry = self.subs.pop(sub_id, None)
+        if entry is None:
+            return False
+        conn_id = entry[0].id
+        left = self.subs_per_connection.get(conn_id, 1) - 1
+        if left > 0:
+            self.subs_per_connection[conn_id] = left
+        else:
+            self.subs_per_connection.pop(conn_id, None)
+        return True
 
     def _push(self, kind: str, make: Callable[[Any], list[Any]]) -> None:
         for sub_id, (conn, k, spec) in list(self.subs.items()):
             if k != kind:
                 continue
             if conn.closed:
-                self.subs.pop(sub_id, None)
+                self._drop(sub_id)
                 continue
             for result in make(spec):
                 conn.notify("eth_subscription", {"subscription": sub_id, "result": result})
