@@ -40,9 +40,9 @@ class CallServices(SequencerHolder):
         if find_missing(computation, chain_id) is None or chain.block(ref) is not chain.head:
             return chain.estimate_gas(dataclasses.replace(msg, gas=cap), ref, first=computation)
         cap = min(cap, gas_limit // 2)  # room for the pre-fill system transactions
-        # Cross-rollup: the far side's gas is the sequencer's; the caller pays for its own
-        # frame, which reads pre-filled responses. What it consumed at the cap, plus the
-        # 1/64 that EIP-150 withholds, verified once.
+        # Cross-rollup: the caller's frame reads the pre-filled responses and burns the far
+        # side's cost there (chains/mailbox.py), so what it consumed at the cap includes every
+        # chain it touched. That, plus the 1/64 that EIP-150 withholds, verified once.
         first = simulate_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=cap))
         raise_for_computation(first.outcome.computation, first.failed_chain or chain_id)
         consumed = cap - first.outcome.computation.get_gas_remaining()

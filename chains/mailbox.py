@@ -7,6 +7,19 @@ layer share about ``bridge_contracts/src/Mailbox.sol`` and OP's
 selectors, event topics, the mailbox's storage layout, the request id, the rolling-hash
 digests, and the encoders and decoders of the sequencer's system transactions.
 
+The caller pays for the far side. A request's execute on the destination is a system
+transaction whose gas the sequencer pays at the destination's base fee; the pre-filled
+response to a transaction's own request carries that cost, and that of every execute nested
+in it, converted to the source chain's gas (``far_side_cost``: the gas used times the
+destination's base fee over the source's, rounded up) in the first word of ``putResponse``,
+and the ``xcall`` that meets the response burns that much gas in its own frame, whether the
+far side succeeded or failed. (Responses to nested requests, met by the sequencer's own
+executes, carry no cost: the transaction at the root pays for the whole tree.) So the far side counts against the calling
+transaction's gas limit, is paid at its gas price (at least what the destination's users
+would pay for the same gas), shows in ``eth_estimateGas``, and a caller without the gas
+left reverts with ``Error("xrollup: gas left does not cover the far side's cost")``, which
+rolls its requests back everywhere.
+
 It lives in ``chains`` because each of these is a fact about the contracts deployed on every
 chain, not about sequencing: tracing (in ``chains``) links a ``Mailbox.xcall`` frame to the
 destination chain's ``Mailbox.execute`` with them, and ``chains`` may not import the
@@ -129,6 +142,11 @@ class Request:
     value: int
     data: bytes
 
+    @property
+    def content(self) -> tuple[int, int, bytes, bytes, int, bytes]:
+        """Everything but the nonce: the same call, whichever place it takes in the outbox."""
+        return self.src, self.dst, self.sender, self.target, self.value, self.data
+
     @cached_property
     def id(self) -> bytes:
         """The mailbox's request id (the planner asks for it many times per request)."""
@@ -199,9 +217,26 @@ def execute_call(req: Request) -> bytes:
                             0xC0) + _bytes_tail(req.data)
 
 
-def put_response_call(req: Request, success: bool, data: bytes) -> bytes:
-    """``putResponse(dst, requestId, success, returnData)`` calldata (on the source)."""
-    return PUT_RESPONSE + _words(req.dst, req.id, int(success), 0x80) + _bytes_tail(data)
+#: Where putResponse's first word carries the far side's cost, above the destination chain id.
+COST_SHIFT = 128
+MAX_COST = 2**64 - 1
+
+
+def put_response_call(req: Request, success: bool, data: bytes, cost: int = 0) -> bytes:
+    """``putResponse(dstChain, requestId, success, returnData)`` calldata (on the source), with
+    the far side's ``cost`` in the source chain's gas (at most MAX_COST) in the first word's
+    bits 128-191: the xcall that meets the response burns it."""
+    return PUT_RESPONSE + _words(req.dst | min(cost, MAX_COST) << COST_SHIFT, req.id, int(success), 0x80) \
+        + _bytes_tail(data)
+
+
+def far_side_cost(gas_used: int, dst_base_fee: int, src_base_fee: int) -> int:
+    """What a request's execute that used ``gas_used`` on the destination costs the caller, in
+    the source chain's gas: as much as the destination's own users would pay for that gas at
+    its base fee, at the source's base fee (gas for gas if either base fee is zero), rounded up."""
+    if dst_base_fee == 0 or src_base_fee == 0:
+        return gas_used
+    return -(-gas_used * dst_base_fee // src_base_fee)
 
 
 def clear_response_call(rid: bytes) -> bytes:
@@ -251,6 +286,11 @@ def system_tx(chain_id: int, nonce: int, to: bytes, data: bytes, gas: int, base_
 def error_string(message: str) -> bytes:
     """Revert data ``Error(message)``: how the sequencer answers a request that cannot run."""
     return bytes.fromhex("08c379a0") + encode(["string"], [message])
+
+
+#: How ``xcall`` reverts when its caller's gas left does not cover the far side's cost (the
+#: planner then answers the request with this failure instead of executing it).
+COST_NOT_COVERED = error_string("xrollup: gas left does not cover the far side's cost")
 
 
 # -- rolling hashes --------------------------------------------------------------------------

@@ -9,7 +9,23 @@ converged and the transaction succeeded. If the transaction reverts in the end, 
 requests happened: it is applied alone and no system transaction for it goes anywhere.
 
 System transactions per chain come first, in this order: pre-filled responses, then executed
-requests (in discovery order), then the user's transaction.
+requests (in the order their source chains consume them), then the user's transaction.
+
+A request's id includes the source mailbox's nonce, which is only known once the whole path
+has run: a call back into a chain (A -> B -> A -> B) runs before that chain's transaction and
+takes the next nonce first, so a request planned earlier reappears under another id. Each
+simulation round therefore forgets the planned requests that no run's ``xcall`` met any more
+(found missing, consumed, or failed with its planned failure; the job's own from its last
+run), lets a reappearing call take its old place with its old response as a first guess,
+runs executes not yet consumed deepest first, and guesses that a failure bubbles up to callers
+still without a response. Guesses are only guesses: the plan is adopted once a round changes
+nothing. A path of depth d settles in about 2d rounds (A -> B -> A ... of depth 8: 16 rounds,
+about 90 simulated transactions).
+
+The caller pays for the far side (``chains/mailbox.py`` says how): each execute runs on at most
+the transaction's gas limit, the pre-fill of the transaction's own request carries the gas of
+its execute and of every execute nested in it, and a request whose caller cannot cover that
+is answered with the mailbox's ``COST_NOT_COVERED`` failure instead of being executed.
 
 A transaction that calls ``Mailbox.xcall`` itself is not probed: its request is read from its
 calldata and the mailbox's nonce (``direct_request``), and the plan starts from it. The result
@@ -35,16 +51,20 @@ from chains.block import PendingTx, TxOutcome, base_fee_of
 from chains.builder import BlockBuilder
 from chains.errors import XCallFailure, XRollupError, decode_revert_reason
 from chains.mailbox import (
+    COST_NOT_COVERED,
     MAILBOX,
     SEQUENCER,
+    XCALL,
     XCALL_EVENT,
     Request,
     clear_response_call,
     decode_execute_result,
     decode_missing_response,
     decode_xcall,
+    decode_xcall_args,
     error_string,
     execute_call,
+    far_side_cost,
     hash_mismatch,
     mailbox_code_hash,
     out_nonce,
@@ -56,9 +76,17 @@ from chains.mailbox import system_tx as signed_system_tx
 
 MAX_DEPTH = 8  # nested requests: A -> B -> C ... at most this deep
 MAX_ROUNDS = 64  # simulation rounds for one user transaction
-SETTLE_SECONDS = 2.0  # and wall-clock time: a pathological call graph must not stall the devnet
+# And wall-clock time: a call graph that does not converge must not stall the devnet. The
+# limit has to sit well above the deepest paths the depth limit allows, or whether they settle
+# depends on the machine's load: depth-8 paths over 2-4 chains settle in 1.0-2.2 s on a 2-core
+# machine at load average 9 (about 4x less when idle), so 2 s refused some of them. What used
+# to run the limit out (re-entrant paths) now settles, and a path beyond the depth limit fails
+# with the limit in 0.5-1 s: only a graph that never converges waits this long.
+SETTLE_SECONDS = 4.0
 EXECUTE_GAS = 8_000_000
 PREFILL_GAS = 500_000
+
+
 
 
 class XCallError(XRollupError):
@@ -94,6 +122,8 @@ class Plan:
     executes: dict[int, list[Request]] = field(default_factory=dict)  # per destination chain
     responses: dict[bytes, tuple[bool, bytes]] = field(default_factory=dict)
     depth: dict[bytes, int] = field(default_factory=dict)
+    parent: dict[bytes, bytes] = field(default_factory=dict)  # the request whose execute made it
+    costs: dict[bytes, tuple[int, int]] = field(default_factory=dict)  # execute's gas used, destination base fee
 
     def prefills(self, chain_id: int) -> list[tuple[Request, bool, bytes]]:
         return [(r, *self.responses[r.id]) for r in self.requests.values()
@@ -102,10 +132,64 @@ class Plan:
     def forget(self, rid: bytes) -> None:
         req = self.requests.pop(rid)
         self.responses.pop(rid, None)
+        self.parent.pop(rid, None)
+        self.costs.pop(rid, None)
         if req in self.executes.get(req.dst, []):
             self.executes[req.dst].remove(req)
             if not self.executes[req.dst]:
                 del self.executes[req.dst]
+
+    def renumber(self, old: bytes, req: Request) -> None:
+        """Put ``req`` in the place of the planned request ``old``, the same call with another
+        nonce: same position, same execute slot, and the old response as a first guess (the
+        execute of ``req`` then gives the real one)."""
+        prev = self.requests[old]
+        self.requests = {(req.id if rid == old else rid): (req if rid == old else r) for rid, r in self.requests.items()}
+        if old in self.responses:
+            self.responses[req.id] = self.responses.pop(old)
+        if old in self.costs:
+            self.costs[req.id] = self.costs.pop(old)
+        executes = self.executes[prev.dst]
+        executes[executes.index(prev)] = req
+        self.depth.setdefault(req.id, self.depth.get(old, 1))
+        self.parent = {child: (req.id if parent == old else parent) for child, parent in self.parent.items()}
+        if old in self.parent:
+            self.parent.setdefault(req.id, self.parent.pop(old))
+
+    def tree_costs(self, rid: bytes) -> tuple[tuple[int, int], ...]:
+        """What the transaction's own request ``rid`` costs on the far side: the executes of it
+        and of every request nested in it (gas used, destination base fee each), all charged to
+        the transaction's xcall. A nested request's own xcall (in an execute, the sequencer's)
+        is charged nothing, so that an execute's gas does not depend on its children's costs."""
+        if rid in self.parent:
+            return ()
+        tree, frontier = [], {rid}
+        while frontier:
+            tree += [self.costs[r] for r in sorted(frontier) if r in self.costs]
+            frontier = {child for child, parent in self.parent.items() if parent in frontier and child in self.requests}
+        return tuple(tree)
+
+    def refuse(self, rid: bytes, reason: bytes) -> None:
+        """Answer a planned request with a failure of the sequencer's own (``reason``, no
+        cost) instead of executing it: its caller could not pay for the far side."""
+        req = self.requests[rid]
+        if req in self.executes.get(req.dst, []):
+            self.executes[req.dst].remove(req)
+            if not self.executes[req.dst]:
+                del self.executes[req.dst]
+        self.responses[rid] = (False, reason)
+        self.costs.pop(rid, None)
+
+    def bubble_failures(self) -> None:
+        """Guess that a failure bubbles up: a request without a response yet whose execute made
+        a request that failed gets the same failure (what ``hop``-like callers revert with).
+        The next round's executes give the real responses; a caller that catches it corrects
+        the guess. Without this, a failure deep in a path takes a round per level to come back."""
+        for rid, response in list(self.responses.items()):
+            parent = self.parent.get(rid)
+            while not response[0] and parent in self.requests and parent not in self.responses:
+                self.responses[parent] = response
+                parent = self.parent.get(parent)
 
     def chains(self, job_chain: int) -> set[int]:
         return {job_chain} | set(self.executes) | {r.src for r in self.requests.values()}
@@ -224,9 +308,13 @@ class _ChainRun:
 
     steps: tuple[object, ...]
     fork: BlockBuilder
-    missing: list[tuple[Request, int]]  # found requests with their depth
+    missing: list[tuple[Request, int, bytes | None]]  # found requests with their depth and parent
     responses: dict[bytes, tuple[bool, bytes]]  # of the executes run here
+    costs: dict[bytes, tuple[int, int]]  # and what they cost: gas used, this chain's base fee
     consumed: list[bytes]  # request ids consumed here (XCall logs), in order
+    met: set[bytes] = field(default_factory=set)  # planned or missing requests that the executes' xcalls met
+    uncovered: set[bytes] = field(default_factory=set)  # planned requests whose caller could not pay the cost
+    job_met: set[bytes] = field(default_factory=set)  # and the job's, when it ran
     job: TxOutcome | None = None
 
 
@@ -236,6 +324,7 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
     consume. Returns the forks, the job's outcome and the ids of the requests whose responses
     were consumed. Raises XCallError past MAX_ROUNDS or the deadline (time.monotonic())."""
     runs: dict[int, _ChainRun] = {}
+    job_met = set(plan.requests)  # what the job's xcalls met when it last ran (at first: the probe's)
     for _ in range(MAX_ROUNDS):
         if time.monotonic() > deadline:
             break
@@ -249,16 +338,48 @@ def _converge(builders: Mapping[int, BlockBuilder], chain_id: int, job: PendingT
         for cid in [c for c in runs if c not in plan.chains(chain_id)]:
             del runs[cid]
         changed = False
+        for rid in set().union(*(run.uncovered for run in runs.values())):
+            if rid in plan.requests and plan.responses.get(rid) != (False, COST_NOT_COVERED):
+                plan.refuse(rid, COST_NOT_COVERED)
+                changed = True
+        # A request that no run's xcall meets any more is forgotten before new ones are planned:
+        # an earlier round's nonce or path that the current runs do not take. (A call back into
+        # the job's chain runs before the job and takes the mailbox's next nonce, so the job's
+        # own request changes id; the old one, kept, would go on executing and making requests
+        # of its own with shifted nonces, and the plan would grow every round.) While the job
+        # waits it does not run: what it met when it last ran stays.
+        if not waiting:
+            job_met = runs[chain_id].job_met
+        live = job_met.union(*(run.met for run in runs.values()))
+        unmet = {rid: req for rid, req in plan.requests.items() if rid not in live}
         for run in runs.values():
-            for req, depth in run.missing:
-                plan.depth.setdefault(req.id, depth)
-                if req.id not in plan.requests:
+            for req, depth, parent in run.missing:
+                if req.id in plan.requests:
+                    continue
+                if parent is not None:
+                    plan.parent[req.id] = parent
+                changed = True
+                # The same call as a stale request, under another nonce: it takes its place.
+                old = next((rid for rid, r in unmet.items()
+                            if r.content == req.content and r in plan.executes.get(r.dst, [])), None)
+                if old is not None:
+                    del unmet[old]
+                    plan.renumber(old, req)
+                else:
+                    plan.depth.setdefault(req.id, depth)
                     _plan_request(plan, req, builders)
+        for rid in unmet:
+            plan.forget(rid)
+            changed = True
+        for run in runs.values():
+            for rid, response in run.responses.items():  # of requests still executed
+                executed = plan.requests.get(rid)
+                if executed is None or executed not in plan.executes.get(executed.dst, []):
+                    continue
+                if plan.responses.get(rid) != response or plan.costs.get(rid) != run.costs[rid]:
+                    plan.responses[rid], plan.costs[rid] = response, run.costs[rid]
                     changed = True
-            for rid, response in run.responses.items():
-                if plan.responses.get(rid) != response:
-                    plan.responses[rid] = response
-                    changed = True
+        plan.bubble_failures()
         if changed or waiting:
             continue
         job_run = runs[chain_id].job
@@ -283,13 +404,15 @@ def _steps(plan: Plan, cid: int, consumed_order: Mapping[int, list[bytes]], with
     """Chain ``cid``'s system transactions: pre-filled responses, then the executes of
     requests to it, in the order their sources consume them (what the rolling hashes need),
     then the job."""
-    prefills = tuple(("prefill", r.id, *plan.responses[r.id]) for r in plan.requests.values()
-                     if r.src == cid and r.id in plan.responses)
+    prefills = tuple(("prefill", r.id, *plan.responses[r.id], plan.tree_costs(r.id))
+                     for r in plan.requests.values() if r.src == cid and r.id in plan.responses)
 
-    def order(req: Request) -> tuple[int, int, int]:
+    def order(req: Request) -> tuple[int, int, int, int]:
+        # Not consumed yet: after those that are, deeper first (a deeper request comes from an
+        # execute, which runs before the transaction or the execute its parent came from).
         consumed = consumed_order.get(req.src, [])
         position = consumed.index(req.id) if req.id in consumed else len(consumed)
-        return req.src, position, list(plan.requests).index(req.id)
+        return req.src, position, -plan.depth.get(req.id, 1), list(plan.requests).index(req.id)
 
     executes = tuple(("execute", r.id) for r in sorted(plan.executes.get(cid, []), key=order))
     return prefills + executes + ((("job",),) if with_job else ())
@@ -299,29 +422,71 @@ def _run_chain(builder: BlockBuilder, cid: int, steps: tuple[object, ...], plan:
     # Nothing to run (the job's chain while its requests are still executing elsewhere): the
     # builder itself stands for the run, untouched; no fork, no persist.
     fork = builder.fork() if steps else builder
-    run = _ChainRun(steps, fork, [], {}, [])
+    run = _ChainRun(steps, fork, [], {}, {}, [])
+    execute_gas = min(EXECUTE_GAS, job.tx.gas)  # the far side runs on no more gas than the caller has
     for step in steps:
         kind = step[0]  # type: ignore[index]
         if kind == "prefill":
-            _, rid, success, data = cast(tuple[str, bytes, bool, bytes], step)
+            _, rid, success, data, costs = cast(tuple[str, bytes, bool, bytes, tuple[tuple[int, int], ...]], step)
             req = plan.requests[rid]
-            fork.apply(system_tx(fork, cid, put_response_call(req, success, data), PREFILL_GAS + 16 * len(data)))
+            base_fee = int(base_fee_of(fork.header))
+            cost = sum(far_side_cost(gas_used, dst_base_fee, base_fee) for gas_used, dst_base_fee in costs)
+            fork.apply(system_tx(fork, cid, put_response_call(req, success, data, cost), PREFILL_GAS + 16 * len(data)))
         elif kind == "execute":
             req = plan.requests[step[1]]  # type: ignore[index]
-            outcome = fork.apply(system_tx(fork, cid, execute_call(req), EXECUTE_GAS))
+            outcome = fork.apply(system_tx(fork, cid, execute_call(req), execute_gas))
+            run.met |= _met(outcome.computation, cid, plan, run.uncovered)
             nested = find_missing(outcome.computation, cid)
             if nested is not None:
-                run.missing.append((nested, plan.depth.get(req.id, 1) + 1))
+                run.missing.append((nested, plan.depth.get(req.id, 1) + 1, req.id))
             else:
                 run.responses[req.id] = _execute_result(outcome)
+                run.costs[req.id] = (outcome.gas_used, int(base_fee_of(fork.header)))
             run.consumed.extend(_consumed(outcome))
         else:
             run.job = fork.apply(job)
+            run.job_met = _met(run.job.computation, cid, plan, run.uncovered)
             missing = find_missing(run.job.computation, cid)
             if missing is not None:
-                run.missing.append((missing, 1))
+                run.missing.append((missing, 1, None))
             run.consumed.extend(_consumed(run.job))
     return run
+
+
+def _met(computation: ComputationAPI, cid: int, plan: Plan, uncovered: set[bytes]) -> set[bytes]:
+    """The requests that the mailbox's ``xcall`` frames in ``computation``'s call tree (on chain
+    ``cid``) met, whether or not a caller reverted afterwards: a missing response (the request
+    is in the revert), a consumed one (in the frame's XCall log), or a planned failure that the
+    frame reverted with (matched on everything but the nonce, which a reverted frame does not
+    show: every planned request with that content and failure counts). A frame that reverted
+    because its caller could not pay the far side's cost meets the planned requests with its
+    content too, and adds them to ``uncovered``."""
+    met: set[bytes] = set()
+    msg = computation.msg
+    if msg.storage_address == MAILBOX and msg.code_address == MAILBOX and bytes(msg.data[:4]) == XCALL:
+        output = bytes(computation.output)
+        if not computation.is_error:
+            met.update(_log_request_ids(computation.get_log_entries()))
+        elif (missing := decode_missing_response(cid, output)) is not None:
+            met.add(missing.id)
+        elif (call := decode_xcall_args(bytes(msg.data))) is not None:
+            dst, target, data = call
+            content = (cid, dst, bytes(msg.sender), target, msg.value, data)
+            same = [r.id for r in plan.requests.values() if r.content == content]
+            if output == COST_NOT_COVERED:
+                uncovered.update(same)
+                met.update(same)
+            else:
+                met.update(rid for rid in same if plan.responses.get(rid) == (False, output))
+    for child in computation.children:
+        met |= _met(child, cid, plan, uncovered)
+    return met
+
+
+def _log_request_ids(entries: tuple[tuple[bytes, tuple[int, ...], bytes], ...]) -> list[bytes]:
+    """Request ids in the mailbox's XCall log entries (address, topics, data)."""
+    return [xcall_log_request_id(bytes(data)) for address, topics, data in entries
+            if bytes(address) == MAILBOX and topics and topics[0].to_bytes(32, "big") == XCALL_EVENT]
 
 
 def _consumed(outcome: TxOutcome) -> list[bytes]:
@@ -374,7 +539,8 @@ def _failure(plan: Plan, outcome: TxOutcome, chain_id: int) -> XCallFailure | No
         success, data = plan.responses.get(req.id, (True, b""))
         if not success and data == outcome.output:
             reason = decode_revert_reason(data) or ("0x" + data.hex() if data else "empty revert data")
-            return XCallFailure(req.dst, reason, req.id, data)
+            # A caller that could not pay for the far side failed on its own chain.
+            return XCallFailure(req.src if data == COST_NOT_COVERED else req.dst, reason, req.id, data)
     own = decode_revert_reason(outcome.output)
     return XCallFailure(chain_id, own, None, outcome.output) if own is not None else None
 

@@ -25,6 +25,13 @@ import {Predeploys} from "./libraries/Predeploys.sol";
 ///    too). Invariant: A.requestsOut[B] == B.requestsIn[A] and B.responsesOut[A] == A.responsesIn[B].
 ///      requests  h' = keccak256(abi.encode(h, requestId))
 ///      responses h' = keccak256(abi.encode(h, requestId, success, keccak256(returnData)))
+///  - The caller pays for the far side. `putResponse`'s first word carries, above the
+///    destination chain id (low 64 bits), the far side's cost in this chain's gas (bits
+///    128-191): what the request's execute used on the destination, converted at the two
+///    chains' base fees. The `xcall` that meets the response burns that much gas in its own
+///    frame before it returns or reverts, so it counts against the calling transaction's gas
+///    limit and is paid at its gas price; a caller without that much gas left gets
+///    `Error("xrollup: gas left does not cover the far side's cost")`.
 ///
 /// Storage layout (nothing needs to be set at genesis; all zero initially):
 ///   slot 0 outNonce, 1 requestsOut, 2 requestsIn, 3 responsesOut, 4 responsesIn,
@@ -70,6 +77,7 @@ contract Mailbox is IMailbox {
         bool filled;
         bool success;
         bool consumed;
+        uint64 cost; // the far side's cost, in this chain's gas, burnt by the xcall that meets it
         bytes returnData;
     }
 
@@ -133,6 +141,24 @@ contract Mailbox is IMailbox {
                 mstore(0x00, shl(224, RESPONSE_ALREADY_CONSUMED_SELECTOR))
                 mstore(0x04, requestId)
                 revert(0x00, 0x24)
+            }
+            // The far side's cost, burnt here: a call to the pairing precompile with one byte of
+            // input fails and keeps all the gas it is given. At most 63/64 of the gas left can
+            // be given (EIP-150), and 5,000 more pay for the rest of this frame.
+            {
+                let cost := and(shr(24, flags), 0xffffffffffffffff)
+                if cost {
+                    let left := gas()
+                    if gt(add(cost, 5000), sub(left, div(left, 64))) {
+                        mstore(0x00, shl(224, 0x08c379a0)) // Error(string)
+                        mstore(0x04, 0x20)
+                        mstore(0x24, 52)
+                        mstore(0x44, "xrollup: gas left does not cover")
+                        mstore(0x64, " the far side's cost")
+                        revert(0x00, 0x84)
+                    }
+                    pop(staticcall(cost, 0x08, 0x00, 0x01, 0x00, 0x00))
+                }
             }
 
             // ret = the response's returnData (a storage `bytes`), ABI-encoded at 0x80 for the
@@ -199,6 +225,8 @@ contract Mailbox is IMailbox {
         external
         onlySequencer
     {
+        uint256 cost = uint64(dstChain >> 128);
+        dstChain = uint64(dstChain);
         Response storage r = _responses[requestId];
         uint256 flags;
         assembly {
@@ -237,7 +265,7 @@ contract Mailbox is IMailbox {
             }
         }
         assembly {
-            sstore(r.slot, or(1, shl(8, success))) // filled, success, not consumed
+            sstore(r.slot, or(or(1, shl(8, success)), shl(24, cost))) // filled, success, not consumed, cost
             mstore(0x00, success)
             log3(0x00, 0x20, RESPONSE_STORED_TOPIC, dstChain, requestId)
         }

@@ -5,7 +5,9 @@ every planned system transaction, so planning is quadratic in the depth.)
 
 Nine distinct chains beyond the source make a chain of calls that never re-enters a chain:
 901 -> 902 -> ... -> 909 is 8 nested requests (allowed), 901 -> ... -> 910 is 9 (refused,
-cleanly, with a reason naming the limit).
+cleanly, with a reason naming the limit). Ping-pong paths (901 -> 902 -> 901 -> 902 ...)
+re-enter the source chain at every other level: they settle at every depth up to the limit,
+and one level beyond fails with the limit as its reason.
 """
 
 from __future__ import annotations
@@ -72,3 +74,30 @@ def test_depth_9_fails_cleanly_naming_the_limit(deep: Net) -> None:
     assert deep.number(IDS[9]) == 0
     assert [deep.view(cid, "XCallProbe", deep.probe, "hops") for cid in IDS] == [0] * 10
     deep.assert_mailboxes_agree(IDS)
+
+
+def ping_pong(depth: int) -> list[int]:
+    return [IDS[1] if i % 2 == 0 else SOURCE for i in range(depth)]
+
+
+@pytest.mark.parametrize("depth", range(2, 9))
+def test_ping_pong_settles_at_every_depth(deep: Net, depth: int) -> None:
+    path = ping_pong(depth)
+    receipt = deep.tx(SOURCE, K0, "XCallProbe", deep.probe, "hop", path, [deep.probe] * depth, deep.counter,
+                      deep.calldata("Counter", "increment"), gas=8_000_000)
+    assert receipt["status"] == "0x1", receipt.get("xrollupError")
+    assert deep.number(path[-1]) == 1
+    assert deep.number(IDS[1] if path[-1] == SOURCE else SOURCE) == 0
+    assert [deep.view(cid, "XCallProbe", deep.probe, "hops") for cid in (SOURCE, IDS[1])] == \
+        [path.count(SOURCE), path.count(IDS[1])]
+    deep.assert_mailboxes_agree(IDS[:2])
+
+
+def test_ping_pong_beyond_the_limit_fails_quickly_naming_it(deep: Net) -> None:
+    path = ping_pong(9)
+    args = (path, [deep.probe] * 9, deep.counter, deep.calldata("Counter", "increment"))
+    receipt = deep.tx(SOURCE, K0, "XCallProbe", deep.probe, "hop", *args, gas=8_000_000)
+    assert receipt["status"] == "0x0"
+    assert receipt["xrollupError"]["reason"] == DEPTH_ERROR
+    assert [deep.number(cid) for cid in (SOURCE, IDS[1])] == [0, 0]
+    deep.assert_mailboxes_agree(IDS[:2])

@@ -44,6 +44,9 @@ interface IMailbox {
 
     function xcall(uint256 chainId, address target, bytes calldata data) external payable returns (bytes memory);
 
+    /// @notice Sequencer only: store the response to `requestId`. `dstChain`'s low 64 bits are
+    ///         the destination chain; bits 128-191 the far side's cost in this chain's gas,
+    ///         which the `xcall` that meets the response burns (zero: nothing to pay).
     function putResponse(uint256 dstChain, bytes32 requestId, bool success, bytes calldata returnData) external;
 
     /// @notice Sequencer only: drop a pre-filled response that its transaction did not consume
