@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from chains.genesis import DEFAULT_MNEMONIC, WEI_PER_ETH
+from shared_sequencer.ordering import PolicySettings as OrderSettings
+from shared_sequencer.ordering import build_orders
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,10 @@ class DevnetConfig:
     base_fee: int = 1_000_000_000
     block_time: float | None = None
     no_mining: bool = False
-    order: str = "fees"
+    order: str = "fees"  # a policy name, or per chain: "901=fees,902=random"
+    order_seed: int = 0  # the random policy's seed
+    express_lane_round: float = 60.0  # seconds per express-lane round
+    express_lane_delay: float = 0.2  # seconds everyone but the express-lane controller waits
     silent: bool = False
     state_dir: str | None = None
     genesis_timestamp: int = 0
@@ -39,6 +44,11 @@ class DevnetConfig:
             raise ValueError("--accounts must be at least 1")
         if self.gas_limit < 21_000:
             raise ValueError("--gas-limit must be at least 21000")
+        build_orders(self.order, self.order_settings, self.chain_ids)  # raises ValueError
+
+    @property
+    def order_settings(self) -> OrderSettings:
+        return OrderSettings(self.order_seed, self.express_lane_round, self.express_lane_delay)
 
     @property
     def balance_wei(self) -> int:

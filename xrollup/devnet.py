@@ -29,7 +29,7 @@ from rpc.jsonrpc import Dispatcher
 from rpc.server import Endpoint, ServerGroup, build_app
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
 from shared_sequencer.mining import mode_from_flags
-from shared_sequencer.ordering import policy
+from shared_sequencer.ordering import build_orders
 from shared_sequencer.replay import replay
 from shared_sequencer.sequencer import Sequencer
 from shared_sequencer.superblock import SuperBlock
@@ -105,8 +105,9 @@ class Devnet:
             )
             for cid in config.chain_ids
         }
+        order, chain_orders = build_orders(config.order, config.order_settings, config.chain_ids)
         seq = Sequencer(chains, mode=mode_from_flags(config.block_time, config.no_mining),
-                        order=policy(config.order), log=SuperblockLog(state_dir))
+                        order=order, chain_orders=chain_orders, log=SuperblockLog(state_dir))
         seq.superblock_listeners.append(self._on_superblock)
         seq.pending_listeners.append(self._on_pending)
         seq.log.append({"t": "genesis", "version": FORMAT_VERSION, "config": config.genesis_json()}, sync=False)
