@@ -184,6 +184,17 @@ class Devnet:
             return views.tx_json(entry.pending, chain_id) if entry else views.d(tx_hash)
 
         self.events[chain_id].on_pending(tx_hash, tx_json)
+        cache: list[Any] = []
+
+        def with_chain() -> Any:  # one JSON object for every endpoint's subscribers
+            if not cache:
+                entry = self.backend.pooled(chain_id, tx_hash)
+                body = views.tx_json(entry.pending, chain_id) if entry else {"hash": views.d(tx_hash)}
+                cache.append({**body, "chainId": views.q(chain_id)})
+            return cache[0]
+
+        for events in self.events.values():
+            events.on_any_pending(with_chain)
 
     def _log_call(self, chain_id: int) -> Callable[[str], None]:
         def on_call(method: str) -> None:
