@@ -15,6 +15,7 @@ from node.debug import DebugApi, trace_options
 from node.dev import DevApi
 from node.eth import EthApi
 from node.filters import ChainEvents
+from node.flashbots import FlashbotsApi, call_bundle_param, send_bundle_param
 from node.ordering import LaneRequest, OrderingApi, controller, lane_options, opt_chain, ordering_param
 from node.xr import XrApi, bundle_param
 from rpc.jsonrpc import Connection, Method, MethodTable, Param
@@ -40,6 +41,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
     eth, dev, xr = EthApi(backend, chain_id), DevApi(backend, chain_id), XrApi(backend, chain_id)
     debug = DebugApi(backend, chain_id)  # tracing
     ordering = OrderingApi(backend)
+    flashbots = FlashbotsApi(backend, chain_id)
 
     def subscribe(conn: Connection, kind: str, arg: Any = None) -> str:
         return events.subscribe(conn, kind, arg, p.log_filter)
@@ -150,6 +152,9 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("xr_sendBundle", xr.xr_sendBundle, Param("bundle", bundle_param)),
         M("xr_simulateBundle", xr.xr_simulateBundle, Param("bundle", bundle_param)),
         M("xr_getBundleStatus", xr.xr_getBundleStatus, Param("bundleHash", p.hash32)),
+        # Flashbots bundles on this chain's blocks
+        M("eth_sendBundle", flashbots.eth_sendBundle, Param("bundle", send_bundle_param)),
+        M("eth_callBundle", flashbots.eth_callBundle, Param("bundle", call_bundle_param)),
         # ordering policies
         M("xr_getOrdering", ordering.xr_getOrdering),
         M("xr_setOrdering", ordering.xr_setOrdering, Param("policy", ordering_param),

@@ -301,7 +301,7 @@ class Sequencer:
             applied[relay.destination].append(self._relay_tx(relay, applied[relay.destination], envs))
         builders = fresh(applied)
         included_bundles: list[bytes] = []
-        for bundle in self.bundles.due(number):
+        for bundle in self.bundles.due(number, ts):
             result = execute_bundle(builders, bundle)
             self.bundles.settle(bundle, result, number)
             if result.ok:
