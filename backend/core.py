@@ -16,6 +16,7 @@ from backend.calls import CallServices
 from backend.dev import DevServices
 from backend.dumps import decode_dump, encode_dump
 from backend.flashbots import FlashbotsServices
+from backend.mev import MevServices
 from backend.ordering import OrderingServices
 from backend.tracing import TracingServices
 from chains.block import PendingTx
@@ -39,7 +40,8 @@ class SequencerFactory(Protocol):
         ...
 
 
-class Backend(CallServices, FlashbotsServices, BundleServices, TracingServices, DevServices, OrderingServices):
+class Backend(CallServices, FlashbotsServices, BundleServices, TracingServices, DevServices, OrderingServices,
+              MevServices):
     def __init__(self, sequencer: Sequencer, factory: SequencerFactory, accounts: Sequence[DevAccount],
                  predeploys: Sequence[Predeploy]) -> None:
         self.sequencer = sequencer

@@ -16,6 +16,7 @@ from node.dev import DevApi
 from node.eth import EthApi
 from node.filters import ChainEvents
 from node.flashbots import FlashbotsApi, call_bundle_param, send_bundle_param
+from node.mev import MevApi, report_range
 from node.ordering import LaneRequest, OrderingApi, controller, lane_options, opt_chain, ordering_param
 from node.xr import XrApi, bundle_param
 from rpc.jsonrpc import Connection, Method, MethodTable, Param
@@ -42,6 +43,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
     debug = DebugApi(backend, chain_id)  # tracing
     ordering = OrderingApi(backend)
     flashbots = FlashbotsApi(backend, chain_id)
+    mev = MevApi(backend)
 
     def subscribe(conn: Connection, kind: str, arg: Any = None) -> str:
         return events.subscribe(conn, kind, arg, p.log_filter)
@@ -155,6 +157,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         # Flashbots bundles on this chain's blocks
         M("eth_sendBundle", flashbots.eth_sendBundle, Param("bundle", send_bundle_param)),
         M("eth_callBundle", flashbots.eth_callBundle, Param("bundle", call_bundle_param)),
+        M("xr_getMevReport", mev.xr_getMevReport, Param("superblocks", report_range)),
         # ordering policies
         M("xr_getOrdering", ordering.xr_getOrdering),
         M("xr_setOrdering", ordering.xr_setOrdering, Param("policy", ordering_param),
