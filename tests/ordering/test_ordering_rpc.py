@@ -89,3 +89,21 @@ def test_express_lane_controller_at_once_others_after_the_delay_under_automine()
         later = rpc.call("eth_sendRawTransaction", transfer(901, 0, 1)[0])
         assert rpc.receipt(later) is None
         wait_for(lambda: rpc.receipt(later), timeout=15, what="the former controller's transaction")
+
+
+def test_cli_order_flags_reach_the_configuration() -> None:
+    import pytest
+
+    from xrollup.cli import config_from_args, parser
+
+    args = parser().parse_args(["--order", "901=express-lane,902=random", "--order-seed", "9",
+                                "--express-lane.round", "30", "--express-lane.delay", "0.5"])
+    cfg = config_from_args(args)
+    assert (cfg.order, cfg.order_seed, cfg.express_lane_round, cfg.express_lane_delay) == (
+        "901=express-lane,902=random", 9, 30.0, 0.5)
+    for bad in (["--order", "sideways"], ["--order", "901=sideways"], ["--order", "x=fees"],
+                ["--express-lane.round", "0"], ["--express-lane.delay", "-1"]):
+        with pytest.raises(SystemExit):
+            parser().parse_args(bad)
+    with pytest.raises(ValueError, match="not one of this devnet's chains"):
+        config_from_args(parser().parse_args(["--order", "999=fees"]))
