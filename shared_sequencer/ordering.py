@@ -9,6 +9,7 @@ when a held one becomes eligible, so that the mining service can wake then.
 - ``fifo``: arrival order.
 - ``fees``: highest effective priority tip first, then arrival (anvil's default).
 - ``random``: a seeded shuffle per superblock (the same seed gives the same order).
+- ``encrypted``: a commit-reveal mempool: commitments only until ordered, arrival order.
 - ``express-lane``: rounds of ``round_seconds``; the round's controller's transactions go
   first, at once; everyone else's only ``delay`` seconds after they arrived (Timeboost).
 """
@@ -46,6 +47,7 @@ class Round:
 @dataclass(frozen=True)
 class OrderingPolicy:
     name: str = "base"
+    sealed = False  # True: pending transactions show only a commitment (hash, sender, chain)
 
     def key(self, tx: Orderable, base_fee: int) -> tuple[int, ...]:
         """Smaller keys go first."""
@@ -84,6 +86,19 @@ class Fees(OrderingPolicy):
 
     def key(self, tx: Orderable, base_fee: int) -> tuple[int, ...]:
         return (-tx.tip, tx.arrival)
+
+
+@dataclass(frozen=True)
+class Encrypted(OrderingPolicy):
+    """A commit-reveal mempool (as Shutter's threshold-encrypted one): until its superblock is
+    ordered, a pending transaction shows only its commitment (hash, sender, chain) to every
+    read method; the order is fixed on commitments, by arrival, before contents count."""
+
+    name: str = "encrypted"
+    sealed = True
+
+    def key(self, tx: Orderable, base_fee: int) -> tuple[int, ...]:
+        return (tx.arrival,)
 
 
 def shuffle_key(seed: int, superblock: int, tx_hash: bytes) -> int:
@@ -176,7 +191,7 @@ class PolicySettings:
     delay: float = DEFAULT_DELAY_SECONDS
 
 
-POLICY_NAMES = ("fifo", "fees", "random", "express-lane")
+POLICY_NAMES = ("fifo", "fees", "random", "express-lane", "encrypted")
 
 
 def policy(name: str, settings: PolicySettings | None = None) -> OrderingPolicy:
@@ -188,6 +203,8 @@ def policy(name: str, settings: PolicySettings | None = None) -> OrderingPolicy:
         return Fees()
     if name == "random":
         return RandomOrder(seed=s.seed)
+    if name == "encrypted":
+        return Encrypted()
     if name == "express-lane":
         return ExpressLane(round_seconds=s.round_seconds, delay=s.delay)
     raise ValueError(f"unknown ordering policy {name!r}; choose one of {', '.join(POLICY_NAMES)}")

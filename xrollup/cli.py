@@ -81,7 +81,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--block-time", "-b", type=_positive_float, default=None, help="seconds between superblocks (default: automine)")
     ap.add_argument("--no-mining", action="store_true", help="mine only on evm_mine / anvil_mine")
     ap.add_argument("--order", type=_order, default="fees",
-                    help="transaction ordering: fifo, fees, random or express-lane, devnet-wide or per chain "
+                    help="transaction ordering: fifo, fees, random, express-lane or encrypted, devnet-wide or per chain "
                          "(901=fees,902=random) (default: fees)")
     ap.add_argument("--order-seed", type=int, default=0, help="seed of the random ordering's shuffle (default: 0)")
     ap.add_argument("--express-lane.round", type=_positive_float, default=60.0, dest="express_lane_round",

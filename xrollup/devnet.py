@@ -181,7 +181,8 @@ class Devnet:
     def _on_pending(self, chain_id: int, tx_hash: bytes) -> None:
         def tx_json() -> Any:
             entry = self.backend.pooled(chain_id, tx_hash)
-            return views.tx_json(entry.pending, chain_id) if entry else views.d(tx_hash)
+            sealed = self.backend.pool_sealed(chain_id)
+            return views.pending_tx_json(entry.pending, chain_id, sealed) if entry else views.d(tx_hash)
 
         self.events[chain_id].on_pending(tx_hash, tx_json)
         cache: list[Any] = []
@@ -189,7 +190,8 @@ class Devnet:
         def with_chain() -> Any:  # one JSON object for every endpoint's subscribers
             if not cache:
                 entry = self.backend.pooled(chain_id, tx_hash)
-                body = views.tx_json(entry.pending, chain_id) if entry else {"hash": views.d(tx_hash)}
+                sealed = self.backend.pool_sealed(chain_id)
+                body = views.pending_tx_json(entry.pending, chain_id, sealed) if entry else {"hash": views.d(tx_hash)}
                 cache.append({**body, "chainId": views.q(chain_id)})
             return cache[0]
 
