@@ -131,7 +131,7 @@ class MiningService:
     def _on_pending(self, chain_id: int, tx_hash: bytes) -> None:
         """Under automine a new transaction may be held back by the ordering policy
         (express-lane's delay): recompute when to wake. Interval mining keeps its rhythm."""
-        if self._seq is not None and isinstance(self._seq.mode, Automine):
+        if self._seq is not None and isinstance(self._seq.mode, Automine) and self._seq.release_at() is not None:
             self.wake()
 
     def _timeout(self, mode: MiningMode) -> float | None:

@@ -48,6 +48,7 @@ class Round:
 class OrderingPolicy:
     name: str = "base"
     sealed = False  # True: pending transactions show only a commitment (hash, sender, chain)
+    holds = False  # True: ``eligible`` may hold transactions back (``release_at`` says until when)
 
     def key(self, tx: Orderable, base_fee: int) -> tuple[int, ...]:
         """Smaller keys go first."""
@@ -138,6 +139,7 @@ class ExpressLane(OrderingPolicy):
     ordered first, by arrival; everyone else's become eligible ``delay`` seconds after they
     arrived and follow by arrival. The ``controllers`` map is shared by the bound copies."""
 
+    holds = True
     name: str = "express-lane"
     round_seconds: float = DEFAULT_ROUND_SECONDS
     delay: float = DEFAULT_DELAY_SECONDS

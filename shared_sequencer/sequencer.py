@@ -170,7 +170,10 @@ class Sequencer:
     def release_at(self) -> float | None:
         """The earliest wall-clock time a transaction held back by its chain's policy becomes
         eligible (express-lane's delay), or None when nothing is held."""
-        times = [t for cid, pool in self.pools.items() if pool
+        holding = [cid for cid, pool in self.pools.items() if pool and self.order_of(cid).holds]
+        if not holding:
+            return None
+        times = [t for cid, pool in self.pools.items() if cid in holding
                  for t in [pool.release_at(self.order_of(cid).bind(Round(self.head.number + 1, time.time())))]
                  if t is not None]
         return min(times, default=None)
