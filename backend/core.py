@@ -15,6 +15,9 @@ from backend.bundles import BundleServices
 from backend.calls import CallServices
 from backend.dev import DevServices
 from backend.dumps import decode_dump, encode_dump
+from backend.flashbots import FlashbotsServices
+from backend.mev import MevServices
+from backend.ordering import OrderingServices
 from backend.tracing import TracingServices
 from chains.block import PendingTx
 from chains.genesis import DevAccount, Predeploy
@@ -37,7 +40,8 @@ class SequencerFactory(Protocol):
         ...
 
 
-class Backend(CallServices, BundleServices, TracingServices, DevServices):
+class Backend(CallServices, FlashbotsServices, BundleServices, TracingServices, DevServices, OrderingServices,
+              MevServices):
     def __init__(self, sequencer: Sequencer, factory: SequencerFactory, accounts: Sequence[DevAccount],
                  predeploys: Sequence[Predeploy]) -> None:
         self.sequencer = sequencer

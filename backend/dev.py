@@ -115,6 +115,10 @@ class DevServices(SequencerHolder):
     def drop_all(self, chain_id: int) -> None:
         self.sequencer.drop_all(chain_id)
 
+    def pool_sealed(self, chain_id: int) -> bool:
+        """Whether ``chain_id``'s pending transactions show only commitments (``encrypted``)."""
+        return self.sequencer.order_of(chain_id).sealed
+
     def pooled(self, chain_id: int, tx_hash: bytes) -> PoolTx | None:
         return self.sequencer.pools[chain_id].by_hash.get(tx_hash)
 

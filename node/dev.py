@@ -107,15 +107,21 @@ class DevApi:
     def txpool_content(self) -> dict[str, Any]:
         pool = self.backend.pool(self.chain_id)
 
+        sealed = self.backend.pool_sealed(self.chain_id)
+
         def fmt(e: PoolTx) -> Any:
-            return views.tx_json(e.pending, self.chain_id)
+            return views.pending_tx_json(e.pending, self.chain_id, sealed)
 
         return {"pending": self._grouped(pool.pending, fmt), "queued": self._grouped(pool.queued, fmt)}
 
     def txpool_inspect(self) -> dict[str, Any]:
         pool = self.backend.pool(self.chain_id)
 
+        sealed = self.backend.pool_sealed(self.chain_id)
+
         def fmt(e: PoolTx) -> str:
+            if sealed:
+                return f"sealed commitment {d(e.pending.hash)}"
             tx = e.pending.tx
             to = d(tx.to) if tx.to else "contract creation"
             price = getattr(tx, "max_fee_per_gas", None) or tx.gas_price

@@ -206,7 +206,7 @@ class EthApi:
         if mined is not None:
             return views.tx_json(mined.outcome.pending, self.chain_id, mined)
         entry = self.backend.pooled(self.chain_id, tx_hash)
-        return views.tx_json(entry.pending, self.chain_id) if entry else None
+        return views.pending_tx_json(entry.pending, self.chain_id, self.backend.pool_sealed(self.chain_id)) if entry else None
 
     def _receipt(self, mined: MinedTx) -> dict[str, Any]:
         return views.receipt_json(mined, self.chain_id, self.backend.receipt_extra(self.chain_id, mined))

@@ -101,7 +101,7 @@ class ChainEvents:
         filter), LimitReached (MAX_SUBSCRIPTIONS_PER_CONNECTION live on ``conn`` already)."""
         if not conn.supports_notifications:  # an HTTP request: the id would be dead on arrival
             raise RpcError(METHOD_NOT_FOUND, "notifications not supported: subscriptions need a WebSocket connection")
-        if kind not in ("newHeads", "logs", "newPendingTransactions", "xr_newSuperblocks"):
+        if kind not in ("newHeads", "logs", "newPendingTransactions", "xr_newSuperblocks", "xr_pendingTransactions"):
             raise InvalidInput(f"unknown subscription type {kind[:48]!r}")
         count = self.subs_per_connection.get(conn.id, 0)
         if count >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
@@ -169,3 +169,8 @@ class ChainEvents:
             if flt.kind == "pending":
                 flt.pending.append(tx_hash)
         self._push("newPendingTransactions", lambda full: [tx_json() if full is True else views.d(tx_hash)])
+
+    def on_any_pending(self, tx_json: Callable[[], Any]) -> None:
+        """A transaction pooled on any chain (the shared sequencer's view): the
+        ``xr_pendingTransactions`` subscribers get it whole, with its ``chainId``."""
+        self._push("xr_pendingTransactions", lambda _spec: [tx_json()])

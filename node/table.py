@@ -15,6 +15,9 @@ from node.debug import DebugApi, trace_options
 from node.dev import DevApi
 from node.eth import EthApi
 from node.filters import ChainEvents
+from node.flashbots import FlashbotsApi, call_bundle_param, send_bundle_param
+from node.mev import MevApi, report_range
+from node.ordering import LaneRequest, OrderingApi, controller, lane_options, opt_chain, ordering_param
 from node.xr import XrApi, bundle_param
 from rpc.jsonrpc import Connection, Method, MethodTable, Param
 
@@ -38,6 +41,9 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
     the server) and the chain's filters and subscriptions."""
     eth, dev, xr = EthApi(backend, chain_id), DevApi(backend, chain_id), XrApi(backend, chain_id)
     debug = DebugApi(backend, chain_id)  # tracing
+    ordering = OrderingApi(backend)
+    flashbots = FlashbotsApi(backend, chain_id)
+    mev = MevApi(backend)
 
     def subscribe(conn: Connection, kind: str, arg: Any = None) -> str:
         return events.subscribe(conn, kind, arg, p.log_filter)
@@ -150,6 +156,16 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("xr_sendBundle", xr.xr_sendBundle, Param("bundle", bundle_param)),
         M("xr_simulateBundle", xr.xr_simulateBundle, Param("bundle", bundle_param)),
         M("xr_getBundleStatus", xr.xr_getBundleStatus, Param("bundleHash", p.hash32)),
+        # Flashbots bundles on this chain's blocks
+        M("eth_sendBundle", flashbots.eth_sendBundle, Param("bundle", send_bundle_param)),
+        M("eth_callBundle", flashbots.eth_callBundle, Param("bundle", call_bundle_param)),
+        M("xr_getMevReport", mev.xr_getMevReport, Param("superblocks", report_range)),
+        # ordering policies
+        M("xr_getOrdering", ordering.xr_getOrdering),
+        M("xr_setOrdering", ordering.xr_setOrdering, Param("policy", ordering_param),
+          Param("chainId", opt_chain, optional=True, default=None)),
+        M("xr_setExpressLane", ordering.xr_setExpressLane, Param("controller", controller, optional=True, default=None),
+          Param("options", lane_options, optional=True, default=LaneRequest(None, None))),
         # -- tracing (node/debug.py, chains/tracing/) ---------------------------------------
         M("debug_traceTransaction", debug.debug_traceTransaction, HASH, TRACE),
         M("debug_traceCall", debug.debug_traceCall, TX, BLOCK, TRACE),

@@ -39,6 +39,15 @@ def log_json(log: LogRecord) -> dict[str, Any]:
     }
 
 
+def pending_tx_json(pending: PendingTx, chain_id: int, sealed: bool) -> dict[str, Any]:
+    """A pooled transaction as read methods show it: whole, or under a commit-reveal policy
+    (``sealed``) only its commitment: hash, sender and chain."""
+    if not sealed:
+        return tx_json(pending, chain_id)
+    return {"hash": d(pending.hash), "from": d(pending.sender), "chainId": q(chain_id), "sealed": True,
+            "blockHash": None, "blockNumber": None, "transactionIndex": None}
+
+
 def tx_json(pending: PendingTx, chain_id: int, mined: MinedTx | None = None, base_fee: int | None = None) -> dict[str, Any]:
     tx: SignedTransactionAPI = pending.tx
     type_id = tx.type_id or 0

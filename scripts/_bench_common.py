@@ -322,7 +322,7 @@ def xrollup_devnet(chains: Sequence[int] = (901, 902), extra: Sequence[str] = ()
     exe = xrollup_executable()
     ids = ",".join(str(c) for c in chains)
     server = start_server(
-        lambda port: [exe, "--chains", ids, "--port", str(port), "--silent", *extra],
+        lambda port: [exe, "--chains", ids, "--port", str(port), "--admin.port", "0", "--silent", *extra],
         lambda port: [f"http://127.0.0.1:{port + i}" for i in range(len(chains))],
         count=len(chains), timeout=timeout,
     )
@@ -387,7 +387,8 @@ def install_anvil(anvil_dir: Path = DEFAULT_ANVIL_DIR, timeout: float = 600.0) -
 def anvil_node(exe: str, extra: Sequence[str] = (), timeout: float = 60.0) -> Iterator[ServerProcess]:
     """A silent anvil subprocess on a free port (chain id 31337, automine)."""
     server = start_server(
-        lambda port: [exe, "--port", str(port), "--host", "127.0.0.1", "--silent", *extra],
+        lambda port: [exe, "--port", str(port), "--admin.port", "0", "--host", "127.0.0.1", "--silent",
+                   *extra],
         lambda port: [f"http://127.0.0.1:{port}"],
         count=1, timeout=timeout,
     )

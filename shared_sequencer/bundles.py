@@ -25,6 +25,8 @@ class Bundle:
     reverting: frozenset[bytes] = frozenset()  # tx hashes allowed to revert
     min_superblock: int | None = None
     max_superblock: int | None = None
+    min_timestamp: int | None = None  # the superblock's timestamp bounds (Flashbots bundles)
+    max_timestamp: int | None = None
 
     @property
     def hash(self) -> bytes:
@@ -143,13 +145,16 @@ class BundleBook:
         self.statuses[bundle.hash] = BundleStatus(
             "failed", {**_failure_detail(failure, height), "atSubmission": True}, failure)
 
-    def due(self, number: int) -> list[Bundle]:
-        """Bundles to try in superblock ``number``; expired ones are failed here."""
+    def due(self, number: int, timestamp: int | None = None) -> list[Bundle]:
+        """Bundles to try in superblock ``number`` (at ``timestamp``); expired ones are failed here."""
         due = []
         for bundle in list(self.queue):
-            if bundle.max_superblock is not None and number > bundle.max_superblock:
+            late = timestamp is not None and bundle.max_timestamp is not None and timestamp > bundle.max_timestamp
+            if late or (bundle.max_superblock is not None and number > bundle.max_superblock):
                 self.queue.remove(bundle)
                 self.statuses[bundle.hash] = BundleStatus("failed", {"error": "bundle expired", "superblock": number})
+            elif timestamp is not None and bundle.min_timestamp is not None and timestamp < bundle.min_timestamp:
+                continue  # too early: it may still land in a later superblock of its range
             elif bundle.min_superblock is None or number >= bundle.min_superblock:
                 due.append(bundle)
         return due

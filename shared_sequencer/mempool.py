@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -38,6 +39,15 @@ class PoolTx:
     pending: PendingTx
     arrival: int = field(default_factory=lambda: next(_arrivals))
     base_fee: int = 0
+    received: float = field(default_factory=time.time)  # wall-clock seconds
+
+    @property
+    def tx_hash(self) -> bytes:
+        return self.pending.hash
+
+    @property
+    def sender(self) -> bytes:
+        return self.pending.sender
 
     @property
     def tip(self) -> int:
@@ -105,7 +115,8 @@ class Mempool:
         """Executable transactions, best first; each sender's in nonce order, with no gaps.
 
         The consumer may stop early; a sender whose transaction it skipped should not get more
-        (use ``ready`` afresh for the next block).
+        (use ``ready`` afresh for the next block). A transaction the policy holds back
+        (``order.eligible``) ends its sender's run: its successors wait with it.
         """
         by_sender: dict[bytes, list[PoolTx]] = {}
         for entry in self.by_key.values():
@@ -119,7 +130,7 @@ class Mempool:
             expected = nonce_of(sender)
             run = []
             for entry in entries:
-                if entry.pending.tx.nonce != expected:
+                if entry.pending.tx.nonce != expected or not order.eligible(entry):
                     break
                 run.append(entry)
                 expected += 1
@@ -134,3 +145,8 @@ class Mempool:
             if following is not None:
                 heads[sender] = following
                 heapq.heappush(heap, (order.key(following, base_fee), following.arrival, sender))
+
+    def release_at(self, order: OrderingPolicy) -> float | None:
+        """The earliest time a transaction ``order`` holds back becomes eligible, or None."""
+        times = [t for t in (order.release_at(e) for e in self.by_key.values() if not order.eligible(e)) if t is not None]
+        return min(times, default=None)

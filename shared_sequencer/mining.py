@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -77,6 +78,9 @@ class Minable(Protocol):
 
     mode: MiningMode
     mode_listeners: list[Callable[[], None]]
+    pending_listeners: list[Callable[[int, bytes], None]]
+
+    def release_at(self) -> float | None: ...
 
     @property
     def chains(self) -> Mapping[int, object]: ...
@@ -119,6 +123,7 @@ class MiningService:
         self._batcher = AutomineBatcher(seq.mine_pending)
         seq.set_automine_scheduler(self._batcher.schedule)
         seq.mode_listeners.append(self.wake)
+        seq.pending_listeners.append(self._on_pending)
         self.wake()
 
     def detach(self) -> None:
@@ -126,6 +131,8 @@ class MiningService:
             self._seq.set_automine_scheduler(None)
             if self.wake in self._seq.mode_listeners:
                 self._seq.mode_listeners.remove(self.wake)
+            if self._on_pending in self._seq.pending_listeners:
+                self._seq.pending_listeners.remove(self._on_pending)
         self._seq = self._batcher = None
 
     def stop(self) -> None:
@@ -143,6 +150,23 @@ class MiningService:
         """Call after the mode changed, so that a new interval takes effect at once."""
         self._changed.set()
 
+    def _on_pending(self, chain_id: int, tx_hash: bytes) -> None:
+        """Under automine a new transaction may be held back by the ordering policy
+        (express-lane's delay): recompute when to wake. Interval mining keeps its rhythm."""
+        if self._seq is not None and isinstance(self._seq.mode, Automine) and self._seq.release_at() is not None:
+            self.wake()
+
+    def _timeout(self, mode: MiningMode) -> float | None:
+        """How long to sleep: the interval, or under automine until the ordering policy
+        releases a held transaction (None: until woken)."""
+        if isinstance(mode, IntervalMining):
+            return mode.seconds
+        if isinstance(mode, Automine) and self._seq is not None:
+            release = self._seq.release_at()
+            if release is not None:
+                return max(0.0, release - time.time()) + 0.001
+        return None
+
     async def _run(self) -> None:
         while True:
             mode = self._seq.mode if self._seq is not None else Manual()
@@ -150,17 +174,21 @@ class MiningService:
             if isinstance(mode, IntervalMining) and mode.per_chain and self._seq is not None:
                 await self._run_per_chain(self._seq, mode)
                 continue
-            timeout = mode.seconds if isinstance(mode, IntervalMining) else None
+            timeout = self._timeout(mode)
             try:
                 await asyncio.wait_for(self._changed.wait(), timeout)
                 continue  # the mode changed: start the interval afresh
             except TimeoutError:
                 pass
             try:
-                if self._seq is not None:
+                if self._seq is None:
+                    continue
+                if isinstance(mode, Automine):
+                    self._seq.mine_pending()  # held transactions were released
+                else:
                     self._seq.mine()
             except Exception:  # keep the loop alive; the error is the sequencer's to report
-                log.exception("interval mining failed")
+                log.exception("mining failed")
 
     async def _run_per_chain(self, seq: Minable, mode: IntervalMining) -> None:
         """Per-chain intervals, until the mode changes: at each tick, one superblock of the

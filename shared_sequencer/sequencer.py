@@ -40,7 +40,7 @@ from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
 from shared_sequencer.log import SuperblockLog
 from shared_sequencer.mempool import Mempool
 from shared_sequencer.mining import Automine, MiningMode
-from shared_sequencer.ordering import Fees, OrderingPolicy
+from shared_sequencer.ordering import ExpressLane, Fees, OrderingPolicy, Round
 from shared_sequencer.relay import RELAY_GAS, Relay, RelayPolicy, relayed_keys, sent_messages
 from shared_sequencer.superblock import BlockBody, ChainBlockRef, SuperBlock, SuperblockRecord
 from shared_sequencer.xcall import apply_with_xcalls
@@ -86,6 +86,7 @@ class Sequencer:
     clock: Clock = field(default_factory=Clock)
     coinbase: bytes = b"\x00" * 20
     relay_policy: RelayPolicy = field(default_factory=RelayPolicy)  # --interop.autorelay / .delay
+    chain_orders: dict[int, OrderingPolicy] = field(default_factory=dict)  # per-chain overrides of ``order``
 
     def __post_init__(self) -> None:
         self.pools: dict[int, Mempool] = {cid: Mempool() for cid in self.chains}
@@ -168,6 +169,55 @@ class Sequencer:
         if self.next_base_fee is not None:
             return self.next_base_fee
         return int(calculate_expected_base_fee_per_gas(self.chain(chain_id).head.header))
+
+    # -- ordering (shared_sequencer/ordering.py) ------------------------------------------
+
+    def order_of(self, chain_id: int) -> OrderingPolicy:
+        """The policy that orders ``chain_id``'s pool."""
+        return self.chain_orders.get(chain_id, self.order)
+
+    def set_ordering(self, policy: OrderingPolicy, chain_id: int | None = None) -> None:
+        """Order ``chain_id``'s pool (None: every chain's) with ``policy`` from the next block
+        on; what a policy was holding back is mined at once if automine now allows it.
+        Raises UnknownChain."""
+        if chain_id is None:
+            self.order = policy
+            self.chain_orders.clear()
+        else:
+            self.chain_orders[self.chain(chain_id).chain_id] = policy
+        for listener in self.mode_listeners:
+            listener()
+        if any(self.pools.values()):
+            self._automine()
+
+    def set_express_lane(self, controller: bytes | None, round_number: int | None = None,
+                         chain_id: int | None = None) -> list[tuple[int, int]]:
+        """Make ``controller`` (None: nobody) the express-lane controller of ``round_number``
+        (None: the current round) on ``chain_id`` (None: every chain ordered by express-lane).
+        Returns (chain id, round) for each chain set. Raises InvalidInput when no such chain
+        is ordered by express-lane, UnknownChain."""
+        cids = [self.chain(chain_id).chain_id] if chain_id is not None else list(self.chains)
+        done: list[tuple[int, int]] = []
+        for cid in cids:
+            order = self.order_of(cid)
+            if isinstance(order, ExpressLane):
+                number = order.round_of(time.time()) if round_number is None else round_number
+                order.set_controller(number, controller)
+                done.append((cid, number))
+        if not done:
+            raise InvalidInput("no chain here is ordered by express-lane (set it with xr_setOrdering)")
+        return done
+
+    def release_at(self) -> float | None:
+        """The earliest wall-clock time a transaction held back by its chain's policy becomes
+        eligible (express-lane's delay), or None when nothing is held."""
+        holding = [cid for cid, pool in self.pools.items() if pool and self.order_of(cid).holds]
+        if not holding:
+            return None
+        times = [t for cid, pool in self.pools.items() if cid in holding
+                 for t in [pool.release_at(self.order_of(cid).bind(Round(self.head.number + 1, time.time())))]
+                 if t is not None]
+        return min(times, default=None)
 
     # -- submission ---------------------------------------------------------------------
 
@@ -307,7 +357,7 @@ class Sequencer:
             before.append(self._relay_tx(relay, before, envs))
         builders = fresh(applied)
         included_bundles: list[bytes] = []
-        for bundle in self.bundles.due(number):
+        for bundle in self.bundles.due(number, ts):
             result = execute_bundle(builders, bundle)
             self.bundles.settle(bundle, result, number)
             if result.ok:
@@ -347,7 +397,8 @@ class Sequencer:
         if not pool:
             return
         full: set[bytes] = set()
-        ready = list(pool.ready(builders[chain_id].nonce_of, self.order, int(base_fee_of(builders[chain_id].header))))
+        order = self.order_of(chain_id).bind(Round(self.head.number + 1, time.time()))
+        ready = list(pool.ready(builders[chain_id].nonce_of, order, int(base_fee_of(builders[chain_id].header))))
         for entry in ready:
             sender = entry.pending.sender
             if sender in full:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from chains.engine import DEFAULT_FORK, FORKS
 from chains.errors import XRollupError
+from shared_sequencer.ordering import parse_order
 from xrollup import __version__
 from xrollup.config import DevnetConfig
 
@@ -94,6 +95,16 @@ def _seconds(text: str) -> int:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
 def _dependency_set(text: str) -> tuple[int, ...]:
     """supersim's format: '[901,902]' or '[]'."""
     if not re.fullmatch(r"\s*\[\s*(\d+(\s*,\s*\d+)*)?\s*\]\s*", text):
@@ -118,6 +129,14 @@ def add_supersim_flags(ap: argparse.ArgumentParser) -> None:
                     help="write each chain's call log to DIR/anvil-<chain id>.log")
 
 
+def _order(text: str) -> str:
+    try:
+        parse_order(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="xrollup", description="A local devnet of EVM rollups that share one sequencer.")
     ap.add_argument("--version", action="version", version=f"xrollup {__version__}")
@@ -133,7 +152,14 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--block-time", "-b", type=_block_times, default=(None, ()),
                     help="seconds between superblocks, per chain too: 2, 901=1,902=2 or 2,901=0.5 (default: automine)")
     ap.add_argument("--no-mining", action="store_true", help="mine only on evm_mine / anvil_mine")
-    ap.add_argument("--order", choices=("fees", "fifo"), default="fees", help="transaction ordering (default: fees)")
+    ap.add_argument("--order", type=_order, default="fees",
+                    help="transaction ordering: fifo, fees, random, express-lane or encrypted, devnet-wide or per chain "
+                         "(901=fees,902=random) (default: fees)")
+    ap.add_argument("--order-seed", type=int, default=0, help="seed of the random ordering's shuffle (default: 0)")
+    ap.add_argument("--express-lane.round", type=_positive_float, default=60.0, dest="express_lane_round",
+                    help="seconds per express-lane round (default: 60)")
+    ap.add_argument("--express-lane.delay", type=_non_negative_float, default=0.2, dest="express_lane_delay",
+                    help="seconds non-controller transactions wait under express-lane (default: 0.2)")
     ap.add_argument("--accounts", "-a", type=int, default=10, help="dev accounts to fund (default: 10)")
     ap.add_argument("--balance", type=int, default=10_000, help="ETH per dev account (default: 10000)")
     ap.add_argument("--mnemonic", "-m", default=DevnetConfig.mnemonic, help="BIP-39 mnemonic of the dev accounts")
@@ -163,6 +189,8 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
         hardfork=args.hardfork,
         admin_port=args.admin_port, autorelay=args.autorelay, relay_delay=args.relay_delay,
         logs_directory=args.logs_directory, dependency_set=args.dependency_set,
+        order_seed=args.order_seed, express_lane_round=args.express_lane_round,
+        express_lane_delay=args.express_lane_delay,
     )
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from chains.engine import DEFAULT_FORK, FORKS
 from chains.genesis import DEFAULT_MNEMONIC, WEI_PER_ETH
+from shared_sequencer.ordering import PolicySettings as OrderSettings
+from shared_sequencer.ordering import build_orders
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,10 @@ class DevnetConfig:
     block_time: float | None = None  # every chain's interval, or the default for chains not in block_times
     block_times: tuple[tuple[int, float], ...] = ()  # (chain id, seconds): per-chain intervals
     no_mining: bool = False
-    order: str = "fees"
+    order: str = "fees"  # a policy name, or per chain: "901=fees,902=random"
+    order_seed: int = 0  # the random policy's seed
+    express_lane_round: float = 60.0  # seconds per express-lane round
+    express_lane_delay: float = 0.2  # seconds everyone but the express-lane controller waits
     silent: bool = False
     state_dir: str | None = None
     genesis_timestamp: int = 0
@@ -73,6 +78,11 @@ class DevnetConfig:
             raise ValueError("--gas-limit must be at least 21000")
         if self.hardfork not in FORKS:
             raise ValueError(f"--hardfork {self.hardfork!r} is not supported: use one of {', '.join(FORKS)}")
+        build_orders(self.order, self.order_settings, self.chain_ids)  # raises ValueError
+
+    @property
+    def order_settings(self) -> OrderSettings:
+        return OrderSettings(self.order_seed, self.express_lane_round, self.express_lane_delay)
 
     @property
     def balance_wei(self) -> int:

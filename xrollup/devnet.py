@@ -36,7 +36,7 @@ from rpc.jsonrpc import Dispatcher
 from rpc.server import BindError, Endpoint, ServerGroup, build_app
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
 from shared_sequencer.mining import Automine, mode_from_flags
-from shared_sequencer.ordering import policy
+from shared_sequencer.ordering import build_orders
 from shared_sequencer.relay import RelayPolicy, dependency_map
 from shared_sequencer.replay import replay
 from shared_sequencer.sequencer import Sequencer
@@ -119,8 +119,9 @@ class Devnet:
             )
             for cid in config.chain_ids
         }
+        order, chain_orders = build_orders(config.order, config.order_settings, config.chain_ids)
         seq = Sequencer(chains, mode=mode_from_flags(config.block_time, config.no_mining, config.block_times),
-                        order=policy(config.order), log=SuperblockLog(state_dir),
+                        order=order, chain_orders=chain_orders, log=SuperblockLog(state_dir),
                         relay_policy=RelayPolicy(config.autorelay, config.relay_delay,
                                                  dependency_map(config.chain_ids, config.dependency_set)))
         seq.superblock_listeners.append(lambda superblock, mined: self._on_superblock(seq, superblock, mined))
@@ -247,9 +248,22 @@ class Devnet:
     def _on_pending(self, chain_id: int, tx_hash: bytes) -> None:
         def tx_json() -> Any:
             entry = self.backend.pooled(chain_id, tx_hash)
-            return views.tx_json(entry.pending, chain_id) if entry else views.d(tx_hash)
+            sealed = self.backend.pool_sealed(chain_id)
+            return views.pending_tx_json(entry.pending, chain_id, sealed) if entry else views.d(tx_hash)
 
         self.events[chain_id].on_pending(tx_hash, tx_json)
+        cache: list[Any] = []
+
+        def with_chain() -> Any:  # one JSON object for every endpoint's subscribers
+            if not cache:
+                entry = self.backend.pooled(chain_id, tx_hash)
+                sealed = self.backend.pool_sealed(chain_id)
+                body = views.pending_tx_json(entry.pending, chain_id, sealed) if entry else {"hash": views.d(tx_hash)}
+                cache.append({**body, "chainId": views.q(chain_id)})
+            return cache[0]
+
+        for events in self.events.values():
+            events.on_any_pending(with_chain)
 
     def _log_call(self, chain_id: int) -> Callable[[str], None]:
         chain_log = logging.getLogger(f"xrollup.chain.{chain_id}")  # --logs.directory's file, if any
@@ -279,8 +293,10 @@ class Devnet:
         try:
             await servers.start()
         except BindError as exc:
-            cid = self.config.chain_ids[exc.index]
             what = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+            if exc.index >= len(self.config.chain_ids):  # the admin endpoint comes last
+                raise OSError(exc.errno, f"admin port {exc.port} {what} (--admin.port; 0 takes a free port)") from exc
+            cid = self.config.chain_ids[exc.index]
             raise OSError(exc.errno, f"port {exc.port} of chain {cid} {what} (--port {self.config.port}: the "
                                      f"{len(self.config.chain_ids)} chains take ports {self.config.port}-"
                                      f"{self.config.port + len(self.config.chain_ids) - 1})") from exc

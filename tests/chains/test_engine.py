@@ -149,7 +149,7 @@ def test_an_unknown_engine_stops_the_devnet_at_start_up(monkeypatch: pytest.Monk
 
 def test_the_cli_says_what_is_wrong_with_the_engine() -> None:
     env = dict(os.environ, **{ENV_VAR: "turbo"})
-    done = subprocess.run([sys.executable, "-m", "xrollup.cli", "--port", "0", "--silent"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "xrollup.cli", "--port", "0", "--admin.port", "0", "--silent"], capture_output=True,
                           text=True, timeout=120, cwd=ROOT, env=env)
     assert done.returncode != 0
     assert "XROLLUP_ENGINE='turbo' is not an engine: use one of fast, plain" in done.stderr

@@ -166,3 +166,17 @@ def test_a_port_in_use_fails_start_up_naming_the_port_and_the_chain() -> None:
     assert f"port {base + 2} of chain 903 is in use" in str(failed.value.__cause__)
     with pytest.raises(ValueError, match="past 65535"):
         DevnetConfig(chain_ids=tuple(range(1, 101)), port=65500)
+
+
+def test_an_admin_port_in_use_fails_start_up_naming_it() -> None:
+    from scripts._bench_common import find_free_ports
+    from xrollup.config import DevnetConfig
+
+    base = find_free_ports(3)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", base + 2))
+        taken.listen()
+        server = DevnetThread(DevnetConfig(chain_ids=(901, 902), port=base, admin_port=base + 2, silent=True))
+        with pytest.raises(RuntimeError) as failed:
+            server.start()
+    assert f"admin port {base + 2} is in use (--admin.port; 0 takes a free port)" in str(failed.value.__cause__)
