@@ -15,6 +15,8 @@ from backend.bundles import BundleServices
 from backend.calls import CallServices
 from backend.dev import DevServices
 from backend.dumps import decode_dump, encode_dump
+from backend.overrides import OverrideServices
+from backend.pending import PendingServices
 from backend.tracing import TracingServices
 from chains.block import PendingTx
 from chains.genesis import DevAccount, Predeploy
@@ -37,7 +39,7 @@ class SequencerFactory(Protocol):
         ...
 
 
-class Backend(CallServices, BundleServices, TracingServices, DevServices):
+class Backend(CallServices, BundleServices, TracingServices, DevServices, OverrideServices, PendingServices):
     def __init__(self, sequencer: Sequencer, factory: SequencerFactory, accounts: Sequence[DevAccount],
                  predeploys: Sequence[Predeploy]) -> None:
         self.sequencer = sequencer

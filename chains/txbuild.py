@@ -163,11 +163,24 @@ def sign(req: TxRequest, private_key: bytes) -> PendingTx:
                   req.gas, Address(req.to or b""), req.value, req.data)
         if req.access_list:
             message = unsigned(req).get_message_for_signing()
+            y_parity, r, s = sign_hash(keccak(message))
+            inner = DynamicFeeTransaction(*fields, req.access_list, y_parity, r, s)
+            tx = BUILDER.typed_transaction(DYNAMIC_FEE_TRANSACTION_TYPE, inner)
         else:  # 0x02 || rlp([chain_id, nonce, tip, max fee, gas, to, value, data, []])
-            message = b"\x02" + rlpfast.encode((*fields, ()))
-        y_parity, r, s = sign_hash(keccak(message))
-        inner = DynamicFeeTransaction(*fields, req.access_list, y_parity, r, s)
-        tx = BUILDER.typed_transaction(DYNAMIC_FEE_TRANSACTION_TYPE, inner)
+            y_parity, r, s = sign_hash(keccak(b"\x02" + rlpfast.encode((*fields, ()))))
+            # Built as _decode builds a decoded one: without rlp's checks in __init__, with its
+            # encoding, bytes and hash known (the block's transaction root reads the bytes).
+            signed_fields = (*fields, (), y_parity, r, s)
+            payload = rlpfast.encode(signed_fields)
+            inner = rlpfast.construct(DynamicFeeTransaction, signed_fields)
+            inner._cached_rlp = payload
+            tx = BUILDER.typed_transaction(DYNAMIC_FEE_TRANSACTION_TYPE, inner)
+            tx.__dict__["sender"] = Address(address)
+            pending = PendingTx(tx, req.sender)
+            raw = _DYNAMIC_FEE_TYPE_BYTE + payload
+            pending.__dict__["raw"] = raw
+            pending.__dict__["hash"] = keccak(raw)
+            return pending
     else:
         tx = _prague(unsigned(req).as_signed_transaction(key, chain_id=req.chain_id))
     # The signer is known: seed py-evm's cached sender instead of recovering it from the

@@ -8,6 +8,7 @@ from chains.errors import (
     ExecutionHalted,
     ExecutionReverted,
     InvalidInput,
+    ReceiptTimeout,
     TransactionRejected,
     XRollupError,
 )
@@ -15,6 +16,7 @@ from rpc.jsonrpc import INVALID_PARAMS, SERVER_ERROR, RpcError
 
 EXECUTION_REVERTED = 3
 TRANSACTION_REJECTED = -32003
+RECEIPT_TIMEOUT = 4  # EIP-7966: pooled, not mined within the timeout; the hash in data
 
 
 def to_rpc_error(exc: Exception) -> RpcError | None:
@@ -28,6 +30,8 @@ def to_rpc_error(exc: Exception) -> RpcError | None:
         return RpcError(EXECUTION_REVERTED if exc.reverted else TRANSACTION_REJECTED, str(exc), detail)
     if isinstance(exc, ExecutionReverted):
         return RpcError(EXECUTION_REVERTED, exc.message, "0x" + exc.data.hex())
+    if isinstance(exc, ReceiptTimeout):
+        return RpcError(RECEIPT_TIMEOUT, str(exc), "0x" + exc.tx_hash.hex())
     if isinstance(exc, TransactionRejected):
         return RpcError(TRANSACTION_REJECTED, str(exc))
     if isinstance(exc, InvalidInput):

@@ -362,8 +362,11 @@ class Sequencer:
         self.log.append_edit(chain_id, edit)
 
     def increase_time(self, seconds: int) -> int:
-        """Move the clock ``seconds`` ahead (evm_increaseTime). Returns the total offset."""
-        self.clock.offset += seconds
+        """Move the clock ``seconds`` ahead of the chain's own time (evm_increaseTime), as
+        anvil and Hardhat do: when blocks have run ahead of the wall clock (several a second
+        in automine), the offset first catches up with the head, so the next block comes at
+        least ``seconds`` after it. Returns the total offset."""
+        self.clock.offset = max(self.clock.offset, self.head.timestamp - int(time.time())) + seconds
         return self.clock.offset
 
     def set_time(self, timestamp: int) -> int:

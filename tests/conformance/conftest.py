@@ -3,15 +3,18 @@
 web3.py runs these suites against geth from a prepared data directory: contracts deployed, a
 block with a transaction, a block with a log, two reverting transactions, an empty block. Here
 the same chain state is built once per session on a served xrollup devnet with the chain id
-those suites hard-code (131277322940537). Setup runs on automine (fast); then the devnet
-switches to a block a second, because several tests expect a transaction they just sent to
-stay pending for a moment, as on a node with a block time.
+those suites hard-code (131277322940537). The chain automines, except during the tests that
+expect a transaction they just sent to stay pending (replacing or modifying it, or finding no
+receipt yet, as on a node with a block time): those run with mining paused, and what they left
+in the pool is mined after them. With a block time instead, a block now and then falls between
+sending and replacing, and such a test fails at random.
 
 The unlocked "keyfile account" of geth's fixture is dev account 0 (the server signs for it).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +37,7 @@ from tests.support import served
 from xrollup.testing import DevnetThread
 
 CONFORMANCE_CHAIN_ID = 131277322940537  # hard-coded by web3.py's suites
-BLOCK_TIME = 2  # seconds, once the chain state is set up (a replacement must reach the pool before the block)
+STAYS_PENDING = re.compile(r"replace_transaction|modify_transaction|_unmined")  # ... but not *_already_mined
 LOG_DOUBLE_WITH_INDEX = 9  # the emitter's LogFunctions enum
 
 
@@ -107,8 +110,25 @@ def chain_state(conformance_server: DevnetThread, conformance_url: str) -> Chain
         block_hash_revert_no_msg=_block_hash_of(w3, no_msg), empty_block_hash=empty["hash"].to_0x_hex(),
         mined_txn_hash=mined.to_0x_hex(), block_with_txn_hash=_block_hash_of(w3, mined),
     )
-    w3.provider.make_request("evm_setIntervalMining", [BLOCK_TIME])  # type: ignore[arg-type]
     return state
+
+
+@pytest.fixture(autouse=True)
+def _pending_window(request: pytest.FixtureRequest, conformance_url: str) -> Iterator[None]:
+    """Each test starts on an empty head block, as on geth's dev chain (an empty block every
+    second), since some read the latest block's logs; mining is paused for the tests that
+    expect what they send to stay pending."""
+    w3 = Web3(Web3.HTTPProvider(conformance_url))
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    name = getattr(request.node, "originalname", request.node.name)
+    if not STAYS_PENDING.search(name) or "already_mined" in name:
+        yield
+        return
+    w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
 
 
 # -- what web3.py's suites ask for --------------------------------------------------------

@@ -18,21 +18,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "TestEthModule::test_eth_sign_ens_names": _ENS,
     "TestEthModule::test_eth_sign_transaction_ens_names": _ENS,
     "TestWeb3Module::test_solidity_keccak_ens": _ENS,
-    "TestEthModule::test_eth_call_with_override_code": "eth_call state overrides are ignored",
-    "TestEthModule::test_eth_call_with_override_param_type_check": "eth_call state overrides are ignored",
-    "TestEthModule::test_eth_create_access_list": "eth_createAccessList leaves out the recipient's storage slots",
-    "TestEthModule::test_eth_getBlockByHash_pending": "no pending block: 'pending' answers the head",
-    "TestEthModule::test_eth_getBlockByNumber_pending": "no pending block: 'pending' answers the head",
-    "TestEthModule::test_eth_get_logs_with_logs_none_topic_args": "a null entry in a topic list matches nothing",
-    "TestEthModule::test_eth_get_raw_transaction": "eth_getRawTransactionByHash is missing",
-    "TestEthModule::test_eth_get_raw_transaction_raises_error": "eth_getRawTransactionByHash is missing",
-    "TestEthModule::test_eth_get_raw_transaction_by_block":
-        "eth_getRawTransactionByBlock{Number,Hash}AndIndex are missing",
-    "TestEthModule::test_eth_get_raw_transaction_by_block_raises_error":
-        "eth_getRawTransactionByBlock{Number,Hash}AndIndex are missing",
-    "TestEthModule::test_eth_sign_transaction": "eth_signTransaction is missing",
-    "TestEthModule::test_eth_sign_transaction_hex_fees": "eth_signTransaction is missing",
-    "TestEthModule::test_eth_sign_transaction_legacy": "eth_signTransaction is missing",
     "TestEthModule::test_eth_simulate_v1": "eth_simulateV1 is missing",
     "TestEthModule::test_invalid_eth_sign_typed_data":
         "eth_signTypedData_v4 signs typed data whose array is shorter than its fixed-size type",
