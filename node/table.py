@@ -137,6 +137,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("anvil_setNextBlockBaseFeePerGas", dev.anvil_setNextBlockBaseFeePerGas, Param("baseFee", p.quantity),
           aliases=("hardhat_setNextBlockBaseFeePerGas",)),
         M("anvil_setCoinbase", dev.anvil_setCoinbase, ADDRESS, aliases=("hardhat_setCoinbase",)),
+        M("evm_setBlockGasLimit", dev.evm_setBlockGasLimit, Param("gasLimit", p.quantity)),
         M("anvil_nodeInfo", dev.anvil_nodeInfo),
         M("anvil_dumpState", dev.anvil_dumpState, aliases=("hardhat_dumpState",)),
         M("anvil_loadState", dev.anvil_loadState, Param("state", p.data), aliases=("hardhat_loadState",)),

@@ -207,3 +207,20 @@ def test_increase_time_counts_from_the_chain_when_it_runs_ahead(rpc, chain_id):
 def test_client_version_names_anvil_and_xrollup(rpc, chain_id):
     version = rpc.ok(chain_id, "web3_clientVersion")
     assert version.startswith("anvil/") and "xrollup/" in version
+
+
+# -- evm_setBlockGasLimit -----------------------------------------------------------------------
+
+
+def test_set_block_gas_limit(rpc, chain_id):
+    snap = rpc.ok(chain_id, "evm_snapshot")
+    assert rpc.ok(chain_id, "evm_setBlockGasLimit", [hex(1_000_000)]) is True
+    receipt = send_tx(rpc, chain_id, {"from": A0, "to": A1, "value": "0x1"})
+    block = rpc.ok(chain_id, "eth_getBlockByNumber", [receipt["blockNumber"], False])
+    assert block["gasLimit"] == hex(1_000_000)
+    error = rpc.err(chain_id, "eth_sendTransaction", [{"from": A0, "to": A1, "gas": hex(2_000_000)}])
+    assert error["code"] == -32003 and "gas limit" in error["message"]
+    assert rpc.err(chain_id, "evm_setBlockGasLimit", ["0x1"])["code"] == -32602
+    assert rpc.ok(chain_id, "evm_revert", [snap]) is True
+    rpc.ok(chain_id, "evm_mine")
+    assert rpc.ok(chain_id, "eth_getBlockByNumber", ["latest", False])["gasLimit"] == hex(30_000_000)
