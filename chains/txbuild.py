@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import rlp
 from eth.abc import SignedTransactionAPI
+from eth.exceptions import UnrecognizedTransactionType
 from eth.vm.forks.london.constants import DYNAMIC_FEE_TRANSACTION_TYPE
 from eth.vm.forks.london.transactions import DynamicFeePayloadDecoder, DynamicFeeTransaction
 from eth.vm.forks.prague import PragueVM
@@ -45,6 +46,10 @@ def decode_raw(raw: bytes) -> PendingTx:
         raise TransactionRejected(f"oversized data: transaction size {len(raw)}, limit {MAX_TX_SIZE}")
     try:
         tx = _decode(raw)
+    except UnrecognizedTransactionType as exc:
+        raise TransactionRejected("transaction type not supported") from exc
+    except RecursionError as exc:  # RLP lists nested thousands deep
+        raise TransactionRejected("failed to decode signed transaction: RLP nested too deep") from exc
     except (rlp.DecodingError, rlp.DeserializationError, ValidationError, ValueError, TypeError) as exc:
         raise TransactionRejected(f"failed to decode signed transaction: {exc}") from exc
     try:

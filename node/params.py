@@ -206,9 +206,15 @@ def state_overrides(value: Any) -> StateOverrides | None:
             raise ValueError(f"{key}: unsupported override field(s) {sorted(unknown)}")
         if acct.get("state") is not None and acct.get("stateDiff") is not None:
             raise ValueError(f"{key}: has both 'state' and 'stateDiff'")
+        balance = quantity(acct["balance"]) if acct.get("balance") is not None else None
+        nonce = quantity(acct["nonce"]) if acct.get("nonce") is not None else None
+        if balance is not None and balance >= 2**256:
+            raise ValueError(f"{key}: balance does not fit in 256 bits")
+        if nonce is not None and nonce >= 2**64:
+            raise ValueError(f"{key}: nonce does not fit in 64 bits")
         out[addr] = AccountOverride(
-            balance=quantity(acct["balance"]) if acct.get("balance") is not None else None,
-            nonce=quantity(acct["nonce"]) if acct.get("nonce") is not None else None,
+            balance=balance,
+            nonce=nonce,
             code=data(acct["code"]) if acct.get("code") is not None else None,
             state=_slots(acct["state"], "state") if acct.get("state") is not None else None,
             state_diff=_slots(acct["stateDiff"], "stateDiff") if acct.get("stateDiff") is not None else {},

@@ -224,3 +224,14 @@ def test_set_block_gas_limit(rpc, chain_id):
     assert rpc.ok(chain_id, "evm_revert", [snap]) is True
     rpc.ok(chain_id, "evm_mine")
     assert rpc.ok(chain_id, "eth_getBlockByNumber", ["latest", False])["gasLimit"] == hex(30_000_000)
+
+
+def test_call_state_overrides_out_of_range(rpc, chain_id):
+    tx = {"to": A1, "data": "0x"}
+    assert rpc.err(chain_id, "eth_call", [tx, "latest", {A1: {"balance": hex(2**256)}}])["code"] == -32602
+    assert rpc.err(chain_id, "eth_call", [tx, "latest", {A1: {"nonce": hex(2**64)}}])["code"] == -32602
+
+
+def test_send_raw_transaction_sync_refuses_what_is_no_transaction(rpc, chain_id):
+    error = rpc.err(chain_id, "eth_sendRawTransactionSync", ["0x1234"])
+    assert error["code"] == -32003 and error["message"] == "transaction type not supported"

@@ -41,8 +41,11 @@ _BLOCK_OR_QUANTITY = (  # every method with a quantity, block number or transact
     "eth_getTransactionByBlockHashAndIndex", "eth_getLogs", "eth_newFilter", "evm_revert", "anvil_mine",
     "evm_increaseTime", "evm_setNextBlockTimestamp", "evm_setTime", "evm_setIntervalMining", "anvil_setBalance",
     "anvil_setNonce", "anvil_setStorageAt", "anvil_setNextBlockBaseFeePerGas", "xr_getSuperblockByNumber",
-    "xr_sendBundle", "xr_simulateBundle", "debug_traceCall", "debug_traceBlockByNumber")
-_TX_OBJECT = ("eth_call", "eth_estimateGas", "eth_createAccessList", "debug_traceCall", "eth_sendTransaction")
+    "xr_sendBundle", "xr_simulateBundle", "debug_traceCall", "debug_traceBlockByNumber", "eth_getAccountInfo",
+    "eth_getRawTransactionByBlockNumberAndIndex", "eth_getRawTransactionByBlockHashAndIndex", "eth_signTransaction",
+    "eth_sendRawTransactionSync", "evm_setBlockGasLimit")
+_TX_OBJECT = ("eth_call", "eth_estimateGas", "eth_createAccessList", "debug_traceCall", "eth_sendTransaction",
+              "eth_signTransaction")
 KNOWN_INTERNAL_ERRORS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (_BLOCK_OR_QUANTITY, r"^Exceeds the limit \(4300 digits\) for integer string conversion",
      "params.quantity has no upper bound: a number of over 4,300 decimal digits fails when an error message "
