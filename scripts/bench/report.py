@@ -102,9 +102,14 @@ def report(peers: list[Peer], args: argparse.Namespace, machine: dict[str, Any],
     rows = []
     for p in peers:
         if p.available and p.rounds:
-            rows.append([p.name, fmt_rate(p.median_of("transfers_per_s")), fmt_rate(p.median_of("dev_transfers_per_s")),
-                         fmt_rate(p.median_of("calls_per_s")), fmt_seconds(p.median_of("startup_s"))])
-    print(format_table(["peer", "transfers/s", "sendTx/s", "eth_call/s", "start-up (s)"], rows))
+            rows.append([p.name, fmt_rate(p.median_of("transfers_per_s")), fmt_rate(p.median_of("calls_per_s")),
+                         fmt_seconds(p.median_of("startup_s"))])
+    print(format_table(["peer", "transfers/s", "eth_call/s", "start-up (s)"], rows))
+    dev = [f"{p.name} {fmt_rate(p.median_of('dev_transfers_per_s'))}/s "
+           f"(p50 {p.median_of('dev_transfer_p50_ms'):.2f} ms)"
+           for p in peers if p.available and p.rounds and math.isfinite(p.median_of("dev_transfers_per_s"))]
+    if dev:
+        print("eth_sendTransaction transfers (dev account, signed by the peer): " + ", ".join(dev))
     print()
     for p in peers:
         if p.available:
