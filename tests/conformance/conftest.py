@@ -261,6 +261,12 @@ def block_hash_revert_no_msg(chain_state: ChainState) -> str:
     return chain_state.block_hash_revert_no_msg
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # web3.py's module also holds the async suites, marked for pytest-asyncio, which this suite
+    # does not run: the mark is declared so that importing them warns of nothing
+    config.addinivalue_line("markers", "asyncio: an async test of web3.py's suites (not run here)")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each known failure as a strict expected failure, with its reason."""
     for item in items:
