@@ -18,6 +18,8 @@ from backend.dumps import decode_dump, encode_dump
 from backend.flashbots import FlashbotsServices
 from backend.mev import MevServices
 from backend.ordering import OrderingServices
+from backend.overrides import OverrideServices
+from backend.pending import PendingServices
 from backend.tracing import TracingServices
 from chains.block import PendingTx
 from chains.genesis import DevAccount, Predeploy
@@ -41,7 +43,7 @@ class SequencerFactory(Protocol):
 
 
 class Backend(CallServices, FlashbotsServices, BundleServices, TracingServices, DevServices, OrderingServices,
-              MevServices):
+              MevServices, OverrideServices, PendingServices):
     def __init__(self, sequencer: Sequencer, factory: SequencerFactory, accounts: Sequence[DevAccount],
                  predeploys: Sequence[Predeploy]) -> None:
         self.sequencer = sequencer

@@ -106,6 +106,10 @@ class DevServices(SequencerHolder):
     def set_coinbase(self, address: bytes) -> None:
         self.sequencer.set_coinbase(address)
 
+    def set_block_gas_limit(self, gas_limit: int) -> None:
+        """Raises InvalidInput below 21,000."""
+        self.sequencer.set_block_gas_limit(gas_limit)
+
     # -- the pools -------------------------------------------------------------------------
 
     def drop_transaction(self, chain_id: int, tx_hash: bytes) -> bool:

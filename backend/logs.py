@@ -22,6 +22,8 @@ class LogFilter:
 def matches(log: LogRecord, flt: LogFilter) -> bool:
     if flt.addresses and log.address not in flt.addresses:
         return False
+    if len(flt.topics) > len(log.topics):  # geth: every position named, even by null, must exist
+        return False
     for position, wanted in enumerate(flt.topics):
         if wanted is None:
             continue

@@ -203,3 +203,12 @@ class BundleFailed(XRollupError):
 
 class UnknownEngine(XRollupError):
     """``XROLLUP_ENGINE`` names no engine (chains.engine.select)."""
+
+
+class ReceiptTimeout(XRollupError):
+    """A transaction was pooled but not mined within the time its sender would wait
+    (eth_sendRawTransactionSync, EIP-7966)."""
+
+    def __init__(self, tx_hash: bytes, timeout_ms: int) -> None:
+        super().__init__(f"the transaction was added to the mempool but wasn't processed within {timeout_ms} ms")
+        self.tx_hash = tx_hash

@@ -325,8 +325,9 @@ class RollupChain:
             return state.costless_execute_transaction(tx)
 
     def access_list(self, msg: CallMessage, ref: BlockRef = "latest") -> tuple[list[tuple[bytes, set[int]]], int]:
-        """eth_createAccessList: the addresses and slots ``msg`` touches (not the sender, the
-        recipient or precompiles, as geth), and the gas it used. Raises as ``call``."""
+        """eth_createAccessList: the addresses and slots ``msg`` touches (the sender, the
+        recipient, the coinbase and precompiles only with storage slots, as geth), and the gas
+        it used. Raises as ``call``."""
         touched: dict[bytes, set[int]] = {}
         with self.call_state(ref) as (state, header):
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
@@ -344,10 +345,11 @@ class RollupChain:
             computation = state.costless_execute_transaction(self.checked_call_tx(state, msg, gas))
             precompiles = {bytes(a) for a in state.computation_class.get_precompiles()}  # the fork's
         raise_for_computation(computation, self.chain_id)
-        # Warm from the start anyway (EIP-2929/3651), so listing them would only cost gas.
+        # Warm from the start anyway (EIP-2929/3651), so listing them would only cost gas; but
+        # their storage slots are not, and geth and anvil list those (with the address).
         skip = {msg.sender, msg.to, bytes(header.coinbase)} | precompiles
         used = gas - computation.get_gas_remaining()
-        return [(a, s) for a, s in touched.items() if a not in skip], used
+        return [(a, s) for a, s in touched.items() if s or a not in skip], used
 
     def call(self, msg: CallMessage, ref: BlockRef = "latest") -> bytes:
         """eth_call. Raises ExecutionReverted (with data) or ExecutionHalted."""

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import rlp
 from eth.abc import SignedTransactionAPI
+from eth.exceptions import UnrecognizedTransactionType
 from eth.vm.forks.london.constants import DYNAMIC_FEE_TRANSACTION_TYPE
 from eth.vm.forks.london.transactions import DynamicFeePayloadDecoder, DynamicFeeTransaction
 from eth.vm.forks.prague import PragueVM
@@ -48,6 +49,10 @@ def decode_raw(raw: bytes) -> PendingTx:
     check_rlp_nesting(raw[1:] if raw[:1] and raw[0] <= 0x7F else raw)
     try:
         tx = _decode(raw)
+    except UnrecognizedTransactionType as exc:
+        raise TransactionRejected("transaction type not supported") from exc
+    except RecursionError as exc:  # RLP lists nested thousands deep
+        raise TransactionRejected("failed to decode signed transaction: RLP nested too deep") from exc
     except (rlp.DecodingError, rlp.DeserializationError, ValidationError, ValueError, TypeError) as exc:
         raise TransactionRejected(f"failed to decode signed transaction: {exc}") from exc
     try:
@@ -208,11 +213,24 @@ def sign(req: TxRequest, private_key: bytes) -> PendingTx:
                   req.gas, Address(req.to or b""), req.value, req.data)
         if req.access_list:
             message = unsigned(req).get_message_for_signing()
+            y_parity, r, s = sign_hash(keccak(message))
+            inner = DynamicFeeTransaction(*fields, req.access_list, y_parity, r, s)
+            tx = BUILDER.typed_transaction(DYNAMIC_FEE_TRANSACTION_TYPE, inner)
         else:  # 0x02 || rlp([chain_id, nonce, tip, max fee, gas, to, value, data, []])
-            message = b"\x02" + rlpfast.encode((*fields, ()))
-        y_parity, r, s = sign_hash(keccak(message))
-        inner = DynamicFeeTransaction(*fields, req.access_list, y_parity, r, s)
-        tx = BUILDER.typed_transaction(DYNAMIC_FEE_TRANSACTION_TYPE, inner)
+            y_parity, r, s = sign_hash(keccak(b"\x02" + rlpfast.encode((*fields, ()))))
+            # Built as _decode builds a decoded one: without rlp's checks in __init__, with its
+            # encoding, bytes and hash known (the block's transaction root reads the bytes).
+            signed_fields = (*fields, (), y_parity, r, s)
+            payload = rlpfast.encode(signed_fields)
+            inner = rlpfast.construct(DynamicFeeTransaction, signed_fields)
+            inner._cached_rlp = payload
+            tx = BUILDER.typed_transaction(DYNAMIC_FEE_TRANSACTION_TYPE, inner)
+            tx.__dict__["sender"] = Address(address)
+            pending = PendingTx(tx, req.sender)
+            raw = _DYNAMIC_FEE_TYPE_BYTE + payload
+            pending.__dict__["raw"] = raw
+            pending.__dict__["hash"] = keccak(raw)
+            return pending
     else:
         tx = _prague(unsigned(req).as_signed_transaction(key, chain_id=req.chain_id))
     # The signer is known: seed py-evm's cached sender instead of recovering it from the

@@ -86,6 +86,10 @@ class DevApi:
     def anvil_setCoinbase(self, address: bytes) -> None:
         self.backend.set_coinbase(address)
 
+    def evm_setBlockGasLimit(self, gas_limit: int) -> bool:
+        self.backend.set_block_gas_limit(gas_limit)
+        return True
+
     # -- the pool ------------------------------------------------------------------------
 
     def anvil_dropTransaction(self, tx_hash: bytes) -> str | None:

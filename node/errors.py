@@ -11,6 +11,7 @@ from chains.errors import (
     ExecutionReverted,
     IntrinsicGasTooLow,
     InvalidInput,
+    ReceiptTimeout,
     TransactionRejected,
     XRollupError,
 )
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 EXECUTION_REVERTED = 3
 TRANSACTION_REJECTED = -32003
+RECEIPT_TIMEOUT = 4  # EIP-7966: pooled, not mined within the timeout; the hash in data
 
 
 def to_rpc_error(exc: Exception) -> RpcError:
@@ -37,6 +39,8 @@ def to_rpc_error(exc: Exception) -> RpcError:
         return RpcError(EXECUTION_REVERTED, exc.message, "0x" + exc.data.hex())
     if isinstance(exc, IntrinsicGasTooLow):
         return RpcError(SERVER_ERROR, str(exc))
+    if isinstance(exc, ReceiptTimeout):
+        return RpcError(RECEIPT_TIMEOUT, str(exc), "0x" + exc.tx_hash.hex())
     if isinstance(exc, TransactionRejected):
         return RpcError(TRANSACTION_REJECTED, str(exc))
     if isinstance(exc, InvalidInput):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version as _package_version
 from typing import Any
 
 from eth_typing import Address
@@ -9,16 +10,18 @@ from eth_utils import keccak
 
 from backend import Backend
 from chains.block import base_fee_of
-from chains.errors import BlockNotFound, InvalidInput, TransactionRejected
+from chains.errors import BlockNotFound, InvalidInput
 from chains.proofs import StorageKey, get_proof, proof_json
 from chains.rollup import BlockRef, CallMessage, MinedBlock, MinedTx, RollupChain
-from chains.txbuild import TxRequest, decode_raw, impersonate, sign
+from chains.txbuild import decode_raw
 from node import views
 from node.params import LogFilter, TxFields, typed_data_problem
+from node.txrequest import DEFAULT_TIP, signed_or_impersonated
 from node.views import d, q
 
-DEFAULT_TIP = 1_000_000_000
-CLIENT_VERSION = "xrollup/0.1.0/python"
+# Hardhat's network helpers accept only a client whose version starts with hardhat, zksync or
+# anvil; the anvil release whose RPC surface xrollup follows comes first, then xrollup's own.
+CLIENT_VERSION = f"anvil/v1.7.1 xrollup/{_package_version('xrollup')}"
 
 
 class EthApi:
@@ -145,25 +148,7 @@ class EthApi:
         return d(await self.backend.send_transaction(self.chain_id, decode_raw(raw)))
 
     async def eth_sendTransaction(self, fields: TxFields) -> str:
-        if fields.sender is None:
-            raise InvalidInput("transaction needs a from address")
-        if fields.chain_id is not None and fields.chain_id != self.chain_id:
-            raise TransactionRejected(f"invalid chain id: transaction is for chain {fields.chain_id}, this is chain {self.chain_id}")
-        key = self.backend.private_key(fields.sender)
-        if key is None and not self.backend.is_impersonated(fields.sender):
-            raise TransactionRejected(f"no key for {d(fields.sender)}: not a dev account and not impersonated")
-        nonce = fields.nonce if fields.nonce is not None else self.backend.pending_nonce(self.chain_id, fields.sender)
-        gas = fields.gas if fields.gas is not None else self.backend.estimate_gas(self.chain_id, self._message(fields), "pending")
-        base = self.backend.next_base_fee(self.chain_id)
-        if fields.gas_price is not None:
-            fee_fields: dict[str, Any] = {"gas_price": fields.gas_price}
-        else:
-            tip = fields.max_priority_fee_per_gas if fields.max_priority_fee_per_gas is not None else DEFAULT_TIP
-            cap = fields.max_fee_per_gas if fields.max_fee_per_gas is not None else 2 * base + tip
-            fee_fields = {"max_fee_per_gas": cap, "max_priority_fee_per_gas": min(tip, cap)}
-        req = TxRequest(self.chain_id, fields.sender, nonce, gas, fields.to, fields.value, fields.data,
-                        access_list=fields.access_list, **fee_fields)
-        pending = sign(req, key) if key is not None else impersonate(req)
+        pending = signed_or_impersonated(self.backend, self.chain_id, fields)
         return d(await self.backend.send_transaction(self.chain_id, pending))
 
     def _key(self, address: bytes) -> bytes:

@@ -12,6 +12,7 @@ from typing import Any
 from eth_typing import Address, Hash32
 
 from backend.logs import LogFilter
+from backend.overrides import AccountOverride, StateOverrides
 from chains.errors import InvalidInput
 from chains.proofs import MAX_STORAGE_KEYS, StorageKey, parse_storage_key
 from chains.rollup import BlockRef
@@ -351,3 +352,44 @@ def log_filter(value: Any) -> LogFilter:
         addresses=addresses,
         topics=tuple(topics),
     )
+
+
+_OVERRIDE_KEYS = {"balance", "nonce", "code", "state", "stateDiff"}
+
+
+def _slots(value: Any, key: str) -> dict[int, int]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{key}: expected an object of slot: value")
+    return {int.from_bytes(hash32(k), "big"): int.from_bytes(hash32(v), "big") for k, v in value.items()}
+
+
+def state_overrides(value: Any) -> StateOverrides | None:
+    """geth's state override set: ``{address: {balance?, nonce?, code?, state? | stateDiff?}}``."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("expected an object of address: account override")
+    out: dict[bytes, AccountOverride] = {}
+    for key, acct in value.items():
+        addr = address(key)
+        if not isinstance(acct, dict):
+            raise ValueError(f"{key}: expected an account override object")
+        unknown = set(acct) - _OVERRIDE_KEYS
+        if unknown:
+            raise ValueError(f"{key}: unsupported override field(s) {sorted(unknown)}")
+        if acct.get("state") is not None and acct.get("stateDiff") is not None:
+            raise ValueError(f"{key}: has both 'state' and 'stateDiff'")
+        balance = quantity(acct["balance"]) if acct.get("balance") is not None else None
+        nonce = quantity(acct["nonce"]) if acct.get("nonce") is not None else None
+        if balance is not None and balance >= 2**256:
+            raise ValueError(f"{key}: balance does not fit in 256 bits")
+        if nonce is not None and nonce >= 2**64:
+            raise ValueError(f"{key}: nonce does not fit in 64 bits")
+        out[addr] = AccountOverride(
+            balance=balance,
+            nonce=nonce,
+            code=data(acct["code"]) if acct.get("code") is not None else None,
+            state=_slots(acct["state"], "state") if acct.get("state") is not None else None,
+            state_diff=_slots(acct["stateDiff"], "stateDiff") if acct.get("stateDiff") is not None else {},
+        )
+    return out

@@ -13,7 +13,7 @@ from chains.tracing import TraceOptions
 from node import params as p
 from node.debug import DebugApi, trace_options
 from node.dev import DevApi
-from node.eth import EthApi
+from node.eth_extra import EthExtraApi
 from node.filters import ChainEvents
 from node.flashbots import FlashbotsApi, call_bundle_param, send_bundle_param
 from node.mev import MevApi, report_range
@@ -39,7 +39,7 @@ def M(name: str, handler: Any, *params: Param, aliases: tuple[str, ...] = (), co
 def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodTable:
     """Every method of chain ``chain_id``'s endpoint, over ``backend`` (held for the life of
     the server) and the chain's filters and subscriptions."""
-    eth, dev, xr = EthApi(backend, chain_id), DevApi(backend, chain_id), XrApi(backend, chain_id)
+    eth, dev, xr = EthExtraApi(backend, chain_id), DevApi(backend, chain_id), XrApi(backend, chain_id)
     debug = DebugApi(backend, chain_id)  # tracing
     ordering = OrderingApi(backend)
     flashbots = FlashbotsApi(backend, chain_id)
@@ -72,14 +72,18 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("eth_getBalance", eth.eth_getBalance, ADDRESS, BLOCK),
         M("eth_getTransactionCount", eth.eth_getTransactionCount, ADDRESS, BLOCK),
         M("eth_getCode", eth.eth_getCode, ADDRESS, BLOCK),
+        M("eth_getAccountInfo", eth.eth_getAccountInfo, ADDRESS, BLOCK),
         M("eth_getStorageAt", eth.eth_getStorageAt, ADDRESS, Param("slot", p.quantity), BLOCK),
         M("eth_getProof", eth.eth_getProof, ADDRESS, Param("storageKeys", p.storage_keys), BLOCK),
         # execution
-        M("eth_call", eth.eth_call, TX, BLOCK, ANY),
+        M("eth_call", eth.eth_call, TX, BLOCK, Param("stateOverrides", p.state_overrides, optional=True)),
         M("eth_estimateGas", eth.eth_estimateGas, TX, BLOCK, ANY),
         M("eth_createAccessList", eth.eth_createAccessList, TX, BLOCK),
         M("eth_sendRawTransaction", eth.eth_sendRawTransaction, Param("data", p.data)),
         M("eth_sendTransaction", eth.eth_sendTransaction, TX),
+        M("eth_sendRawTransactionSync", eth.eth_sendRawTransactionSync, Param("data", p.data),
+          Param("timeout", p.quantity, optional=True)),
+        M("eth_signTransaction", eth.eth_signTransaction, TX),
         M("eth_sign", eth.eth_sign, ADDRESS, Param("message", p.data)),
         M("personal_sign", eth.personal_sign, Param("message", p.data), ADDRESS),
         M("eth_signTypedData_v4", eth.eth_signTypedData_v4, ADDRESS, Param("typedData", p.typed_data),
@@ -87,6 +91,10 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         # transactions, receipts, blocks
         M("eth_getTransactionByHash", eth.eth_getTransactionByHash, HASH),
         M("eth_getTransactionReceipt", eth.eth_getTransactionReceipt, HASH),
+        M("eth_getRawTransactionByHash", eth.eth_getRawTransactionByHash, HASH),
+        M("eth_getRawTransactionByBlockNumberAndIndex", eth.eth_getRawTransactionByBlockNumberAndIndex,
+          Param("block", p.block_number_or_tag), INDEX),
+        M("eth_getRawTransactionByBlockHashAndIndex", eth.eth_getRawTransactionByBlockHashAndIndex, HASH, INDEX),
         M("eth_getBlockReceipts", eth.eth_getBlockReceipts, Param("block", p.block_ref)),
         M("eth_getBlockByNumber", eth.eth_getBlockByNumber, Param("block", p.block_number_or_tag), FULL),
         M("eth_getBlockByHash", eth.eth_getBlockByHash, HASH, FULL),
@@ -137,6 +145,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("anvil_setNextBlockBaseFeePerGas", dev.anvil_setNextBlockBaseFeePerGas, Param("baseFee", p.base_fee),
           aliases=("hardhat_setNextBlockBaseFeePerGas",)),
         M("anvil_setCoinbase", dev.anvil_setCoinbase, ADDRESS, aliases=("hardhat_setCoinbase",)),
+        M("evm_setBlockGasLimit", dev.evm_setBlockGasLimit, Param("gasLimit", p.quantity)),
         M("anvil_nodeInfo", dev.anvil_nodeInfo),
         M("anvil_dumpState", dev.anvil_dumpState, aliases=("hardhat_dumpState",)),
         M("anvil_loadState", dev.anvil_loadState, Param("state", p.data), aliases=("hardhat_loadState",)),

@@ -152,3 +152,14 @@ def block_json(mined: MinedBlock, chain_id: int, full: bool) -> dict[str, Any]:
         "transactions": txs,
         "uncles": [],
     }
+
+
+def pending_block_json(block: MinedBlock, chain_id: int, full: bool) -> dict[str, Any]:
+    """The pending block as geth answers it: no hash, nonce or miner yet, and its
+    transactions in no block."""
+    out = block_json(block, chain_id, full)
+    out.update(hash=None, nonce=None, miner=None)
+    if full:
+        for tx in out["transactions"]:
+            tx["blockHash"] = None
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -75,6 +76,7 @@ class Snapshot:
     log_length: int
     bundles: BundleBook
     relays: list[Relay]
+    gas_limits: dict[int, int] = field(default_factory=dict)  # evm_setBlockGasLimit's, per chain
 
 
 @dataclass
@@ -479,8 +481,11 @@ class Sequencer:
         self.log.append_edit(chain_id, edit)
 
     def increase_time(self, seconds: int) -> int:
-        """Move the clock ``seconds`` ahead (evm_increaseTime). Returns the total offset."""
-        self.clock.offset += seconds
+        """Move the clock ``seconds`` ahead of the chain's own time (evm_increaseTime), as
+        anvil and Hardhat do: when blocks have run ahead of the wall clock (several a second
+        in automine), the offset first catches up with the head, so the next block comes at
+        least ``seconds`` after it. Returns the total offset."""
+        self.clock.offset = max(self.clock.offset, self.head.timestamp - int(time.time())) + seconds
         return self.clock.offset
 
     def set_time(self, timestamp: int) -> int:
@@ -498,6 +503,15 @@ class Sequencer:
     def set_next_base_fee(self, fee: int) -> None:
         """The next block's base fee on every chain (anvil_setNextBlockBaseFeePerGas)."""
         self.next_base_fee = fee
+
+    def set_block_gas_limit(self, gas_limit: int) -> None:
+        """The gas limit of every chain's next blocks (evm_setBlockGasLimit); admission and
+        estimates follow it. Each block's limit is in the superblock log, so replay needs
+        nothing more. Raises InvalidInput below a transfer's 21,000."""
+        if gas_limit < 21_000:
+            raise InvalidInput(f"block gas limit {gas_limit} is below 21000")
+        for chain in self.chains.values():
+            chain.config = dataclasses.replace(chain.config, gas_limit=gas_limit)
 
     def set_coinbase(self, address: bytes) -> None:
         """Who receives the fees of the next blocks (anvil_setCoinbase)."""
@@ -532,6 +546,7 @@ class Sequencer:
             log_length=len(self.log),
             bundles=self.bundles.copy(),
             relays=list(self.relays),
+            gas_limits={cid: c.config.gas_limit for cid, c in self.chains.items()},
         )
         return snap_id
 
@@ -553,6 +568,9 @@ class Sequencer:
         self.next_base_fee = snap.next_base_fee
         self.bundles = snap.bundles.copy()
         self.relays = list(snap.relays)
+        for cid, gas_limit in snap.gas_limits.items():
+            if self.chains[cid].config.gas_limit != gas_limit:
+                self.chains[cid].config = dataclasses.replace(self.chains[cid].config, gas_limit=gas_limit)
         self.log.truncate(snap.log_length)
         for later in [i for i in self.snapshots if i >= snap_id]:
             del self.snapshots[later]

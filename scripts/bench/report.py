@@ -49,13 +49,16 @@ def ratios(xr: Peer, other: Peer) -> dict[str, float]:
     return {
         "transfers_per_s": median(per_round_ratios(xr, other, "transfers_per_s")),
         "calls_per_s": median(per_round_ratios(xr, other, "calls_per_s")),
+        "dev_transfers_per_s": median(per_round_ratios(xr, other, "dev_transfers_per_s") or [math.nan]),
         "startup_time": xr.median_of("startup_s") / other.median_of("startup_s"),
     }
 
 
 def per_round_ratios(xr: Peer, other: Peer, attr: str) -> list[float]:
-    """xrollup / other for ``attr`` within each round (both timed in alternating turns)."""
-    return [getattr(a, attr) / getattr(b, attr) for a, b in zip(xr.rounds, other.rounds, strict=False)]
+    """xrollup / other for ``attr`` within each round (both timed in alternating turns); rounds
+    where either peer has no figure (no eth_sendTransaction path) are left out."""
+    return [getattr(a, attr) / getattr(b, attr) for a, b in zip(xr.rounds, other.rounds, strict=False)
+            if getattr(a, attr) is not None and getattr(b, attr) is not None]
 
 
 def ratio_lines(label: str, r: dict[str, float], xr: Peer, other: Peer) -> list[str]:
@@ -71,6 +74,8 @@ def ratio_lines(label: str, r: dict[str, float], xr: Peer, other: Peer) -> list[
         f"better{spread('transfers_per_s')})",
         f"  eth_call/s   {r['calls_per_s']:8.2f}x  (xrollup / {label}, median of the rounds' ratios; higher is "
         f"better{spread('calls_per_s')})",
+        *([f"  sendTx/s     {r['dev_transfers_per_s']:8.2f}x  (xrollup / {label}, eth_sendTransaction from a dev "
+           f"account; higher is better{spread('dev_transfers_per_s')})"] if math.isfinite(r["dev_transfers_per_s"]) else []),
         f"  start-up     {r['startup_time']:8.2f}x  (xrollup {xs:.3f} s / {label} {os_:.3f} s, time; lower is better)",
     ]
 
@@ -89,7 +94,8 @@ def report(peers: list[Peer], args: argparse.Namespace, machine: dict[str, Any],
           f"({machine['implementation']}, {machine['platform']}), load average now {load}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     print(f"workload: {args.transfers} sequential automine ETH transfers (pre-signed EIP-1559, eth_sendRawTransaction, "
-          f"each returns once mined), {args.calls} sequential eth_call of Counter.number(); "
+          f"each returns once mined), as many through eth_sendTransaction from a dev account (signed by the "
+          f"peer), {args.calls} sequential eth_call of Counter.number(); "
           f"{warmups[0]} transfers and {warmups[1]} calls of warm-up untimed; the peers take turns of "
           f"{args.chunk} transfers and {2 * args.chunk} calls; median of {args.rounds} round(s)")
     print()
@@ -99,6 +105,11 @@ def report(peers: list[Peer], args: argparse.Namespace, machine: dict[str, Any],
             rows.append([p.name, fmt_rate(p.median_of("transfers_per_s")), fmt_rate(p.median_of("calls_per_s")),
                          fmt_seconds(p.median_of("startup_s"))])
     print(format_table(["peer", "transfers/s", "eth_call/s", "start-up (s)"], rows))
+    dev = [f"{p.name} {fmt_rate(p.median_of('dev_transfers_per_s'))}/s "
+           f"(p50 {p.median_of('dev_transfer_p50_ms'):.2f} ms)"
+           for p in peers if p.available and p.rounds and math.isfinite(p.median_of("dev_transfers_per_s"))]
+    if dev:
+        print("eth_sendTransaction transfers (dev account, signed by the peer): " + ", ".join(dev))
     print()
     for p in peers:
         if p.available:
@@ -167,7 +178,8 @@ def report(peers: list[Peer], args: argparse.Namespace, machine: dict[str, Any],
         },
         "ratios": {"eth-tester": vs_et, **({"anvil": vs_anvil} if vs_anvil is not None else {})},
         "ratios_per_round": {
-            p.name: {attr: per_round_ratios(xr, p, attr) for attr in ("transfers_per_s", "calls_per_s", "startup_s")}
+            p.name: {attr: per_round_ratios(xr, p, attr)
+                     for attr in ("transfers_per_s", "dev_transfers_per_s", "calls_per_s", "startup_s")}
             for p in peers if p.name != "xrollup" and p.rounds
         },
         "targets": {

@@ -29,10 +29,12 @@ from bench.workload import (
     Round,
     check_calls,
     check_hashes,
+    dev_transfer,
     make_round,
     sign_counter_deploy,
     sign_transfers,
     timed,
+    with_dev_transfers,
 )
 
 XROLLUP_CHAINS = (901, 902)
@@ -61,6 +63,16 @@ class Session(ABC):
     startup_s: float
     raws: list[str]
     reconnects = 0
+    has_dev_path = False  # answers eth_sendTransaction for a dev account (send_dev)
+
+    def send_dev(self, _: str) -> Any:
+        """Send one transfer from a dev account through eth_sendTransaction; returns its hash
+        once it is mined."""
+        raise NotImplementedError(f"{self.name} has no eth_sendTransaction path")
+
+    def verify_dev(self, hashes: Sequence[Any]) -> None:
+        """Check that every timed dev-account transfer was mined and succeeded. Raises BenchError."""
+        raise NotImplementedError(f"{self.name} has no eth_sendTransaction path")
 
     @abstractmethod
     def send(self, raw: str) -> Any:
@@ -133,12 +145,28 @@ class HttpSession(Session):
                      lambda: int(rpc.call("eth_getBlockByNumber", ["latest", False])["baseFeePerGas"], 16))
         self.first_block = int(rpc.call("eth_blockNumber"), 16)
         self.reconnects_before = rpc.reconnects
+        self.dev_tx = dev_transfer(sender)
+        self.has_dev_path = True
 
     def send(self, raw: str) -> Any:
         h = self.rpc.call("eth_sendRawTransaction", [raw])
         if self.confirm:
             wait_receipt(self.rpc, h)
         return h
+
+    def send_dev(self, _: str) -> Any:
+        h = self.rpc.call("eth_sendTransaction", [self.dev_tx])
+        if self.confirm:
+            wait_receipt(self.rpc, h)
+        return h
+
+    def verify_dev(self, hashes: Sequence[Any]) -> None:
+        if len(set(hashes)) != len(hashes):
+            raise BenchError(f"{self.name}: eth_sendTransaction returned a hash twice")
+        for h in hashes:
+            r = wait_receipt(self.rpc, h, pause=0.005)
+            if int(r["status"], 16) != 1 or r["from"].lower() != self.dev_tx["from"].lower():
+                raise BenchError(f"{self.name}: dev transfer {h} has no successful receipt from the dev account: {r}")
 
     def call(self, _: str) -> Any:
         return self.rpc.call("eth_call", [self.counter, "latest"])
@@ -245,14 +273,20 @@ def timed_chunks(sessions: Sequence[Session], work: Callable[[Session], tuple[Ca
 
 
 def run_round(sessions: Sequence[Session], n_calls: int, chunk: int) -> dict[str, Round]:
-    """The timed transfers, then the timed calls, of every session, interleaved; then the checks."""
+    """The timed transfers, then the timed calls, then the timed dev-account transfers
+    (eth_sendTransaction, the peers that have it) of every session, interleaved; then the checks."""
     transfers = timed_chunks(sessions, lambda s: (s.send, s.raws), chunk)
     calls = timed_chunks(sessions, lambda s: (s.call, [""] * n_calls), 2 * chunk)
+    dev_sessions = [s for s in sessions if s.has_dev_path]
+    dev = timed_chunks(dev_sessions, lambda s: (s.send_dev, [""] * len(s.raws)), chunk) if dev_sessions else {}
     rounds = {}
     for s in sessions:
         blocks = s.verify(transfers[s.name][2])
         check_calls(s.name, calls[s.name][2])
-        rounds[s.name] = make_round(s.startup_s, transfers[s.name][:2], calls[s.name][:2], blocks, s.reconnects)
+        round_ = make_round(s.startup_s, transfers[s.name][:2], calls[s.name][:2], blocks, s.reconnects)
+        if s.name in dev:
+            s.verify_dev(dev[s.name][2])
+        rounds[s.name] = with_dev_transfers(round_, dev[s.name][:2] if s.name in dev else None)
     return rounds
 
 

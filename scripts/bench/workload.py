@@ -1,6 +1,8 @@
 """The workload of ``scripts/bench_rpc.py``: what every peer is asked to do, and the checks.
 
-Pre-signed EIP-1559 ETH transfers and ``Counter.number()`` calls, timed one by one; the
+Pre-signed EIP-1559 ETH transfers, the same transfers through ``eth_sendTransaction`` from a
+dev account (what web3.py's ``transact()`` and Hardhat's node accounts send), and
+``Counter.number()`` calls, timed one by one; the
 checks that the answers are right (a wrong answer is a ``BenchError``, never a slow figure);
 and ``Round``, the figures of one peer in one round.
 """
@@ -44,6 +46,10 @@ class Round:
     blocks_mined: int
     reconnects: int = 0
     cold_startup_s: float | None = None
+    # the same transfers sent unsigned from a dev account (eth_sendTransaction: the server fills
+    # in and signs them); None for a peer without that path (eth-tester in-process)
+    dev_transfers_per_s: float | None = None
+    dev_transfer_p50_ms: float | None = None
 
 
 def fee_caps(base_fee: int) -> tuple[int, int]:
@@ -113,3 +119,18 @@ def make_round(startup: float, transfers: tuple[float, list[float]], calls: tupl
         blocks_mined=blocks, reconnects=reconnects,
     )
 
+
+
+def dev_transfer(sender: str) -> dict[str, Any]:
+    """The eth_sendTransaction object of one timed dev-account transfer (gas given, as
+    web3.py's ``transact()`` sends it after its own estimate; the fees left to the server)."""
+    return {"from": sender, "to": TRANSFER_TO, "value": hex(TRANSFER_VALUE), "gas": hex(21_000)}
+
+
+def with_dev_transfers(round_: Round, timed_dev: tuple[float, list[float]] | None) -> Round:
+    if timed_dev is None or not timed_dev[1]:
+        return round_
+    elapsed, latencies = timed_dev
+    round_.dev_transfers_per_s = len(latencies) / elapsed
+    round_.dev_transfer_p50_ms = percentile(latencies, 50) * 1e3
+    return round_

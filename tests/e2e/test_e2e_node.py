@@ -15,7 +15,7 @@ from tests.e2e.e2e_helpers import A0, A1, ANVIL_ACCOUNTS, ANVIL_KEYS, GWEI, INIT
 def test_chain_id_and_versions(rpc, chain_id):
     assert rpc.ok(chain_id, "eth_chainId") == hex(chain_id)
     assert rpc.ok(chain_id, "net_version") == str(chain_id)
-    assert rpc.ok(chain_id, "web3_clientVersion") == "xrollup/0.1.0/python"
+    assert rpc.ok(chain_id, "web3_clientVersion") == "anvil/v1.7.1 xrollup/0.1.0"  # Hardhat's helpers need "anvil"
     assert rpc.ok(chain_id, "eth_syncing") is False
     assert rpc.ok(chain_id, "net_listening") is True
     assert rpc.ok(chain_id, "net_peerCount") == "0x0"

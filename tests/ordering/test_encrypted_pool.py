@@ -44,6 +44,7 @@ def test_no_read_method_shows_more_than_the_commitment_before_ordering() -> None
                     "xr_pendingTransactions": ws.next(stream),
                     "eth_getTransactionReceipt": rpc.call("eth_getTransactionReceipt", tx_hash),
                     "eth_getBlockByNumber(pending)": rpc.call("eth_getBlockByNumber", "pending", True),
+                    "eth_getRawTransactionByHash": rpc.call("eth_getRawTransactionByHash", tx_hash),
                 }
                 for method, result in reads.items():
                     assert leaks(result) == [], (method, result)

@@ -1,0 +1,54 @@
+"""A transaction object from eth_sendTransaction / eth_signTransaction, filled in and signed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend import Backend
+from chains.block import PendingTx
+from chains.errors import InvalidInput, TransactionRejected
+from chains.rollup import CallMessage
+from chains.txbuild import TxRequest, impersonate, sign
+from node.params import TxFields
+from node.views import d
+
+DEFAULT_TIP = 1_000_000_000
+
+
+def call_message(fields: TxFields, gas: int | None = None) -> CallMessage:
+    return CallMessage(fields.sender or b"\x00" * 20, fields.to, fields.data, fields.value,
+                       gas if gas is not None else fields.gas, fields.access_list)
+
+
+def fill_request(backend: Backend, chain_id: int, fields: TxFields) -> TxRequest:
+    """``fields`` with what the sender left out filled in as anvil does: the pending nonce,
+    an estimate of the gas, EIP-1559 fees (twice the next base fee plus the tip). Raises
+    InvalidInput (no sender), TransactionRejected (another chain id), ExecutionReverted."""
+    if fields.sender is None:
+        raise InvalidInput("transaction needs a from address")
+    if fields.chain_id is not None and fields.chain_id != chain_id:
+        raise TransactionRejected(f"invalid chain id: transaction is for chain {fields.chain_id}, this is chain {chain_id}")
+    nonce = fields.nonce if fields.nonce is not None else backend.pending_nonce(chain_id, fields.sender)
+    gas = fields.gas if fields.gas is not None else backend.estimate_gas(chain_id, call_message(fields), "pending")
+    base = backend.next_base_fee(chain_id)
+    fee_fields: dict[str, Any]
+    if fields.gas_price is not None:
+        fee_fields = {"gas_price": fields.gas_price}
+    else:
+        tip = fields.max_priority_fee_per_gas if fields.max_priority_fee_per_gas is not None else DEFAULT_TIP
+        cap = fields.max_fee_per_gas if fields.max_fee_per_gas is not None else 2 * base + tip
+        fee_fields = {"max_fee_per_gas": cap, "max_priority_fee_per_gas": min(tip, cap)}
+    return TxRequest(chain_id, fields.sender, nonce, gas, fields.to, fields.value, fields.data,
+                     access_list=fields.access_list, **fee_fields)
+
+
+def signed_or_impersonated(backend: Backend, chain_id: int, fields: TxFields) -> PendingTx:
+    """eth_sendTransaction's transaction: signed with a dev key, or from an impersonated
+    sender. Raises as ``fill_request``, and TransactionRejected for any other sender."""
+    if fields.sender is not None:
+        key = backend.private_key(fields.sender)
+        if key is None and not backend.is_impersonated(fields.sender):
+            raise TransactionRejected(f"no key for {d(fields.sender)}: not a dev account and not impersonated")
+    req = fill_request(backend, chain_id, fields)
+    key = backend.private_key(req.sender)
+    return sign(req, key) if key is not None else impersonate(req)
