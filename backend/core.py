@@ -15,6 +15,7 @@ from backend.bundles import BundleServices
 from backend.calls import CallServices
 from backend.dev import DevServices
 from backend.dumps import decode_dump, encode_dump
+from backend.reads import ReadLimits, ReadRunner
 from backend.tracing import TracingServices
 from chains.block import PendingTx
 from chains.genesis import DevAccount, Predeploy
@@ -39,8 +40,10 @@ class SequencerFactory(Protocol):
 
 class Backend(CallServices, BundleServices, TracingServices, DevServices):
     def __init__(self, sequencer: Sequencer, factory: SequencerFactory, accounts: Sequence[DevAccount],
-                 predeploys: Sequence[Predeploy]) -> None:
+                 predeploys: Sequence[Predeploy], limits: ReadLimits | None = None) -> None:
+        """``limits``: the reads' gas cap and time limit (geth's defaults if None)."""
         self.sequencer = sequencer
+        self.reads = ReadRunner(limits or ReadLimits())
         self._factory = factory
         self.accounts = list(accounts)
         self._keys = {a.address: a.private_key for a in accounts}
@@ -87,6 +90,7 @@ class Backend(CallServices, BundleServices, TracingServices, DevServices):
 
     def stop_services(self) -> None:
         self.mining.stop()
+        self.reads.close()
 
     async def settled(self) -> None:
         """Wait until every submission so far is mined (automine batches per loop tick).

@@ -42,6 +42,8 @@ class DevApi:
             blocks = quantity(arg["blocks"]) if arg.get("blocks") is not None else 1
         elif arg is not None:
             timestamp = quantity(arg)
+        if blocks > MAX_MINE_AT_ONCE:
+            raise InvalidInput(f"at most {MAX_MINE_AT_ONCE} blocks at once")
         self.backend.mine(blocks, timestamp=timestamp)
         return "0x0"
 

@@ -47,6 +47,26 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _seconds_or_zero(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a number of seconds, 0 or more")
+    return value
+
+
+def _count_or_zero(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="xrollup", description="A local devnet of EVM rollups that share one sequencer.")
     ap.add_argument("--version", action="version", version=f"xrollup {__version__}")
@@ -76,6 +96,16 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default=None,
                     help="log level (default: info; warning with --silent)")
     ap.add_argument("--silent", action="store_true", help="print nothing but errors")
+    ap.add_argument("--gas-cap", type=_count_or_zero, default=DevnetConfig.gas_cap,
+                    help="most gas an eth_call, eth_estimateGas, trace or simulation may use; more is lowered to it "
+                         "(geth's RPCGasCap; 0: no cap; default: 50000000)")
+    ap.add_argument("--evm-timeout", type=_seconds_or_zero, default=DevnetConfig.evm_timeout,
+                    help="seconds a read's execution may run before it is aborted (geth's RPCEVMTimeout; "
+                         "0: no limit; default: 5)")
+    ap.add_argument("--filter-timeout", type=_seconds_or_zero, default=DevnetConfig.filter_timeout,
+                    help="seconds a polling filter lives without being polled (0: forever; default: 300, as geth)")
+    ap.add_argument("--max-filters", type=_count_or_zero, default=DevnetConfig.max_filters,
+                    help="polling filters each chain keeps at once (default: 10000)")
     return ap
 
 
@@ -84,6 +114,8 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
         chain_ids=args.chains, host=args.host, port=args.port, accounts=args.accounts, balance_eth=args.balance,
         mnemonic=args.mnemonic, gas_limit=args.gas_limit, base_fee=args.base_fee, block_time=args.block_time,
         no_mining=args.no_mining, order=args.order, silent=args.silent, state_dir=args.state_dir,
+        gas_cap=args.gas_cap, evm_timeout=args.evm_timeout, filter_timeout=args.filter_timeout,
+        max_filters=args.max_filters,
     )
 
 

@@ -18,12 +18,13 @@ from typing import Any
 
 from backend import Backend
 from backend.dumps import DumpError
+from backend.reads import ReadLimits
 from chains.errors import XRollupError
 from chains.genesis import Predeploy, dev_accounts
 from chains.rollup import ChainConfig, MinedBlock, RollupChain
 from node import views
 from node.errors import to_rpc_error
-from node.filters import ChainEvents
+from node.filters import ChainEvents, FilterLimits
 from node.table import build_table
 from rpc.jsonrpc import Dispatcher
 from rpc.server import Endpoint, ServerGroup, build_app
@@ -76,8 +77,9 @@ class Devnet:
         self.accounts = dev_accounts(config.mnemonic, config.accounts)
         self.events: dict[int, ChainEvents] = {}  # none yet: replaying the state dir tells nobody
         self.backend = Backend(self._new_sequencer(config, entries[1:], state_dir), self, self.accounts,
-                               self.predeploys)
-        self.events = {cid: ChainEvents(self.backend, cid) for cid in config.chain_ids}
+                               self.predeploys, ReadLimits(config.gas_cap, config.evm_timeout))
+        filter_limits = FilterLimits(config.filter_timeout, config.max_filters)
+        self.events = {cid: ChainEvents(self.backend, cid, filter_limits) for cid in config.chain_ids}
         self.dispatchers = {
             cid: Dispatcher(build_table(self.backend, cid, self.events[cid]), error_mapper=to_rpc_error,
                             on_call=None if config.silent else self._log_call(cid))

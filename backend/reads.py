@@ -1,0 +1,85 @@
+"""Bounded reads: the gas cap and the time limit of eth_call and friends, and the worker
+threads they run in, off the event loop that mines.
+
+A read resolves its block on the event loop (``RollupChain.read_point``: the block and the
+state root at that moment), then executes in a worker thread against that root while the
+sequencer goes on committing blocks on the loop: trie nodes are content-addressed, so the
+root stays readable whatever is committed after it. Every read of one request shares one
+deadline, counted from when the request arrived (time spent waiting for a worker counts);
+past it the interpreter raises ExecutionTimeout (chains/engine/deadline.py), geth's
+``execution aborted (timeout = 5s)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+from chains.engine import deadline as engine_deadline
+from chains.rollup import CallMessage
+
+T = TypeVar("T")
+
+DEFAULT_GAS_CAP = 50_000_000  # geth's RPCGasCap
+DEFAULT_EVM_TIMEOUT = 5.0  # seconds; geth's RPCEVMTimeout
+READ_WORKERS = 4  # threads for reads; more reads wait for one (their deadline keeps running)
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """``gas_cap``: the most gas a read may use (0: no cap); ``evm_timeout``: seconds a
+    request's reads may run (0: no limit)."""
+
+    gas_cap: int = DEFAULT_GAS_CAP
+    evm_timeout: float = DEFAULT_EVM_TIMEOUT
+
+    def capped(self, msg: CallMessage, default_gas: int) -> CallMessage:
+        """``msg`` with its gas lowered to the cap, as geth does (a call without gas, which
+        runs with ``default_gas``, too when that is above the cap)."""
+        if not self.gas_cap:
+            return msg
+        if msg.gas is not None and msg.gas > self.gas_cap:
+            return dataclasses.replace(msg, gas=self.gas_cap)
+        if msg.gas is None and default_gas > self.gas_cap:
+            return dataclasses.replace(msg, gas=self.gas_cap)
+        return msg
+
+
+class ReadRunner:
+    """Runs reads in a few worker threads, each under its request's deadline."""
+
+    def __init__(self, limits: ReadLimits, workers: int = READ_WORKERS) -> None:
+        self.limits = limits
+        self._workers = workers
+        self._executor: ThreadPoolExecutor | None = None
+
+    def deadline(self) -> float | None:
+        """The deadline (time.monotonic()) of a request arriving now; None: no limit."""
+        return time.monotonic() + self.limits.evm_timeout if self.limits.evm_timeout > 0 else None
+
+    async def run(self, deadline: float | None, fn: Callable[..., T], *args: object) -> T:
+        """``fn(*args)`` in a worker thread, stopped at ``deadline``. Raises what ``fn``
+        raises, ExecutionTimeout past the deadline."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="xrollup-read")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, _bounded, self.limits.evm_timeout, deadline, fn, args)
+
+    def close(self) -> None:
+        """Stop the workers (reads running go on to their deadline; none waits)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
+def _bounded(seconds: float, deadline: float | None, fn: Callable[..., T], args: tuple[object, ...]) -> T:
+    if deadline is None:
+        return fn(*args)
+    with engine_deadline.limit(seconds, deadline):
+        engine_deadline.check(deadline)  # it may have passed while the read waited for a worker
+        return fn(*args)

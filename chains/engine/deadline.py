@@ -1,0 +1,102 @@
+"""Time limits for reads: an interpreter that gives up at a deadline.
+
+A read (eth_call, eth_estimateGas, a trace, a cross-rollup simulation) runs in a worker
+thread under ``limit(seconds)``; while it is set, the interpreter checks the clock when a
+computation starts and every ``CHECK_EVERY`` opcodes, and raises ExecutionTimeout past the
+deadline. Every unbounded execution needs a loop (jumps) or recursion (new computations), so
+these two checks bound it. The deadline is the calling thread's own: mining, which runs on
+the event loop's thread with no deadline, is never interrupted, and the check costs it one
+comparison per opcode.
+
+ExecutionTimeout is not an EVM error: it is not caught by the computation, it unwinds the
+whole execution, whose state is a throwaway one.
+
+The fast engine checks in its own loop (chains/engine/evm.py). The plain engine (stock
+py-evm) runs ``PlainVM``: PragueVM with a computation that checks on entry and on every jump,
+identical to PragueVM in everything else.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague.computation import PragueComputation
+from eth.vm.forks.prague.state import PragueState
+from eth.vm.opcode import as_opcode
+from eth.vm.opcode_values import JUMP, JUMPI
+
+from chains.errors import ExecutionTimeout
+
+CHECK_EVERY = 4096  # opcodes between two looks at the clock (a few milliseconds of work)
+
+
+class _Limit(threading.local):
+    deadline: float | None = None
+    seconds: float = 0.0
+
+
+_limit = _Limit()
+
+
+@contextmanager
+def limit(seconds: float, deadline: float | None = None) -> Iterator[None]:
+    """Run what is inside with a time limit of ``seconds`` (reported in the error), ending at
+    ``deadline`` (time.monotonic(); by default ``seconds`` from now), in this thread only.
+    Inside, execution past the deadline raises ExecutionTimeout."""
+    saved = _limit.deadline, _limit.seconds
+    _limit.deadline = time.monotonic() + seconds if deadline is None else deadline
+    _limit.seconds = seconds
+    try:
+        yield
+    finally:
+        _limit.deadline, _limit.seconds = saved
+
+
+def current() -> float | None:
+    """This thread's deadline (time.monotonic()), or None when there is none."""
+    return _limit.deadline
+
+
+def check(deadline: float | None) -> None:
+    """Raises ExecutionTimeout when ``deadline`` (from ``current()``) has passed."""
+    if deadline is not None and time.monotonic() > deadline:
+        raise ExecutionTimeout(_limit.seconds)
+
+
+def _checked(opcode: Any) -> Any:
+    """A jump opcode (py-evm's as_opcode kind) that first looks at the deadline: the plain
+    engine's loop check."""
+    logic = opcode.logic_fn
+
+    def checked(computation: Any) -> None:
+        check(_limit.deadline)
+        logic(computation)
+
+    return as_opcode(checked, opcode.mnemonic, opcode.gas_cost)
+
+
+class PlainComputation(PragueComputation):
+    """PragueComputation that stops at the thread's deadline (see the module's docstring)."""
+
+    opcodes = {op: _checked(fn) if op in (JUMP, JUMPI) else fn for op, fn in PragueComputation.opcodes.items()}
+
+    @classmethod
+    def apply_computation(cls, state: Any, message: Any, transaction_context: Any,
+                          parent_computation: Any = None) -> Any:
+        check(_limit.deadline)
+        return super().apply_computation(state, message, transaction_context, parent_computation)
+
+
+class PlainState(PragueState):
+    computation_class = PlainComputation
+
+
+class PlainVM(PragueVM):
+    """Stock py-evm Prague, with reads bounded by the thread's deadline."""
+
+    _state_class = PlainState
