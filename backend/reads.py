@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ T = TypeVar("T")
 DEFAULT_GAS_CAP = 50_000_000  # geth's RPCGasCap
 DEFAULT_EVM_TIMEOUT = 5.0  # seconds; geth's RPCEVMTimeout
 READ_WORKERS = 4  # threads for reads; more reads wait for one (their deadline keeps running)
+SWITCH_INTERVAL = 0.0005  # seconds a thread may hold the GIL while another waits for it
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ class ReadRunner:
         raises, ExecutionTimeout past the deadline."""
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="xrollup-read")
+            # A busy worker holds the GIL until the interpreter asks it to let go: every
+            # switch interval (5 ms by default). The event loop, which mines and answers
+            # everyone else, waits that long each time it wants it back after I/O.
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, _bounded, self.limits.evm_timeout, deadline, fn, args)
 

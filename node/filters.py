@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,14 +63,13 @@ class ChainEvents:
         self.backend = backend
         self.chain_id = chain_id
         self.limits = limits or FilterLimits()
-        self.filters: dict[str, PollFilter] = {}
+        self.filters: OrderedDict[str, PollFilter] = OrderedDict()  # least recently polled first
         self.subs: dict[str, Subscription] = {}
         self._by_kind: dict[str, dict[str, Subscription]] = {}
         self._logs_by_address: dict[bytes, set[str]] = {}  # log subscriptions naming addresses
         self._logs_any: set[str] = set()  # log subscriptions of every address
         self._pending: deque[bytes] = deque()  # the newest PENDING_BACKLOG pending hashes
         self._pending_base = 0  # backlog position of self._pending[0]
-        self._swept = time.monotonic()
 
     @property
     def chain(self) -> RollupChain:
@@ -80,7 +79,7 @@ class ChainEvents:
 
     def new_filter(self, kind: str, spec: LogFilter | None = None) -> str:
         """Raises InvalidInput when the chain has ``max_filters`` filters already."""
-        self._expire(force=len(self.filters) >= self.limits.max_filters)
+        self._expire()
         if len(self.filters) >= self.limits.max_filters:
             raise InvalidInput(f"too many filters: at most {self.limits.max_filters} per chain; uninstall some "
                                f"(eth_uninstallFilter) or let them expire ({self.limits.timeout:g} s unpolled)")
@@ -99,17 +98,20 @@ class ChainEvents:
         if flt is None:
             raise InvalidInput("filter not found")
         flt.polled = now
+        self.filters.move_to_end(filter_id)
         return flt
 
-    def _expire(self, force: bool = False) -> None:
-        """Drop the filters unpolled for longer than the timeout: at most once per tenth of
-        the timeout, unless ``force``."""
+    def _expire(self) -> None:
+        """Drop the filters unpolled for longer than the timeout (the least recently polled
+        come first, so this looks at no filter that stays)."""
         timeout = self.limits.timeout
-        now = time.monotonic()
-        if timeout <= 0 or (not force and now - self._swept < timeout / 10):
+        if timeout <= 0:
             return
-        self._swept = now
-        for filter_id in [i for i, f in self.filters.items() if now - f.polled > timeout]:
+        stale = time.monotonic() - timeout
+        while self.filters:
+            filter_id, flt = next(iter(self.filters.items()))
+            if flt.polled >= stale:
+                break
             del self.filters[filter_id]
 
     def changes(self, filter_id: str) -> list[Any]:
