@@ -59,7 +59,7 @@ class BundleServices(SequencerHolder):
         fee, as mining would), in a read's worker thread under its deadline; nothing is
         committed. A failed leg does not stop the rest. Raises ExecutionTimeout."""
         sim = next_superblock(self.sequencer, base_fee=None)
-        return await self.reads.run(self.reads.deadline(), execute_bundle, sim.builders, bundle, False)
+        return await self.reads.run(self.reads.deadline(), execute_bundle, sim.builders, bundle, False, inline=False)
 
     def bundle_status(self, bundle_hash: bytes) -> BundleStatus:
         """Raises InvalidInput for a bundle this devnet never saw."""

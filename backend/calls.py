@@ -36,7 +36,7 @@ class CallServices(SequencerHolder):
         if find_missing(computation, chain_id) is None or not point.is_head:
             raise_for_computation(computation, chain_id)
             return bytes(computation.output)
-        result = await self.reads.run(deadline, run_call, prepare_call(self.sequencer, chain_id, msg))
+        result = await self.reads.run(deadline, run_call, prepare_call(self.sequencer, chain_id, msg), inline=False)
         raise_for_computation(result.outcome.computation, result.failed_chain or chain_id)
         return result.outcome.output
 
@@ -55,12 +55,12 @@ class CallServices(SequencerHolder):
         # frame, which reads pre-filled responses. What it consumed at the cap, plus the
         # 1/64 that EIP-150 withholds, verified once.
         first = await self.reads.run(deadline, run_call,
-                                     prepare_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=cap)))
+                                     prepare_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=cap)), inline=False)
         raise_for_computation(first.outcome.computation, first.failed_chain or chain_id)
         consumed = cap - first.outcome.computation.get_gas_remaining()
         guess = min(cap, consumed * 64 // 63 + 2_300)
         check = await self.reads.run(deadline, run_call,
-                                     prepare_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=guess)))
+                                     prepare_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=guess)), inline=False)
         return guess if check.outcome.success else cap
 
     async def access_list(self, chain_id: int, msg: CallMessage,

@@ -2,8 +2,8 @@
 threads they run in, off the event loop that mines.
 
 A read resolves its block on the event loop (``RollupChain.read_point``: the block and the
-state root at that moment), then executes in a worker thread against that root while the
-sequencer goes on committing blocks on the loop: trie nodes are content-addressed, so the
+state root at that moment); one that takes more than a few milliseconds then executes in a
+worker thread against that root while the sequencer goes on committing blocks on the loop: trie nodes are content-addressed, so the
 root stays readable whatever is committed after it. Every read of one request shares one
 deadline, counted from when the request arrived (time spent waiting for a worker counts);
 past it the interpreter raises ExecutionTimeout (chains/engine/deadline.py), geth's
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from chains.engine import deadline as engine_deadline
+from chains.errors import ExecutionTimeout
 from chains.rollup import CallMessage
 
 T = TypeVar("T")
@@ -29,6 +30,7 @@ T = TypeVar("T")
 DEFAULT_GAS_CAP = 50_000_000  # geth's RPCGasCap
 DEFAULT_EVM_TIMEOUT = 5.0  # seconds; geth's RPCEVMTimeout
 READ_WORKERS = 4  # threads for reads; more reads wait for one (their deadline keeps running)
+INLINE_SLICE = 0.005  # seconds a read may run on the event loop before it moves to a worker
 SWITCH_INTERVAL = 0.0005  # seconds a thread may hold the GIL while another waits for it
 
 
@@ -55,18 +57,47 @@ class ReadLimits:
 class ReadRunner:
     """Runs reads in a few worker threads, each under its request's deadline."""
 
-    def __init__(self, limits: ReadLimits, workers: int = READ_WORKERS) -> None:
+    def __init__(self, limits: ReadLimits, workers: int = READ_WORKERS, inline_slice: float = INLINE_SLICE) -> None:
+        """``inline_slice``: seconds a read may run on the event loop before it moves to a
+        worker (0: every read goes to a worker)."""
         self.limits = limits
+        self.inline_slice = inline_slice
         self._workers = workers
         self._executor: ThreadPoolExecutor | None = None
+        self._busy = 0  # reads running in (or waiting for) a worker
 
     def deadline(self) -> float | None:
         """The deadline (time.monotonic()) of a request arriving now; None: no limit."""
         return time.monotonic() + self.limits.evm_timeout if self.limits.evm_timeout > 0 else None
 
-    async def run(self, deadline: float | None, fn: Callable[..., T], *args: object) -> T:
-        """``fn(*args)`` in a worker thread, stopped at ``deadline``. Raises what ``fn``
-        raises, ExecutionTimeout past the deadline."""
+    async def run(self, deadline: float | None, fn: Callable[..., T], *args: object, inline: bool = True) -> T:
+        """``fn(*args)``, stopped at ``deadline``. Raises what ``fn`` raises, ExecutionTimeout
+        past the deadline.
+
+        Most reads take a millisecond or two, less than a trip to a worker thread and back
+        costs; so while no read is running in a worker, a read first runs here, on the event
+        loop, for at most ``INLINE_SLICE``. One that needs longer is started again in a worker
+        (reads change nothing, and it runs on the same resolved block): the loop gives it one
+        slice, never more, and none at all while a worker is busy. ``inline=False``: straight
+        to a worker, for work that cannot be started again (a simulation on builders it
+        changes)."""
+        if inline and not self._busy and self.inline_slice > 0:
+            slice_end = time.monotonic() + self.inline_slice
+            if deadline is not None:
+                slice_end = min(slice_end, deadline)
+            try:
+                with engine_deadline.limit(self.limits.evm_timeout, slice_end):
+                    return fn(*args)
+            except ExecutionTimeout:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+        self._busy += 1
+        try:
+            return await self._in_worker(deadline, fn, args)
+        finally:
+            self._busy -= 1
+
+    async def _in_worker(self, deadline: float | None, fn: Callable[..., T], args: tuple[object, ...]) -> T:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="xrollup-read")
             # A busy worker holds the GIL until the interpreter asks it to let go: every

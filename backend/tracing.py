@@ -47,7 +47,7 @@ class TracingServices(SequencerHolder):
             sim = next_superblock(self.sequencer, base_fee=0)
             job = call_job(self.sequencer, chain_id, msg)
             traced = await self.reads.run(deadline, tracer.trace_call_with_xcalls, chain_id, job, sim.builders,
-                                          sim.envs, options, simulate)
+                                          sim.envs, options, simulate, inline=False)
             if traced is not None:
                 return traced
         return await self.reads.run(deadline, tracer.trace_call, chain_id, msg, point, options)

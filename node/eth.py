@@ -148,9 +148,11 @@ class EthApi:
         key = self.backend.private_key(fields.sender)
         if key is None and not self.backend.is_impersonated(fields.sender):
             raise TransactionRejected(f"no key for {d(fields.sender)}: not a dev account and not impersonated")
-        nonce = fields.nonce if fields.nonce is not None else self.backend.pending_nonce(self.chain_id, fields.sender)
+        # The estimate runs in a read's worker thread: take the nonce after it, so that no
+        # other submission by this sender can come in between the nonce and the submission.
         gas = fields.gas if fields.gas is not None else (
             await self.backend.estimate_gas(self.chain_id, self._message(fields), "pending"))
+        nonce = fields.nonce if fields.nonce is not None else self.backend.pending_nonce(self.chain_id, fields.sender)
         base = self.backend.next_base_fee(self.chain_id)
         if fields.gas_price is not None:
             fee_fields: dict[str, Any] = {"gas_price": fields.gas_price}

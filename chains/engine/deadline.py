@@ -32,7 +32,7 @@ from eth.vm.opcode_values import JUMP, JUMPI
 
 from chains.errors import ExecutionTimeout
 
-CHECK_EVERY = 4096  # opcodes between two looks at the clock (a few milliseconds of work)
+CHECK_EVERY = 1024  # opcodes between two looks at the clock (about a millisecond of work)
 
 
 class _Limit(threading.local):
