@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -65,6 +68,7 @@ class ReadRunner:
         self._workers = workers
         self._executor: ThreadPoolExecutor | None = None
         self._busy = 0  # reads running in (or waiting for) a worker
+        self._turns = Turns()
 
     def deadline(self) -> float | None:
         """The deadline (time.monotonic()) of a request arriving now; None: no limit."""
@@ -105,7 +109,8 @@ class ReadRunner:
             # everyone else, waits that long each time it wants it back after I/O.
             sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, _bounded, self.limits.evm_timeout, deadline, fn, args)
+        return await loop.run_in_executor(self._executor, _bounded, self._turns, self.limits.evm_timeout, deadline,
+                                          fn, args)
 
     def close(self) -> None:
         """Stop the workers (reads running go on to their deadline; none waits)."""
@@ -114,9 +119,45 @@ class ReadRunner:
             self._executor = None
 
 
-def _bounded(seconds: float, deadline: float | None, fn: Callable[..., T], args: tuple[object, ...]) -> T:
-    if deadline is None:
-        return fn(*args)
-    with engine_deadline.limit(seconds, deadline):
-        engine_deadline.check(deadline)  # it may have passed while the read waited for a worker
-        return fn(*args)
+class Turns:
+    """One worker thread executes at a time, in turns, first come first served; the
+    interpreter passes the turn on at each of its deadline checks (about every millisecond)
+    when another worker waits. A waiting worker sleeps, so however many reads run, the event
+    loop's thread shares the GIL with one worker only, and long reads progress side by side."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: deque[object] = deque()
+        self._held = False
+
+    def take(self) -> None:
+        me = object()
+        with self._cond:
+            self._queue.append(me)
+            while self._held or self._queue[0] is not me:
+                self._cond.wait()
+            self._queue.popleft()
+            self._held = True
+
+    def give(self) -> None:
+        with self._cond:
+            self._held = False
+            self._cond.notify_all()
+
+    def pass_on(self) -> None:
+        """Let the next waiting worker run, and wait for another turn (nothing if none waits)."""
+        if self._queue:
+            self.give()
+            self.take()
+
+
+def _bounded(turns: Turns, seconds: float, deadline: float | None, fn: Callable[..., T],
+             args: tuple[object, ...]) -> T:
+    turns.take()
+    try:
+        # no limit: a deadline that never comes, so that the turns are still passed on
+        with engine_deadline.limit(seconds, math.inf if deadline is None else deadline, turns.pass_on):
+            engine_deadline.check(deadline)  # it may have passed while the read waited for a worker
+            return fn(*args)
+    finally:
+        turns.give()

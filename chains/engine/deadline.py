@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -38,23 +38,27 @@ CHECK_EVERY = 1024  # opcodes between two looks at the clock (about a millisecon
 class _Limit(threading.local):
     deadline: float | None = None
     seconds: float = 0.0
+    on_check: Callable[[], None] | None = None
 
 
 _limit = _Limit()
 
 
 @contextmanager
-def limit(seconds: float, deadline: float | None = None) -> Iterator[None]:
+def limit(seconds: float, deadline: float | None = None,
+          on_check: Callable[[], None] | None = None) -> Iterator[None]:
     """Run what is inside with a time limit of ``seconds`` (reported in the error), ending at
     ``deadline`` (time.monotonic(); by default ``seconds`` from now), in this thread only.
-    Inside, execution past the deadline raises ExecutionTimeout."""
-    saved = _limit.deadline, _limit.seconds
+    Inside, execution past the deadline raises ExecutionTimeout; ``on_check`` is called at
+    every check that passes (a worker lets others have their turn there)."""
+    saved = _limit.deadline, _limit.seconds, _limit.on_check
     _limit.deadline = time.monotonic() + seconds if deadline is None else deadline
     _limit.seconds = seconds
+    _limit.on_check = on_check
     try:
         yield
     finally:
-        _limit.deadline, _limit.seconds = saved
+        _limit.deadline, _limit.seconds, _limit.on_check = saved
 
 
 def current() -> float | None:
@@ -64,8 +68,12 @@ def current() -> float | None:
 
 def check(deadline: float | None) -> None:
     """Raises ExecutionTimeout when ``deadline`` (from ``current()``) has passed."""
-    if deadline is not None and time.monotonic() > deadline:
+    if deadline is None:
+        return
+    if time.monotonic() > deadline:
         raise ExecutionTimeout(_limit.seconds)
+    if _limit.on_check is not None:
+        _limit.on_check()
 
 
 def _checked(opcode: Any) -> Any:

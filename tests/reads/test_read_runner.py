@@ -72,3 +72,34 @@ def test_the_gas_cap_lowers_what_a_call_asks_for() -> None:
     assert limits.capped(CallMessage(SENDER, LOOP_AT), 30_000_000).gas is None  # the block's limit, under the cap
     assert limits.capped(CallMessage(SENDER, LOOP_AT), 60_000_000).gas == 50_000_000
     assert ReadLimits(gas_cap=0).capped(asks, 30_000_000).gas == 2**63
+
+
+def test_a_short_read_gets_a_turn_while_a_long_one_runs(chain: RollupChain) -> None:
+    """Workers take turns: a short read sent while an endless one runs in a worker finishes
+    first, with its answer; the endless one stops at its deadline."""
+    runner = ReadRunner(ReadLimits(evm_timeout=2))
+    point = chain.read_point("latest")
+    finished: list[str] = []
+
+    def read(gas: int, name: str) -> Any:
+        try:
+            return chain.execute_call(CallMessage(SENDER, LOOP_AT, gas=gas), point)
+        finally:
+            finished.append(name)
+
+    async def main() -> tuple[Any, BaseException | None]:
+        long = asyncio.ensure_future(runner.run(runner.deadline(), read, 2**62, "long", inline=False))
+        await asyncio.sleep(0.1)
+        short = await runner.run(runner.deadline(), read, 21_500, "short", inline=False)
+        try:
+            await long
+        except ExecutionTimeout as exc:
+            return short, exc
+        finally:
+            runner.close()
+        return short, None
+
+    short, error = asyncio.run(main())
+    assert finished == ["short", "long"]
+    assert type(short.error).__name__ == "OutOfGas"
+    assert isinstance(error, ExecutionTimeout)
