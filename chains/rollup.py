@@ -24,6 +24,7 @@ from eth_typing import Address, Hash32
 from chains.block import BlockEnv, SealedBlock, TxOutcome
 from chains.builder import BlockBuilder
 from chains.engine import Engine, select
+from chains.engine.deadline import bounded_vm
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state
 from chains.txbuild import BUILDER, AccessList
@@ -114,7 +115,7 @@ class ReadPoint:
 
 def _chain_class(chain_id: int, engine: Engine) -> type[MiningChain]:
     return MiningChain.configure(  # type: ignore[no-any-return]
-        __name__=f"Rollup{chain_id}", vm_configuration=((0, engine.vm_class),), chain_id=chain_id
+        __name__=f"Rollup{chain_id}", vm_configuration=((0, bounded_vm(engine.vm_class)),), chain_id=chain_id
     )
 
 

@@ -13,8 +13,8 @@ left as they are.
 
 ``select()`` is the one place that decides which engine a chain runs on, when the chain is
 built: ``XROLLUP_ENGINE=fast`` (the default) or ``plain`` (stock py-evm: PragueVM, its state,
-AccountDB on py-trie, eth-hash's keccak; only a read's time limit added, see ``deadline``), so
-the speed-ups can always be checked against the reference.
+AccountDB on py-trie, eth-hash's keccak), so the speed-ups can always be checked against the
+reference.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 from eth.abc import AccountDatabaseAPI, VirtualMachineAPI
 from eth.db.account import AccountDB
+from eth.vm.forks.prague import PragueVM
 
 from chains.engine.accounts import FastAccountDB
-from chains.engine.deadline import PlainVM
 from chains.engine.evm import RollupVM
 from chains.errors import UnknownEngine
 
@@ -49,7 +49,7 @@ class Engine:
 
 
 FAST = Engine("fast", RollupVM, FastAccountDB)
-PLAIN = Engine("plain", PlainVM, AccountDB)
+PLAIN = Engine("plain", PragueVM, AccountDB)
 ENGINES = {engine.name: engine for engine in (FAST, PLAIN)}
 
 

@@ -11,9 +11,9 @@ comparison per opcode.
 ExecutionTimeout is not an EVM error: it is not caught by the computation, it unwinds the
 whole execution, whose state is a throwaway one.
 
-The fast engine checks in its own loop (chains/engine/evm.py). The plain engine (stock
-py-evm) runs ``PlainVM``: PragueVM with a computation that checks on entry and on every jump,
-identical to PragueVM in everything else.
+The fast engine checks in its own loop (chains/engine/evm.py). A chain on the plain engine
+(stock py-evm) runs ``bounded_vm(PragueVM)``: PragueVM with a computation that checks on entry
+and on every jump, identical to PragueVM in everything else.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
-from eth.vm.forks.prague import PragueVM
-from eth.vm.forks.prague.computation import PragueComputation
-from eth.vm.forks.prague.state import PragueState
+from eth.abc import VirtualMachineAPI
 from eth.vm.opcode import as_opcode
 from eth.vm.opcode_values import JUMP, JUMPI
 
@@ -88,23 +87,31 @@ def _checked(opcode: Any) -> Any:
     return as_opcode(checked, opcode.mnemonic, opcode.gas_cost)
 
 
-class PlainComputation(PragueComputation):
-    """PragueComputation that stops at the thread's deadline (see the module's docstring)."""
+def _bounded_computation(base: Any) -> Any:
+    class Bounded(base):  # type: ignore[valid-type, misc]
+        checks_deadline = True
+        opcodes = {op: _checked(fn) if op in (JUMP, JUMPI) else fn for op, fn in base.opcodes.items()}
 
-    opcodes = {op: _checked(fn) if op in (JUMP, JUMPI) else fn for op, fn in PragueComputation.opcodes.items()}
+        @classmethod
+        def apply_computation(cls, state: Any, message: Any, transaction_context: Any,
+                              parent_computation: Any = None) -> Any:
+            check(_limit.deadline)
+            return super().apply_computation(state, message, transaction_context, parent_computation)
 
-    @classmethod
-    def apply_computation(cls, state: Any, message: Any, transaction_context: Any,
-                          parent_computation: Any = None) -> Any:
-        check(_limit.deadline)
-        return super().apply_computation(state, message, transaction_context, parent_computation)
-
-
-class PlainState(PragueState):
-    computation_class = PlainComputation
+    Bounded.__name__ = Bounded.__qualname__ = f"Bounded{base.__name__}"
+    return Bounded
 
 
-class PlainVM(PragueVM):
-    """Stock py-evm Prague, with reads bounded by the thread's deadline."""
-
-    _state_class = PlainState
+@cache
+def bounded_vm(vm_class: type[VirtualMachineAPI]) -> type[VirtualMachineAPI]:
+    """``vm_class`` if its computation checks the deadline already (the fast engine's), else
+    a subclass whose computation checks it on entry and on every jump and is the same in
+    everything else (stock py-evm's PragueVM, for the plain engine). Chains are built on
+    this, so that reads are bounded on either engine."""
+    state_class = vm_class.get_state_class()
+    computation_class = state_class.computation_class
+    if getattr(computation_class, "checks_deadline", False):
+        return vm_class
+    bounded_state = type(f"Bounded{state_class.__name__}", (state_class,),
+                         {"computation_class": _bounded_computation(computation_class)})
+    return type(f"Bounded{vm_class.__name__}", (vm_class,), {"_state_class": bounded_state})

@@ -82,6 +82,8 @@ class CachedCodeStream(CodeStream):
 
 
 class RollupComputation(PragueComputation):
+    checks_deadline = True  # its loop looks at a read's deadline (chains/engine/deadline.py)
+
     def __init__(self, state: Any, message: Any, transaction_context: Any) -> None:
         super().__init__(state, message, transaction_context)
         self.code = CachedCodeStream(message.code)
