@@ -1,12 +1,13 @@
 """Time limits for reads: an interpreter that gives up at a deadline.
 
-A read (eth_call, eth_estimateGas, a trace, a cross-rollup simulation) runs in a worker
-thread under ``limit(seconds)``; while it is set, the interpreter checks the clock when a
-computation starts and every ``CHECK_EVERY`` opcodes, and raises ExecutionTimeout past the
-deadline. Every unbounded execution needs a loop (jumps) or recursion (new computations), so
-these two checks bound it. The deadline is the calling thread's own: mining, which runs on
-the event loop's thread with no deadline, is never interrupted, and the check costs it one
-comparison per opcode.
+A read (eth_call, eth_estimateGas, a trace, a cross-rollup simulation) runs under
+``limit(seconds)`` (backend/reads.py: on the event loop for its first milliseconds, then in a
+worker thread); while it is set, the interpreter checks the clock when a computation starts
+and every ``CHECK_EVERY`` opcodes, and raises ExecutionTimeout past the deadline. Every
+unbounded execution needs a loop (jumps) or recursion (new computations), so these two
+checks bound it. The deadline is the calling thread's own and is set only around a read:
+mining, which runs on the event loop's thread between reads, with no deadline, is never
+interrupted, and the check costs it one comparison per opcode.
 
 ExecutionTimeout is not an EVM error: it is not caught by the computation, it unwinds the
 whole execution, whose state is a throwaway one.
