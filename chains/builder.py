@@ -21,6 +21,7 @@ from typing import Any, cast
 from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, SignedTransactionAPI
 from eth.chains.base import MiningChain
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA256, EMPTY_UNCLE_HASH
+from eth.exceptions import VMError
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
@@ -157,6 +158,9 @@ class BlockBuilder:
         except ValidationError as exc:
             state.revert(snapshot)
             raise TransactionRejected(rejection_message(str(exc))) from exc
+        except VMError as exc:  # the pinned py-evm's only one out of a transaction: EIP-3860's initcode limit
+            state.revert(snapshot)  # (the sender's nonce and gas were already taken)
+            raise TransactionRejected("max initcode size exceeded") from exc
         if accept is not None and not accept(computation):
             state.revert(snapshot)
             return None

@@ -27,6 +27,11 @@ class UnknownChain(InvalidInput):
         self.chain_id = chain_id
 
 
+class LimitReached(XRollupError):
+    """A request would take more of a bounded resource than its cap allows (subscriptions on
+    one connection...); the message names the limit."""
+
+
 class BlockNotFound(XRollupError):
     """A block number, tag or hash that names no block of the chain."""
 
@@ -37,6 +42,25 @@ class TransactionRejected(XRollupError):
     The message is the plain, geth/anvil-compatible one that clients match on
     (``nonce too low``, ``insufficient funds for gas * price + value``...).
     """
+
+
+class InvalidExecutingMessage(TransactionRejected):
+    """A transaction declares an OP interop executing message (an Identifier and payload hash,
+    declared for CrossL2Inbox) that names no such log on its source chain. ``field`` is the
+    part that does not match (``chain id``, ``block number``, ``timestamp``, ``log index``,
+    ``origin``, ``payload hash``, ``origin or payload hash``, ``identifier``, ``access list``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class IntrinsicGasTooLow(TransactionRejected):
+    """A call's gas is below what the transaction costs before it runs (anvil answers a call's
+    ``intrinsic gas too low`` with -32000, not -32003)."""
+
+    def __init__(self) -> None:
+        super().__init__("intrinsic gas too low")
 
 
 @dataclass

@@ -27,7 +27,7 @@ from eth_utils import keccak
 
 import bridge_contracts
 from chains.block import PendingTx
-from chains.txbuild import TxRequest, sign
+from chains.txbuild import AccessList, TxRequest, sign
 
 
 def _address(hex_address: str) -> Address:
@@ -41,7 +41,7 @@ ATOMIC_BRIDGE = _address(bridge_contracts.ATOMIC_BRIDGE_ADDRESS)
 MESSENGER = _address(bridge_contracts.L2_TO_L2_CROSS_DOMAIN_MESSENGER_ADDRESS)  # OP's L2ToL2CrossDomainMessenger
 SUPERCHAIN_TOKEN_BRIDGE = _address(bridge_contracts.SUPERCHAIN_TOKEN_BRIDGE_ADDRESS)
 #: The sequencer's system address: the only sender allowed to call Mailbox.execute,
-#: putResponse, clearResponse and the messenger's relayMessage.
+#: putResponse and clearResponse (the messenger's relayMessage is open to anyone, as on OP).
 SEQUENCER = _address(bridge_contracts.SEQUENCER_ADDRESS)
 SEQUENCER_KEY = bytes.fromhex(bridge_contracts.SEQUENCER_PRIVATE_KEY.removeprefix("0x"))
 
@@ -239,9 +239,12 @@ def decode_relay_message(calldata: bytes) -> tuple[int, int, int] | None:
     return source, number, log_index
 
 
-def system_tx(chain_id: int, nonce: int, to: bytes, data: bytes, gas: int, base_fee: int) -> PendingTx:
-    """A system transaction of the sequencer on ``chain_id``, paying exactly the base fee."""
-    req = TxRequest(chain_id, SEQUENCER, nonce, gas, to, 0, data, max_fee_per_gas=base_fee, max_priority_fee_per_gas=0)
+def system_tx(chain_id: int, nonce: int, to: bytes, data: bytes, gas: int, base_fee: int,
+              access_list: AccessList = ()) -> PendingTx:
+    """A system transaction of the sequencer on ``chain_id``, paying exactly the base fee
+    (``access_list``: what a relay declares for CrossL2Inbox)."""
+    req = TxRequest(chain_id, SEQUENCER, nonce, gas, to, 0, data, max_fee_per_gas=base_fee, max_priority_fee_per_gas=0,
+                    access_list=access_list)
     return sign(req, SEQUENCER_KEY)
 
 

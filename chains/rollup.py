@@ -27,7 +27,7 @@ from chains.engine import Engine, select
 from chains.engine.deadline import bounded_vm
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state
-from chains.txbuild import BUILDER, AccessList
+from chains.txbuild import BUILDER, AccessList, check_call
 
 BlockRef = str | int | bytes
 """A block tag (latest, earliest, pending, safe, finalized), a number or a 32-byte hash."""
@@ -260,15 +260,21 @@ class RollupChain:
         """(nonce, balance) of ``address`` at the head, for the pool's checks: read straight
         from an account database at the head root (the warm one while no builder owns it),
         without building a VM state for every new head."""
+        db = self._head_db()
+        return int(db.get_nonce(Address(address))), int(db.get_balance(Address(address)))
+
+    def head_code(self, address: bytes) -> bytes:
+        """The code of ``address`` at the head, read as ``head_account`` reads (EIP-3607)."""
+        return bytes(self._head_db().get_code(Address(address)))
+
+    def _head_db(self) -> Any:
         warm = self._warm_account_db
         if warm is not None and warm[0] == self.head_state_root:
-            db = warm[1]
-        else:
-            if self._head_reader is None or self._head_reader[0] != self.head_state_root:
-                self._head_reader = (self.head_state_root,
-                                     self.engine.account_db_class(self.evm.chaindb.db, Hash32(self.head_state_root)))
-            db = self._head_reader[1]
-        return int(db.get_nonce(Address(address))), int(db.get_balance(Address(address)))
+            return warm[1]
+        if self._head_reader is None or self._head_reader[0] != self.head_state_root:
+            self._head_reader = (self.head_state_root,
+                                 self.engine.account_db_class(self.evm.chaindb.db, Hash32(self.head_state_root)))
+        return self._head_reader[1]
 
     def _state(self, header: BlockHeaderAPI, root: bytes) -> StateAPI:
         vm = self.evm.get_vm(header.copy(state_root=root))
@@ -286,6 +292,13 @@ class RollupChain:
             unsigned = BUILDER.create_unsigned_transaction(
                 nonce=state_nonce, gas_price=0, gas=gas, to=to, value=msg.value, data=msg.data)
         return SpoofTransaction(unsigned, from_=msg.sender)
+
+    def checked_call_tx(self, state: StateAPI, msg: CallMessage, gas: int) -> Any:
+        """``call_tx`` of ``msg`` at ``state``'s nonce, after the checks geth and anvil make
+        before a call runs. Raises IntrinsicGasTooLow, TransactionRejected (insufficient funds)."""
+        tx = self.call_tx(msg, state.get_nonce(Address(msg.sender)), gas)
+        check_call(tx.intrinsic_gas, gas, msg.value, state.get_balance(Address(msg.sender)))
+        return tx
 
     @contextmanager
     def call_state(self, ref: BlockRef | ReadPoint) -> Iterator[tuple[StateAPI, BlockHeaderAPI]]:
@@ -305,7 +318,7 @@ class RollupChain:
         """Run ``msg`` on a throwaway state at block ``ref``; return the computation."""
         with self.call_state(ref) as (state, header):
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
-            tx = self.call_tx(msg, state.get_nonce(Address(msg.sender)), gas)
+            tx = self.checked_call_tx(state, msg, gas)
             return state.costless_execute_transaction(tx)
 
     def access_list(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> tuple[list[tuple[bytes, set[int]]], int]:
@@ -325,7 +338,7 @@ class RollupChain:
                 mark_storage(address, slot)
 
             state.mark_address_warm, state.mark_storage_warm = on_address, on_storage  # type: ignore[method-assign]
-            computation = state.costless_execute_transaction(self.call_tx(msg, state.get_nonce(Address(msg.sender)), gas))
+            computation = state.costless_execute_transaction(self.checked_call_tx(state, msg, gas))
         raise_for_computation(computation, self.chain_id)
         # Warm from the start anyway (EIP-2929/3651), so listing them would only cost gas.
         skip = {msg.sender, msg.to, bytes(header.coinbase)} | {i.to_bytes(20, "big") for i in range(1, 0x12)}

@@ -28,7 +28,7 @@ from chains.block import PendingTx
 from chains.engine import rlpfast
 from chains.engine.hashing import keccak
 from chains.engine.sender import typed_sender
-from chains.errors import TransactionRejected
+from chains.errors import IntrinsicGasTooLow, TransactionRejected
 
 MAX_TX_SIZE = 128 * 1024  # geth's and anvil's txMaxSize
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -43,6 +43,9 @@ def decode_raw(raw: bytes) -> PendingTx:
     """Decode and check a signed raw transaction. Raises TransactionRejected."""
     if len(raw) > MAX_TX_SIZE:
         raise TransactionRejected(f"oversized data: transaction size {len(raw)}, limit {MAX_TX_SIZE}")
+    if raw[:1] and raw[0] <= 0x7F and raw[0] not in BUILDER.typed_transaction.decoders:
+        raise TransactionRejected("transaction type not supported")
+    check_rlp_nesting(raw[1:] if raw[:1] and raw[0] <= 0x7F else raw)
     try:
         tx = _decode(raw)
     except (rlp.DecodingError, rlp.DeserializationError, ValidationError, ValueError, TypeError) as exc:
@@ -66,6 +69,38 @@ def decode_raw(raw: bytes) -> PendingTx:
     return pending
 
 
+MAX_RLP_NESTING = 8  # a transaction nests 4 deep (its list, access list, entry, storage keys)
+
+
+def check_rlp_nesting(payload: bytes) -> None:
+    """Refuse RLP whose lists nest deeper than MAX_RLP_NESTING, without recursing (rlp's
+    decoder recurses once a level). Lengths that run past the end are left to the decoder.
+    Raises TransactionRejected."""
+    ends: list[int] = []  # where each open list ends
+    pos, size = 0, len(payload)
+    while pos < size:
+        while ends and pos >= ends[-1]:
+            ends.pop()
+        prefix = payload[pos]
+        if prefix < 0x80:
+            pos += 1
+        elif prefix <= 0xB7:
+            pos += 1 + prefix - 0x80
+        elif prefix <= 0xBF:
+            width = prefix - 0xB7
+            pos += 1 + width + int.from_bytes(payload[pos + 1 : pos + 1 + width], "big")
+        else:
+            if prefix <= 0xF7:
+                pos, length = pos + 1, prefix - 0xC0
+            else:
+                width = prefix - 0xF7
+                pos, length = pos + 1 + width, int.from_bytes(payload[pos + 1 : pos + 1 + width], "big")
+            ends.append(pos + length)
+            if len(ends) > MAX_RLP_NESTING:
+                raise TransactionRejected(
+                    f"failed to decode signed transaction: rlp: lists nest deeper than {MAX_RLP_NESTING} levels")
+
+
 def _decode(raw: bytes) -> SignedTransactionAPI:
     """``BUILDER.decode(raw)``. An EIP-1559 transaction, the common case, is decoded and
     deserialized by rlp as there, then built without rlp's keyword merging and checks in
@@ -83,6 +118,16 @@ def _decode(raw: bytes) -> SignedTransactionAPI:
 _DYNAMIC_FEE_TYPE_BYTE = bytes((DYNAMIC_FEE_TRANSACTION_TYPE,))
 if BUILDER.typed_transaction.decoders.get(DYNAMIC_FEE_TRANSACTION_TYPE) is not DynamicFeePayloadDecoder:
     raise ImportError("this py-evm decodes EIP-1559 transactions differently; chains.txbuild._decode needs a look")
+
+
+def check_call(intrinsic_gas: int, gas: int, value: int, balance: int) -> None:
+    """The checks geth and anvil make before a call (eth_call, eth_estimateGas...) runs, whose
+    gas price is 0: the gas covers the intrinsic cost, the sender's balance the value.
+    Raises IntrinsicGasTooLow, TransactionRejected (``insufficient funds for gas * price + value``)."""
+    if gas < intrinsic_gas:
+        raise IntrinsicGasTooLow()
+    if value > balance:
+        raise TransactionRejected("insufficient funds for gas * price + value")
 
 
 def tx_chain_id(pending: PendingTx) -> int | None:

@@ -14,11 +14,9 @@ from chains.block import base_fee_of
 from chains.errors import InvalidInput
 from node import views
 from node.eth import DEFAULT_TIP
-from node.params import quantity
+from node.params import MineOptions
 from node.views import d, q
 from shared_sequencer.mempool import PoolTx
-
-MAX_MINE_AT_ONCE = 100_000
 
 
 class DevApi:
@@ -34,24 +32,14 @@ class DevApi:
     def evm_revert(self, snap_id: int) -> bool:
         return self.backend.revert(snap_id)
 
-    def evm_mine(self, arg: Any) -> str:
-        """evm_mine(), evm_mine(timestamp) or evm_mine({timestamp, blocks}) as anvil takes."""
-        blocks, timestamp = 1, None
-        if isinstance(arg, dict):
-            timestamp = quantity(arg["timestamp"]) if arg.get("timestamp") is not None else None
-            blocks = quantity(arg["blocks"]) if arg.get("blocks") is not None else 1
-        elif arg is not None:
-            timestamp = quantity(arg)
-        if blocks > MAX_MINE_AT_ONCE:
-            raise InvalidInput(f"at most {MAX_MINE_AT_ONCE} blocks at once")
-        self.backend.mine(blocks, timestamp=timestamp)
+    def evm_mine(self, options: MineOptions) -> str:
+        """evm_mine(), evm_mine(timestamp) or evm_mine({timestamp, blocks}) as anvil takes
+        (parsed by node.params.mine_options)."""
+        self.backend.mine(options.blocks, timestamp=options.timestamp)
         return "0x0"
 
     def anvil_mine(self, count: int | None, interval: int | None) -> None:
-        count = 1 if count is None else count
-        if count > MAX_MINE_AT_ONCE:
-            raise InvalidInput(f"at most {MAX_MINE_AT_ONCE} blocks at once")
-        self.backend.mine(count, interval=interval)
+        self.backend.mine(1 if count is None else count, interval=interval)
 
     def evm_increaseTime(self, seconds: int) -> str:
         return q(self.backend.increase_time(seconds))

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import logging
+
 from chains.errors import (
     BlockNotFound,
     BundleFailed,
     ExecutionHalted,
     ExecutionReverted,
+    IntrinsicGasTooLow,
     InvalidInput,
     TransactionRejected,
     XRollupError,
 )
-from rpc.jsonrpc import INVALID_PARAMS, SERVER_ERROR, RpcError
+from rpc.jsonrpc import INTERNAL_ERROR, INVALID_PARAMS, SERVER_ERROR, RpcError
+
+logger = logging.getLogger(__name__)
 
 EXECUTION_REVERTED = 3
 TRANSACTION_REJECTED = -32003
 
 
-def to_rpc_error(exc: Exception) -> RpcError | None:
+def to_rpc_error(exc: Exception) -> RpcError:
     """Revert: code 3, ``execution reverted: <reason>``, raw revert data in ``data`` (what
-    web3.py and viem parse); rejected transaction: -32003; bad argument: -32602."""
+    web3.py and viem parse); rejected transaction: -32003 (a call's gas below its intrinsic
+    cost: -32000, as anvil); bad argument: -32602. Any other exception is a defect of the
+    devnet: logged with its traceback, answered -32603 ``internal error`` without its text."""
     if isinstance(exc, BundleFailed):
         detail = {
             "bundleHash": "0x" + exc.bundle_hash.hex(), "failedLeg": exc.leg, "chainId": exc.chain_id,
@@ -28,10 +35,13 @@ def to_rpc_error(exc: Exception) -> RpcError | None:
         return RpcError(EXECUTION_REVERTED if exc.reverted else TRANSACTION_REJECTED, str(exc), detail)
     if isinstance(exc, ExecutionReverted):
         return RpcError(EXECUTION_REVERTED, exc.message, "0x" + exc.data.hex())
+    if isinstance(exc, IntrinsicGasTooLow):
+        return RpcError(SERVER_ERROR, str(exc))
     if isinstance(exc, TransactionRejected):
         return RpcError(TRANSACTION_REJECTED, str(exc))
     if isinstance(exc, InvalidInput):
         return RpcError(INVALID_PARAMS, str(exc))
     if isinstance(exc, (BlockNotFound, ExecutionHalted, XRollupError)):
         return RpcError(SERVER_ERROR, str(exc))
-    return None
+    logger.error("internal error", exc_info=exc)
+    return RpcError(INTERNAL_ERROR, "internal error")

@@ -13,7 +13,7 @@ from chains.errors import BlockNotFound, InvalidInput, TransactionRejected
 from chains.rollup import BlockRef, CallMessage, MinedBlock, MinedTx, RollupChain
 from chains.txbuild import TxRequest, decode_raw, impersonate, sign
 from node import views
-from node.params import LogFilter, TxFields
+from node.params import LogFilter, TxFields, typed_data_problem
 from node.views import d, q
 
 DEFAULT_TIP = 1_000_000_000
@@ -181,18 +181,21 @@ class EthApi:
     def personal_sign(self, message: bytes, address: bytes) -> str:
         return self.eth_sign(address, message)
 
-    def eth_signTypedData_v4(self, address: bytes, typed: Any) -> str:
-        import json
-
+    def eth_signTypedData_v4(self, address: bytes, typed: dict[str, Any]) -> str:
+        """Sign EIP-712 ``typed`` data (an object: node.params.typed_data). Raises InvalidInput
+        for data that is not well-formed typed data or whose values do not fit their types."""
         from eth_account import Account
         from eth_account.messages import encode_typed_data
 
-        if isinstance(typed, str):
-            typed = json.loads(typed)
+        problem = typed_data_problem(typed)
+        if problem is not None:
+            raise InvalidInput(f"invalid typed data: {problem}")
         try:
             signable = encode_typed_data(full_message=typed)
-        except Exception as exc:  # eth_account raises assorted errors for bad typed data
-            raise InvalidInput(f"invalid typed data: {exc}") from exc
+        except ValueError as exc:  # eth_account's, eth_abi's and eth_utils' checks of the values
+            raise InvalidInput(f"invalid typed data: {str(exc)[:300]}") from exc
+        except (TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as exc:
+            raise InvalidInput("invalid typed data: a value does not fit its declared type") from exc
         return d(Account.sign_message(signable, self._key(address)).signature)
 
     # -- transactions, receipts, blocks --------------------------------------------------------

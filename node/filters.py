@@ -12,7 +12,7 @@ from typing import Any
 
 from backend import Backend
 from backend.logs import LogFilter, find_logs, matches
-from chains.errors import InvalidInput
+from chains.errors import InvalidInput, LimitReached
 from chains.rollup import MinedBlock, RollupChain
 from node import views
 from rpc.jsonrpc import METHOD_NOT_FOUND, Connection, RpcError
@@ -47,6 +47,7 @@ class Subscription:
 
 
 _ids = itertools.count(1)
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 1000
 
 
 class ChainEvents:
@@ -70,6 +71,7 @@ class ChainEvents:
         self._logs_any: set[str] = set()  # log subscriptions of every address
         self._pending: deque[bytes] = deque()  # the newest PENDING_BACKLOG pending hashes
         self._pending_base = 0  # backlog position of self._pending[0]
+        self.subs_per_connection: dict[str, int] = {}  # connection id -> its live subscriptions
 
     @property
     def chain(self) -> RollupChain:
@@ -155,15 +157,25 @@ class ChainEvents:
     # -- subscriptions -------------------------------------------------------------------
 
     def subscribe(self, conn: Connection, kind: str, arg: Any, parse_filter: Callable[[Any], LogFilter]) -> str:
+        """A new subscription of ``conn``. Raises InvalidInput (an unknown kind, a bad log
+        filter), LimitReached (MAX_SUBSCRIPTIONS_PER_CONNECTION live on ``conn`` already)."""
         if not conn.supports_notifications:  # an HTTP request: the id would be dead on arrival
             raise RpcError(METHOD_NOT_FOUND, "notifications not supported: subscriptions need a WebSocket connection")
         if kind not in ("newHeads", "logs", "newPendingTransactions", "xr_newSuperblocks"):
-            raise InvalidInput(f"unknown subscription type {kind!r}")
-        spec = parse_filter(arg) if kind == "logs" else arg
+            raise InvalidInput(f"unknown subscription type {kind[:48]!r}")
+        count = self.subs_per_connection.get(conn.id, 0)
+        if count >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
+            raise LimitReached(
+                f"too many subscriptions on this connection: the limit is {MAX_SUBSCRIPTIONS_PER_CONNECTION}")
+        try:
+            spec = parse_filter(arg) if kind == "logs" else arg
+        except ValueError as exc:
+            raise InvalidInput(f"invalid params: filter: {exc}") from None
         sub_id = hex(secrets.randbits(128))
         sub = Subscription(conn, kind, spec)
         self.subs[sub_id] = sub
         self._by_kind.setdefault(kind, {})[sub_id] = sub
+        self.subs_per_connection[conn.id] = count + 1
         if kind == "logs":
             if spec.addresses:
                 for addr in spec.addresses:
@@ -178,6 +190,11 @@ class ChainEvents:
         if sub is None:
             return False
         self._by_kind.get(sub.kind, {}).pop(sub_id, None)
+        left = self.subs_per_connection.get(sub.conn.id, 1) - 1
+        if left > 0:
+            self.subs_per_connection[sub.conn.id] = left
+        else:
+            self.subs_per_connection.pop(sub.conn.id, None)
         if sub.kind == "logs":
             self._logs_any.discard(sub_id)
             for addr in sub.spec.addresses:

@@ -14,9 +14,12 @@ from eth_typing import Address, Hash32
 from backend.logs import LogFilter
 from chains.rollup import BlockRef
 from chains.txbuild import AccessList
+from rpc.jsonrpc import MalformedPayload, decode
 
 _HEX = re.compile(r"^0x[0-9a-fA-F]*$")
 BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
+MAX_TIMESTAMP = 2**63 - 1  # a uint64 timestamp with room for every block after it
+MAX_MINE_AT_ONCE = 100_000  # blocks one evm_mine / anvil_mine call may mine
 
 # Caps on list parameters, so that no one request holds the devnet for long (geth's where it
 # has one).
@@ -28,22 +31,160 @@ MAX_ACCESS_LIST_KEYS = 10_000  # addresses plus storage keys of one call's acces
 MAX_BUNDLE_LEGS = 100  # transactions of one xr_sendBundle / xr_simulateBundle
 
 
-def quantity(value: Any) -> int:
-    """0x-hex quantity (integers are accepted too, as anvil does)."""
+def _shown(value: Any, limit: int = 48) -> str:
+    """``repr(value)``, cut short: a message about an input never echoes all of a huge one."""
+    text = repr(value) if not isinstance(value, (list, dict)) else type(value).__name__
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _bounded(value: Any, bits: int) -> int:
+    """A 0x-hex quantity or a non-negative integer of at most ``bits`` bits (leading zero
+    digits allowed). Raises ValueError saying what is wrong, without converting a number
+    longer than the bound."""
     if isinstance(value, bool):
         raise ValueError("expected a hex quantity, got a boolean")
     if isinstance(value, int):
         if value < 0:
             raise ValueError("quantity must not be negative")
+        if value.bit_length() > bits:
+            raise ValueError(f"number > {bits} bits")
         return value
     if not isinstance(value, str) or not _HEX.match(value) or value == "0x":
-        raise ValueError(f"expected a 0x-prefixed hex quantity, got {value!r}")
-    return int(value, 16)
+        raise ValueError(f"expected a 0x-prefixed hex quantity, got {_shown(value)}")
+    digits = value[2:].lstrip("0")
+    if len(digits) > bits // 4:
+        raise ValueError(f"hex number > {bits} bits")
+    number = int(digits or "0", 16)
+    if number.bit_length() > bits:
+        raise ValueError(f"hex number > {bits} bits")
+    return number
+
+
+def quantity(value: Any) -> int:
+    """0x-hex quantity up to 2^256-1 (integers are accepted too, as anvil does). Raises ValueError."""
+    return _bounded(value, 256)
+
+
+def uint64(value: Any) -> int:
+    """A quantity up to 2^64-1: block numbers, nonces, indexes, counts, seconds. Raises ValueError."""
+    return _bounded(value, 64)
+
+
+def timestamp(value: Any) -> int:
+    """A block timestamp in seconds: a uint64 at most MAX_TIMESTAMP, so that every later block
+    still has one. Raises ValueError."""
+    number = uint64(value)
+    if number > MAX_TIMESTAMP:
+        raise ValueError(f"timestamp {number} is beyond the last one supported ({MAX_TIMESTAMP})")
+    return number
+
+
+def seconds(value: Any) -> int:
+    """A time offset or interval in seconds, at most MAX_TIMESTAMP. Raises ValueError."""
+    number = uint64(value)
+    if number > MAX_TIMESTAMP:
+        raise ValueError(f"{number} seconds is more than the largest offset supported ({MAX_TIMESTAMP})")
+    return number
+
+
+def base_fee(value: Any) -> int:
+    """A base fee per gas in wei: at most 2^64-1 (18.4 ETH per gas), as anvil keeps it. Raises ValueError."""
+    return uint64(value)
+
+
+def mine_count(value: Any) -> int:
+    """How many blocks to mine at once: at most MAX_MINE_AT_ONCE. Raises ValueError."""
+    number = uint64(value)
+    if number > MAX_MINE_AT_ONCE:
+        raise ValueError(f"at most {MAX_MINE_AT_ONCE} blocks at once")
+    return number
+
+
+@dataclass(frozen=True)
+class MineOptions:
+    """evm_mine's argument: how many blocks, and the first one's timestamp (None: the clock's)."""
+
+    blocks: int = 1
+    timestamp: int | None = None
+
+
+def mine_options(value: Any) -> MineOptions:
+    """evm_mine's argument as anvil takes it: a timestamp, or {timestamp, blocks}. Raises ValueError."""
+    if value is None:
+        return MineOptions()
+    if not isinstance(value, dict):
+        return MineOptions(timestamp=timestamp(value))
+    try:
+        first = timestamp(value["timestamp"]) if value.get("timestamp") is not None else None
+    except ValueError as exc:
+        raise ValueError(f"timestamp: {exc}") from None
+    try:
+        blocks = mine_count(value["blocks"]) if value.get("blocks") is not None else 1
+    except ValueError as exc:
+        raise ValueError(f"blocks: {exc}") from None
+    return MineOptions(blocks, first)
+
+
+def typed_data(value: Any) -> dict[str, Any]:
+    """EIP-712 typed data: an object, or JSON text of one (decoded by the transport's
+    depth-checked decoder). Raises ValueError."""
+    if isinstance(value, str):
+        try:
+            value = decode(value)
+        except MalformedPayload as exc:
+            raise ValueError(f"typed data is not valid JSON ({exc.message})") from None
+    if not isinstance(value, dict):
+        raise ValueError("expected typed data: an object with types, primaryType, domain and message")
+    return value
+
+
+def typed_data_problem(typed: dict[str, Any]) -> str | None:
+    """What makes ``typed`` not EIP-712 typed data in shape (types: {name: [{name, type}]},
+    primaryType: one of them, domain and message: objects, fixed-size arrays of their size),
+    or None. Whether each value fits its type is the encoder's check."""
+    types = typed.get("types")
+    if not isinstance(types, dict):
+        return "types must be an object"
+    for name, fields in types.items():
+        if not isinstance(fields, list) or not all(
+                isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("type"), str) for f in fields):
+            return f"types.{name[:48]} must be a list of {{name, type}} objects with string values"
+    primary = typed.get("primaryType")
+    if not isinstance(primary, str) or primary not in types:
+        return "primaryType must name one of the types"
+    for key in ("domain", "message"):
+        if not isinstance(typed.get(key), dict):
+            return f"{key} must be an object"
+    return _array_length_problem(types, primary, typed["message"])
+
+
+def _array_length_problem(types: dict[str, Any], type_: str, value: Any) -> str | None:
+    """A fixed-size array in ``value`` (of EIP-712 type ``type_``) with another number of items
+    than its type says, or None. Other mismatches are left to the encoder."""
+    if type_.endswith("]"):
+        base, _, size = type_[:-1].rpartition("[")
+        if not isinstance(value, list):
+            return None
+        if size.isdigit() and len(value) != int(size):
+            return f"Expected {size} items for array type {type_[:64]}, got {len(value)} items"
+        for item in value:
+            problem = _array_length_problem(types, base, item)
+            if problem is not None:
+                return problem
+        return None
+    fields = types.get(type_)
+    if not isinstance(value, dict) or not isinstance(fields, list):
+        return None
+    for field in fields:
+        problem = _array_length_problem(types, field["type"], value.get(field["name"]))
+        if problem is not None:
+            return problem
+    return None
 
 
 def data(value: Any) -> bytes:
     if not isinstance(value, str) or not _HEX.match(value):
-        raise ValueError(f"expected 0x-prefixed hex data, got {value!r}")
+        raise ValueError(f"expected 0x-prefixed hex data, got {_shown(value)}")
     if len(value) % 2:
         raise ValueError("hex data has an odd number of digits")
     return bytes.fromhex(value[2:])
@@ -77,7 +218,7 @@ def block_ref(value: Any) -> BlockRef:
         return value
     if isinstance(value, str) and len(value) == 66:
         return hash32(value)
-    return quantity(value)
+    return uint64(value)
 
 
 def block_number_or_tag(value: Any) -> int | str:
@@ -89,13 +230,13 @@ def block_number_or_tag(value: Any) -> int | str:
 
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"expected a boolean, got {value!r}")
+        raise ValueError(f"expected a boolean, got {_shown(value)}")
     return value
 
 
 def string(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {value!r}")
+        raise ValueError(f"expected a string, got {_shown(value)}")
     return value
 
 
@@ -140,34 +281,40 @@ def tx_object(value: Any) -> TxFields:
     payload = get("input", data)
     if payload is None:
         payload = get("data", data)
-    access = []
-    entries = value.get("accessList") or []
-    if not isinstance(entries, list):
-        raise ValueError("accessList: expected a list")
-    size = 0
-    for item in entries:
-        if not isinstance(item, dict):
-            raise ValueError("accessList: expected objects")
-        keys = item.get("storageKeys") or []
-        if not isinstance(keys, list):
-            raise ValueError("accessList: storageKeys: expected a list")
-        size += 1 + len(keys)
-        if size > MAX_ACCESS_LIST_KEYS:
-            raise ValueError(f"accessList: at most {MAX_ACCESS_LIST_KEYS} addresses and storage keys")
-        access.append((address(item.get("address")), tuple(int.from_bytes(hash32(k), "big") for k in keys)))
+    access = get("accessList", access_list)
     return TxFields(
         sender=get("from", address),
         to=get("to", address),
-        gas=get("gas", quantity),
+        gas=get("gas", uint64),
         gas_price=get("gasPrice", quantity),
         max_fee_per_gas=get("maxFeePerGas", quantity),
         max_priority_fee_per_gas=get("maxPriorityFeePerGas", quantity),
         value=get("value", quantity) or 0,
         data=payload or b"",
-        nonce=get("nonce", quantity),
-        access_list=tuple(access),
-        chain_id=get("chainId", quantity),
+        nonce=get("nonce", uint64),
+        access_list=access or (),
+        chain_id=get("chainId", uint64),
     )
+
+
+def access_list(value: Any) -> AccessList:
+    """An EIP-2930 access list: [{address, storageKeys: [32-byte keys]}], at most
+    MAX_ACCESS_LIST_KEYS addresses and keys in all. Raises ValueError."""
+    if not isinstance(value, list):
+        raise ValueError("expected a list of {address, storageKeys} objects")
+    out = []
+    size = 0
+    for item in value:
+        if not isinstance(item, dict):
+            raise ValueError("expected a list of {address, storageKeys} objects")
+        keys = item.get("storageKeys") or []
+        if not isinstance(keys, list):
+            raise ValueError("storageKeys: expected a list of 32-byte keys")
+        size += 1 + len(keys)
+        if size > MAX_ACCESS_LIST_KEYS:
+            raise ValueError(f"at most {MAX_ACCESS_LIST_KEYS} addresses and storage keys")
+        out.append((address(item.get("address")), tuple(int.from_bytes(hash32(k), "big") for k in keys)))
+    return tuple(out)
 
 
 def log_filter(value: Any) -> LogFilter:

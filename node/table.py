@@ -23,7 +23,7 @@ BLOCK = Param("block", p.block_ref, optional=True, default="latest")
 TX = Param("transaction", p.tx_object)
 HASH = Param("hash", p.hash32)
 FULL = Param("fullTransactions", p.boolean, optional=True, default=False)
-INDEX = Param("index", p.quantity)
+INDEX = Param("index", p.uint64)
 ANY = Param("overrides", p.any_value, optional=True)
 TRACE = Param("options", trace_options, optional=True, default=TraceOptions())  # tracing
 
@@ -60,7 +60,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("eth_gasPrice", eth.eth_gasPrice),
         M("eth_maxPriorityFeePerGas", eth.eth_maxPriorityFeePerGas),
         M("eth_blobBaseFee", eth.eth_blobBaseFee),
-        M("eth_feeHistory", eth.eth_feeHistory, Param("blockCount", p.quantity),
+        M("eth_feeHistory", eth.eth_feeHistory, Param("blockCount", p.uint64),
           Param("newestBlock", p.block_number_or_tag), Param("rewardPercentiles", p.percentiles, optional=True)),
         # state
         M("eth_getBalance", eth.eth_getBalance, ADDRESS, BLOCK),
@@ -75,7 +75,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("eth_sendTransaction", eth.eth_sendTransaction, TX),
         M("eth_sign", eth.eth_sign, ADDRESS, Param("message", p.data)),
         M("personal_sign", eth.personal_sign, Param("message", p.data), ADDRESS),
-        M("eth_signTypedData_v4", eth.eth_signTypedData_v4, ADDRESS, Param("typedData", p.any_value),
+        M("eth_signTypedData_v4", eth.eth_signTypedData_v4, ADDRESS, Param("typedData", p.typed_data),
           aliases=("eth_signTypedData",)),
         # transactions, receipts, blocks
         M("eth_getTransactionByHash", eth.eth_getTransactionByHash, HASH),
@@ -106,27 +106,28 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         # dev: snapshots, mining, time
         M("evm_snapshot", dev.evm_snapshot, aliases=("anvil_snapshot",)),
         M("evm_revert", dev.evm_revert, Param("snapshotId", p.quantity), aliases=("anvil_revert",)),
-        M("evm_mine", dev.evm_mine, Param("options", p.any_value, optional=True), aliases=("anvil_mine_detailed",)),
-        M("anvil_mine", dev.anvil_mine, Param("count", p.quantity, optional=True),
-          Param("interval", p.quantity, optional=True), aliases=("hardhat_mine",)),
-        M("evm_increaseTime", dev.evm_increaseTime, Param("seconds", p.quantity), aliases=("anvil_increaseTime",)),
-        M("evm_setNextBlockTimestamp", dev.evm_setNextBlockTimestamp, Param("timestamp", p.quantity),
+        M("evm_mine", dev.evm_mine, Param("options", p.mine_options, optional=True, default=p.MineOptions()),
+          aliases=("anvil_mine_detailed",)),
+        M("anvil_mine", dev.anvil_mine, Param("count", p.mine_count, optional=True),
+          Param("interval", p.seconds, optional=True), aliases=("hardhat_mine",)),
+        M("evm_increaseTime", dev.evm_increaseTime, Param("seconds", p.seconds), aliases=("anvil_increaseTime",)),
+        M("evm_setNextBlockTimestamp", dev.evm_setNextBlockTimestamp, Param("timestamp", p.timestamp),
           aliases=("anvil_setNextBlockTimestamp",)),
-        M("evm_setTime", dev.anvil_setTime, Param("timestamp", p.quantity), aliases=("anvil_setTime",)),
+        M("evm_setTime", dev.anvil_setTime, Param("timestamp", p.timestamp), aliases=("anvil_setTime",)),
         M("evm_setAutomine", dev.evm_setAutomine, Param("enabled", p.boolean), aliases=("anvil_setAutomine",)),
         M("anvil_getAutomine", dev.anvil_getAutomine, aliases=("hardhat_getAutomine",)),
-        M("evm_setIntervalMining", dev.evm_setIntervalMining, Param("seconds", p.quantity),
+        M("evm_setIntervalMining", dev.evm_setIntervalMining, Param("seconds", p.seconds),
           aliases=("anvil_setIntervalMining",)),
         # dev: state
         M("anvil_setBalance", dev.anvil_setBalance, ADDRESS, Param("balance", p.quantity), aliases=("hardhat_setBalance",)),
-        M("anvil_setNonce", dev.anvil_setNonce, ADDRESS, Param("nonce", p.quantity), aliases=("hardhat_setNonce",)),
+        M("anvil_setNonce", dev.anvil_setNonce, ADDRESS, Param("nonce", p.uint64), aliases=("hardhat_setNonce",)),
         M("anvil_setCode", dev.anvil_setCode, ADDRESS, Param("code", p.data), aliases=("hardhat_setCode",)),
         M("anvil_setStorageAt", dev.anvil_setStorageAt, ADDRESS, Param("slot", p.quantity), Param("value", p.data),
           aliases=("hardhat_setStorageAt",)),
         M("anvil_impersonateAccount", dev.anvil_impersonateAccount, ADDRESS, aliases=("hardhat_impersonateAccount",)),
         M("anvil_stopImpersonatingAccount", dev.anvil_stopImpersonatingAccount, ADDRESS,
           aliases=("hardhat_stopImpersonatingAccount",)),
-        M("anvil_setNextBlockBaseFeePerGas", dev.anvil_setNextBlockBaseFeePerGas, Param("baseFee", p.quantity),
+        M("anvil_setNextBlockBaseFeePerGas", dev.anvil_setNextBlockBaseFeePerGas, Param("baseFee", p.base_fee),
           aliases=("hardhat_setNextBlockBaseFeePerGas",)),
         M("anvil_setCoinbase", dev.anvil_setCoinbase, ADDRESS, aliases=("hardhat_setCoinbase",)),
         M("anvil_nodeInfo", dev.anvil_nodeInfo),

@@ -13,6 +13,8 @@ import inspect
 import itertools
 import json
 import logging
+import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -27,9 +29,117 @@ INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 SERVER_ERROR = -32000  # generic implementation-defined server error
 
+# Limits on one payload, checked before any handler runs (each answered with -32600).
+MAX_DEPTH = 128  # nesting of arrays/objects (serde_json's default, so anvil's too)
+MAX_BATCH = 1000  # requests in one batch (geth's BatchRequestLimit)
+
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 _PARAM_ERRORS = (ValueError, TypeError, KeyError, OverflowError)
 _SERIALIZE_ERRORS = (ValueError, TypeError, RecursionError)
+
+
+class MalformedPayload(Exception):
+    """A payload refused before dispatch; ``code`` is PARSE_ERROR or INVALID_REQUEST."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class _NotJson(ValueError):
+    """A number or constant the decoder refuses (its message is safe to show)."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: valid JSON syntax, but no double holds it
+        raise _NotJson(f"number out of range: {text[:40]}")
+    return value
+
+
+def _not_json(name: str) -> Any:
+    raise _NotJson(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_float=_finite_float, parse_constant=_not_json)
+_STRING = re.compile(rb'"[^"]*"')  # once escaped backslashes and quotes are gone
+_SQUARE = bytes.maketrans(b"{}", b"[]")
+_JSON_NOISE = b" \t\r\n,:0123456789+-.eEtrufalsn"  # what valid JSON has between brackets
+_RUN = re.compile(rb"\[+|\]+")
+_TOO_DEEP = f"invalid request: arrays and objects nest deeper than {MAX_DEPTH} levels"
+_UNBALANCED = "parse error: unbalanced brackets or quotes"
+_SMALL = 64 * 1024  # brackets that passes alone finish fast, however they nest
+_SPLIT_QUOTES = 100_000  # up to this many quotes, strings are cut out by split (faster than a regex)
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse ``text`` if its arrays and objects nest deeper than MAX_DEPTH, without recursing.
+
+    Only brackets outside strings count, ``{}`` as ``[]`` (the decoder finds mismatches).
+    While they are few or alternate densely, a pass (in C) deletes every innermost ``[]``, one
+    level; once peaks are sparse, a loop over runs of opening and closing brackets adds the rest.
+    Raises MalformedPayload (PARSE_ERROR for brackets or quotes that cannot balance).
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:  # the common case: no scan
+        return
+    unescaped = text.encode("utf-8", "surrogatepass").replace(b"\\\\", b"").replace(b'\\"', b"")
+    quotes = unescaped.count(b'"')
+    if quotes % 2:
+        raise MalformedPayload(PARSE_ERROR, _UNBALANCED)
+    outside = b"".join(unescaped.split(b'"')[::2]) if quotes <= _SPLIT_QUOTES else _STRING.sub(b"", unescaped)
+    brackets = outside.translate(_SQUARE, _JSON_NOISE)  # anything else left is not JSON: no pair
+    removed = 0  # levels the passes have taken off
+    while brackets:
+        size = len(brackets)
+        if size > _SMALL and brackets.count(b"[]") <= max(4096, size // 64):  # sparse: loop over runs
+            _check_runs(brackets, MAX_DEPTH - removed)
+            return
+        shorter = brackets.replace(b"[]", b"")
+        if len(shorter) == size:  # no pair left: what remains can never balance
+            raise MalformedPayload(PARSE_ERROR, _UNBALANCED)
+        removed += 1
+        if removed > MAX_DEPTH:
+            raise MalformedPayload(INVALID_REQUEST, _TOO_DEEP)
+        brackets = shorter
+
+
+def _check_runs(brackets: bytes, limit: int) -> None:
+    depth = 0
+    for run in _RUN.finditer(brackets):
+        size = run.end() - run.start()
+        if brackets[run.start()] == 0x5B:  # "["
+            depth += size
+            if depth > limit:
+                raise MalformedPayload(INVALID_REQUEST, _TOO_DEEP)
+        else:
+            depth -= size
+            if depth < 0:
+                break
+    if depth:
+        raise MalformedPayload(PARSE_ERROR, _UNBALANCED)
+
+
+def decode(body: bytes | str) -> Any:
+    """Parse one JSON-RPC payload (or any JSON text from a client, such as typed data sent as a
+    string); the decoder never recurses deeper than MAX_DEPTH.
+
+    Raises MalformedPayload: PARSE_ERROR for text that is not JSON (NaN, Infinity and numbers
+    no double holds included), INVALID_REQUEST for nesting deeper than MAX_DEPTH.
+    """
+    try:
+        text = body if isinstance(body, str) else body.decode(json.detect_encoding(body), "surrogatepass")
+    except (UnicodeDecodeError, LookupError):
+        raise MalformedPayload(PARSE_ERROR, "parse error") from None
+    _check_nesting(text)
+    try:
+        return _DECODER.decode(text)
+    except _NotJson as exc:
+        raise MalformedPayload(PARSE_ERROR, f"parse error: {exc}") from None
+    except json.JSONDecodeError:
+        raise MalformedPayload(PARSE_ERROR, "parse error") from None
+    except ValueError:  # an integer of more than sys.get_int_max_str_digits() digits
+        raise MalformedPayload(PARSE_ERROR, "parse error: a number has too many digits") from None
 
 
 def dumps(obj: Any) -> str:
@@ -232,7 +342,6 @@ def _error(rid: Any, code: int, message: str) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": rid, "error": {"code": code, "message": message}}
 
 
-_PARSE_ERROR_BYTES = dumps(_error(None, PARSE_ERROR, "parse error")).encode()
 _EMPTY_BATCH_BYTES = dumps(_error(None, INVALID_REQUEST, "invalid request: empty batch")).encode()
 
 
@@ -257,15 +366,19 @@ class Dispatcher:
         is used and closed once the payload has been handled.
         """
         try:
-            payload = json.loads(body)
-        except (ValueError, RecursionError):
-            return _PARSE_ERROR_BYTES
+            payload = decode(body)
+        except MalformedPayload as exc:
+            return _encode_one(_error(None, exc.code, exc.message))
+        if type(payload) is list:
+            if not payload:
+                return _EMPTY_BATCH_BYTES
+            if len(payload) > MAX_BATCH:
+                return _encode_one(_error(None, INVALID_REQUEST, (
+                    f"invalid request: batch too large: {len(payload)} requests, the limit is {MAX_BATCH}")))
         own = conn is None
         connection = RequestConnection() if conn is None else conn
         try:
             if type(payload) is list:
-                if not payload:
-                    return _EMPTY_BATCH_BYTES
                 replies = [r for r in [await self._handle_one(item, connection) for item in payload] if r is not None]
                 return _encode_batch(replies) if replies else None
             reply = await self._handle_one(payload, connection)

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from rpc.jsonrpc import Connection, Dispatcher, dumps
@@ -27,11 +27,21 @@ logger = logging.getLogger(__name__)
 _ws_ids = itertools.count(1)
 
 
+MAX_BODY_BYTES = 32 * 1024 * 1024  # a JSON-RPC request or batch, HTTP body or WebSocket message
+# Text waiting to be sent to one WebSocket peer; past it the peer is too slow and is dropped.
+MAX_SEND_QUEUE_BYTES = 4 * 1024 * 1024
+_SLOW_CLOSE_TIMEOUT = 1.0  # seconds to try a close frame to a dropped peer before giving up
+
+
 class WsConnection(Connection):
     """A WebSocket peer: replies and notifications leave through one queue, in order.
 
     Notifications emitted while one of this connection's requests is being
     handled are held back and sent right after that request's response.
+    A peer that does not read what it is sent is dropped once more than
+    MAX_SEND_QUEUE_BYTES wait for it (one message of any size is always
+    accepted): the connection closes, its on_close callbacks run and
+    :meth:`receive` returns None.
     """
 
     supports_notifications = True
@@ -39,14 +49,24 @@ class WsConnection(Connection):
     def __init__(self, websocket: WebSocket) -> None:
         super().__init__(f"ws-{next(_ws_ids)}")
         self._websocket = websocket
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._held: list[str] | None = None
+        self._waiting = 0  # characters in _queue and _held
+        self._dropped = False
+        self._receiver: asyncio.Task[Any] | None = None  # the task idle in receive(), if any
         self._sender = asyncio.get_running_loop().create_task(self._send_loop())
+
+    @property
+    def dropped(self) -> bool:
+        """Whether this peer was dropped for not reading (its send queue overflowed)."""
+        return self._dropped
 
     def notify(self, method: str, params: Any) -> None:
         if self.closed:
             return
         text = dumps({"jsonrpc": "2.0", "method": method, "params": params})
+        if not self._admit(text):
+            return
         if self._held is not None:
             self._held.append(text)
         else:
@@ -60,9 +80,53 @@ class WsConnection(Connection):
         if self.closed:
             return
         if reply is not None:
-            self._queue.put_nowait(reply.decode())
+            text = reply.decode()
+            if not self._admit(text):
+                return
+            self._queue.put_nowait(text)
         for text in held:
             self._queue.put_nowait(text)
+
+    def _admit(self, text: str) -> bool:
+        """Count ``text`` as waiting; drop the peer (False) if that overflows its queue."""
+        self._waiting += len(text)
+        if self._waiting <= MAX_SEND_QUEUE_BYTES or self._waiting == len(text):
+            return True
+        self._drop()
+        return False
+
+    def _drop(self) -> None:
+        logger.warning("websocket %s: dropped, it does not read what it is sent (over %d bytes waiting)",
+                       self.id, MAX_SEND_QUEUE_BYTES)
+        self._dropped = True
+        self._held = None
+        self._queue = asyncio.Queue()
+        self._waiting = 0
+        self.close()
+        if self._receiver is not None:  # idle in receive(): wake it up to end the session
+            self._receiver.cancel()
+
+    async def receive(self) -> Message | None:
+        """The peer's next ASGI message, or None once this connection is closed or dropped."""
+        if self.closed:
+            return None
+        task = asyncio.current_task()
+        self._receiver = task
+        try:
+            message = await self._websocket.receive()
+        except asyncio.CancelledError:
+            if self._dropped and task is not None and task.uncancel() == 0:
+                return None
+            raise
+        finally:
+            self._receiver = None
+        return None if self.closed else message
+
+    async def close_dropped(self) -> None:
+        """Try to tell a dropped peer why (close code 1008); give up if it still does not read."""
+        reason = f"send queue over {MAX_SEND_QUEUE_BYTES} bytes: the client does not read"
+        with contextlib.suppress(Exception):  # TimeoutError included
+            await asyncio.wait_for(self._websocket.close(1008, reason), _SLOW_CLOSE_TIMEOUT)
 
     def close(self) -> None:
         super().close()
@@ -72,17 +136,13 @@ class WsConnection(Connection):
         try:
             while True:
                 text = await self._queue.get()
-                if text is None:
-                    return
+                self._waiting -= len(text)
                 await self._websocket.send_text(text)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # peer went away mid-send
             logger.debug("websocket %s: send failed: %r", self.id, exc, exc_info=True)
             super().close()
-
-
-MAX_BODY_BYTES = 32 * 1024 * 1024  # a JSON-RPC request or batch (geth allows 5 MiB)
 
 
 class _JsonRpcHttp:
@@ -156,8 +216,8 @@ def build_app(dispatcher: Dispatcher, *, title: str = "xrollup") -> FastAPI:
         conn = WsConnection(websocket)
         try:
             while True:
-                message = await websocket.receive()
-                if message["type"] == "websocket.disconnect":
+                message = await conn.receive()
+                if message is None or message["type"] == "websocket.disconnect":
                     break
                 data = message.get("text")
                 if data is None:
@@ -170,6 +230,8 @@ def build_app(dispatcher: Dispatcher, *, title: str = "xrollup") -> FastAPI:
                     conn.release(reply)
         finally:
             conn.close()
+        if conn.dropped:
+            await conn.close_dropped()
 
     app.router.add_route("/", rpc_info, methods=["GET"])
     app.router.add_websocket_route("/", rpc_ws)
@@ -264,7 +326,8 @@ class ServerGroup:
             app: ASGIApp = ep.app if dispatcher is None else _JsonRpcHttp(ep.app, dispatcher)
             config = uvicorn.Config(
                 app, host=ep.host, port=port, log_config=None, log_level=self._log_level,
-                lifespan="off", ws="websockets-sansio", access_log=False, proxy_headers=False,
+                lifespan="off", ws="websockets-sansio", ws_max_size=MAX_BODY_BYTES, access_log=False,
+                proxy_headers=False,
                 timeout_graceful_shutdown=self._graceful_timeout,
             )
             server = _Server(config)

@@ -4,8 +4,11 @@ A ``SentMessage`` log on chain A queues a relay; the next superblock includes, a
 the destination's block, a sequencer system transaction ``relayMessage(id, sentMessage)``,
 built from the log exactly as OP's relayers do. The queue is a pure function of committed
 blocks (a log adds a relay, a relay transaction in a block removes it), so replaying the
-superblock log rebuilds it too. A relay whose target reverts is included with status 0 and
-not retried, like a failed relay on OP.
+superblock log rebuilds it too. The relay declares the log in its access list for
+CrossL2Inbox, exactly as a user's relay must (the messenger validates it there). A relay whose
+target reverts is included with status 0 and not retried, like a failed relay on OP; anyone
+may relay it again, or re-emit it with the messenger's ``resendMessage`` (a new SentMessage
+log, relayed anew here).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 from chains.block import PendingTx
 from chains.mailbox import MESSENGER, SENT_MESSAGE_EVENT, SEQUENCER, decode_relay_message, relay_message_call
 from chains.rollup import MinedBlock
+from chains.txbuild import AccessList
+from shared_sequencer.interop import Identifier, access_list
 
 RELAY_GAS = 8_000_000
 
@@ -34,6 +39,11 @@ class Relay:
 
     def calldata(self) -> bytes:
         return relay_message_call(self.source, self.block_number, self.log_index, self.timestamp, self.payload)
+
+    def access_list(self) -> AccessList:
+        """CrossL2Inbox's keys declaring the log, as a user's relay declares them."""
+        return access_list(Identifier(MESSENGER, self.block_number, self.log_index, self.timestamp, self.source),
+                           self.payload)
 
 
 def sent_messages(chain_id: int, block: MinedBlock, known: set[int]) -> list[Relay]:

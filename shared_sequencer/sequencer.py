@@ -9,10 +9,10 @@ runs on the server's event loop, so no reader ever sees half a superblock.
 from __future__ import annotations
 
 import copy
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth_typing import Address
@@ -31,9 +31,10 @@ from chains.errors import (
 from chains.mailbox import MESSENGER, SEQUENCER, system_tx
 from chains.rollup import MinedBlock, RollupChain, StateEdit
 from chains.txbuild import tx_chain_id
+from shared_sequencer import admission, interop
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
 from shared_sequencer.log import SuperblockLog
-from shared_sequencer.mempool import Mempool, fee_cap, tip_cap
+from shared_sequencer.mempool import Mempool
 from shared_sequencer.mining import Automine, MiningMode
 from shared_sequencer.ordering import Fees, OrderingPolicy
 from shared_sequencer.relay import RELAY_GAS, Relay, relayed_keys, sent_messages
@@ -41,6 +42,7 @@ from shared_sequencer.superblock import BlockBody, ChainBlockRef, SuperBlock, Su
 from shared_sequencer.xcall import apply_with_xcalls
 
 MAX_RELAY_ROUNDS = 8
+_log = logging.getLogger(__name__)
 SuperblockListener = Callable[[SuperBlock, dict[int, MinedBlock]], None]
 PendingListener = Callable[[int, bytes], None]
 
@@ -129,35 +131,17 @@ class Sequencer:
     # -- submission ---------------------------------------------------------------------
 
     def check(self, chain_id: int, pending: PendingTx) -> None:
-        """Refuse what could never be mined now. Raises TransactionRejected or UnknownChain."""
+        """Refuse what could never be mined now (shared_sequencer/admission.py). Raises
+        TransactionRejected (InvalidExecutingMessage for a forged executing message) or
+        UnknownChain."""
         chain = self.chain(chain_id)
-        if pending.sender == SEQUENCER:
-            raise TransactionRejected("the sequencer's system address cannot send user transactions")
-        for auth in pending.tx.authorization_list if pending.tx.type_id == 4 else ():
-            if auth.address == SEQUENCER or _authority(auth) == SEQUENCER:
-                raise TransactionRejected("an EIP-7702 authorization may not involve the sequencer's system address")
-        signed_for = tx_chain_id(pending)
-        if signed_for is None and not pending.impersonated:
-            raise TransactionRejected(
-                "only replay-protected (EIP-155) transactions are accepted: "
-                "an unprotected transaction would be valid on every chain of the devnet"
-            )
-        if signed_for is not None and signed_for != chain_id:
-            raise TransactionRejected(f"invalid chain id: transaction is for chain {signed_for}, this is chain {chain_id}")
-        tx = pending.tx
-        if tx.gas > chain.config.gas_limit:
-            raise TransactionRejected("exceeds block gas limit")
-        if tx.gas < tx.intrinsic_gas:
-            raise TransactionRejected("intrinsic gas too low")
-        if tip_cap(pending) > fee_cap(pending):
-            raise TransactionRejected("max priority fee per gas higher than max fee per gas")
-        if fee_cap(pending) < self.next_base_fee_of(chain_id):
-            raise TransactionRejected("max fee per gas less than block base fee")
         nonce, balance = chain.head_account(pending.sender)
-        if tx.nonce < nonce:
-            raise TransactionRejected("nonce too low")
-        if balance < tx.gas * fee_cap(pending) + tx.value:
-            raise TransactionRejected("insufficient funds for gas * price + value")
+        code = chain.head_code(pending.sender)
+        admission.admit(pending, admission.ChainRules(chain_id, chain.config.gas_limit, SEQUENCER),
+                        tx_chain_id(pending), admission.SenderAccount(nonce, balance, code),
+                        self.next_base_fee_of(chain_id))
+        # An executing message (OP interop) must name a real log of a committed block.
+        interop.check_pending(pending, lambda cid, number: self.chain(cid).block(number))
 
     def submit(self, chain_id: int, pending: PendingTx) -> bytes:
         """Pool a transaction (automine: mine at once). Returns its hash.
@@ -295,7 +279,8 @@ class Sequencer:
         base_fee = envs[relay.destination].base_fee
         if base_fee is None:
             base_fee = self.next_base_fee_of(relay.destination)
-        return system_tx(relay.destination, nonce, MESSENGER, relay.calldata(), RELAY_GAS, base_fee)
+        return system_tx(relay.destination, nonce, MESSENGER, relay.calldata(), RELAY_GAS, base_fee,
+                         access_list=relay.access_list())
 
     def _fill_from_pool(self, chain_id: int, builders: dict[int, BlockBuilder]) -> None:
         """Apply the pool's ready transactions in policy order. Cross-rollup calls may
@@ -313,10 +298,15 @@ class Sequencer:
                 full.add(sender)  # keep it for the next block, and its successors too
                 continue
             try:
+                # the builder checks nonce, funds and base fee against the block; not EIP-3607
+                code = bytes(builders[chain_id].vm.state.get_code(Address(sender)))
+                admission.check_sender_code(code, entry.pending.impersonated)
                 result = apply_with_xcalls(builders, chain_id, entry.pending)
-            except TransactionRejected:
+            except TransactionRejected as exc:  # invalid now: dropped and reported, never retried
                 pool.remove(entry.pending.hash)
                 full.add(sender)
+                _log.warning("chain %d: dropped transaction 0x%s, invalid at inclusion: %s",
+                             chain_id, entry.pending.hash.hex(), exc)
                 continue
             if result.failure is not None:
                 self.xcall_errors[entry.pending.hash] = result.failure
@@ -458,15 +448,3 @@ class Sequencer:
         ts = max(int(c.blocks[0].header.timestamp) for c in self.chains.values())
         return SuperBlock(0, ts, b"\x00" * 32, refs)
 
-
-def _authority(auth: Any) -> bytes | None:
-    """The EIP-7702 authority that signed ``auth`` (as py-evm's Prague state recovers it)."""
-    import rlp
-    from eth_keys import keys
-
-    try:
-        msg = b"\x05" + rlp.encode([auth.chain_id, auth.address, auth.nonce])
-        signature = keys.Signature(vrs=(auth.y_parity, auth.r, auth.s))
-        return bytes(signature.recover_public_key_from_msg(msg).to_canonical_address())
-    except Exception:  # an authorization that recovers to nobody is simply invalid
-        return None

@@ -8,11 +8,18 @@ immutables, so the deployed bytecode is placed as it is.
 
 from __future__ import annotations
 
+import bridge_contracts
+from bridge_contracts import ETH_LIQUIDITY_ADDRESS
 from chains.genesis import WEI_PER_ETH, Predeploy
 from chains.mailbox import MAILBOX, SEQUENCER
 
-# The mailbox's balance pays out the value of requests executed on this chain.
-BALANCES_ETH: dict[bytes, int] = {MAILBOX: 1_000_000_000}
+# The mailbox's balance pays out the value of requests executed on this chain. ETHLiquidity is
+# OP's pool for SuperchainETHBridge (sent ETH is burnt into it, relayed ETH minted out of it):
+# uint248.max wei as OP's, rounded down to whole ETH.
+BALANCES_ETH: dict[bytes, int] = {
+    MAILBOX: 1_000_000_000,
+    bytes.fromhex(ETH_LIQUIDITY_ADDRESS.removeprefix("0x")): bridge_contracts.ETH_LIQUIDITY_BALANCE // WEI_PER_ETH,
+}
 SEQUENCER_BALANCE_ETH = 1_000_000_000  # pays the gas of system transactions
 
 

@@ -20,6 +20,9 @@ import {Predeploys} from "./libraries/Predeploys.sol";
 contract AtomicBridge {
     address internal constant MAILBOX = Predeploys.MAILBOX;
 
+    /// @notice Semantic version of xrollup's atomic bridge.
+    string public constant version = "1.0.0";
+
     error ZeroAddress();
     error Unauthorized();
     error InvalidCrossDomainSender();

@@ -1,30 +1,41 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {ICrossL2Inbox} from "./interfaces/ICrossL2Inbox.sol";
 import {Identifier, IL2ToL2CrossDomainMessenger} from "./interfaces/IL2ToL2CrossDomainMessenger.sol";
 import {Predeploys} from "./libraries/Predeploys.sol";
 
 /// @title L2ToL2CrossDomainMessenger
-/// @notice Asynchronous messaging with the ABI and message format of OP's interop predeploy
-///         (0x4200000000000000000000000000000000000023 on every chain; genesis places the
-///         runtime code, no constructor, no immutables).
+/// @notice Asynchronous messaging with the ABI, errors, events and message format of OP's interop
+///         predeploy (0x4200000000000000000000000000000000000023 on every chain; genesis places
+///         the runtime code, no constructor, no immutables). Semver 1.1.0: OP's messenger with
+///         `sentMessages` and `resendMessage`, the ABI of the eth-optimism viem package.
 ///
-///         Differences from OP: there is no CrossL2Inbox. `relayMessage` may be called only by
-///         the xrollup sequencer's system address, which relays every SentMessage log
-///         automatically in a later superblock; the sequencer vouches for the log's existence
-///         instead of `CrossL2Inbox.validateMessage`. A relay whose target reverts reverts
-///         (as in OP), is not marked successful and may be relayed again by the sequencer.
+///         Relaying is permissionless, as in OP: anyone may call `relayMessage(id, sentMessage)`
+///         with the identifier of a SentMessage log on the source chain; the log is validated by
+///         CrossL2Inbox.validateMessage(id, keccak256(sentMessage)) (the transaction must declare
+///         the identifier's checksum in its access list, and the sequencer checks at submission
+///         that the declared log exists). The sequencer relays every SentMessage log itself, in a
+///         later superblock, with the same call and access list a user would send.
 ///
-///         How the sequencer relays a SentMessage log L emitted by this contract on chain S:
+///         A relay whose target reverts reverts with the target's revert data (as in OP), is not
+///         marked successful and may be relayed again by anyone; `resendMessage` re-emits the
+///         SentMessage log of a message sent from this chain, which the sequencer relays anew.
+///
+///         How a SentMessage log L emitted by this contract on chain S is relayed:
 ///           id = Identifier(origin = 0x4200000000000000000000000000000000000023,
 ///                           blockNumber = L's block number on S, logIndex = L's index in
 ///                           that block, timestamp = that block's timestamp, chainId = S)
 ///           sentMessage = abi.encodePacked(L.topics[0], L.topics[1], L.topics[2], L.topics[3], L.data)
 ///                       = SentMessage.selector ++ destination ++ target ++ nonce ++ abi.encode(sender, message)
-///           call relayMessage(id, sentMessage) on the destination chain, value 0.
+///           call relayMessage(id, sentMessage) on the destination chain, with the access list
+///           {CrossL2Inbox: [lookup entry of id, calculateChecksum(id, keccak256(sentMessage))]}.
 ///
-/// Storage layout (as OP): slot 0 successfulMessages, slot 1 msgNonce (uint240).
+/// Storage layout (as OP): slot 0 successfulMessages, slot 1 msgNonce (uint240), slot 2 sentMessages.
 contract L2ToL2CrossDomainMessenger is IL2ToL2CrossDomainMessenger {
+    /// @notice Semantic version (OP's messenger that this contract emulates).
+    string public constant version = "1.1.0";
+
     /// @notice Version of the message nonce encoding (upper 16 bits of messageNonce()).
     uint16 public constant messageVersion = uint16(0);
 
@@ -44,10 +55,11 @@ contract L2ToL2CrossDomainMessenger is IL2ToL2CrossDomainMessenger {
     mapping(bytes32 => bool) public successfulMessages;
     /// @dev Nonce of the next message sent from this chain.
     uint240 internal msgNonce;
+    /// @notice Hashes of the messages sent from this chain (what `resendMessage` may re-emit).
+    mapping(bytes32 => bool) public sentMessages;
 
     error NotEntered();
     error ReentrantCall();
-    error OnlySequencer();
     error IdOriginNotL2ToL2CrossDomainMessenger();
     error EventPayloadNotSentMessage();
     error MessageDestinationSameChain();
@@ -55,6 +67,7 @@ contract L2ToL2CrossDomainMessenger is IL2ToL2CrossDomainMessenger {
     error MessageTargetCrossL2Inbox();
     error MessageTargetL2ToL2CrossDomainMessenger();
     error MessageAlreadyRelayed();
+    error InvalidMessage();
 
     modifier onlyEntered() {
         if (!_entered()) revert NotEntered();
@@ -90,32 +103,56 @@ contract L2ToL2CrossDomainMessenger is IL2ToL2CrossDomainMessenger {
     }
 
     /// @notice Sends `_message` to `_target` on chain `_destination`; relayed by the sequencer
-    ///         in a later superblock. Returns the message hash
+    ///         in a later superblock (or by anyone). Returns the message hash
     ///         keccak256(abi.encode(destination, source, nonce, sender, target, message)).
-    function sendMessage(uint256 _destination, address _target, bytes calldata _message) external returns (bytes32) {
+    function sendMessage(uint256 _destination, address _target, bytes calldata _message)
+        external
+        returns (bytes32 messageHash_)
+    {
         if (_destination == block.chainid) revert MessageDestinationSameChain();
-        if (_target == address(0x4200000000000000000000000000000000000022)) revert MessageTargetCrossL2Inbox();
+        if (_target == Predeploys.CROSS_L2_INBOX) revert MessageTargetCrossL2Inbox();
         if (_target == Predeploys.L2_TO_L2_CROSS_DOMAIN_MESSENGER) revert MessageTargetL2ToL2CrossDomainMessenger();
 
         uint256 nonce = messageNonce();
-        emit SentMessage(_destination, _target, nonce, msg.sender, _message);
+        messageHash_ = _hashMessage(_destination, block.chainid, nonce, msg.sender, _target, _message);
+        sentMessages[messageHash_] = true;
         msgNonce++;
-        return _hashMessage(_destination, block.chainid, nonce, msg.sender, _target, _message);
+        emit SentMessage(_destination, _target, nonce, msg.sender, _message);
     }
 
-    /// @notice Relays a message sent on chain `_id.chainId`. Only the sequencer.
+    /// @notice Re-emits the SentMessage log of a message sent from this chain, so that it is
+    ///         relayed again (a relay that failed may succeed once its target is fixed).
+    ///         Reverts `InvalidMessage()` for a message this chain never sent. Re-emitting a
+    ///         message already relayed has no effect on the destination.
+    function resendMessage(
+        uint256 _destination,
+        uint256 _nonce,
+        address _sender,
+        address _target,
+        bytes calldata _message
+    ) external returns (bytes32 messageHash_) {
+        messageHash_ = _hashMessage(_destination, block.chainid, _nonce, _sender, _target, _message);
+        if (!sentMessages[messageHash_]) revert InvalidMessage();
+        emit SentMessage(_destination, _target, _nonce, _sender, _message);
+    }
+
+    /// @notice Relays a message sent on chain `_id.chainId`; anyone may call it. Reverts with
+    ///         the target's revert data if the target reverts (the message stays relayable).
     function relayMessage(Identifier calldata _id, bytes calldata _sentMessage)
         external
         payable
         returns (bytes memory returnData_)
     {
-        if (msg.sender != Predeploys.SEQUENCER) revert OnlySequencer();
         if (_entered()) revert ReentrantCall();
         if (_id.origin != Predeploys.L2_TO_L2_CROSS_DOMAIN_MESSENGER) revert IdOriginNotL2ToL2CrossDomainMessenger();
+
+        ICrossL2Inbox(Predeploys.CROSS_L2_INBOX).validateMessage(_id, keccak256(_sentMessage));
 
         (uint256 destination, address target, uint256 nonce, address sender, bytes memory message) =
             _decodeSentMessagePayload(_sentMessage);
         if (destination != block.chainid) revert MessageDestinationNotRelayChain();
+        if (target == Predeploys.CROSS_L2_INBOX) revert MessageTargetCrossL2Inbox();
+        if (target == Predeploys.L2_TO_L2_CROSS_DOMAIN_MESSENGER) revert MessageTargetL2ToL2CrossDomainMessenger();
 
         uint256 source = _id.chainId;
         bytes32 messageHash = _hashMessage(destination, source, nonce, sender, target, message);

@@ -40,6 +40,9 @@ contract Mailbox is IMailbox {
     ///         Address of the private key keccak256("xrollup sequencer").
     address public constant SEQUENCER = Predeploys.SEQUENCER;
 
+    /// @notice Semantic version of xrollup's mailbox.
+    string public constant version = "1.0.0";
+
     /// @dev keccak256("xrollup.mailbox.xMsgSender") and keccak256("xrollup.mailbox.xMsgSourceChain"),
     ///      as literals so that assembly can use them (checked by the tests).
     uint256 internal constant XMSG_SENDER_SLOT = 0xf54dca2db3dc70a16049c25fa424561ffd0e76060487cc1571f66276ff5c79ee;

@@ -16,6 +16,9 @@ import {Predeploys} from "./libraries/Predeploys.sol";
 ///         it at one address on every chain (same deployer + nonce, or CREATE2 with the same
 ///         salt and the same constructor arguments; each deployment mints `initialSupply`).
 contract SuperchainERC20 is ERC20, IERC7802 {
+    /// @notice Semantic version (OP's SuperchainERC20 whose ABI this token follows).
+    string public constant version = "1.0.2";
+
     error Unauthorized();
 
     constructor(string memory name_, string memory symbol_, address initialHolder, uint256 initialSupply)

@@ -15,6 +15,9 @@ import {Predeploys} from "./libraries/Predeploys.sol";
 contract SuperchainTokenBridge {
     address internal constant MESSENGER = Predeploys.L2_TO_L2_CROSS_DOMAIN_MESSENGER;
 
+    /// @notice Semantic version (OP's SuperchainTokenBridge that this contract emulates).
+    string public constant version = "1.0.0";
+
     error ZeroAddress();
     error Unauthorized();
     error InvalidCrossDomainSender();

@@ -8,7 +8,6 @@ from typing import Any
 
 from eth.abc import ComputationAPI
 from eth.exceptions import Revert
-from eth_typing import Address
 
 from chains.block import BlockEnv, PendingTx
 from chains.builder import BlockBuilder
@@ -70,7 +69,7 @@ class Tracer:
         recorder = Recorder(chain_id, options)
         with chain.call_state(ref) as (state, header):
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
-            tx = chain.call_tx(msg, state.get_nonce(Address(msg.sender)), gas)
+            tx = chain.checked_call_tx(state, msg, gas)
             if recorder.accesses:
                 recorder.touch(msg.sender)
                 recorder.touch(bytes(header.coinbase))

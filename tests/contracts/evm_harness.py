@@ -35,10 +35,15 @@ MAILBOX = bridge_contracts.MAILBOX_ADDRESS
 ATOMIC_BRIDGE = bridge_contracts.ATOMIC_BRIDGE_ADDRESS
 MESSENGER = bridge_contracts.L2_TO_L2_CROSS_DOMAIN_MESSENGER_ADDRESS
 TOKEN_BRIDGE = bridge_contracts.SUPERCHAIN_TOKEN_BRIDGE_ADDRESS
+INBOX = bridge_contracts.CROSS_L2_INBOX_ADDRESS
+ETH_BRIDGE = bridge_contracts.SUPERCHAIN_ETH_BRIDGE_ADDRESS
+ETH_LIQUIDITY = bridge_contracts.ETH_LIQUIDITY_ADDRESS
+NATIVE_TOKEN = bridge_contracts.L2_NATIVE_SUPERCHAIN_ERC20_ADDRESS
 PREDEPLOYS = bridge_contracts.PREDEPLOYS
 MAILBOX_POOL = 1_000_000 * ETHER
 GAS_PRICE = 10**10
 GAS = 10_000_000
+AccessList = tuple[tuple[bytes, tuple[int, ...]], ...]
 
 
 def _norm(value: Any) -> Any:
@@ -157,7 +162,7 @@ class MiniChain:
             state[to_canonical_address(addr)] = {"balance": 1000 * ETHER, "nonce": 0, "code": b"", "storage": {}}
         for addr, name in PREDEPLOYS.items():
             code = bytes.fromhex(bridge_contracts.load_artifact(name)["deployedBytecode"][2:])
-            balance = MAILBOX_POOL if addr == MAILBOX else 0
+            balance = {MAILBOX: MAILBOX_POOL, ETH_LIQUIDITY: bridge_contracts.ETH_LIQUIDITY_BALANCE}.get(addr, 0)
             state[to_canonical_address(addr)] = {"balance": balance, "nonce": 1, "code": code, "storage": {}}
         genesis = {
             "difficulty": 0,
@@ -183,8 +188,14 @@ class MiniChain:
         vm = self.chain.get_vm(self.chain.get_canonical_head())
         return bytes(vm.state.get_code(to_canonical_address(addr)))
 
-    def _unsigned(self, sender: str, to: str | None, data: bytes, value: int, gas: int) -> Any:
+    def _unsigned(self, sender: str, to: str | None, data: bytes, value: int, gas: int,
+                  access_list: AccessList = ()) -> Any:
         vm = self.chain.get_vm()
+        if access_list:  # EIP-2930 (type 1): the listed slots start warm
+            return vm.get_transaction_builder().new_unsigned_access_list_transaction(
+                self.chain_id, self.nonce(sender), GAS_PRICE, gas,
+                to_canonical_address(to) if to else b"", value, data, access_list,
+            )
         return vm.create_unsigned_transaction(
             nonce=self.nonce(sender),
             gas_price=GAS_PRICE,
@@ -194,9 +205,11 @@ class MiniChain:
             data=data,
         )
 
-    def transact(self, key: PrivateKey, to: str | None, data: bytes = b"", value: int = 0, gas: int = GAS) -> Result:
+    def transact(self, key: PrivateKey, to: str | None, data: bytes = b"", value: int = 0, gas: int = GAS,
+                 access_list: AccessList = ()) -> Result:
         sender = to_checksum_address(key.public_key.to_canonical_address())
-        tx = self._unsigned(sender, to, data, value, gas).as_signed_transaction(key, chain_id=self.chain_id)
+        unsigned = self._unsigned(sender, to, data, value, gas, access_list)
+        tx = unsigned.as_signed_transaction(key, chain_id=self.chain_id)
         _, receipts, computations = self.chain.mine_all([tx])
         return Result(computations[0], receipts[0])
 
@@ -205,8 +218,9 @@ class MiniChain:
         assert res.ok, f"deploy {name} failed: {res.output!r}"
         return res.contract_address
 
-    def call(self, sender: str, to: str, data: bytes, value: int = 0) -> Result:
-        tx = SpoofTransaction(self._unsigned(sender, to, data, value, GAS), from_=to_canonical_address(sender))
+    def call(self, sender: str, to: str, data: bytes, value: int = 0, access_list: AccessList = ()) -> Result:
+        tx = SpoofTransaction(self._unsigned(sender, to, data, value, GAS, access_list),
+                              from_=to_canonical_address(sender))
         with self.chain.get_vm(self.chain.get_canonical_head()).in_costless_state() as state:
             computation = state.costless_execute_transaction(cast(Any, tx))
         return Result(computation)

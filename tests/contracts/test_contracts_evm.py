@@ -13,6 +13,7 @@ import pytest
 from eth_abi import decode, encode
 from eth_utils import keccak, to_canonical_address, to_checksum_address
 
+from shared_sequencer.interop import Identifier, access_list
 from tests.contracts.evm_harness import (
     ALICE,
     ALICE_KEY,
@@ -28,6 +29,7 @@ from tests.contracts.evm_harness import (
     SEQUENCER_KEY,
     TOKEN_BRIDGE,
     Abi,
+    AccessList,
     MiniChain,
     Result,
     ToySequencer,
@@ -47,6 +49,7 @@ ATOMIC = Abi("AtomicBridge")
 POOL = Abi("SimplePool")
 ROUTER = Abi("CrossSwapRouter")
 PANIC = bytes.fromhex("4e487b71")
+INBOX_ABI = Abi("CrossL2Inbox")
 
 
 def view(chain: MiniChain, abi: Abi, to: str, fn: str, *args: object) -> Any:
@@ -81,6 +84,10 @@ def test_sequencer_address_is_derived_from_the_documented_key() -> None:
         "SEQUENCER": bridge_contracts.SEQUENCER_ADDRESS,
         "L2_TO_L2_CROSS_DOMAIN_MESSENGER": bridge_contracts.L2_TO_L2_CROSS_DOMAIN_MESSENGER_ADDRESS,
         "SUPERCHAIN_TOKEN_BRIDGE": bridge_contracts.SUPERCHAIN_TOKEN_BRIDGE_ADDRESS,
+        "CROSS_L2_INBOX": bridge_contracts.CROSS_L2_INBOX_ADDRESS,
+        "SUPERCHAIN_ETH_BRIDGE": bridge_contracts.SUPERCHAIN_ETH_BRIDGE_ADDRESS,
+        "ETH_LIQUIDITY": bridge_contracts.ETH_LIQUIDITY_ADDRESS,
+        "L2_NATIVE_SUPERCHAIN_ERC20": bridge_contracts.L2_NATIVE_SUPERCHAIN_ERC20_ADDRESS,
         "MAILBOX": bridge_contracts.MAILBOX_ADDRESS,
         "ATOMIC_BRIDGE": bridge_contracts.ATOMIC_BRIDGE_ADDRESS,
     }
@@ -411,6 +418,13 @@ def _relay_args(log: tuple[list[bytes], bytes], block_number: int, log_index: in
     return MESSENGER_ABI.encode_call("relayMessage", ident, sent)
 
 
+def _relay_access(log: tuple[list[bytes], bytes], block_number: int, log_index: int, source: int) -> AccessList:
+    """The CrossL2Inbox access list that declares the log that ``_relay_args`` names."""
+    topics, data = log
+    ident = Identifier(to_canonical_address(MESSENGER), block_number, log_index, 1_700_000_000, source)
+    return access_list(ident, b"".join(topics) + data)
+
+
 def test_messenger_and_superchain_token_bridge() -> None:
     (a, b, c), tok = _chains_with_super_token(A, B, C)
     assert view(a, MESSENGER_ABI, MESSENGER, "messageNonce") == 0
@@ -434,16 +448,17 @@ def test_messenger_and_superchain_token_bridge() -> None:
     assert msg_hash == expected_hash
     assert logs_of(res, TOKEN_BRIDGE, TOKEN_BRIDGE_ABI, "SendERC20")
 
-    relay = _relay_args(log, 1, 2, A)
-    assert b.call(ALICE, MESSENGER, relay).revert_data == MESSENGER_ABI.error_data("OnlySequencer")
-    assert c.call(SEQUENCER, MESSENGER, relay).revert_data == MESSENGER_ABI.error_data(
+    relay, declared = _relay_args(log, 1, 2, A), _relay_access(log, 1, 2, A)
+    # a relay that does not declare its log for CrossL2Inbox is refused there
+    assert b.call(ALICE, MESSENGER, relay).revert_data == INBOX_ABI.error_data("NotInAccessList")
+    assert c.call(SEQUENCER, MESSENGER, relay, access_list=declared).revert_data == MESSENGER_ABI.error_data(
         "MessageDestinationNotRelayChain"
     )
     bad_origin = MESSENGER_ABI.encode_call("relayMessage", (ALICE, 1, 2, 3, A), b"".join(topics) + data)
     assert b.call(SEQUENCER, MESSENGER, bad_origin).revert_data == MESSENGER_ABI.error_data(
         "IdOriginNotL2ToL2CrossDomainMessenger"
     )
-    res = b.transact(SEQUENCER_KEY, MESSENGER, relay)
+    res = b.transact(SEQUENCER_KEY, MESSENGER, relay, access_list=declared)
     assert res.ok
     assert view(b, SUPER, tok, "balanceOf", BOB) == 250
     assert view(b, MESSENGER_ABI, MESSENGER, "successfulMessages", expected_hash) is True
@@ -451,7 +466,9 @@ def test_messenger_and_superchain_token_bridge() -> None:
     assert rtopics[1:] == [encode(["uint256"], [A]), encode(["uint256"], [0]), expected_hash]
     assert rdata == keccak(b"")
     assert logs_of(res, TOKEN_BRIDGE, TOKEN_BRIDGE_ABI, "RelayERC20")
-    assert b.call(SEQUENCER, MESSENGER, relay).revert_data == MESSENGER_ABI.error_data("MessageAlreadyRelayed")
+    assert b.call(SEQUENCER, MESSENGER, relay, access_list=declared).revert_data == MESSENGER_ABI.error_data(
+        "MessageAlreadyRelayed"
+    )
 
     # context is only readable during a relay; relayERC20 only from the messenger
     assert b.call(ALICE, MESSENGER, MESSENGER_ABI.encode_call("crossDomainMessageSender")).revert_data == (
@@ -462,7 +479,7 @@ def test_messenger_and_superchain_token_bridge() -> None:
     # a message from someone else than the bridge cannot mint through it
     res = a.transact(ALICE_KEY, MESSENGER, MESSENGER_ABI.encode_call("sendMessage", B, TOKEN_BRIDGE, message))
     (forged,) = logs_of(res, MESSENGER, MESSENGER_ABI, "SentMessage")
-    res = b.call(SEQUENCER, MESSENGER, _relay_args(forged, 2, 0, A))
+    res = b.call(SEQUENCER, MESSENGER, _relay_args(forged, 2, 0, A), access_list=_relay_access(forged, 2, 0, A))
     assert res.revert_data == TOKEN_BRIDGE_ABI.error_data("InvalidCrossDomainSender")
     # sending to the own chain is refused
     res = a.call(ALICE, MESSENGER, MESSENGER_ABI.encode_call("sendMessage", A, BOB, b""))

@@ -22,6 +22,7 @@ from tests.xrollup_calls.xcall_helpers import (
     K1,
     MAILBOX,
     MESSENGER,
+    NOT_IN_ACCESS_LIST,
     NOT_IN_XCALL,
     ONLY_SEQUENCER,
     PUT_RESPONSE_SELECTOR,
@@ -262,11 +263,13 @@ def test_mailbox_system_entry_points_refuse_users(net: Net, name: str) -> None:
 
 
 def test_messenger_relay_refuses_users(net: Net) -> None:
+    """Relaying is permissionless (as on OP), but a relay must declare its log for CrossL2Inbox:
+    a forged relay that does not is refused by the inbox with OP's NotInAccessList()."""
     payload = bytes.fromhex(topic("SentMessage(uint256,address,uint256,address,bytes)")[2:]) + encode(
         ["uint256", "address", "uint256", "address", "bytes"], [A, net.counter, 0, A0, net.calldata("Counter", "increment")])
     data = net.calldata("L2ToL2CrossDomainMessenger", "relayMessage", (MESSENGER, 1, 0, 1, B), payload)
     err = net.rpc_error(A, "eth_call", [{"from": A0, "to": MESSENGER, "data": "0x" + data.hex()}, "latest"])
-    assert (err.code, err.data) == (3, ONLY_SEQUENCER)
+    assert (err.code, err.data) == (3, NOT_IN_ACCESS_LIST)
     receipt = net.send(A, K0, MESSENGER, data, gas=300_000)
     assert receipt["status"] == "0x0" and receipt["logs"] == []
     assert net.number(A) == 0

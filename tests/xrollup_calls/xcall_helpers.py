@@ -53,10 +53,12 @@ ZERO32 = b"\x00" * 32
 
 ARTIFACTS = {name: load_artifact(name) for name in (
     "Mailbox", "Counter", "XCallProbe", "AtomicBridge", "L2ToL2CrossDomainMessenger", "SuperchainERC20",
-    "SuperchainTokenBridge", "SimplePool", "CrossSwapRouter", "TestToken",
+    "SuperchainTokenBridge", "SimplePool", "CrossSwapRouter", "TestToken", "SuperchainETHBridge",
+    "L2NativeSuperchainERC20", "GatedReceiver",
 )}
 
 ONLY_SEQUENCER = "0xbb625871"
+NOT_IN_ACCESS_LIST = "0xe3c00816"  # CrossL2Inbox's NotInAccessList()
 NOT_IN_XCALL = "0x14639fa9"
 ERROR_STRING = "0x08c379a0"
 

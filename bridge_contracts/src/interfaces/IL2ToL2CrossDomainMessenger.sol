@@ -20,7 +20,11 @@ interface IL2ToL2CrossDomainMessenger {
         uint256 indexed source, uint256 indexed messageNonce, bytes32 indexed messageHash, bytes32 returnDataHash
     );
 
+    function version() external view returns (string memory);
+
     function messageVersion() external view returns (uint16);
+
+    function sentMessages(bytes32 msgHash) external view returns (bool);
 
     function successfulMessages(bytes32 msgHash) external view returns (bool);
 
@@ -33,6 +37,14 @@ interface IL2ToL2CrossDomainMessenger {
     function crossDomainMessageContext() external view returns (address sender_, uint256 source_);
 
     function sendMessage(uint256 _destination, address _target, bytes calldata _message) external returns (bytes32);
+
+    function resendMessage(
+        uint256 _destination,
+        uint256 _nonce,
+        address _sender,
+        address _target,
+        bytes calldata _message
+    ) external returns (bytes32 messageHash_);
 
     function relayMessage(Identifier calldata _id, bytes calldata _sentMessage)
         external

@@ -15,8 +15,14 @@ library Predeploys {
     address internal constant SEQUENCER = 0x76D1A8fDB697ebacfB3727FD7D7B3ab7D481C35a;
 
     /// @notice OP interop predeploys (same addresses as the OP Stack / supersim).
+    address internal constant CROSS_L2_INBOX = 0x4200000000000000000000000000000000000022;
     address internal constant L2_TO_L2_CROSS_DOMAIN_MESSENGER = 0x4200000000000000000000000000000000000023;
+    address internal constant SUPERCHAIN_ETH_BRIDGE = 0x4200000000000000000000000000000000000024;
+    address internal constant ETH_LIQUIDITY = 0x4200000000000000000000000000000000000025;
     address internal constant SUPERCHAIN_TOKEN_BRIDGE = 0x4200000000000000000000000000000000000028;
+
+    /// @notice supersim's test token, predeployed on every chain.
+    address internal constant L2_NATIVE_SUPERCHAIN_ERC20 = 0x420beeF000000000000000000000000000000001;
 
     /// @notice xrollup's own predeploys.
     address internal constant MAILBOX = 0x4200000000000000000000000000000000000100;
