@@ -41,11 +41,14 @@ class CallServices(SequencerHolder):
         return result.outcome.output
 
     async def estimate_gas(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> int:
-        """eth_estimateGas. Raises ExecutionReverted, ExecutionHalted, ExecutionTimeout,
-        BlockNotFound."""
+        """eth_estimateGas, at most the fork's transaction gas limit cap (as geth's estimator on
+        Osaka). Raises ExecutionReverted, ExecutionHalted, ExecutionTimeout, BlockNotFound."""
         chain, msg, point = self._read(chain_id, msg, ref)
         deadline = self.reads.deadline()
         cap = msg.gas if msg.gas is not None else chain.config.gas_limit
+        fork_cap = chain.rules.tx_gas_limit_cap  # Osaka (EIP-7825): no transaction may ask for more
+        if fork_cap is not None:
+            cap = min(cap, fork_cap)
         msg = dataclasses.replace(msg, gas=cap)
         computation = await self.reads.run(deadline, chain.execute_call, msg, point)
         if find_missing(computation, chain_id) is None or not point.is_head:
@@ -77,7 +80,7 @@ class CallServices(SequencerHolder):
         transaction made, with the destination transaction) and ``xrollupError`` (why a
         cross-rollup transaction reverted, naming the chain that failed)."""
         extra: dict[str, Any] = {}
-        xcalls = [self._xcall_record(mined.block_number, log) for log in mined.logs
+        xcalls = [self._xcall_record(chain_id, mined.block_number, log) for log in mined.logs
                   if log.address == MAILBOX and log.topics and log.topics[0] == XCALL_EVENT]
         if xcalls:
             extra["xcalls"] = xcalls
@@ -86,12 +89,14 @@ class CallServices(SequencerHolder):
             extra["xrollupError"] = {"chainId": hex(error.chain_id) if error.chain_id else None, "reason": error.reason}
         return extra
 
-    def _xcall_record(self, number: int, log: LogRecord) -> dict[str, Any]:
+    def _xcall_record(self, chain_id: int, number: int, log: LogRecord) -> dict[str, Any]:
         dst = int.from_bytes(log.topics[1], "big")
         target, value, request_id, success = decode_xcall_log(log.data)
         dest_tx = None
-        if dst in self.sequencer.chains and number < len(self.chain(dst).blocks):
-            for tx in self.chain(dst).blocks[number].txs:  # the same superblock
+        superblock = self.sequencer.superblock_of(chain_id, number)
+        ref = next((b for b in superblock.blocks if b.chain_id == dst), None)  # the same superblock
+        if ref is not None:
+            for tx in self.chain(dst).blocks[ref.number].txs:
                 if any(is_execute_log_of(lg.address, lg.topics, request_id) for lg in tx.logs):
                     dest_tx = "0x" + tx.hash.hex()
         return {"destinationChainId": hex(dst), "nonce": hex(int.from_bytes(log.topics[2], "big")),

@@ -1,7 +1,8 @@
 """Dev commands (evm_*, anvil_*, txpool_*): mining, time, snapshots, state edits, the pools.
 
-Snapshots, time and mining are devnet-wide: every chain moves together, because the chains
-share one superblock history. Every change goes through a public ``Sequencer`` method.
+Snapshots, time and mining are devnet-wide, because the chains share one superblock history:
+evm_mine / anvil_mine mine every chain; automine advances only the chains with work. Every
+change goes through a public ``Sequencer`` method.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class DevServices(SequencerHolder):
         seq = self.sequencer
         seq.set_mode(Automine() if enabled else Manual())
         if enabled and (any(len(p) for p in seq.pools.values()) or seq.bundles.queue):
-            seq.mine()
+            seq.mine_pending()  # as automine would have: only the chains with work advance
 
     def automine(self) -> bool:
         return isinstance(self.sequencer.mode, Automine)

@@ -1,4 +1,4 @@
-"""The one way to set up a cross-rollup simulation: throwaway builders on every chain's head.
+"""The one way to set up a cross-rollup simulation: throwaway builders on the chains' heads.
 
 eth_call, eth_estimateGas, debug_traceCall (calls that make cross-rollup calls) and
 xr_simulateBundle all run on these; nothing they do reaches a chain. The builders are set up
@@ -12,28 +12,29 @@ from dataclasses import dataclass
 
 from eth_typing import Address
 
-from chains.block import BlockEnv, PendingTx
-from chains.builder import BlockBuilder
+from chains.block import PendingTx
 from chains.rollup import CallMessage
 from chains.txbuild import TxRequest, impersonate
+from shared_sequencer.builders import Builders, Envs, PerChain
 from shared_sequencer.sequencer import Sequencer
 from shared_sequencer.xcall import XResult, simulate
 
 
 @dataclass(frozen=True)
 class Simulation:
-    """Builders for the next superblock, one per chain, and the environments they build in."""
+    """Builders for the next superblock and the environments they build in, each made for a
+    chain when the simulation first reads it (``shared_sequencer.builders.PerChain``)."""
 
-    envs: dict[int, BlockEnv]
-    builders: dict[int, BlockBuilder]
+    envs: Envs
+    builders: Builders
 
 
 def next_superblock(seq: Sequencer, base_fee: int | None) -> Simulation:
-    """Scratch builders on every head, at the next superblock's timestamp and coinbase.
+    """Scratch builders on the heads, at the next superblock's timestamp and coinbase.
     ``base_fee``: 0 for calls (they pay no gas price), None for the next real block's (bundles
     are simulated as they would be mined)."""
     envs = seq.block_envs(seq.next_timestamp(), base_fee)
-    builders = {cid: chain.scratch_builder(envs[cid]) for cid, chain in seq.chains.items()}
+    builders: Builders = PerChain(seq.chains, lambda cid: seq.chain(cid).scratch_builder(envs[cid]))
     return Simulation(envs, builders)
 
 

@@ -19,7 +19,12 @@ class TracingServices(SequencerHolder):
 
     @property
     def tracer(self) -> Tracer:
-        return Tracer(self.sequencer.chains)
+        return Tracer(self.sequencer.chains, self._locate)
+
+    def _locate(self, src: int, number: int, dst: int) -> int | None:
+        """``dst``'s block in the superblock that holds block ``number`` of ``src``."""
+        superblock = self.sequencer.superblock_of(src, number)
+        return next((b.number for b in superblock.blocks if b.chain_id == dst), None)
 
     async def trace_transaction(self, chain_id: int, tx_hash: bytes, options: TraceOptions) -> Any:
         """Raises TransactionNotFound, ExecutionTimeout."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Any, cast
 
 from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, SignedTransactionAPI
@@ -42,6 +43,7 @@ from chains.block import (
 from chains.encoding import contract_address_for, encode_receipt, list_root, store_header
 from chains.engine import rlpfast
 from chains.engine.fastpath import TransferMessage, apply_plain_transfer, is_plain_transfer
+from chains.engine.forks import ForkRules, rules_of
 from chains.engine.hashing import keccak
 from chains.errors import TransactionRejected
 
@@ -107,6 +109,11 @@ class BlockBuilder:
                 self._warm = None
         return self._vm
 
+    @cached_property
+    def rules(self) -> ForkRules:
+        """The rules of the fork the block runs (the transaction gas limit cap)."""
+        return rules_of(self._chain.get_vm_class(self._header))
+
     @property
     def account_db(self) -> Any:
         """The account database, once the block is sealed (persisted at its state root)."""
@@ -135,6 +142,9 @@ class BlockBuilder:
         vm = self.vm
         state = vm.state
         exec_tx = spoofed(pending)
+        too_high = self.rules.gas_limit_error(pending.tx.gas)  # EIP-7825 (Osaka)
+        if too_high is not None:
+            raise TransactionRejected(too_high)
         try:
             vm.validate_transaction_against_header(self.header, exec_tx)
         except ValidationError as exc:

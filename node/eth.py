@@ -10,6 +10,7 @@ from eth_utils import keccak
 from backend import Backend
 from chains.block import base_fee_of
 from chains.errors import BlockNotFound, InvalidInput, TransactionRejected
+from chains.proofs import StorageKey, get_proof, proof_json
 from chains.rollup import BlockRef, CallMessage, MinedBlock, MinedTx, RollupChain
 from chains.txbuild import TxRequest, decode_raw, impersonate, sign
 from node import views
@@ -114,6 +115,9 @@ class EthApi:
     def eth_getStorageAt(self, address: Address, slot: int, ref: BlockRef) -> str:
         value = self.chain.state_at(ref).get_storage(address, slot)
         return d(int(value).to_bytes(32, "big"))
+
+    def eth_getProof(self, address: Address, keys: list[StorageKey], ref: BlockRef) -> dict[str, Any]:
+        return proof_json(get_proof(self.chain, ref, address, keys))
 
     # -- execution without effect ------------------------------------------------------------
 

@@ -60,7 +60,11 @@ class ChainEvents:
     ``limits.timeout`` seconds (as geth's), and a chain keeps at most ``limits.max_filters``.
     """
 
-    def __init__(self, backend: Backend, chain_id: int, limits: FilterLimits | None = None) -> None:
+    def __init__(self, backend: Backend, chain_id: int, watchers: set[ChainEvents] | None = None,
+                 limits: FilterLimits | None = None) -> None:
+        """``watchers``: shared by every chain's events; holds those with xr_newSuperblocks
+        subscriptions, so that a superblock is pushed to them alone, whichever chains it holds.
+        ``limits``: the polling filters' expiry and cap."""
         self.backend = backend
         self.chain_id = chain_id
         self.limits = limits or FilterLimits()
@@ -72,6 +76,7 @@ class ChainEvents:
         self._pending: deque[bytes] = deque()  # the newest PENDING_BACKLOG pending hashes
         self._pending_base = 0  # backlog position of self._pending[0]
         self.subs_per_connection: dict[str, int] = {}  # connection id -> its live subscriptions
+        self.watchers: set[ChainEvents] = set() if watchers is None else watchers
 
     @property
     def chain(self) -> RollupChain:
@@ -182,6 +187,8 @@ class ChainEvents:
                     self._logs_by_address.setdefault(addr, set()).add(sub_id)
             else:
                 self._logs_any.add(sub_id)
+        if kind == "xr_newSuperblocks":
+            self.watchers.add(self)
         conn.on_close(lambda: self.unsubscribe(sub_id))
         return sub_id
 
@@ -203,6 +210,8 @@ class ChainEvents:
                     ids.discard(sub_id)
                     if not ids:
                         del self._logs_by_address[addr]
+        if not self._by_kind.get("xr_newSuperblocks"):
+            self.watchers.discard(self)
         return True
 
     def _send(self, sub_id: str, result: Any) -> None:
@@ -221,7 +230,8 @@ class ChainEvents:
 
     # -- fed by the sequencer ---------------------------------------------------------------
 
-    def on_block(self, block: MinedBlock, superblock_json: Callable[[], Any]) -> None:
+    def on_block(self, block: MinedBlock) -> None:
+        """This chain advanced: newHeads and logs."""
         if not self.subs:
             return
         if self._by_kind.get("newHeads"):
@@ -238,8 +248,10 @@ class ChainEvents:
                     sub = self.subs.get(sub_id)
                     if sub is not None and matches(log, sub.spec):
                         self._send(sub_id, shaped)
-        if self._by_kind.get("xr_newSuperblocks"):
-            self._push("xr_newSuperblocks", lambda _spec: superblock_json())
+
+    def on_superblock(self, superblock_json: Callable[[], Any]) -> None:
+        """A superblock, whether or not this chain advanced in it: xr_newSuperblocks."""
+        self._push("xr_newSuperblocks", lambda _spec: superblock_json())
 
     def on_pending(self, tx_hash: bytes, tx_json: Callable[[], Any]) -> None:
         self._pending.append(tx_hash)

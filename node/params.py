@@ -12,6 +12,8 @@ from typing import Any
 from eth_typing import Address, Hash32
 
 from backend.logs import LogFilter
+from chains.errors import InvalidInput
+from chains.proofs import MAX_STORAGE_KEYS, StorageKey, parse_storage_key
 from chains.rollup import BlockRef
 from chains.txbuild import AccessList
 from rpc.jsonrpc import MalformedPayload, decode
@@ -202,6 +204,23 @@ def hash32(value: Any) -> Hash32:
     if len(raw) != 32:
         raise ValueError(f"expected a 32-byte hash, got {len(raw)} bytes")
     return Hash32(raw)
+
+
+def storage_keys(value: Any) -> list[StorageKey]:
+    """eth_getProof's keys: a list of hex strings of at most 32 bytes each (geth's rules)."""
+    if not isinstance(value, list):
+        raise ValueError("expected a list of storage keys")
+    if len(value) > MAX_STORAGE_KEYS:
+        raise ValueError(f"at most {MAX_STORAGE_KEYS} storage keys")
+    keys = []
+    for item in value:
+        if not isinstance(item, str):
+            raise ValueError(f"expected a hex storage key, got {item!r}")
+        try:
+            keys.append(parse_storage_key(item))
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
+    return keys
 
 
 def block_ref(value: Any) -> BlockRef:

@@ -67,6 +67,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("eth_getTransactionCount", eth.eth_getTransactionCount, ADDRESS, BLOCK),
         M("eth_getCode", eth.eth_getCode, ADDRESS, BLOCK),
         M("eth_getStorageAt", eth.eth_getStorageAt, ADDRESS, Param("slot", p.quantity), BLOCK),
+        M("eth_getProof", eth.eth_getProof, ADDRESS, Param("storageKeys", p.storage_keys), BLOCK),
         # execution
         M("eth_call", eth.eth_call, TX, BLOCK, ANY),
         M("eth_estimateGas", eth.eth_estimateGas, TX, BLOCK, ANY),
@@ -145,6 +146,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("xr_blockNumber", xr.xr_blockNumber),
         M("xr_getSuperblockByNumber", xr.xr_getSuperblockByNumber, Param("number", p.block_number_or_tag), FULL),
         M("xr_getSuperblockByHash", xr.xr_getSuperblockByHash, HASH, FULL),
+        M("xr_getSuperblockOfBlock", xr.xr_getSuperblockOfBlock, Param("block", p.block_ref), FULL),
         M("xr_sendBundle", xr.xr_sendBundle, Param("bundle", bundle_param)),
         M("xr_simulateBundle", xr.xr_simulateBundle, Param("bundle", bundle_param)),
         M("xr_getBundleStatus", xr.xr_getBundleStatus, Param("bundleHash", p.hash32)),

@@ -9,6 +9,7 @@ from typing import Any
 
 from backend import Backend
 from backend.bundles import BundleSpec
+from chains.rollup import BlockRef
 from node.params import MAX_BUNDLE_LEGS, data, hash32, quantity
 from node.views import d, q
 from shared_sequencer.bundles import BundleStatus
@@ -71,13 +72,21 @@ class XrApi:
             number = int(ref)
         if number >= len(seq.superblocks):
             return None
-        return seq.superblocks[number].to_json(full)
+        return seq.superblock_json(seq.superblocks[number], full)
 
     def xr_getSuperblockByHash(self, block_hash: bytes, full: bool) -> dict[str, Any] | None:
-        for sb in reversed(self.backend.sequencer.superblocks):
+        seq = self.backend.sequencer
+        for sb in reversed(seq.superblocks):
             if sb.hash == block_hash:
-                return sb.to_json(full)
+                return seq.superblock_json(sb, full)
         return None
+
+    def xr_getSuperblockOfBlock(self, ref: BlockRef, full: bool) -> dict[str, Any]:
+        """The superblock that holds this chain's block ``ref`` (a number, tag or hash): chains
+        advance unevenly, so a chain's block number is not the superblock's. Raises
+        BlockNotFound."""
+        seq = self.backend.sequencer
+        return seq.superblock_json(seq.superblock_of(self.chain_id, seq.chain(self.chain_id).block(ref).number), full)
 
     async def xr_sendBundle(self, spec: BundleSpec) -> dict[str, Any]:
         bundle = self.backend.bundle(spec)

@@ -288,6 +288,15 @@ def _bind(host: str, port: int) -> list[socket.socket]:
     return sockets
 
 
+class BindError(OSError):
+    """An endpoint's address could not be bound (a port in use...): ``index`` is the endpoint's
+    place in the group, ``host`` and ``port`` what was asked for."""
+
+    def __init__(self, index: int, host: str, port: int, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror or f"cannot listen on {host}:{port}: {cause}")
+        self.index, self.host, self.port = index, host, port
+
+
 class ServerGroup:
     """Runs several uvicorn servers (one per chain, each its own port) in ONE asyncio event loop.
 
@@ -312,14 +321,14 @@ class ServerGroup:
         if self._tasks:
             raise RuntimeError("ServerGroup already started")
         bound: list[list[socket.socket]] = []
-        try:
-            for ep in self.endpoints:
+        for index, ep in enumerate(self.endpoints):
+            try:
                 bound.append(_bind(ep.host, ep.port))
-        except OSError:
-            for socks in bound:
-                for s in socks:
-                    s.close()
-            raise
+            except OSError as exc:
+                for socks in bound:
+                    for s in socks:
+                        s.close()
+                raise BindError(index, ep.host, ep.port, exc) from exc
         self._ports = [socks[0].getsockname()[1] for socks in bound]
         for ep, port, socks in zip(self.endpoints, self._ports, bound, strict=True):
             dispatcher = getattr(ep.app.state, "jsonrpc_dispatcher", None)

@@ -111,7 +111,9 @@ def check(kind: str, receipt: dict[str, Any], clients: dict[int, RpcClient]) -> 
         if len(xcalls) != 1 or not xcalls[0]["success"] or not xcalls[0]["destinationTxHash"]:
             raise BenchError(f"xcall {receipt['transactionHash']}: no executed cross-rollup call in {xcalls}")
         dest = clients[DEST].call("eth_getTransactionReceipt", [xcalls[0]["destinationTxHash"]])
-        if dest is None or dest["blockNumber"] != receipt["blockNumber"] or dest["status"] != "0x1":
+        sb = clients[SOURCE].call("xr_getSuperblockOfBlock", [receipt["blockNumber"], False])
+        in_sb = {(int(b["chainId"], 16), b["number"]) for b in sb["blocks"]}
+        if dest is None or (DEST, dest["blockNumber"]) not in in_sb or dest["status"] != "0x1":
             raise BenchError(f"xcall {receipt['transactionHash']}: destination transaction not in the same superblock")
 
 

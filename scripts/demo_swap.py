@@ -175,16 +175,19 @@ def print_balances(before: dict[str, int], after: dict[str, int]) -> None:
 
 def print_receipt(w: World, receipt: Any) -> None:
     number = receipt["blockNumber"]
-    sb = w.w3a.provider.make_request("xr_getSuperblockByNumber", [hex(number), True])["result"]
+    sb = w.w3a.provider.make_request("xr_getSuperblockOfBlock", [hex(number), True])["result"]
     blocks = {int(b["chainId"], 16): b for b in sb["blocks"]}
     print(f"    tx on A:     {receipt['transactionHash'].to_0x_hex()}  (status {receipt['status']}, "
           f"block {number}, gas {receipt['gasUsed']})")
     print(f"    superblock:  {int(sb['number'], 16)}  {sb['hash']}")
+    b_block = blocks.get(w.chain_b)
+    b_text = (f"B block {int(b_block['number'], 16)}: {len(b_block['transactions'])} txs" if b_block
+              else "B did not advance (nothing happened there)")
     print(f"                 A block {int(blocks[w.chain_a]['number'], 16)}: {len(blocks[w.chain_a]['transactions'])} txs,"
-          f"  B block {int(blocks[w.chain_b]['number'], 16)}: {len(blocks[w.chain_b]['transactions'])} txs")
+          f"  {b_text}")
     for xc in receipt.get("xcalls", []):
         dst = int(xc["destinationChainId"], 16)
-        where = "B's block of this superblock" if xc["destinationTxHash"] in blocks[dst]["transactions"] else "?"
+        where = "B's block of this superblock" if dst in blocks and xc["destinationTxHash"] in blocks[dst]["transactions"] else "?"
         print(f"    xcall:       -> chain {dst}, executed by tx {xc['destinationTxHash']} in {where}")
     if receipt.get("xrollupError"):
         err = receipt["xrollupError"]

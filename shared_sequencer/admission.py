@@ -5,7 +5,7 @@ that nothing the pool holds can fail when a block is built: EIP-3860's initcode 
 EIP-7623's calldata floor, EIP-3607's "sender is not an EOA" (an EIP-7702 delegation is
 allowed), intrinsic gas (calldata, creation, access list, EIP-7702 authorizations), fee caps
 against each other and against the next base fee, the nonce, the sender's funds and the block
-gas limit. Rollups carry no blobs: a type-3 transaction is refused as OP's chains refuse it.
+gas limit, and Osaka's transaction gas limit cap (EIP-7825). Rollups carry no blobs: a type-3 transaction is refused as OP's chains refuse it.
 At inclusion the builder checks the nonce, the funds and the base fee against the block being
 built; ``check_sender_code`` is the one state rule it lacks (a dev method may give a pooled
 transaction's sender code).
@@ -56,6 +56,7 @@ SUPPORTED_TYPES = (None, 0, 1, 2, SET_CODE_TX_TYPE)
 ERR_TX_TYPE_NOT_SUPPORTED = "transaction type not supported"
 ERR_MAX_INITCODE_SIZE = "max initcode size exceeded"
 ERR_GAS_LIMIT = "exceeds block gas limit"
+ERR_GAS_LIMIT_TOO_HIGH = "transaction gas limit too high"  # EIP-7825, with "(cap: C, tx: G)"
 ERR_FEE_CAP_VERY_HIGH = "max fee per gas higher than 2^256-1"
 ERR_TIP_VERY_HIGH = "max priority fee per gas higher than 2^256-1"
 ERR_TIP_ABOVE_FEE_CAP = "max priority fee per gas higher than max fee per gas"
@@ -77,6 +78,7 @@ class ChainRules:
     chain_id: int
     gas_limit: int  # the block gas limit
     system_address: bytes | None = None  # the sequencer's own sender, closed to users
+    tx_gas_limit_cap: int | None = None  # the fork's (chains.engine.ForkRules): 2^24 on Osaka
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,9 @@ def check_intrinsic(tx: TxFacts, rules: ChainRules) -> None:
         raise TransactionRejected(ERR_MAX_INITCODE_SIZE)
     if tx.gas > rules.gas_limit:
         raise TransactionRejected(ERR_GAS_LIMIT)
+    cap = rules.tx_gas_limit_cap
+    if cap is not None and tx.gas > cap:
+        raise TransactionRejected(f"{ERR_GAS_LIMIT_TOO_HIGH} (cap: {cap}, tx: {tx.gas})")
     if tx.fee_cap > UINT256_MAX:
         raise TransactionRejected(ERR_FEE_CAP_VERY_HIGH)
     if tx.tip_cap > UINT256_MAX:

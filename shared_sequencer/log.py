@@ -1,6 +1,7 @@
 """The superblock log: the sequencer's output stream, in memory or on disk.
 
-Entries are JSON objects: the devnet's genesis, each superblock with every chain's block body,
+Entries are JSON objects: the devnet's genesis, each superblock with the block body of every
+chain that advanced in it (format 3; in format 2 every chain advanced in every superblock),
 dev-method state edits, and truncations (evm_revert). On disk (``--state-dir``) it is one
 sealed record per line (``records.py``: a hash chain over every record), flushed and fsynced per
 superblock, and after each fsync a small head marker (``superblocks.head``: records, height, last
@@ -36,7 +37,7 @@ from shared_sequencer.superblock import SuperblockRecord
 
 LOG_FILE = "superblocks.jsonl"
 HEAD_FILE = "superblocks.head"
-FORMAT_VERSION = 2  # 2: records sealed in a hash chain, head marker
+FORMAT_VERSION = 3  # 2: records sealed in a hash chain, head marker; 3: a superblock lists only the chains that advanced
 HEAD_SIZE = 192
 
 logger = logging.getLogger("xrollup")
@@ -362,7 +363,8 @@ def _out_of_place(entry: dict[str, Any], records: int, length: int) -> str | Non
         if kind != "genesis":
             return f"the log starts with a {kind} record, not a genesis record"
         if entry["version"] != FORMAT_VERSION:
-            return f"log format version {entry['version']}, this xrollup reads version {FORMAT_VERSION}"
+            return (f"log format version {entry['version']}, this xrollup reads version {FORMAT_VERSION}; "
+                    "start a new --state-dir, or use the xrollup that wrote it")
     elif kind == "genesis":
         return "a second genesis record"
     elif kind == "truncate" and entry["length"] > length:

@@ -3,16 +3,18 @@
 Automine mines a superblock as soon as work arrives: while the devnet serves, the service's
 ``AutomineBatcher`` (batching.py) mines at the end of the event-loop tick, so that a
 transaction's receipt exists when eth_sendRawTransaction returns and concurrent submissions
-share one superblock; without the service the sequencer mines inline in ``submit``. Interval
-mines one every ``seconds`` whether or not there is work (the service's loop). Manual mines
-only on evm_mine / anvil_mine.
+share one superblock; without the service the sequencer mines inline in ``submit``. Automine
+advances only the chains with work. Interval advances every chain on its cadence whether or not
+there is work (the service's loop): one superblock of every chain every ``seconds``, or, with
+per-chain intervals, a superblock of the chains due at each tick (chains due together share
+it). Manual mines only on evm_mine / anvil_mine (every chain).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,8 +30,21 @@ class Automine:
 
 @dataclass(frozen=True)
 class IntervalMining:
-    seconds: float
+    seconds: float | None  # every chain's interval, or the default for chains not in per_chain
+    per_chain: tuple[tuple[int, float], ...] = ()  # (chain id, seconds): --block-time 901=1,902=2
     name: str = "interval"
+
+    def intervals(self, chain_ids: Iterable[int]) -> dict[int, float]:
+        """Each chain's interval. Raises ValueError for a chain with none."""
+        named = dict(self.per_chain)
+        out = {}
+        for cid in chain_ids:
+            seconds = named.get(cid, self.seconds)
+            if seconds is None:
+                raise ValueError(f"chain {cid} has no block time: name it (--block-time {cid}=SECONDS) "
+                                 "or give a default (--block-time SECONDS,...)")
+            out[cid] = seconds
+        return out
 
 
 @dataclass(frozen=True)
@@ -40,17 +55,20 @@ class Manual:
 MiningMode = Automine | IntervalMining | Manual
 
 
-def mode_from_flags(block_time: float | None, no_mining: bool) -> MiningMode:
-    """anvil's flags: --no-mining wins, then --block-time, else automine.
+def mode_from_flags(block_time: float | None, no_mining: bool,
+                    per_chain: tuple[tuple[int, float], ...] = ()) -> MiningMode:
+    """anvil's flags: --no-mining wins, then --block-time (one interval, and per-chain ones),
+    else automine.
 
     Raises ValueError for a block time that is not positive.
     """
     if no_mining:
         return Manual()
-    if block_time is not None:
-        if block_time <= 0:
-            raise ValueError("--block-time must be a positive number of seconds")
-        return IntervalMining(block_time)
+    if block_time is not None or per_chain:
+        for seconds in (block_time, *(s for _, s in per_chain)):
+            if seconds is not None and seconds <= 0:
+                raise ValueError("--block-time must be a positive number of seconds")
+        return IntervalMining(block_time, per_chain)
     return Automine()
 
 
@@ -60,9 +78,13 @@ class Minable(Protocol):
     mode: MiningMode
     mode_listeners: list[Callable[[], None]]
 
+    @property
+    def chains(self) -> Mapping[int, object]: ...
+
     def mine_pending(self) -> None: ...
 
-    def mine(self) -> object: ...
+    def mine(self, timestamp: int | None = None, allow_empty: bool = True,
+             chains: Collection[int] | None = None) -> object: ...
 
     def set_automine_scheduler(self, schedule: Callable[[], None] | None) -> None: ...
 
@@ -125,6 +147,9 @@ class MiningService:
         while True:
             mode = self._seq.mode if self._seq is not None else Manual()
             self._changed.clear()
+            if isinstance(mode, IntervalMining) and mode.per_chain and self._seq is not None:
+                await self._run_per_chain(self._seq, mode)
+                continue
             timeout = mode.seconds if isinstance(mode, IntervalMining) else None
             try:
                 await asyncio.wait_for(self._changed.wait(), timeout)
@@ -134,5 +159,34 @@ class MiningService:
             try:
                 if self._seq is not None:
                     self._seq.mine()
+            except Exception:  # keep the loop alive; the error is the sequencer's to report
+                log.exception("interval mining failed")
+
+    async def _run_per_chain(self, seq: Minable, mode: IntervalMining) -> None:
+        """Per-chain intervals, until the mode changes: at each tick, one superblock of the
+        chains due (each chain's next tick is one interval after its last)."""
+        loop = asyncio.get_running_loop()
+        try:
+            intervals = mode.intervals(seq.chains)
+        except ValueError:
+            log.exception("interval mining cannot start")
+            await self._changed.wait()
+            return
+        start = loop.time()
+        due = {cid: start + seconds for cid, seconds in intervals.items()}
+        while True:
+            try:
+                await asyncio.wait_for(self._changed.wait(), max(0.0, min(due.values()) - loop.time()))
+                return  # the mode changed
+            except TimeoutError:
+                pass
+            now = loop.time()
+            ready = [cid for cid, at in due.items() if at <= now + 0.001]
+            for cid in ready:
+                due[cid] += intervals[cid]
+                if due[cid] <= now:  # fell behind (a long superblock): no burst to catch up
+                    due[cid] = now + intervals[cid]
+            try:
+                seq.mine(chains=ready)
             except Exception:  # keep the loop alive; the error is the sequencer's to report
                 log.exception("interval mining failed")

@@ -13,6 +13,7 @@ log, relayed anew here).
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
 from chains.block import PendingTx
@@ -46,7 +47,7 @@ class Relay:
                            self.payload)
 
 
-def sent_messages(chain_id: int, block: MinedBlock, known: set[int]) -> list[Relay]:
+def sent_messages(chain_id: int, block: MinedBlock, known: Container[int]) -> list[Relay]:
     """Relays that ``block`` asks for, to chains of this devnet."""
     out = []
     timestamp = int(block.header.timestamp)

@@ -1,18 +1,21 @@
 """The shared sequencer: the only writer of chain state.
 
-It keeps one mempool per chain, builds superblocks (one block per chain each), commits them
-to every chain at once, appends them to the superblock log and tells listeners. It also owns
+It keeps one mempool per chain, builds superblocks (a block for each chain with work in it;
+every chain on evm_mine and interval ticks), commits them to those chains at once, appends
+them to the superblock log and tells listeners. It also owns
 the devnet's clock, snapshots and dev-method state edits. Everything here is synchronous and
 runs on the server's event loop, so no reader ever sees half a superblock.
 """
 
 from __future__ import annotations
 
+import bisect
 import copy
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth_typing import Address
@@ -32,6 +35,7 @@ from chains.mailbox import MESSENGER, SEQUENCER, system_tx
 from chains.rollup import MinedBlock, RollupChain, StateEdit
 from chains.txbuild import tx_chain_id
 from shared_sequencer import admission, interop
+from shared_sequencer.builders import Builders, Envs, PerChain
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
 from shared_sequencer.log import SuperblockLog
 from shared_sequencer.mempool import Mempool
@@ -63,8 +67,9 @@ class Clock:
 @dataclass
 class Snapshot:
     height: int
+    chain_heights: dict[int, int]
     state_roots: dict[int, bytes]
-    pools: dict[int, Mempool]
+    pools: dict[int, Mempool]  # the pools that held anything (the others were empty)
     clock: Clock
     next_base_fee: int | None
     log_length: int
@@ -83,8 +88,12 @@ class Sequencer:
 
     def __post_init__(self) -> None:
         self.pools: dict[int, Mempool] = {cid: Mempool() for cid in self.chains}
+        self._pooled: set[int] = set()  # chains whose pool may hold something: what ``mine`` looks at
         self.bundles = BundleBook()
         self.superblocks: list[SuperBlock] = [self._genesis_superblock()]
+        self._order = {cid: index for index, cid in enumerate(self.chains)}  # superblock refs in --chains order
+        # Per chain, the superblock each of its blocks belongs to (index: the chain's block number).
+        self._superblock_of: dict[int, list[int]] = {cid: [0] for cid in self.chains}
         self.impersonated: set[bytes] = set()
         self.next_base_fee: int | None = None
         self.snapshots: dict[int, Snapshot] = {}
@@ -114,6 +123,37 @@ class Sequencer:
             return self.superblocks[number]
         raise BlockNotFound(f"superblock {number} not found (height {len(self.superblocks) - 1})")
 
+    def superblock_of(self, chain_id: int, block_number: int) -> SuperBlock:
+        """The superblock that holds block ``block_number`` of ``chain_id``. Raises
+        UnknownChain, BlockNotFound."""
+        numbers = self._superblock_of.get(chain_id)
+        if numbers is None:
+            raise UnknownChain(chain_id)
+        if not 0 <= block_number < len(numbers):
+            raise BlockNotFound(f"block {block_number} of chain {chain_id} not found")
+        return self.superblocks[numbers[block_number]]
+
+    def block_at(self, chain_id: int, number: int) -> int:
+        """The number of ``chain_id``'s head as of superblock ``number`` (its last block in
+        that superblock or an earlier one). Raises UnknownChain."""
+        numbers = self._superblock_of.get(chain_id)
+        if numbers is None:
+            raise UnknownChain(chain_id)
+        return bisect.bisect_right(numbers, number) - 1
+
+    def heads_at(self, number: int) -> list[ChainBlockRef]:
+        """Every chain's head as of superblock ``number`` (number, hash, state root), in
+        --chains order: what a view lists beside the chains that advanced in it."""
+        out = []
+        for cid, chain in self.chains.items():
+            block = chain.blocks[self.block_at(cid, number)]
+            out.append(ChainBlockRef(cid, block.number, block.hash, bytes(block.header.state_root)))
+        return out
+
+    def superblock_json(self, superblock: SuperBlock, full: bool = False) -> dict[str, Any]:
+        """The view of ``superblock``: the chains that advanced in it, and every chain's head."""
+        return superblock.to_json(full, self.heads_at(superblock.number))
+
     def pending_nonce(self, chain_id: int, sender: bytes) -> int:
         """The next nonce for ``sender``: the state's, past any contiguous pooled ones."""
         nonce = self.chain(chain_id).state_at("latest").get_nonce(Address(sender))
@@ -137,7 +177,8 @@ class Sequencer:
         chain = self.chain(chain_id)
         nonce, balance = chain.head_account(pending.sender)
         code = chain.head_code(pending.sender)
-        admission.admit(pending, admission.ChainRules(chain_id, chain.config.gas_limit, SEQUENCER),
+        admission.admit(pending, admission.ChainRules(chain_id, chain.config.gas_limit, SEQUENCER,
+                                                      chain.rules.tx_gas_limit_cap),
                         tx_chain_id(pending), admission.SenderAccount(nonce, balance, code),
                         self.next_base_fee_of(chain_id))
         # An executing message (OP interop) must name a real log of a committed block.
@@ -156,7 +197,7 @@ class Sequencer:
         happens: in automine mode, at the end of the event-loop tick through the mining
         service's AutomineBatcher (mining.py, batching.py; see ``set_automine_scheduler``),
         or inline here when no service runs; in interval mode, in the service's loop; in
-        manual mode, on evm_mine / anvil_mine only. ``mine`` builds one block per chain
+        manual mode, on evm_mine / anvil_mine only. ``mine`` builds a block for each chain with work
         (chains/builder.py): relays, due bundles (bundles.py), then each pool in policy order
         (ordering.py), cross-rollup calls through xcall.py's ``apply_with_xcalls``; ``commit``
         appends the blocks to their chains (chains/rollup.py), appends the superblock to the
@@ -165,6 +206,7 @@ class Sequencer:
         """
         self.check(chain_id, pending)
         self.pools[chain_id].add(pending)
+        self._pooled.add(chain_id)
         for listener in self.pending_listeners:
             listener(chain_id, pending.hash)
         self._automine()
@@ -193,7 +235,7 @@ class Sequencer:
         for _ in range(MAX_RELAY_ROUNDS):
             if not self.relays:
                 break
-            self.mine()
+            self.mine(allow_empty=False)
 
     def submit_bundle(self, bundle: Bundle) -> bytes:
         """Queue an atomic bundle (automine: mine at once). Returns the bundle hash."""
@@ -222,19 +264,27 @@ class Sequencer:
         """The timestamp the next superblock gets (the clock's, after the head's)."""
         return self.clock.next(self.head.timestamp)
 
-    def block_envs(self, timestamp: int, base_fee: int | None = None) -> dict[int, BlockEnv]:
-        """Each chain's environment for a block at ``timestamp``: the next block's base fee
+    def block_env(self, chain_id: int, timestamp: int, base_fee: int | None = None) -> BlockEnv:
+        """``chain_id``'s environment for a block at ``timestamp``: the next block's base fee
         (a forced one, else None: the builder computes it from the parent), unless
         ``base_fee`` is given (simulations that charge nothing pass 0)."""
         fee = base_fee if base_fee is not None else self.next_base_fee
-        return {
-            cid: BlockEnv(timestamp, c.config.gas_limit, self.coinbase, fee)
-            for cid, c in self.chains.items()
-        }
+        return BlockEnv(timestamp, self.chains[chain_id].config.gas_limit, self.coinbase, fee)
 
-    def mine(self, timestamp: int | None = None, allow_empty: bool = True) -> SuperBlock:
-        """Build, commit, log and announce one superblock. Raises InvalidInput for a
-        timestamp not after the previous superblock's."""
+    def block_envs(self, timestamp: int, base_fee: int | None = None) -> Envs:
+        """Every chain's environment for a block at ``timestamp`` (``block_env``), each made
+        when first read."""
+        return PerChain(self.chains, lambda cid: self.block_env(cid, timestamp, base_fee))
+
+    def mine(self, timestamp: int | None = None, allow_empty: bool = True,
+             chains: Collection[int] | None = None) -> SuperBlock:
+        """Build, commit, log and announce one superblock. ``chains``: the chains whose pools
+        are mined and which advance even with nothing to include (None: every chain; an
+        interval tick passes the chains due). Any other chain advances only if work lands on
+        it (a bundle leg, a cross-rollup call's system transaction, a relay). With
+        ``allow_empty`` False (automine), idle chains do not advance and nothing is mined
+        when nothing is included. Raises InvalidInput for a timestamp not after the previous
+        superblock's."""
         parent = self.head
         if timestamp is not None and timestamp <= parent.timestamp:
             raise InvalidInput(f"timestamp {timestamp} is not after the previous block's {parent.timestamp}")
@@ -242,16 +292,17 @@ class Sequencer:
         envs = self.block_envs(ts)
         number = parent.number + 1
 
-        def fresh(applied: dict[int, list[PendingTx]]) -> dict[int, BlockBuilder]:
-            builders = {cid: c.new_builder(envs[cid]) for cid, c in self.chains.items()}
+        def fresh(applied: dict[int, list[PendingTx]]) -> Builders:
+            builders: Builders = PerChain(self.chains, lambda cid: self.chains[cid].new_builder(envs[cid]))
             for cid, txs in applied.items():
                 for pending in txs:
                     builders[cid].apply(pending)
             return builders
 
-        applied: dict[int, list[PendingTx]] = {cid: [] for cid in self.chains}
+        applied: dict[int, list[PendingTx]] = {}
         for relay in self.relays:  # asynchronous messages first, at the top of each block
-            applied[relay.destination].append(self._relay_tx(relay, applied[relay.destination], envs))
+            before = applied.setdefault(relay.destination, [])
+            before.append(self._relay_tx(relay, before, envs))
         builders = fresh(applied)
         included_bundles: list[bytes] = []
         for bundle in self.bundles.due(number):
@@ -260,17 +311,22 @@ class Sequencer:
             if result.ok:
                 included_bundles.append(bundle.hash)
                 for chain_id, pending in bundle.legs:
-                    applied[chain_id].append(pending)
+                    applied.setdefault(chain_id, []).append(pending)
             else:
                 builders = fresh(applied)  # throw the failed bundle's VMs away
-        for cid in self.chains:
+        pooled = self._pooled if chains is None else self._pooled.intersection(chains)
+        for cid in sorted(pooled, key=self._order.__getitem__):
             self._fill_from_pool(cid, builders)
-        if not allow_empty and not any(b.outcomes for b in builders.values()):
+        advancing = {cid for cid, b in builders.items() if b.outcomes}
+        if not allow_empty and not advancing:
             return parent  # automine with nothing to include (a failed bundle, a nonce gap)
-        sealed = {cid: b.seal() for cid, b in builders.items()}
+        if allow_empty:
+            advancing.update(self.chains if chains is None else chains)
+        order = self._order
+        sealed = {cid: builders[cid].seal() for cid in sorted(advancing, key=order.__getitem__)}
         superblock = self.commit(number, ts, parent, sealed, envs, tuple(included_bundles))
-        for cid, builder in builders.items():
-            self.chains[cid].keep_warm(builder)
+        for cid in sealed:
+            self.chains[cid].keep_warm(builders[cid])
         return superblock
 
     def _relay_tx(self, relay: Relay, before: list[PendingTx], envs: dict[int, BlockEnv]) -> PendingTx:
@@ -312,16 +368,17 @@ class Sequencer:
                 self.xcall_errors[entry.pending.hash] = result.failure
 
     def commit(self, number: int, ts: int, parent: SuperBlock, sealed: dict[int, SealedBlock],
-               envs: dict[int, BlockEnv], bundles: tuple[bytes, ...],
+               envs: Mapping[int, BlockEnv], bundles: tuple[bytes, ...],
                logged_legs: dict[bytes, list[tuple[int, bytes]]] | None = None) -> SuperBlock:
-        """Make ``sealed`` (one block per chain, built on each head with ``envs``) superblock
-        ``number``: append every block, log the superblock, settle the pools, bundles and
+        """Make ``sealed`` (one block for each chain that advances, built on its head with
+        ``envs``; the others stay where they are) superblock ``number``: append every block, log the superblock, settle the pools, bundles and
         relays, and tell the listeners. ``mine`` calls it with what it built; replay with
         what it rebuilt from the log (``logged_legs``: the bundle legs the log recorded).
         Raises nothing of its own: the blocks were checked when they were built."""
         mined: dict[int, MinedBlock] = {}
         for cid, sealed_block in sealed.items():
             mined[cid] = self.chains[cid].append(sealed_block)
+            self._superblock_of[cid].append(number)
         refs = tuple(
             ChainBlockRef(cid, m.number, m.hash, bytes(m.header.state_root), tuple(t.hash for t in m.txs))
             for cid, m in mined.items()
@@ -343,17 +400,18 @@ class Sequencer:
         self.log.append_superblock(SuperblockRecord(superblock, bodies, legs, errors))
         self.clock.next_timestamp = None
         self.next_base_fee = None
-        for cid, chain in self.chains.items():
+        for cid, block in mined.items():  # only these chains' states changed
             pool = self.pools[cid]
-            for tx in mined[cid].txs:
+            for tx in block.txs:
                 pool.remove(tx.hash)
             if pool:  # drop what the new state made stale (same sender, used nonce)
-                pool.prune(chain.state_at("latest").get_nonce)
+                pool.prune(self.chains[cid].state_at("latest").get_nonce)
+        self._pooled = {cid for cid in self._pooled if self.pools[cid]}
         self.bundles.mark_included(superblock, logged_legs)
         done = set().union(*(relayed_keys(m) for m in mined.values()))
         self.relays = [r for r in self.relays if r.key not in done]
         for cid, block in mined.items():
-            self.relays.extend(sent_messages(cid, block, set(self.chains)))
+            self.relays.extend(sent_messages(cid, block, self.chains))
         for listener in list(self.superblock_listeners):
             listener(superblock, mined)
         return superblock
@@ -411,8 +469,9 @@ class Sequencer:
         self._next_snapshot += 1
         self.snapshots[snap_id] = Snapshot(
             height=self.head.number,
+            chain_heights={cid: c.height for cid, c in self.chains.items()},
             state_roots={cid: c.head_state_root for cid, c in self.chains.items()},
-            pools={cid: p.copy() for cid, p in self.pools.items()},
+            pools={cid: p.copy() for cid, p in self.pools.items() if p},
             clock=copy.copy(self.clock),
             next_base_fee=self.next_base_fee,
             log_length=len(self.log),
@@ -427,10 +486,14 @@ class Sequencer:
         snap = self.snapshots.get(snap_id)
         if snap is None:
             return False
-        for cid, chain in self.chains.items():
-            chain.truncate(snap.height, snap.state_roots[cid])
+        for cid, chain in self.chains.items():  # only the chains that moved since have work to undo
+            height, root = snap.chain_heights[cid], snap.state_roots[cid]
+            if chain.height != height or chain.head_state_root != root:
+                chain.truncate(height, root)
+                del self._superblock_of[cid][height + 1 :]
         del self.superblocks[snap.height + 1 :]
-        self.pools = {cid: p.copy() for cid, p in snap.pools.items()}
+        self.pools = {cid: snap.pools[cid].copy() if cid in snap.pools else Mempool() for cid in self.chains}
+        self._pooled = set(snap.pools)
         self.clock = copy.copy(snap.clock)
         self.next_base_fee = snap.next_base_fee
         self.bundles = snap.bundles.copy()

@@ -1,8 +1,10 @@
 """Superblocks and the records of the superblock log.
 
-A superblock has a number, a timestamp, a parent hash and, per chain, that chain's block.
-Its hash commits to all of them. A ``SuperblockRecord`` adds what replay needs: every chain's
-block body (raw transactions, impersonated senders) and the header inputs the sequencer chose.
+A superblock has a number, a timestamp, a parent hash and, for each chain that advanced in it,
+that chain's block (a chain with no work in it does not advance: its head stays in an earlier
+superblock). Its hash commits to all of them. A ``SuperblockRecord`` adds what replay needs:
+each of those blocks' body (raw transactions, impersonated senders) and the header inputs the
+sequencer chose.
 """
 
 from __future__ import annotations
@@ -46,8 +48,10 @@ class SuperBlock:
                 return ref
         raise KeyError(chain_id)
 
-    def to_json(self, full: bool = False) -> dict[str, Any]:
-        return {
+    def to_json(self, full: bool = False, heads: list[ChainBlockRef] | None = None) -> dict[str, Any]:
+        """The xr_getSuperblockBy* view: ``blocks`` lists the chains that advanced in it;
+        ``heads`` (when given: ``Sequencer.heads_at``) every chain's head as of it."""
+        out = {
             "number": hex(self.number),
             "hash": "0x" + self.hash.hex(),
             "parentHash": "0x" + self.parent_hash.hex(),
@@ -65,6 +69,10 @@ class SuperBlock:
                 for b in self.blocks
             ],
         }
+        if heads is not None:
+            out["heads"] = [{"chainId": hex(h.chain_id), "number": hex(h.number), "hash": "0x" + h.hash.hex()}
+                            for h in heads]
+        return out
 
 
 @dataclass(frozen=True)

@@ -326,7 +326,8 @@ class Devnet:
     # -- superblocks, mining, snapshots --------------------------------------------------------
 
     def superblock(self, number: int | str = "latest", full: bool = False) -> dict[str, Any] | None:
-        """A superblock (``xr_getSuperblockByNumber``): its number, hash, and each chain's block."""
+        """A superblock (``xr_getSuperblockByNumber``): its number, hash, the block of each chain
+        that advanced in it (``blocks``) and every chain's head as of it (``heads``)."""
         ref = hex(number) if isinstance(number, int) else number
         return self.request("xr_getSuperblockByNumber", [ref, full])  # type: ignore[no-any-return]
 

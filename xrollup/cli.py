@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from chains.engine import DEFAULT_FORK, FORKS
 from chains.errors import XRollupError
 from xrollup import __version__
 from xrollup.config import DevnetConfig
@@ -35,6 +36,31 @@ def _chain_ids(text: str) -> tuple[int, ...]:
     if not ids:
         raise argparse.ArgumentTypeError("at least one chain id is needed")
     return ids
+
+
+def _block_times(text: str) -> tuple[float | None, tuple[tuple[int, float], ...]]:
+    """``2``, ``901=1,902=2`` or ``2,901=0.5``: a default interval and per-chain ones."""
+    default: float | None = None
+    per_chain: list[tuple[int, float]] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if "=" in part:
+            chain, _, seconds = part.partition("=")
+            try:
+                cid = int(chain)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"expected CHAIN=SECONDS, got {part!r}") from None
+            if cid in dict(per_chain):
+                raise argparse.ArgumentTypeError(f"chain {cid} is given twice")
+            per_chain.append((cid, _positive_float(seconds)))
+        elif default is not None:
+            raise argparse.ArgumentTypeError(f"more than one default interval in {text!r}")
+        else:
+            default = _positive_float(part)
+    if default is None and not per_chain:
+        raise argparse.ArgumentTypeError("expected SECONDS or CHAIN=SECONDS,...")
+    return default, tuple(per_chain)
 
 
 def _positive_float(text: str) -> float:
@@ -79,7 +105,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--chains", type=_chain_ids, default=(901, 902), help="chain ids, comma-separated (default: 901,902)")
     ap.add_argument("--port", "-p", type=int, default=9545, help="port of the first chain; the next chains take the following ports (default: 9545)")
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    ap.add_argument("--block-time", "-b", type=_positive_float, default=None, help="seconds between superblocks (default: automine)")
+    ap.add_argument("--block-time", "-b", type=_block_times, default=(None, ()),
+                    help="seconds between superblocks, per chain too: 2, 901=1,902=2 or 2,901=0.5 (default: automine)")
     ap.add_argument("--no-mining", action="store_true", help="mine only on evm_mine / anvil_mine")
     ap.add_argument("--order", choices=("fees", "fifo"), default="fees", help="transaction ordering (default: fees)")
     ap.add_argument("--accounts", "-a", type=int, default=10, help="dev accounts to fund (default: 10)")
@@ -88,6 +115,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--gas-limit", type=int, default=30_000_000, help="block gas limit (default: 30000000)")
     ap.add_argument("--base-fee", "--block-base-fee-per-gas", type=int, default=1_000_000_000, dest="base_fee",
                     help="genesis base fee in wei (default: 1000000000)")
+    ap.add_argument("--hardfork", choices=FORKS, default=DEFAULT_FORK,
+                    help=f"the EVM rules every chain runs (default: {DEFAULT_FORK}, as forge and anvil)")
     ap.add_argument("--state-dir", default=None, help="keep the superblock log here; a restart replays it")
     ap.add_argument("--dump-state", metavar="FILE", help="write the whole devnet's state to FILE on exit")
     ap.add_argument("--load-state", metavar="FILE", help="start from a state FILE written by --dump-state / anvil_dumpState")
@@ -112,10 +141,12 @@ def parser() -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> DevnetConfig:
     return DevnetConfig(
         chain_ids=args.chains, host=args.host, port=args.port, accounts=args.accounts, balance_eth=args.balance,
-        mnemonic=args.mnemonic, gas_limit=args.gas_limit, base_fee=args.base_fee, block_time=args.block_time,
+        mnemonic=args.mnemonic, gas_limit=args.gas_limit, base_fee=args.base_fee, block_time=args.block_time[0],
+        block_times=args.block_time[1],
         no_mining=args.no_mining, order=args.order, silent=args.silent, state_dir=args.state_dir,
         gas_cap=args.gas_cap, evm_timeout=args.evm_timeout, filter_timeout=args.filter_timeout,
         max_filters=args.max_filters,
+        hardfork=args.hardfork,
     )
 
 
@@ -134,7 +165,8 @@ def banner(devnet: object) -> str:
     lines += ["", "Wallet", "==================", f"Mnemonic:          {cfg.mnemonic}",
               "Derivation path:   m/44'/60'/0'/0/", "", f"Base Fee:          {cfg.base_fee}",
               f"Gas Limit:         {cfg.gas_limit}", f"Mining:            {devnet.sequencer.mode.name}"
-              + (f" every {cfg.block_time}s" if cfg.block_time else ""),
+              + (f" every {cfg.block_time}s" if cfg.block_time else "")
+              + "".join(f", chain {cid} every {s}s" for cid, s in cfg.block_times),
               f"Ordering:          {cfg.order}"]
     if devnet.predeploys:
         lines += ["", "Predeploys", "=================="]

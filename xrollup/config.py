@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from chains.engine import DEFAULT_FORK, FORKS
 from chains.genesis import DEFAULT_MNEMONIC, WEI_PER_ETH
 
 
@@ -19,7 +20,8 @@ class DevnetConfig:
     mnemonic: str = DEFAULT_MNEMONIC
     gas_limit: int = 30_000_000
     base_fee: int = 1_000_000_000
-    block_time: float | None = None
+    block_time: float | None = None  # every chain's interval, or the default for chains not in block_times
+    block_times: tuple[tuple[int, float], ...] = ()  # (chain id, seconds): per-chain intervals
     no_mining: bool = False
     order: str = "fees"
     silent: bool = False
@@ -29,6 +31,7 @@ class DevnetConfig:
     evm_timeout: float = 5.0  # seconds a read may run (geth's RPCEVMTimeout); 0: no limit
     filter_timeout: float = 300.0  # seconds a polling filter lives unpolled (geth: 5 minutes); 0: forever
     max_filters: int = 10_000  # polling filters per chain
+    hardfork: str = DEFAULT_FORK  # prague or osaka: what every chain executes (chains/engine/forks.py)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -39,6 +42,18 @@ class DevnetConfig:
         for cid in self.chain_ids:
             if not 0 < cid < 2**64:
                 raise ValueError(f"chain id {cid} is out of range")
+        unknown = [cid for cid, _ in self.block_times if cid not in self.chain_ids]
+        if unknown:
+            raise ValueError(f"--block-time names chain {unknown[0]}, which is not one of --chains")
+        if self.block_times and self.block_time is None:
+            named = {cid for cid, _ in self.block_times}
+            missing = [cid for cid in self.chain_ids if cid not in named]
+            if missing:
+                raise ValueError(f"--block-time gives no interval for chain {missing[0]}: name every chain, "
+                                 f"or give a default (--block-time SECONDS,{self.block_times[0][0]}=...)")
+        if self.port and self.port + len(self.chain_ids) - 1 > 65535:
+            raise ValueError(f"--port {self.port}: {len(self.chain_ids)} chains need ports up to "
+                             f"{self.port + len(self.chain_ids) - 1}, past 65535")
         if self.accounts < 1:
             raise ValueError("--accounts must be at least 1")
         if self.gas_limit < 21_000:
@@ -49,6 +64,8 @@ class DevnetConfig:
             raise ValueError("--evm-timeout and --filter-timeout must be 0 or more seconds")
         if self.max_filters < 1:
             raise ValueError("--max-filters must be at least 1")
+        if self.hardfork not in FORKS:
+            raise ValueError(f"--hardfork {self.hardfork!r} is not supported: use one of {', '.join(FORKS)}")
 
     @property
     def balance_wei(self) -> int:
@@ -59,20 +76,22 @@ class DevnetConfig:
 
     def with_genesis(self, saved: dict[str, Any]) -> DevnetConfig:
         """This configuration with the chain-defining fields of a log's genesis entry (what
-        ``genesis_json`` wrote); serving options (host, port, mining...) stay. Raises
-        ValueError for a genesis entry that is not one."""
+        ``genesis_json`` wrote); serving options (host, port, mining...) stay. A genesis entry
+        without a hardfork was written before there was a choice: Prague. Raises ValueError
+        for a genesis entry that is not one."""
         try:
             return dataclasses.replace(
                 self, chain_ids=tuple(int(c) for c in saved["chain_ids"]), accounts=int(saved["accounts"]),
                 balance_eth=int(saved["balance_eth"]), mnemonic=str(saved["mnemonic"]),
                 gas_limit=int(saved["gas_limit"]), base_fee=int(saved["base_fee"]),
-                genesis_timestamp=int(saved["genesis_timestamp"]),
+                genesis_timestamp=int(saved["genesis_timestamp"]), hardfork=str(saved.get("hardfork", "prague")),
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not a genesis entry: {exc}") from None
 
     def genesis_json(self) -> dict[str, Any]:
         """What the superblock log's genesis entry records to rebuild the same chains."""
-        keep = ("chain_ids", "accounts", "balance_eth", "mnemonic", "gas_limit", "base_fee", "genesis_timestamp")
+        keep = ("chain_ids", "accounts", "balance_eth", "mnemonic", "gas_limit", "base_fee", "genesis_timestamp",
+                "hardfork")
         data = asdict(self)
         return {k: (list(data[k]) if k == "chain_ids" else data[k]) for k in keep}

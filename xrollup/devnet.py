@@ -10,6 +10,7 @@ own port (``rpc``). anvil_reset and anvil_loadState come back here for fresh cha
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import time
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from node.errors import to_rpc_error
 from node.filters import ChainEvents, FilterLimits
 from node.table import build_table
 from rpc.jsonrpc import Dispatcher
-from rpc.server import Endpoint, ServerGroup, build_app
+from rpc.server import BindError, Endpoint, ServerGroup, build_app
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
 from shared_sequencer.mining import mode_from_flags
 from shared_sequencer.ordering import policy
@@ -78,8 +79,10 @@ class Devnet:
         self.events: dict[int, ChainEvents] = {}  # none yet: replaying the state dir tells nobody
         self.backend = Backend(self._new_sequencer(config, entries[1:], state_dir), self, self.accounts,
                                self.predeploys, ReadLimits(config.gas_cap, config.evm_timeout))
+        watchers: set[ChainEvents] = set()  # the chains' events with xr_newSuperblocks subscriptions
         filter_limits = FilterLimits(config.filter_timeout, config.max_filters)
-        self.events = {cid: ChainEvents(self.backend, cid, filter_limits) for cid in config.chain_ids}
+        self.events = {cid: ChainEvents(self.backend, cid, watchers, filter_limits) for cid in config.chain_ids}
+        self._watchers = watchers
         self.dispatchers = {
             cid: Dispatcher(build_table(self.backend, cid, self.events[cid]), error_mapper=to_rpc_error,
                             on_call=None if config.silent else self._log_call(cid))
@@ -102,14 +105,14 @@ class Devnet:
         chains = {
             cid: RollupChain(
                 ChainConfig(cid, config.gas_limit, config.base_fee, config.balance_wei, config.genesis_timestamp,
-                            self.predeploys),
+                            self.predeploys, config.hardfork),
                 self.accounts,
             )
             for cid in config.chain_ids
         }
-        seq = Sequencer(chains, mode=mode_from_flags(config.block_time, config.no_mining),
+        seq = Sequencer(chains, mode=mode_from_flags(config.block_time, config.no_mining, config.block_times),
                         order=policy(config.order), log=SuperblockLog(state_dir))
-        seq.superblock_listeners.append(self._on_superblock)
+        seq.superblock_listeners.append(lambda superblock, mined: self._on_superblock(seq, superblock, mined))
         seq.pending_listeners.append(self._on_pending)
         seq.log.append({"t": "genesis", "version": FORMAT_VERSION, "config": config.genesis_json()}, sync=False)
         if entries:
@@ -166,18 +169,21 @@ class Devnet:
 
     # -- events ----------------------------------------------------------------------------
 
-    def _on_superblock(self, superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:
+    def _on_superblock(self, seq: Sequencer, superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:
         if not self.events:  # replaying the state dir in __init__: no listener yet
             return
-        cache: list[Any] = []
+        for cid, block in mined.items():  # the chains that advanced, not every chain
+            self.events[cid].on_block(block)
+        if self._watchers:
+            cache: list[Any] = []
 
-        def sb_json() -> Any:
-            if not cache:
-                cache.append(superblock.to_json())
-            return cache[0]
+            def sb_json() -> Any:
+                if not cache:
+                    cache.append(seq.superblock_json(superblock))
+                return cache[0]
 
-        for cid, block in mined.items():
-            self.events[cid].on_block(block, sb_json)
+            for events in list(self._watchers):
+                events.on_superblock(sb_json)
 
     def _on_pending(self, chain_id: int, tx_hash: bytes) -> None:
         def tx_json() -> Any:
@@ -196,7 +202,7 @@ class Devnet:
 
     async def start(self) -> None:
         """Bind every chain's port and start the services. Raises OSError naming a port that
-        is taken (the services keep running then)."""
+        is taken and its chain (the services keep running then)."""
         self.start_services()
         endpoints = []
         for index, (cid, dispatcher) in enumerate(self.dispatchers.items()):
@@ -205,7 +211,14 @@ class Devnet:
                 hook(app, cid, index)
             endpoints.append(Endpoint(self.config.host, self.config.port_of(cid), app))
         servers = ServerGroup(endpoints)
-        await servers.start()
+        try:
+            await servers.start()
+        except BindError as exc:
+            cid = self.config.chain_ids[exc.index]
+            what = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+            raise OSError(exc.errno, f"port {exc.port} of chain {cid} {what} (--port {self.config.port}: the "
+                                     f"{len(self.config.chain_ids)} chains take ports {self.config.port}-"
+                                     f"{self.config.port + len(self.config.chain_ids) - 1})") from exc
         self._servers = servers
         for cid, port in zip(self.dispatchers, servers.ports, strict=True):
             self.urls[cid] = f"http://{self.config.host}:{port}"

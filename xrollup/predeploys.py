@@ -21,6 +21,13 @@ BALANCES_ETH: dict[bytes, int] = {
     bytes.fromhex(ETH_LIQUIDITY_ADDRESS.removeprefix("0x")): bridge_contracts.ETH_LIQUIDITY_BALANCE // WEI_PER_ETH,
 }
 SEQUENCER_BALANCE_ETH = 1_000_000_000  # pays the gas of system transactions
+# OP's L2 predeploys that tools read (settlement: L1 origin, L1 fee, withdrawals):
+# address -> artifact, placed like the others.
+SETTLEMENT_PREDEPLOYS: dict[str, str] = {
+    "0x420000000000000000000000000000000000000F": "GasPriceOracle",
+    "0x4200000000000000000000000000000000000015": "L1Block",
+    "0x4200000000000000000000000000000000000016": "L2ToL1MessagePasser",
+}
 
 
 def predeploys() -> list[Predeploy]:
@@ -28,7 +35,7 @@ def predeploys() -> list[Predeploy]:
     from bridge_contracts import PREDEPLOYS, load_artifact
 
     out = [Predeploy(SEQUENCER, b"", SEQUENCER_BALANCE_ETH * WEI_PER_ETH, name="Sequencer", nonce=0)]
-    for hex_address, artifact in PREDEPLOYS.items():
+    for hex_address, artifact in {**PREDEPLOYS, **SETTLEMENT_PREDEPLOYS}.items():
         address = bytes.fromhex(hex_address.removeprefix("0x"))
         code = bytes.fromhex(load_artifact(artifact)["deployedBytecode"].removeprefix("0x"))
         out.append(Predeploy(address, code, BALANCES_ETH.get(address, 0) * WEI_PER_ETH, name=artifact))

@@ -22,7 +22,9 @@ Fixtures:
   to serve other chains or options; the isolation below still applies.
 
 Every test that uses one of them runs isolated: snapshot before, revert after (every chain,
-the pools, the clock, the mining mode, the coinbase, impersonation). Fixtures with a wider scope
+the pools, the clock, the mining mode, the coinbase, impersonation; only the chains that moved
+have anything to undo, so isolation costs the same with 2 chains or 100). In automine a test's
+transactions advance only the chains they touch: another chain's block number stays put. Fixtures with a wider scope
 (a module-scoped deployment) are set up before the snapshot, so they persist for their scope.
 Tests that use none of them do not start or touch the devnet.
 

@@ -14,7 +14,11 @@ left as they are.
 ``select()`` is the one place that decides which engine a chain runs on, when the chain is
 built: ``XROLLUP_ENGINE=fast`` (the default) or ``plain`` (stock py-evm: PragueVM, its state,
 AccountDB on py-trie, eth-hash's keccak), so the speed-ups can always be checked against the
-reference.
+reference; and which hardfork (``prague`` or ``osaka``: chains/engine/forks.py). Osaka is a
+fork on top of Prague for both engines (chains/engine/osaka.py): the plain engine's is
+py-evm's PragueVM with Osaka's tables and nothing else changed. The fast engine follows the
+execution specs where py-evm does not (CREATE collisions and limits, MODEXP), in Prague too;
+plain Prague stays py-evm's own, the reference the speed-ups are checked against.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from eth.vm.forks.prague import PragueVM
 
 from chains.engine.accounts import FastAccountDB
 from chains.engine.evm import RollupVM
+from chains.engine.forks import DEFAULT_FORK, FORKS, ForkRules, check_fork, rules_of
+from chains.engine.osaka import OsakaVM, RollupOsakaVM
 from chains.errors import UnknownEngine
 
 ENV_VAR = "XROLLUP_ENGINE"
@@ -47,21 +53,34 @@ class Engine:
     vm_class: type[VirtualMachineAPI]
     account_db_class: type[AccountDatabaseAPI]
 
+    @property
+    def fork(self) -> str:
+        return self.rules.fork
+
+    @property
+    def rules(self) -> ForkRules:
+        """What the fork asks of the code around the EVM (the transaction gas limit cap)."""
+        return rules_of(self.vm_class)
+
 
 FAST = Engine("fast", RollupVM, FastAccountDB)
 PLAIN = Engine("plain", PragueVM, AccountDB)
-ENGINES = {engine.name: engine for engine in (FAST, PLAIN)}
+ENGINES = {engine.name: engine for engine in (FAST, PLAIN)}  # Prague's
+FAST_OSAKA = Engine("fast", RollupOsakaVM, FastAccountDB)
+PLAIN_OSAKA = Engine("plain", OsakaVM, AccountDB)
+BY_FORK = {("fast", "prague"): FAST, ("plain", "prague"): PLAIN,
+           ("fast", "osaka"): FAST_OSAKA, ("plain", "osaka"): PLAIN_OSAKA}
 
 
-def select(environ: Mapping[str, str] | None = None) -> Engine:
+def select(environ: Mapping[str, str] | None = None, fork: str = "prague") -> Engine:
     """The engine ``XROLLUP_ENGINE`` names in ``environ`` (the process environment by default;
-    unset or empty: fast). Raises UnknownEngine for any other value."""
+    unset or empty: fast), for ``fork``. Raises UnknownEngine for any other value or fork."""
     env = os.environ if environ is None else environ
     name = env.get(ENV_VAR, "").strip() or DEFAULT
-    engine = ENGINES.get(name)
-    if engine is None:
+    if name not in ENGINES:
         raise UnknownEngine(f"{ENV_VAR}={name!r} is not an engine: use one of {', '.join(sorted(ENGINES))}")
-    return engine
+    return BY_FORK[(name, check_fork(fork))]
 
 
-__all__ = ["DEFAULT", "ENGINES", "ENV_VAR", "FAST", "PLAIN", "Engine", "select"]
+__all__ = ["BY_FORK", "DEFAULT", "DEFAULT_FORK", "ENGINES", "ENV_VAR", "FAST", "FAST_OSAKA", "FORKS", "PLAIN",
+           "PLAIN_OSAKA", "Engine", "ForkRules", "select"]

@@ -16,6 +16,11 @@
   order, as the yellow paper defines it (the positions that start an instruction), and
   shares the result between all computations running that code.
 
+- Where py-evm's Prague departs from the execution specs (a CREATE onto an address with
+  storage, the initcode limit's order, MODEXP's 0^0), the computation's opcode and precompile
+  tables and the state's collision test follow the specs (chains/engine/forks.py;
+  tests/chains/test_osaka_spec.py runs them against the specs).
+
 Everything is in subclasses of py-evm's classes: PragueVM, its state and its computation are
 left as they are. tests/chains/test_fastpath.py compares blocks against plain PragueVM;
 tests/chains/test_evm.py compares the analysis with py-evm's.
@@ -49,11 +54,13 @@ from eth.vm.logic.invalid import InvalidOpcode
 from eth.vm.message import Message
 from eth.vm.opcode import _FastOpcode
 from eth.vm.opcode_values import JUMPDEST, PUSH1, PUSH32
+from eth_typing import Address
 
 from chains.engine.accounts import FastAccountDB
 from chains.engine.deadline import CHECK_EVERY
 from chains.engine.deadline import check as check_deadline
 from chains.engine.deadline import current as current_deadline
+from chains.engine.forks import SPEC_PRAGUE_OPCODES, SPEC_PRAGUE_PRECOMPILES, clz, has_code_nonce_or_storage
 from chains.engine.hashing import keccak
 
 
@@ -83,6 +90,8 @@ class CachedCodeStream(CodeStream):
 
 class RollupComputation(PragueComputation):
     checks_deadline = True  # its loop looks at a read's deadline (chains/engine/deadline.py)
+    opcodes = SPEC_PRAGUE_OPCODES  # CREATE and MODEXP as the specs have them (chains/engine/forks.py)
+    _precompiles = SPEC_PRAGUE_PRECOMPILES
 
     def __init__(self, state: Any, message: Any, transaction_context: Any) -> None:
         super().__init__(state, message, transaction_context)
@@ -159,7 +168,8 @@ _BINARY_OPS: tuple[Callable[[int, int], int], ...] = (
     lambda a, b: a & b, lambda a, b: a | b, lambda a, b: a ^ b,
     lambda a, b: 0 if a >= 256 else (b << a) & _MAX, lambda a, b: 0 if a >= 256 else b >> a,  # SHL, SHR
 )
-_UNARY_OPS: tuple[Callable[[int], int], ...] = (lambda a: int(a == 0), lambda a: _MAX - a)
+_UNARY_OPS: tuple[Callable[[int], int], ...] = (lambda a: int(a == 0), lambda a: _MAX - a,
+                                                lambda a: 256 - a.bit_length())  # ISZERO, NOT, CLZ
 _INLINE: dict[Any, Any] = {  # a (kind, n) step for _inline_step, or a function of (computation, values)
     **{getattr(stack_logic, f"push{n}"): (_PUSH, n) for n in range(33)},
     **{getattr(duplication, f"dup{n}"): (_DUP, n) for n in range(1, 17)},
@@ -173,6 +183,7 @@ _INLINE: dict[Any, Any] = {  # a (kind, n) step for _inline_step, or a function 
     flow.jumpi: (_JUMPI, 0),
     comparison.iszero: (_UNARY, 0),
     comparison.not_op: (_UNARY, 1),
+    clz: (_UNARY, 2),  # Osaka's
 }
 
 
@@ -316,6 +327,10 @@ class RollupState(PragueState):
     account_db_class = FastAccountDB
     computation_class = RollupComputation
     transaction_executor_class = RollupTransactionExecutor
+
+    def has_code_or_nonce(self, address: Address) -> bool:
+        """EIP-7610: storage makes a CREATE target taken too (py-evm: code or nonce)."""
+        return has_code_nonce_or_storage(self._account_db, address)
 
 
 class RollupVM(PragueVM):

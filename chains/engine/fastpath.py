@@ -27,7 +27,7 @@ from chains.engine import rlpfast
 from chains.engine.evm import RollupState
 
 EMPTY_CODE_HASH = bytes.fromhex("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")
-PRECOMPILE_LIMIT = 0x100  # addresses below this are precompiles or reserved for them
+PRECOMPILE_LIMIT = 0x101  # addresses below this are precompiles or reserved for them (Osaka's P256VERIFY: 0x100)
 PLAIN_TYPES = (None, 0, 2)  # legacy and EIP-1559 (no access list fields that cost gas)
 
 

@@ -97,7 +97,7 @@ class CallFrames:
                     and len(data) >= 128:
                 req_id = xcall_log_request_id(bytes(data))
         out: dict[str, Any] = {"chainId": hex(dst), "requestId": "0x" + req_id.hex(), "txHash": None}
-        view = self.resolve(dst, self.number) if self.number >= 0 else None
+        view = self.resolve(self.rec.chain_id, self.number, dst) if self.number >= 0 else None
         index = view.find_execute(req_id) if view is not None else None
         if view is None or index is None:
             return out

@@ -111,5 +111,6 @@ def replay(view: BlockView, indexes: Sequence[int], make_recorder: Callable[[int
     return runs
 
 
-ViewResolver = Callable[[int, int], BlockView | None]
-"""(chain id, block number) -> the block to look for a cross-rollup request's execution in."""
+ViewResolver = Callable[[int, int, int], BlockView | None]
+"""(source chain, its block number, destination chain) -> the destination's block in the same
+superblock, to look for a cross-rollup request's execution in; None if it has none there."""

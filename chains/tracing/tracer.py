@@ -19,6 +19,10 @@ from chains.tracing.prestate import access_list_of, prestate_json, snapshot_acco
 from chains.tracing.recorder import Recorder
 from chains.tracing.reexec import BlockView, Run, ViewResolver, replay
 
+Locate = Callable[[int, int, int], int | None]
+"""(source chain, its block number, destination chain) -> the destination's block number in the
+same superblock, or None."""
+
 
 class TransactionNotFound(XRollupError):
     """debug_trace* of a hash that names no mined transaction of the chain."""
@@ -27,12 +31,17 @@ class TransactionNotFound(XRollupError):
 class Tracer:
     """Traces over a devnet's chains (a mapping chain id -> RollupChain)."""
 
-    def __init__(self, chains: Mapping[int, RollupChain]) -> None:
+    def __init__(self, chains: Mapping[int, RollupChain], locate: Locate | None = None) -> None:
+        """``locate``: (source chain, its block number, destination chain) -> the destination's
+        block number in the same superblock, or None if it has none there (by default, the
+        same number)."""
         self.chains = chains
+        self.locate = locate if locate is not None else (lambda _src, number, _dst: number)
 
-    def _mined_view(self, chain_id: int, number: int) -> BlockView | None:
+    def _mined_view(self, src: int, src_number: int, chain_id: int) -> BlockView | None:
         chain = self.chains.get(chain_id)
-        if chain is None or not 0 < number < len(chain.blocks):
+        number = self.locate(src, src_number, chain_id)
+        if chain is None or number is None or not 0 < number < len(chain.blocks):
             return None
         return BlockView.mined(chain, chain.blocks[number])
 
@@ -100,15 +109,14 @@ class Tracer:
         view = views[chain_id]
         index = next(i for i, p in enumerate(view.txs) if p.hash == job.hash)
 
-        def resolve(cid: int, number: int) -> BlockView | None:
-            v = views.get(cid)
-            return v if v is not None and v.number == number else None
+        def resolve(_src: int, _number: int, cid: int) -> BlockView | None:
+            return views.get(cid)  # every view is of the one simulated superblock
 
         return self.trace_in_view(view, index, options, resolve)
 
     # -- shaping results ----------------------------------------------------------------------
 
-    def _no_view(self, _cid: int, _number: int) -> BlockView | None:
+    def _no_view(self, _src: int, _number: int, _dst: int) -> BlockView | None:
         return None
 
     def result(self, run: Run, resolve: ViewResolver, seen: frozenset[tuple[int, int, int]] = frozenset()) -> Any:

@@ -174,6 +174,13 @@ def test_explorer_shows_lanes_arrows_failures_and_bundles(net: ExplorerDevnet, b
     head = int(net.rpc(901, "xr_blockNumber"), 16)
     page.wait_for_selector(f'.col[data-superblock="{head}"][data-loaded="true"]', state="attached", timeout=WAIT_MS)
     assert page.locator(f'.cell[data-superblock="{head}"]').count() == 2
+    # the plain failure's superblock holds 902 alone: 901's cell there stays empty
+    failed_block = net.rpc(902, "eth_getTransactionReceipt", [plain_hash])["blockNumber"]
+    alone = int(net.rpc(902, "xr_getSuperblockOfBlock", [failed_block, False])["number"], 16)
+    page.wait_for_selector(f'.col[data-superblock="{alone}"][data-loaded="true"]', state="attached", timeout=WAIT_MS)
+    assert page.locator(f'.cell.idle[data-chain="901"][data-superblock="{alone}"]').count() == 1
+    assert page.locator(f'.cell.idle[data-chain="901"][data-superblock="{alone}"] .tx').count() == 0
+    assert page.locator(f'.cell[data-chain="902"][data-superblock="{alone}"] .tx').count() == 1
 
     # the arrow: from the successful cross-rollup transaction on 901 to its destination on 902
     arrow = page.locator('path.arrow[data-from-chain="901"][data-to-chain="902"][data-success="true"]').last

@@ -53,7 +53,7 @@ def test_each_read_stops_at_the_time_limit(loops: ChainRpc, method: str) -> None
 def test_a_bundle_simulation_stops_at_the_time_limit(loops: ChainRpc) -> None:
     nonce = int(loops.ok(901, "eth_getTransactionCount", [A0, "pending"]), 16)
     signed = Account.sign_transaction({"chainId": 901, "nonce": nonce, "to": to_checksum_address(LOOP_ADDRESS),
-                                       "value": 0, "gas": 30_000_000, "maxFeePerGas": 10**11,
+                                       "value": 0, "gas": 16_000_000, "maxFeePerGas": 10**11,
                                        "maxPriorityFeePerGas": 10**9, "type": 2}, K0)
     leg = "0x" + bytes(signed.raw_transaction).hex()
     assert _error(loops, "xr_simulateBundle", [{"txs": [leg]}]) == TIMEOUT_ERROR

@@ -107,6 +107,10 @@ class Rpc(BaseRpc):
     def superblock_height(self) -> int:
         return int(self.call("xr_blockNumber"), 16)
 
+    def superblock_of(self, receipt: dict[str, Any]) -> int:
+        """The number of the superblock that holds ``receipt``'s block (of this endpoint's chain)."""
+        return int(self.call("xr_getSuperblockOfBlock", receipt["blockNumber"], False)["number"], 16)
+
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.02, what: str = "condition") -> Any:
     """Poll until ``predicate`` returns something truthy; bounded, no timing assertion."""

@@ -132,7 +132,7 @@ def test_restart_after_sigkill_serves_every_acknowledged_transaction(killed: Kil
         r = {cid: node.rpc(cid) for cid in CHAINS}
         height = r[901].superblock_height()
         assert height >= max(n for n in killed.superblocks)
-        assert {c.height() for c in r.values()} == {height}
+        assert all(c.height() <= height for c in r.values())  # chains advance only with work
         for n, sb_hash in killed.superblocks.items():
             assert r[902].call("xr_getSuperblockByNumber", hex(n), False)["hash"] == sb_hash, f"superblock {n}"
 
@@ -166,7 +166,7 @@ def test_restart_after_sigkill_serves_every_acknowledged_transaction(killed: Kil
             raw, h = transfer(cid, sender, nonce, value=12345)
             r[cid].call("eth_sendRawTransaction", raw)
             receipt = r[cid].receipt(h)
-            assert receipt is not None and hex_int(receipt["blockNumber"]) > height
+            assert receipt is not None and r[cid].superblock_of(receipt) > height
         for c in r.values():
             c.close()
     # and what it wrote after the restart replays too
@@ -188,7 +188,9 @@ def test_bundle_status_survives_restart(killed: KilledRun, tmp_path: Path) -> No
                 assert hex_int(status["superblock"]) == number
                 legs = status["legs"]
                 assert [as_int(leg["chainId"]) for leg in legs] == [901, 902]
-                assert {as_int(leg["blockNumber"]) for leg in legs} == {number}
+                for leg in legs:  # each leg's block is in the bundle's superblock
+                    sb = node.rpc(as_int(leg["chainId"])).call("xr_getSuperblockOfBlock", hex(as_int(leg["blockNumber"])), False)
+                    assert hex_int(sb["number"]) == number
         finally:
             r.close()
 
@@ -207,17 +209,17 @@ def test_replay_command_names_chain_and_block_of_a_corrupt_state_root(killed: Ki
     tests/sequencer/test_seq_log_damage.py)."""
     state_dir = _copy(killed, tmp_path)
     records = read_records(state_dir)
-    # corrupt chain 902's state root in the superblock of the 10th acknowledged transfer
+    # corrupt chain 902's state root in its block of the 10th acknowledged transfer
     target = next(a.block_number for a in killed.acks[20:] if a.chain_id == 902 and a.block_number)
     for entry in records:
-        if entry.get("t") == "superblock" and entry["number"] == target:
+        if entry.get("t") == "superblock" and any(b["chainId"] == 902 and b["number"] == target for b in entry["blocks"]):
             for blk in entry["blocks"]:
                 if blk["chainId"] == 902:
                     root = blk["stateRoot"]
                     blk["stateRoot"] = root[:-4] + ("0000" if root[-4:] != "0000" else "ffff")
             break
     else:
-        raise AssertionError(f"superblock {target} not in the log")
+        raise AssertionError(f"block {target} of chain 902 not in the log")
     write_resealed(state_dir, records)
     result = run_replay(state_dir)
     assert result.returncode != 0
@@ -244,7 +246,7 @@ def test_torn_last_line_is_tolerated_on_restart(killed: KilledRun, tmp_path: Pat
         nonce = r.nonce(ADDRS[5], "pending")
         raw, h = transfer(901, 5, nonce)
         r.call("eth_sendRawTransaction", raw)
-        assert hex_int(r.receipt(h)["blockNumber"]) == height + 1
+        assert r.superblock_of(r.receipt(h)) == height + 1
         r.close()
     # the appended superblock starts on a line of its own: a second restart and replay work
     text = path.read_text()

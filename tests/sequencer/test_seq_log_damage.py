@@ -37,7 +37,6 @@ from tests.sequencer.seq_helpers import (
     CliDevnet,
     Rpc,
     free_port_block,
-    hex_int,
     run_replay,
     sign,
     transfer,
@@ -177,7 +176,7 @@ def restart_cleanly(state_dir: Path, run: Pristine, height: int) -> None:
         assert_serves_prefix(client, run, height)
         nonce = client.nonce(ADDRS[6], "pending")
         receipt = _mined(client, transfer(901, 6, nonce))
-        assert hex_int(receipt["blockNumber"]) == height + 1
+        assert client.superblock_of(receipt) == height + 1
     finally:
         err = stop(node, client)
     assert "cut" not in err, err
@@ -353,7 +352,19 @@ def test_a_log_of_the_previous_format_is_refused_naming_both_versions(pristine: 
     old = json.dumps(dict(genesis, version=1), separators=(",", ":"))
     (state_dir / LOG_FILE).write_text(old + "\n")
     err = refused(state_dir)
-    assert f"{state_dir / LOG_FILE}:1: log format version 1, this xrollup reads version 2" in err, err
+    assert f"{state_dir / LOG_FILE}:1: log format version 1, this xrollup reads version 3" in err, err
+
+
+def test_a_version_2_log_is_refused_naming_both_versions(pristine: Pristine, tmp_path: Path) -> None:
+    """Version 2 (every superblock held every chain) is sealed like version 3: its genesis
+    record says which it is."""
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    records = read_records(pristine.state_dir)
+    records[0]["version"] = 2
+    write_resealed(state_dir, records)
+    err = refused(state_dir)
+    assert f"{state_dir / LOG_FILE}:1: log format version 2, this xrollup reads version 3" in err, err
 
 
 def test_replay_command_refuses_damage_with_file_and_line(pristine: Pristine, tmp_path: Path) -> None:

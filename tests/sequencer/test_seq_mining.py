@@ -14,8 +14,8 @@ CHAINS = (901, 902, 903)
 
 
 def assert_superblocks_consistent(clients: dict[int, Rpc], upto: int) -> None:
-    """Superblocks 0..upto each hold exactly one block per chain, numbered like the superblock,
-    and that block is the one the chain serves."""
+    """Superblocks 0..upto link to their parents, each holds blocks of the devnet's chains only,
+    and each block it names is the one the chain serves."""
     any_client = next(iter(clients.values()))
     parent = None
     for n in range(upto + 1):
@@ -26,15 +26,13 @@ def assert_superblocks_consistent(clients: dict[int, Rpc], upto: int) -> None:
             assert sb["parentHash"] == parent
         parent = sb["hash"]
         by_chain = {hex_int(b["chainId"]): b for b in sb["blocks"]}
-        assert set(by_chain) == set(clients), f"superblock {n} has blocks of {sorted(by_chain)}"
-        for cid, client in clients.items():
-            ref = by_chain[cid]
-            assert hex_int(ref["number"]) == n
-            block = client.call("eth_getBlockByNumber", hex(n), False)
+        assert set(by_chain) <= set(clients), f"superblock {n} has blocks of {sorted(by_chain)}"
+        for cid, ref in by_chain.items():  # the chains that advanced in it
+            block = clients[cid].call("eth_getBlockByNumber", ref["number"], False)
             assert block["hash"] == ref["hash"] and block["stateRoot"] == ref["stateRoot"]
 
 
-def test_automine_mines_one_superblock_per_transaction_on_every_chain() -> None:
+def test_automine_mines_one_superblock_per_transaction_on_any_chain() -> None:
     with DevnetServer(chain_ids=CHAINS) as server:
         clients = {cid: server.rpc(cid) for cid in CHAINS}
         assert clients[901].call("anvil_getAutomine") is True
@@ -47,12 +45,13 @@ def test_automine_mines_one_superblock_per_transaction_on_every_chain() -> None:
             sent.append((cid, h))
             # included by the time the call returns, in a superblock of its own
             receipt = clients[cid].receipt(h)
-            assert receipt is not None and hex_int(receipt["blockNumber"]) == i + 1
+            assert receipt is not None and hex_int(receipt["blockNumber"]) == nonce + 1
+            assert clients[cid].superblock_of(receipt) == i + 1
             assert clients[cid].superblock_height() == i + 1
-            assert {c.height() for c in clients.values()} == {i + 1}
+            assert {c: clients[c].height() for c in CHAINS} == {c: sum(1 for s, _ in sent if s == c) for c in CHAINS}
             sb = clients[903].call("xr_getSuperblockByNumber", hex(i + 1), True)
             txs = {hex_int(b["chainId"]): b["transactions"] for b in sb["blocks"]}
-            assert txs == {c: ([h] if c == cid else []) for c in CHAINS}
+            assert txs == {cid: [h]}  # only the chain with work advanced
         assert_superblocks_consistent(clients, 5)
 
 
@@ -121,4 +120,4 @@ def test_switching_modes_at_runtime() -> None:
         wait_for(lambda: rpc.superblock_height() >= 3, timeout=20, what="interval superblock after switch")
         rpc.call("evm_setAutomine", False)
         assert rpc.call("anvil_nodeInfo")["miningMode"] == "manual"
-        assert server.rpc(902).height() == rpc.height()
+        assert server.rpc(902).height() == rpc.height() - 2  # the two automine superblocks were 901's alone

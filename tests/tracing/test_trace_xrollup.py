@@ -89,6 +89,7 @@ def test_trace_call_simulates_across_chains(net: Net) -> None:
     assert net.rpc(A, "eth_getTransactionReceipt", [x["txHash"]]) is None
     # At an older block there is nothing to simulate against: the plain trace shows the
     # mailbox's MissingResponse.
+    net.rpc(A, "evm_mine", [])  # A may still be at genesis: chains advance only with work
     number = int(net.rpc(A, "eth_blockNumber", []), 16)
     old = net.rpc(A, "debug_traceCall", [call, hex(number - 1), {"tracer": "callTracer"}])
     assert old["error"] == "execution reverted" and old["xrollup"]["txHash"] is None

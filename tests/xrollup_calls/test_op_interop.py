@@ -52,10 +52,15 @@ MESSAGE_ALREADY_RELAYED = "0x" + keccak(b"MessageAlreadyRelayed()")[:4].hex()
 CLOSED = "0x" + keccak(b"Closed()")[:4].hex()
 
 
-def relays_in(net: Net, cid: int, number: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(transaction, receipt) of every relayMessage system transaction of a block."""
+def relays_after(net: Net, cid: int, source: dict[str, Any], source_chain: int = A,
+                 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(transaction, receipt) of every relayMessage system transaction on chain ``cid`` in the
+    superblock after the one holding ``source`` (a receipt on ``source_chain``): relays go at
+    the top of the next superblock."""
+    sb = net.superblock_of(source_chain, int(source["blockNumber"], 16), full=False)
+    block = net.block_in(net.superblock(int(sb["number"], 16) + 1, full=False), cid)
     out = []
-    for tx in net.block(cid, number)["transactions"]:
+    for tx in block["transactions"] if block is not None else []:
         if tx["from"].lower() == SEQUENCER.lower() and tx_input(tx).startswith(RELAY_MESSAGE_SELECTOR):
             out.append((tx, net.receipt(cid, tx["hash"])))
     return out
@@ -101,9 +106,8 @@ def test_send_eth_arrives_through_the_auto_relay(net: Net) -> None:
     receipt = net.send(A, K0, ETH_BRIDGE, data, value=amount, gas=500_000)
     assert receipt["status"] == "0x1"
     [sent] = logs_with(receipt, MESSENGER, SENT_MESSAGE_TOPIC)
-    n = int(receipt["blockNumber"], 16)
 
-    [(relay_tx, relay)] = relays_in(net, B, n + 1)
+    [(relay_tx, relay)] = relays_after(net, B, receipt)
     assert relay["status"] == "0x1"
     # The sequencer's relay declares the log for CrossL2Inbox exactly as a user's relay does.
     ident, payload = executing_message(net, A, sent)
@@ -125,8 +129,7 @@ def test_user_relays_a_message_whose_auto_relay_failed(net: Net) -> None:
     message = net.calldata("GatedReceiver", "receiveMessage", 11)
     receipt = net.tx(A, K0, "L2ToL2CrossDomainMessenger", MESSENGER, "sendMessage", B, gated, message)
     [sent] = logs_with(receipt, MESSENGER, SENT_MESSAGE_TOPIC)
-    n = int(receipt["blockNumber"], 16)
-    [(_, auto)] = relays_in(net, B, n + 1)
+    [(_, auto)] = relays_after(net, B, receipt)
     assert auto["status"] == "0x0"
     msg_hash = net.rpc(A, "eth_call", [{"from": A0, "to": MESSENGER, "data": "0x" + net.calldata(
         "L2ToL2CrossDomainMessenger", "resendMessage", B, 0, A0, gated, message).hex()}, "latest"])
@@ -153,7 +156,7 @@ def test_user_relays_a_message_whose_auto_relay_failed(net: Net) -> None:
     err = net.rpc_error(B, "eth_call", [relay_call(ident, payload, net, A1), "latest"])
     assert (err.code, err.data) == (3, MESSAGE_ALREADY_RELAYED)
     resent = net.tx(A, K0, "L2ToL2CrossDomainMessenger", MESSENGER, "resendMessage", B, 0, A0, gated, message)
-    [(_, second)] = relays_in(net, B, int(resent["blockNumber"], 16) + 1)
+    [(_, second)] = relays_after(net, B, resent)
     assert second["status"] == "0x0"
     assert net.view(B, "GatedReceiver", gated, "deliveries") == 1
     assert net.view(B, "GatedReceiver", gated, "total") == 11
@@ -163,7 +166,7 @@ def test_resend_message_gets_a_failed_message_relayed_again(net: Net) -> None:
     gated = net.deploy(B, K1, "GatedReceiver")
     message = net.calldata("GatedReceiver", "receiveMessage", 4)
     receipt = net.tx(A, K0, "L2ToL2CrossDomainMessenger", MESSENGER, "sendMessage", B, gated, message)
-    [(_, auto)] = relays_in(net, B, int(receipt["blockNumber"], 16) + 1)
+    [(_, auto)] = relays_after(net, B, receipt)
     assert auto["status"] == "0x0"
     net.tx(B, K1, "GatedReceiver", gated, "setOpen", True)
 
@@ -173,7 +176,7 @@ def test_resend_message_gets_a_failed_message_relayed_again(net: Net) -> None:
     [log] = logs_with(resent, MESSENGER, SENT_MESSAGE_TOPIC)
     [original] = logs_with(receipt, MESSENGER, SENT_MESSAGE_TOPIC)
     assert (log["topics"], log["data"]) == (original["topics"], original["data"])
-    [(_, relay)] = relays_in(net, B, int(resent["blockNumber"], 16) + 1)
+    [(_, relay)] = relays_after(net, B, resent)
     assert relay["status"] == "0x1"
     assert net.view(B, "GatedReceiver", gated, "deliveries") == 1
     # A message this chain never sent cannot be resent.
@@ -194,7 +197,7 @@ def test_supersim_first_steps_mint_and_send_erc20(net: Net) -> None:
 
     sent = net.tx(A, K0, "SuperchainTokenBridge", TOKEN_BRIDGE, "sendERC20", NATIVE_TOKEN, A0, 1000, B)
     assert sent["status"] == "0x1"
-    [(_, relay)] = relays_in(net, B, int(sent["blockNumber"], 16) + 1)
+    [(_, relay)] = relays_after(net, B, sent)
     assert relay["status"] == "0x1"
     assert net.view(A, "L2NativeSuperchainERC20", NATIVE_TOKEN, "balanceOf", A0) == start_a
     assert net.view(B, "L2NativeSuperchainERC20", NATIVE_TOKEN, "balanceOf", A0) == start_b + 1000

@@ -65,8 +65,10 @@ def test_depth_9_fails_cleanly_naming_the_limit(deep: Net) -> None:
     assert receipt["xrollupError"]["reason"] == DEPTH_ERROR
     n = int(receipt["blockNumber"], 16)
     assert n == int(heads[SOURCE], 16) + 1
-    sb = deep.superblock(n)
-    assert {int(b["chainId"], 16): len(b["transactions"]) for b in sb["blocks"]} == {cid: int(cid == SOURCE) for cid in IDS}
+    sb = deep.superblock_of(SOURCE, n)
+    assert {int(b["chainId"], 16): len(b["transactions"]) for b in sb["blocks"]} == {SOURCE: 1}  # no other chain advanced
+    assert {cid: deep.rpc(cid, "eth_blockNumber") for cid in IDS if cid != SOURCE} == {
+        cid: h for cid, h in heads.items() if cid != SOURCE}
     assert deep.number(IDS[9]) == 0
     assert [deep.view(cid, "XCallProbe", deep.probe, "hops") for cid in IDS] == [0] * 10
     deep.assert_mailboxes_agree(IDS)

@@ -39,9 +39,11 @@ def w(value: int) -> bytes:
 
 
 def block_txs(net: Net, cid: int, number: int) -> list[tuple[str, str, dict[str, Any]]]:
-    """(from, 4-byte selector, receipt) of every transaction of a block, in order."""
+    """(from, 4-byte selector, receipt) of every transaction of chain ``cid``'s block in the
+    superblock that holds block ``number`` of chain A (none if ``cid`` did not advance in it)."""
     out = []
-    for tx in net.block(cid, number)["transactions"]:
+    block = net.block_in(net.superblock_of(A, number), cid)
+    for tx in block["transactions"] if block is not None else []:
         out.append((tx["from"].lower(), tx_input(tx)[:10], net.receipt(cid, tx["hash"])))
     return out
 

@@ -99,7 +99,7 @@ def test_replay_reproduces_every_block(replayed: Replayed) -> None:
         assert copy_.superblock(number) == orig.superblock(number), number
     for cid in CHAIN_IDS:
         latest_o, latest_c = orig.block(cid, "latest", full=False), copy_.block(cid, "latest", full=False)
-        assert int(latest_o["number"], 16) == replayed.head
+        assert int(latest_o["number"], 16) <= replayed.head  # chains advance only with work
         assert (latest_c["hash"], latest_c["stateRoot"]) == (latest_o["hash"], latest_o["stateRoot"])
 
 

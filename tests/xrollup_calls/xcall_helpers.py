@@ -205,6 +205,16 @@ class Net:
         assert sb is not None, f"superblock {number} not found"
         return dict(sb)
 
+    def superblock_of(self, cid: int, number: int | str, full: bool = True) -> dict[str, Any]:
+        """The superblock that holds block ``number`` of chain ``cid`` (chains advance unevenly)."""
+        ref = hex(number) if isinstance(number, int) else number
+        return dict(self.rpc(cid, "xr_getSuperblockOfBlock", [ref, full]))
+
+    def block_in(self, sb: dict[str, Any], cid: int, full: bool = True) -> dict[str, Any] | None:
+        """Chain ``cid``'s block in superblock ``sb``, or None if the chain did not advance in it."""
+        ref = next((b for b in sb["blocks"] if int(b["chainId"], 16) == cid), None)
+        return None if ref is None else self.block(cid, ref["number"], full)
+
     def block(self, cid: int, number: int | str, full: bool = True) -> dict[str, Any]:
         ref = hex(number) if isinstance(number, int) else number
         return dict(self.rpc(cid, "eth_getBlockByNumber", [ref, full]))

@@ -1,5 +1,7 @@
 // The board (lanes view): one lane per chain, one column per superblock, each block's transactions
-// with their status and reason; columns arrive in order, the oldest leave.
+// with their status and reason; columns arrive in order, the oldest leave. A superblock lists only
+// the chains that advanced in it: an idle chain's cell stays empty (class "idle"), and its lane
+// label keeps showing its head (the superblock's "heads").
 
 import { decodeCall } from "./abi.js";
 import { $, el, requestPanel } from "./dom.js";
@@ -78,14 +80,15 @@ export function addSuperblock(sb) {
       el("div", { class: "num", text: `#${number}` }),
       el("div", { class: "sub", text: `${short(sb.hash)} · ${time}` }),
       bundles.length ? el("div", { class: "bundles", text: `${bundles.length} bundle${bundles.length > 1 ? "s" : ""}` }) : null));
+  const byChain = new Map(sb.blocks.map((b) => [hexToInt(b.chainId), b]));
   for (const c of state.chains) {
-    const block = sb.blocks.find((b) => hexToInt(b.chainId) === c.id);
-    const cell = el("div", { class: "cell", dataset: { chain: String(c.id), superblock: String(number), block: block ? String(hexToInt(block.number)) : "" } });
+    const block = byChain.get(c.id);
+    const cell = el("div", { class: `cell${block ? "" : " idle"}`, dataset: { chain: String(c.id), superblock: String(number), block: block ? String(hexToInt(block.number)) : "" } });
     if (block && total) cell.append(el("div", { class: "blk", text: `block ${hexToInt(block.number)}` }));
     col.cells.set(c.id, cell);
     col.el.append(cell);
-    if (block) laneHeight(c.id, hexToInt(block.number));
   }
+  for (const h of sb.heads || sb.blocks) laneHeight(hexToInt(h.chainId), hexToInt(h.number));
   // insert in order
   let before = null;
   for (const other of state.columns.values()) if (other.number > number && (!before || other.number < before.number)) before = other;
