@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from backend.base import SequencerHolder
+from backend.reads import ReadRunner
 from backend.simulation import next_superblock
 from chains.errors import BundleFailed, InvalidInput, TransactionRejected
 from chains.txbuild import decode_raw, tx_chain_id
@@ -24,6 +25,7 @@ class BundleSpec:
 
 class BundleServices(SequencerHolder):
     settled: Callable[[], Awaitable[None]]
+    reads: ReadRunner
 
     def bundle(self, spec: BundleSpec) -> Bundle:
         """Decode every leg and find its chain. Raises TransactionRejected (a leg that does
@@ -52,11 +54,12 @@ class BundleServices(SequencerHolder):
             raise BundleFailed(bundle.hash, status.failure)
         return status
 
-    def simulate_bundle(self, bundle: Bundle) -> BundleResult:
+    async def simulate_bundle(self, bundle: Bundle) -> BundleResult:
         """Run every leg on the next superblock's scratch builders (the next block's base
-        fee, as mining would); nothing is committed. A failed leg does not stop the rest."""
+        fee, as mining would), in a read's worker thread under its deadline; nothing is
+        committed. A failed leg does not stop the rest. Raises ExecutionTimeout."""
         sim = next_superblock(self.sequencer, base_fee=None)
-        return execute_bundle(sim.builders, bundle, stop_on_failure=False)
+        return await self.reads.run(self.reads.deadline(), execute_bundle, sim.builders, bundle, False, inline=False)
 
     def bundle_status(self, bundle_hash: bytes) -> BundleStatus:
         """Raises InvalidInput for a bundle this devnet never saw."""

@@ -7,52 +7,71 @@ from typing import Any
 
 from backend.base import SequencerHolder
 from backend.logs import LogFilter, find_logs
-from backend.simulation import simulate_call
+from backend.reads import ReadRunner
+from backend.simulation import prepare_call, run_call
 from chains.mailbox import MAILBOX, XCALL_EVENT, decode_xcall_log, is_execute_log_of
-from chains.rollup import BlockRef, CallMessage, LogRecord, MinedTx, raise_for_computation
+from chains.rollup import BlockRef, CallMessage, LogRecord, MinedTx, ReadPoint, RollupChain, raise_for_computation
 from shared_sequencer.xcall import find_missing
 
 
 class CallServices(SequencerHolder):
-    def call(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> bytes:
+    """Calls run in worker threads, bounded by the gas cap and the time limit
+    (backend/reads.py); every one raises ExecutionTimeout past it."""
+
+    reads: ReadRunner
+
+    def _read(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> tuple[RollupChain, CallMessage, ReadPoint]:
+        """The chain, ``msg`` under the gas cap, and ``ref`` resolved now. Raises
+        BlockNotFound, UnknownChain."""
+        chain = self.chain(chain_id)
+        return chain, self.reads.limits.capped(msg, chain.config.gas_limit), chain.read_point(ref)
+
+    async def call(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> bytes:
         """eth_call; a call at the head that makes cross-rollup calls is simulated on every
         chain it touches. Raises ExecutionReverted (far side's data and reason),
-        ExecutionHalted, BlockNotFound, UnknownChain."""
-        chain = self.chain(chain_id)
-        computation = chain.execute_call(msg, ref)
-        if find_missing(computation, chain_id) is None or chain.block(ref) is not chain.head:
+        ExecutionHalted, ExecutionTimeout, BlockNotFound, UnknownChain."""
+        chain, msg, point = self._read(chain_id, msg, ref)
+        deadline = self.reads.deadline()
+        computation = await self.reads.run(deadline, chain.execute_call, msg, point)
+        if find_missing(computation, chain_id) is None or not point.is_head:
             raise_for_computation(computation, chain_id)
             return bytes(computation.output)
-        result = simulate_call(self.sequencer, chain_id, msg)
+        result = await self.reads.run(deadline, run_call, prepare_call(self.sequencer, chain_id, msg), inline=False)
         raise_for_computation(result.outcome.computation, result.failed_chain or chain_id)
         return result.outcome.output
 
-    def estimate_gas(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> int:
+    async def estimate_gas(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> int:
         """eth_estimateGas, at most the fork's transaction gas limit cap (as geth's estimator on
-        Osaka). Raises ExecutionReverted, ExecutionHalted, BlockNotFound."""
-        chain = self.chain(chain_id)
-        gas_limit = chain.config.gas_limit
-        cap = msg.gas if msg.gas is not None else gas_limit
+        Osaka). Raises ExecutionReverted, ExecutionHalted, ExecutionTimeout, BlockNotFound."""
+        chain, msg, point = self._read(chain_id, msg, ref)
+        deadline = self.reads.deadline()
+        cap = msg.gas if msg.gas is not None else chain.config.gas_limit
         fork_cap = chain.rules.tx_gas_limit_cap  # Osaka (EIP-7825): no transaction may ask for more
         if fork_cap is not None:
             cap = min(cap, fork_cap)
-        computation = chain.execute_call(dataclasses.replace(msg, gas=cap), ref)
-        if find_missing(computation, chain_id) is None or chain.block(ref) is not chain.head:
-            return chain.estimate_gas(dataclasses.replace(msg, gas=cap), ref, first=computation)
-        cap = min(cap, gas_limit // 2)  # room for the pre-fill system transactions
+        msg = dataclasses.replace(msg, gas=cap)
+        computation = await self.reads.run(deadline, chain.execute_call, msg, point)
+        if find_missing(computation, chain_id) is None or not point.is_head:
+            return await self.reads.run(deadline, chain.estimate_gas, msg, point, computation)
+        cap = min(cap, chain.config.gas_limit // 2)  # room for the pre-fill system transactions
         # Cross-rollup: the caller's frame reads the pre-filled responses and burns the far
         # side's cost there (chains/mailbox.py), so what it consumed at the cap includes every
         # chain it touched. That, plus the 1/64 that EIP-150 withholds, verified once.
-        first = simulate_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=cap))
+        first = await self.reads.run(deadline, run_call,
+                                     prepare_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=cap)), inline=False)
         raise_for_computation(first.outcome.computation, first.failed_chain or chain_id)
         consumed = cap - first.outcome.computation.get_gas_remaining()
         guess = min(cap, consumed * 64 // 63 + 2_300)
-        check = simulate_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=guess))
+        check = await self.reads.run(deadline, run_call,
+                                     prepare_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=guess)), inline=False)
         return guess if check.outcome.success else cap
 
-    def access_list(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> tuple[list[tuple[bytes, set[int]]], int]:
-        """eth_createAccessList: (address, slots) touched, and the gas used."""
-        return self.chain(chain_id).access_list(msg, ref)
+    async def access_list(self, chain_id: int, msg: CallMessage,
+                          ref: BlockRef) -> tuple[list[tuple[bytes, set[int]]], int]:
+        """eth_createAccessList: (address, slots) touched, and the gas used. Raises as
+        ``call``."""
+        chain, msg, point = self._read(chain_id, msg, ref)
+        return await self.reads.run(self.reads.deadline(), chain.access_list, msg, point)
 
     # -- receipts and logs ------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from backend.mev import MevServices
 from backend.ordering import OrderingServices
 from backend.overrides import OverrideServices
 from backend.pending import PendingServices
+from backend.reads import ReadLimits, ReadRunner
 from backend.tracing import TracingServices
 from chains.block import PendingTx
 from chains.genesis import DevAccount, Predeploy
@@ -42,11 +43,13 @@ class SequencerFactory(Protocol):
         ...
 
 
-class Backend(CallServices, FlashbotsServices, BundleServices, TracingServices, DevServices, OrderingServices,
-              MevServices, OverrideServices, PendingServices):
+class Backend(OverrideServices, CallServices, FlashbotsServices, BundleServices, TracingServices, DevServices, OrderingServices,
+              MevServices, PendingServices):
     def __init__(self, sequencer: Sequencer, factory: SequencerFactory, accounts: Sequence[DevAccount],
-                 predeploys: Sequence[Predeploy]) -> None:
+                 predeploys: Sequence[Predeploy], limits: ReadLimits | None = None) -> None:
+        """``limits``: the reads' gas cap and time limit (geth's defaults if None)."""
         self.sequencer = sequencer
+        self.reads = ReadRunner(limits or ReadLimits())
         self._factory = factory
         self.accounts = list(accounts)
         self._keys = {a.address: a.private_key for a in accounts}
@@ -93,6 +96,7 @@ class Backend(CallServices, FlashbotsServices, BundleServices, TracingServices, 
 
     def stop_services(self) -> None:
         self.mining.stop()
+        self.reads.close()
 
     async def settled(self) -> None:
         """Wait until every submission so far is mined (automine batches per loop tick).

@@ -8,6 +8,7 @@ from chains.errors import InvalidInput
 from chains.rollup import BlockRef, LogRecord, RollupChain
 
 MAX_LOG_RANGE = 100_000
+MAX_LOG_RESULTS = 10_000  # logs one query may return (as hosted nodes cap eth_getLogs)
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def matches(log: LogRecord, flt: LogFilter) -> bool:
 
 def find_logs(chain: RollupChain, flt: LogFilter) -> list[LogRecord]:
     """Logs matching ``flt``. Raises BlockNotFound for an unknown block, InvalidInput for a
-    range that is inverted or too long."""
+    range that is inverted or too long, or for more than MAX_LOG_RESULTS logs."""
     if flt.block_hash is not None:
         blocks = [chain.block(flt.block_hash)]
     else:
@@ -44,4 +45,12 @@ def find_logs(chain: RollupChain, flt: LogFilter) -> list[LogRecord]:
         if hi - lo > MAX_LOG_RANGE:
             raise InvalidInput(f"block range too large: at most {MAX_LOG_RANGE} blocks")
         blocks = chain.blocks[lo : hi + 1]
-    return [log for block in blocks if block.txs for tx in block.txs for log in tx.logs if matches(log, flt)]
+    found: list[LogRecord] = []
+    for block in blocks:
+        if not block.txs:
+            continue
+        found.extend(log for tx in block.txs for log in tx.logs if matches(log, flt))
+        if len(found) > MAX_LOG_RESULTS:
+            raise InvalidInput(f"query returned more than {MAX_LOG_RESULTS} results: "
+                               f"narrow the block range (this one reached block {block.number})")
+    return found

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from eth.abc import StateAPI
 from eth_typing import Address
 
-from backend.base import SequencerHolder
-from chains.rollup import BlockRef, CallMessage, raise_for_computation
+from backend.calls import CallServices
+from chains.rollup import BlockRef, CallMessage, ReadPoint, RollupChain, raise_for_computation
 
 
 @dataclass(frozen=True)
@@ -45,16 +45,22 @@ def apply_overrides(state: StateAPI, overrides: StateOverrides) -> None:
             state.set_storage(addr, slot, value)
 
 
-class OverrideServices(SequencerHolder):
-    def call_with_overrides(self, chain_id: int, msg: CallMessage, ref: BlockRef, overrides: StateOverrides) -> bytes:
-        """eth_call at block ``ref`` after ``overrides`` are applied to a throwaway state.
-        Cross-rollup calls are not resolved on this path (the far chains know nothing of the
-        overrides). Raises ExecutionReverted, ExecutionHalted, BlockNotFound, UnknownChain."""
-        chain = self.chain(chain_id)
-        with chain.call_state(ref) as (state, header):
-            apply_overrides(state, overrides)
-            gas = msg.gas if msg.gas is not None else int(header.gas_limit)
-            tx = chain.call_tx(msg, state.get_nonce(Address(msg.sender)), gas)
-            computation = state.costless_execute_transaction(tx)
-        raise_for_computation(computation, chain_id)
-        return bytes(computation.output)
+class OverrideServices(CallServices):
+    async def call_with_overrides(self, chain_id: int, msg: CallMessage, ref: BlockRef,
+                                  overrides: StateOverrides) -> bytes:
+        """eth_call at block ``ref`` after ``overrides`` are applied to a throwaway state,
+        bounded as every read is (gas cap, time limit). Cross-rollup calls are not resolved on
+        this path (the far chains know nothing of the overrides). Raises ExecutionReverted,
+        ExecutionHalted, ExecutionTimeout, BlockNotFound, UnknownChain."""
+        chain, msg, point = self._read(chain_id, msg, ref)
+        return await self.reads.run(self.reads.deadline(), _overridden_call, chain, msg, point, overrides)
+
+
+def _overridden_call(chain: RollupChain, msg: CallMessage, point: ReadPoint, overrides: StateOverrides) -> bytes:
+    with chain.call_state(point) as (state, header):
+        apply_overrides(state, overrides)
+        gas = msg.gas if msg.gas is not None else int(header.gas_limit)
+        tx = chain.call_tx(msg, state.get_nonce(Address(msg.sender)), gas)
+        computation = state.costless_execute_transaction(tx)
+    raise_for_computation(computation, chain.chain_id)
+    return bytes(computation.output)

@@ -1,7 +1,9 @@
 """The one way to set up a cross-rollup simulation: throwaway builders on the chains' heads.
 
 eth_call, eth_estimateGas, debug_traceCall (calls that make cross-rollup calls) and
-xr_simulateBundle all run on these; nothing they do reaches a chain.
+xr_simulateBundle all run on these; nothing they do reaches a chain. The builders are set up
+on the event loop (``prepare_call``, ``next_superblock``) and run in a read's worker thread
+under its deadline (``run_call``; backend/reads.py).
 """
 
 from __future__ import annotations
@@ -46,8 +48,29 @@ def call_job(seq: Sequencer, chain_id: int, msg: CallMessage) -> PendingTx:
                                  access_list=msg.access_list))
 
 
+@dataclass(frozen=True)
+class CallSimulation:
+    """A call made ready for a cross-rollup simulation: its scratch builders and its job."""
+
+    sim: Simulation
+    chain_id: int
+    job: PendingTx
+
+
+def prepare_call(seq: Sequencer, chain_id: int, msg: CallMessage) -> CallSimulation:
+    """On the event loop: the builders on every head and ``msg``'s job (the heads, their
+    state roots and the sender's nonce are read once, here)."""
+    return CallSimulation(next_superblock(seq, base_fee=0), chain_id, call_job(seq, chain_id, msg))
+
+
+def run_call(prepared: CallSimulation) -> XResult:
+    """In a worker thread (under the read's deadline): run the job with its cross-rollup
+    calls across every chain it touches, as the sequencer would at the next superblock, on
+    the prepared builders only. Raises TransactionRejected (an invalid job),
+    ExecutionTimeout."""
+    return simulate(prepared.sim.builders, prepared.chain_id, prepared.job)
+
+
 def simulate_call(seq: Sequencer, chain_id: int, msg: CallMessage) -> XResult:
-    """Run ``msg`` with its cross-rollup calls across every chain it touches, as the
-    sequencer would at the next superblock. Raises TransactionRejected (an invalid job)."""
-    sim = next_superblock(seq, base_fee=0)
-    return simulate(sim.builders, chain_id, call_job(seq, chain_id, msg))
+    """``run_call(prepare_call(...))`` in the calling thread. Raises as ``run_call``."""
+    return run_call(prepare_call(seq, chain_id, msg))

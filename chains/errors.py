@@ -92,6 +92,26 @@ class ExecutionHalted(XRollupError):
     """The EVM stopped with an exceptional halt (out of gas, invalid opcode...)."""
 
 
+class ExecutionTimeout(XRollupError):
+    """A read (eth_call, eth_estimateGas, a trace, a simulation) ran past its time limit and
+    was aborted; geth's text: ``execution aborted (timeout = 5s)``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"execution aborted (timeout = {go_duration(seconds)})")
+        self.seconds = seconds
+
+
+def go_duration(seconds: float) -> str:
+    """``seconds`` as Go's time.Duration prints it (5s, 1.5s, 250ms, 2m0s), as geth's
+    messages quote their limits."""
+    if seconds >= 60:
+        minutes, rest = divmod(seconds, 60)
+        return f"{int(minutes)}m{rest:g}s"
+    if seconds >= 1:
+        return f"{seconds:g}s"
+    return f"{seconds * 1000:g}ms"
+
+
 ERROR_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
 PANIC_SELECTOR = bytes.fromhex("4e487b71")  # Panic(uint256)
 PANIC_CODES = {

@@ -25,6 +25,7 @@ from eth_typing import Address, Hash32
 from chains.block import BlockEnv, SealedBlock, TxOutcome
 from chains.builder import BlockBuilder
 from chains.engine import DEFAULT_FORK, Engine, select
+from chains.engine.deadline import bounded_vm
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state
 from chains.txbuild import BUILDER, AccessList, check_call
@@ -103,6 +104,17 @@ class CallMessage:
     access_list: AccessList = ()
 
 
+@dataclass(frozen=True)
+class ReadPoint:
+    """A block resolved once, with the state root that reads at it see: a read in a worker
+    thread runs on it while the sequencer moves the head (trie nodes are content-addressed,
+    so the root stays readable)."""
+
+    block: MinedBlock
+    state_root: bytes
+    is_head: bool
+
+
 _GENESIS: dict[Any, dict[bytes, bytes]] = {}  # the last genesis database built, by what it was built from
 
 
@@ -124,7 +136,7 @@ def _genesis_db(chain_class: type[MiningChain], params: dict[str, Any], accounts
 
 def _chain_class(chain_id: int, engine: Engine) -> type[MiningChain]:
     return MiningChain.configure(  # type: ignore[no-any-return]
-        __name__=f"Rollup{chain_id}", vm_configuration=((0, engine.vm_class),), chain_id=chain_id
+        __name__=f"Rollup{chain_id}", vm_configuration=((0, bounded_vm(engine.vm_class)),), chain_id=chain_id
     )
 
 
@@ -244,6 +256,14 @@ class RollupChain:
             return self.blocks[ref]
         raise BlockNotFound(f"block number {ref} is beyond the chain head {self.height}")
 
+    def read_point(self, ref: BlockRef | ReadPoint) -> ReadPoint:
+        """Resolve ``ref`` now (the head's state root included). Raises BlockNotFound."""
+        if isinstance(ref, ReadPoint):
+            return ref
+        block = self.block(ref)
+        is_head = block is self.head
+        return ReadPoint(block, self.head_state_root if is_head else bytes(block.header.state_root), is_head)
+
     def state_at(self, ref: BlockRef) -> StateAPI:
         """A state to READ at block ``ref``. The head's is cached until the head state changes
         (its account caches stay warm across pool checks and RPC reads); never write to it."""
@@ -304,12 +324,12 @@ class RollupChain:
         return tx
 
     @contextmanager
-    def call_state(self, ref: BlockRef) -> Iterator[tuple[StateAPI, BlockHeaderAPI]]:
+    def call_state(self, ref: BlockRef | ReadPoint) -> Iterator[tuple[StateAPI, BlockHeaderAPI]]:
         """A throwaway state at block ``ref``, in that block's own context (number,
         timestamp, coinbase; base fee 0), as geth's eth_call runs: not in a child block."""
-        block = self.block(ref)
-        root = self.head_state_root if block is self.head else bytes(block.header.state_root)
-        header = block.header.copy(state_root=root, base_fee_per_gas=0)
+        point = self.read_point(ref)
+        block = point.block
+        header = block.header.copy(state_root=point.state_root, base_fee_per_gas=0)
         state = self.evm.get_vm(header).state
         snapshot = state.snapshot()
         try:
@@ -317,14 +337,14 @@ class RollupChain:
         finally:
             state.revert(snapshot)
 
-    def execute_call(self, msg: CallMessage, ref: BlockRef = "latest") -> ComputationAPI:
+    def execute_call(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> ComputationAPI:
         """Run ``msg`` on a throwaway state at block ``ref``; return the computation."""
         with self.call_state(ref) as (state, header):
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
             tx = self.checked_call_tx(state, msg, gas)
             return state.costless_execute_transaction(tx)
 
-    def access_list(self, msg: CallMessage, ref: BlockRef = "latest") -> tuple[list[tuple[bytes, set[int]]], int]:
+    def access_list(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> tuple[list[tuple[bytes, set[int]]], int]:
         """eth_createAccessList: the addresses and slots ``msg`` touches (the sender, the
         recipient, the coinbase and precompiles only with storage slots, as geth), and the gas
         it used. Raises as ``call``."""
@@ -351,16 +371,18 @@ class RollupChain:
         used = gas - computation.get_gas_remaining()
         return [(a, s) for a, s in touched.items() if s or a not in skip], used
 
-    def call(self, msg: CallMessage, ref: BlockRef = "latest") -> bytes:
+    def call(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> bytes:
         """eth_call. Raises ExecutionReverted (with data) or ExecutionHalted."""
         computation = self.execute_call(msg, ref)
         raise_for_computation(computation, self.chain_id)
         return bytes(computation.output)
 
-    def estimate_gas(self, msg: CallMessage, ref: BlockRef = "latest", first: ComputationAPI | None = None) -> int:
+    def estimate_gas(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest",
+                     first: ComputationAPI | None = None) -> int:
         """The least gas with which ``msg`` succeeds. Raises as ``call`` at the gas cap.
         ``first``: the caller's own run of ``msg`` at the cap, if it has one."""
-        cap = msg.gas if msg.gas is not None else int(self.block(ref).header.gas_limit)
+        ref = self.read_point(ref)
+        cap = msg.gas if msg.gas is not None else int(ref.block.header.gas_limit)
         if first is None:
             first = self.execute_call(_with_gas(msg, cap), ref)
         raise_for_computation(first, self.chain_id)

@@ -62,15 +62,15 @@ class DebugApi:
         self.backend = backend
         self.chain_id = chain_id
 
-    def debug_traceTransaction(self, tx_hash: bytes, options: TraceOptions) -> Any:
-        return self.backend.trace_transaction(self.chain_id, tx_hash, options)
+    async def debug_traceTransaction(self, tx_hash: bytes, options: TraceOptions) -> Any:
+        return await self.backend.trace_transaction(self.chain_id, tx_hash, options)
 
-    def debug_traceCall(self, fields: TxFields, ref: BlockRef, options: TraceOptions) -> Any:
+    async def debug_traceCall(self, fields: TxFields, ref: BlockRef, options: TraceOptions) -> Any:
         msg = CallMessage(fields.sender or b"\x00" * 20, fields.to, fields.data, fields.value, fields.gas,
                           fields.access_list)
-        return self.backend.trace_call(self.chain_id, msg, ref, options)
+        return await self.backend.trace_call(self.chain_id, msg, ref, options)
 
-    def debug_traceBlockByNumber(self, ref: BlockRef, options: TraceOptions) -> list[dict[str, Any]]:
-        return self.backend.trace_block(self.chain_id, ref, options)
+    async def debug_traceBlockByNumber(self, ref: BlockRef, options: TraceOptions) -> list[dict[str, Any]]:
+        return await self.backend.trace_block(self.chain_id, ref, options)
 
     debug_traceBlockByHash = debug_traceBlockByNumber

@@ -99,7 +99,7 @@ class EthApi:
             "blobGasUsedRatio": [0.0] * len(blocks),
         }
         if percentiles:
-            out["reward"] = [[q(_tip_at(b, p)) for p in percentiles] for b in blocks]
+            out["reward"] = [[q(tip) for tip in _tips_at(b, percentiles)] for b in blocks]
         return out
 
     # -- state ---------------------------------------------------------------------------
@@ -128,14 +128,14 @@ class EthApi:
         return CallMessage(fields.sender or b"\x00" * 20, fields.to, fields.data, fields.value,
                            gas if gas is not None else fields.gas, fields.access_list)
 
-    def eth_call(self, fields: TxFields, ref: BlockRef, _overrides: Any = None) -> str:
-        return d(self.backend.call(self.chain_id, self._message(fields), ref))
+    async def eth_call(self, fields: TxFields, ref: BlockRef, _overrides: Any = None) -> str:
+        return d(await self.backend.call(self.chain_id, self._message(fields), ref))
 
-    def eth_estimateGas(self, fields: TxFields, ref: BlockRef, _overrides: Any = None) -> str:
-        return q(self.backend.estimate_gas(self.chain_id, self._message(fields), ref))
+    async def eth_estimateGas(self, fields: TxFields, ref: BlockRef, _overrides: Any = None) -> str:
+        return q(await self.backend.estimate_gas(self.chain_id, self._message(fields), ref))
 
-    def eth_createAccessList(self, fields: TxFields, ref: BlockRef) -> dict[str, Any]:
-        accessed, gas = self.backend.access_list(self.chain_id, self._message(fields), ref)
+    async def eth_createAccessList(self, fields: TxFields, ref: BlockRef) -> dict[str, Any]:
+        accessed, gas = await self.backend.access_list(self.chain_id, self._message(fields), ref)
         return {
             "accessList": [{"address": d(a), "storageKeys": [d(s.to_bytes(32, "big")) for s in sorted(slots)]}
                            for a, slots in accessed],
@@ -148,7 +148,7 @@ class EthApi:
         return d(await self.backend.send_transaction(self.chain_id, decode_raw(raw)))
 
     async def eth_sendTransaction(self, fields: TxFields) -> str:
-        pending = signed_or_impersonated(self.backend, self.chain_id, fields)
+        pending = await signed_or_impersonated(self.backend, self.chain_id, fields)
         return d(await self.backend.send_transaction(self.chain_id, pending))
 
     def _key(self, address: bytes) -> bytes:
@@ -243,14 +243,19 @@ class EthApi:
         return [views.log_json(log) for log in self.backend.logs(self.chain_id, flt)]
 
 
-def _tip_at(block: Any, percentile: float) -> int:
+def _tips_at(block: Any, percentiles: list[float]) -> list[int]:
+    """The effective tip at each percentile (ascending) of the block's gas, as geth's
+    feeHistory: transactions sorted by tip once, then walked once for all percentiles."""
     tips = sorted((t.outcome.effective_gas_price - block.header.base_fee_per_gas, t.outcome.gas_used) for t in block.txs)
     if not tips:
-        return 0
+        return [0] * len(percentiles)
     total = sum(g for _, g in tips)
-    threshold, acc = total * percentile / 100, 0
-    for tip, gas in tips:
-        acc += gas
-        if acc >= threshold:
-            return max(0, tip)
-    return max(0, tips[-1][0])
+    out: list[int] = []
+    index, acc = 0, tips[0][1]
+    for percentile in percentiles:
+        threshold = total * percentile / 100
+        while acc < threshold and index < len(tips) - 1:
+            index += 1
+            acc += tips[index][1]
+        out.append(max(0, tips[index][0]))
+    return out

@@ -47,14 +47,14 @@ class EthExtraApi(EthApi):
 
     # -- signing without sending -----------------------------------------------------------
 
-    def eth_signTransaction(self, fields: TxFields) -> dict[str, Any]:
+    async def eth_signTransaction(self, fields: TxFields) -> dict[str, Any]:
         """geth's answer: ``{raw, tx}``, the transaction filled in as eth_sendTransaction
         would and signed by the dev account; nothing is sent. Raises InvalidInput for a
         sender without a key."""
         if fields.sender is None:
             raise InvalidInput("transaction needs a from address")
         key = self._key(fields.sender)
-        pending = sign(fill_request(self.backend, self.chain_id, fields), key)
+        pending = sign(await fill_request(self.backend, self.chain_id, fields), key)
         return {"raw": d(pending.raw), "tx": views.tx_json(pending, self.chain_id)}
 
     # -- state ------------------------------------------------------------------------------
@@ -65,10 +65,10 @@ class EthExtraApi(EthApi):
         return {"balance": q(state.get_balance(address)), "nonce": q(state.get_nonce(address)),
                 "code": d(state.get_code(address))}
 
-    def eth_call(self, fields: TxFields, ref: BlockRef, overrides: StateOverrides | None = None) -> str:
+    async def eth_call(self, fields: TxFields, ref: BlockRef, overrides: StateOverrides | None = None) -> str:
         if not overrides:
-            return super().eth_call(fields, ref)
-        return d(self.backend.call_with_overrides(self.chain_id, call_message(fields), ref, overrides))
+            return await super().eth_call(fields, ref)
+        return d(await self.backend.call_with_overrides(self.chain_id, call_message(fields), ref, overrides))
 
     # -- blocks -------------------------------------------------------------------------------
 

@@ -24,6 +24,15 @@ BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
 MAX_TIMESTAMP = 2**63 - 1  # a uint64 timestamp with room for every block after it
 MAX_MINE_AT_ONCE = 100_000  # blocks one evm_mine / anvil_mine call may mine
 
+# Caps on list parameters, so that no one request holds the devnet for long (geth's where it
+# has one).
+MAX_LOG_ADDRESSES = 1_000  # geth's maxAddresses (eth_getLogs, eth_newFilter, logs subscriptions)
+MAX_SUB_TOPICS = 1_000  # geth's maxSubTopics: alternatives at one topic position
+MAX_TOPICS = 4  # geth's maxTopics (LOG0..LOG4)
+MAX_FEE_PERCENTILES = 100  # geth's maxQueryLimit for eth_feeHistory's rewardPercentiles
+MAX_ACCESS_LIST_KEYS = 10_000  # addresses plus storage keys of one call's access list
+MAX_BUNDLE_LEGS = 100  # transactions of one xr_sendBundle / xr_simulateBundle
+
 
 def _shown(value: Any, limit: int = 48) -> str:
     """``repr(value)``, cut short: a message about an input never echoes all of a huge one."""
@@ -309,16 +318,21 @@ def tx_object(value: Any) -> TxFields:
 
 
 def access_list(value: Any) -> AccessList:
-    """An EIP-2930 access list: [{address, storageKeys: [32-byte keys]}]. Raises ValueError."""
+    """An EIP-2930 access list: [{address, storageKeys: [32-byte keys]}], at most
+    MAX_ACCESS_LIST_KEYS addresses and keys in all. Raises ValueError."""
     if not isinstance(value, list):
         raise ValueError("expected a list of {address, storageKeys} objects")
     out = []
+    size = 0
     for item in value:
         if not isinstance(item, dict):
             raise ValueError("expected a list of {address, storageKeys} objects")
         keys = item.get("storageKeys") or []
         if not isinstance(keys, list):
             raise ValueError("storageKeys: expected a list of 32-byte keys")
+        size += 1 + len(keys)
+        if size > MAX_ACCESS_LIST_KEYS:
+            raise ValueError(f"at most {MAX_ACCESS_LIST_KEYS} addresses and storage keys")
         out.append((address(item.get("address")), tuple(int.from_bytes(hash32(k), "big") for k in keys)))
     return tuple(out)
 
@@ -332,19 +346,24 @@ def log_filter(value: Any) -> LogFilter:
     if block_hash is not None and (value.get("fromBlock") is not None or value.get("toBlock") is not None):
         raise ValueError("blockHash cannot be combined with fromBlock/toBlock")
     addr = value.get("address")
+    if isinstance(addr, list) and len(addr) > MAX_LOG_ADDRESSES:
+        raise ValueError(f"exceed max addresses: at most {MAX_LOG_ADDRESSES}")
     addresses = tuple(address(a) for a in addr) if isinstance(addr, list) else ((address(addr),) if addr else ())
-    topics: list[tuple[bytes, ...] | None] = []
-    if not isinstance(value.get("topics") or [], list):
+    positions = value.get("topics") or []
+    if not isinstance(positions, list):
         raise ValueError("topics: expected a list")
-    for position in value.get("topics") or []:
+    if len(positions) > MAX_TOPICS:
+        raise ValueError(f"exceed max topics: at most {MAX_TOPICS} topic positions")
+    topics: list[tuple[bytes, ...] | None] = []
+    for position in positions:
         if position is None:
             topics.append(None)
         elif isinstance(position, list):
+            if len(position) > MAX_SUB_TOPICS:
+                raise ValueError(f"exceed max topics: at most {MAX_SUB_TOPICS} topics at one position")
             topics.append(tuple(hash32(t) for t in position if t is not None) or None)
         else:
             topics.append((hash32(position),))
-    if len(topics) > 4:
-        raise ValueError("at most 4 topic positions")
     return LogFilter(
         from_block=block_ref(value.get("fromBlock")) if value.get("fromBlock") is not None else "latest",
         to_block=block_ref(value.get("toBlock")) if value.get("toBlock") is not None else "latest",
@@ -393,3 +412,14 @@ def state_overrides(value: Any) -> StateOverrides | None:
             state_diff=_slots(acct["stateDiff"], "stateDiff") if acct.get("stateDiff") is not None else {},
         )
     return out
+
+
+def percentiles(value: Any) -> list[float]:
+    """eth_feeHistory's rewardPercentiles: at most 100, ascending, each in [0, 100]."""
+    if isinstance(value, list) and len(value) > MAX_FEE_PERCENTILES:
+        raise ValueError(f"invalid reward percentile: over the query limit {MAX_FEE_PERCENTILES}")
+    if not isinstance(value, list) or not all(isinstance(v, (int, float)) and 0 <= v <= 100 for v in value):
+        raise ValueError("expected a list of percentiles between 0 and 100")
+    if value != sorted(value):
+        raise ValueError("percentiles must be in ascending order")
+    return [float(v) for v in value]

@@ -67,7 +67,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("eth_maxPriorityFeePerGas", eth.eth_maxPriorityFeePerGas),
         M("eth_blobBaseFee", eth.eth_blobBaseFee),
         M("eth_feeHistory", eth.eth_feeHistory, Param("blockCount", p.uint64),
-          Param("newestBlock", p.block_number_or_tag), Param("rewardPercentiles", _percentiles, optional=True)),
+          Param("newestBlock", p.block_number_or_tag), Param("rewardPercentiles", p.percentiles, optional=True)),
         # state
         M("eth_getBalance", eth.eth_getBalance, ADDRESS, BLOCK),
         M("eth_getTransactionCount", eth.eth_getTransactionCount, ADDRESS, BLOCK),
@@ -182,11 +182,3 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("debug_traceBlockByHash", debug.debug_traceBlockByHash, HASH, TRACE),
         # -- end of tracing ------------------------------------------------------------------
     ])
-
-
-def _percentiles(value: Any) -> list[float]:
-    if not isinstance(value, list) or not all(isinstance(v, (int, float)) and 0 <= v <= 100 for v in value):
-        raise ValueError("expected a list of percentiles between 0 and 100")
-    if value != sorted(value):
-        raise ValueError("percentiles must be in ascending order")
-    return [float(v) for v in value]

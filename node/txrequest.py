@@ -20,7 +20,7 @@ def call_message(fields: TxFields, gas: int | None = None) -> CallMessage:
                        gas if gas is not None else fields.gas, fields.access_list)
 
 
-def fill_request(backend: Backend, chain_id: int, fields: TxFields) -> TxRequest:
+async def fill_request(backend: Backend, chain_id: int, fields: TxFields) -> TxRequest:
     """``fields`` with what the sender left out filled in as anvil does: the pending nonce,
     an estimate of the gas, EIP-1559 fees (twice the next base fee plus the tip). Raises
     InvalidInput (no sender), TransactionRejected (another chain id), ExecutionReverted."""
@@ -28,8 +28,11 @@ def fill_request(backend: Backend, chain_id: int, fields: TxFields) -> TxRequest
         raise InvalidInput("transaction needs a from address")
     if fields.chain_id is not None and fields.chain_id != chain_id:
         raise TransactionRejected(f"invalid chain id: transaction is for chain {fields.chain_id}, this is chain {chain_id}")
+    # The estimate is a read that may run in a worker thread: take the nonce after it, so that
+    # no other submission by this sender can come in between the nonce and the submission.
+    gas = fields.gas if fields.gas is not None else (
+        await backend.estimate_gas(chain_id, call_message(fields), "pending"))
     nonce = fields.nonce if fields.nonce is not None else backend.pending_nonce(chain_id, fields.sender)
-    gas = fields.gas if fields.gas is not None else backend.estimate_gas(chain_id, call_message(fields), "pending")
     base = backend.next_base_fee(chain_id)
     fee_fields: dict[str, Any]
     if fields.gas_price is not None:
@@ -42,13 +45,13 @@ def fill_request(backend: Backend, chain_id: int, fields: TxFields) -> TxRequest
                      access_list=fields.access_list, **fee_fields)
 
 
-def signed_or_impersonated(backend: Backend, chain_id: int, fields: TxFields) -> PendingTx:
+async def signed_or_impersonated(backend: Backend, chain_id: int, fields: TxFields) -> PendingTx:
     """eth_sendTransaction's transaction: signed with a dev key, or from an impersonated
     sender. Raises as ``fill_request``, and TransactionRejected for any other sender."""
     if fields.sender is not None:
         key = backend.private_key(fields.sender)
         if key is None and not backend.is_impersonated(fields.sender):
             raise TransactionRejected(f"no key for {d(fields.sender)}: not a dev account and not impersonated")
-    req = fill_request(backend, chain_id, fields)
+    req = await fill_request(backend, chain_id, fields)
     key = backend.private_key(req.sender)
     return sign(req, key) if key is not None else impersonate(req)

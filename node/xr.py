@@ -10,7 +10,7 @@ from typing import Any
 from backend import Backend
 from backend.bundles import BundleSpec
 from chains.rollup import BlockRef
-from node.params import data, hash32, quantity
+from node.params import MAX_BUNDLE_LEGS, data, hash32, quantity
 from node.views import d, q
 from shared_sequencer.bundles import BundleStatus
 
@@ -22,6 +22,8 @@ def bundle_param(value: Any) -> BundleSpec:
     txs = value.get("txs")
     if not isinstance(txs, list) or not txs:
         raise ValueError("txs: expected a non-empty list of signed raw transactions")
+    if len(txs) > MAX_BUNDLE_LEGS:
+        raise ValueError(f"txs: a bundle has at most {MAX_BUNDLE_LEGS} transactions, got {len(txs)}")
     return BundleSpec(
         txs=tuple(data(t) for t in txs),
         reverting=frozenset(hash32(h) for h in value.get("revertingTxHashes") or []),
@@ -90,9 +92,9 @@ class XrApi:
         bundle = self.backend.bundle(spec)
         return status_json(bundle.hash, await self.backend.send_bundle(bundle))
 
-    def xr_simulateBundle(self, spec: BundleSpec) -> dict[str, Any]:
+    async def xr_simulateBundle(self, spec: BundleSpec) -> dict[str, Any]:
         bundle = self.backend.bundle(spec)
-        result = self.backend.simulate_bundle(bundle)
+        result = await self.backend.simulate_bundle(bundle)
         return {
             "bundleHash": d(bundle.hash),
             "success": result.ok,

@@ -137,6 +137,26 @@ def _order(text: str) -> str:
     return text
 
 
+def _seconds_or_zero(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a number of seconds, 0 or more")
+    return value
+
+
+def _count_or_zero(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="xrollup", description="A local devnet of EVM rollups that share one sequencer.")
     ap.add_argument("--version", action="version", version=f"xrollup {__version__}")
@@ -177,6 +197,16 @@ def parser() -> argparse.ArgumentParser:
                     help="log level (default: info; warning with --silent)")
     ap.add_argument("--silent", action="store_true", help="print nothing but errors")
     add_supersim_flags(ap)
+    ap.add_argument("--gas-cap", type=_count_or_zero, default=DevnetConfig.gas_cap,
+                    help="most gas an eth_call, eth_estimateGas, trace or simulation may use; more is lowered to it "
+                         "(geth's RPCGasCap; 0: no cap; default: 50000000)")
+    ap.add_argument("--evm-timeout", type=_seconds_or_zero, default=DevnetConfig.evm_timeout,
+                    help="seconds a read's execution may run before it is aborted (geth's RPCEVMTimeout; "
+                         "0: no limit; default: 5)")
+    ap.add_argument("--filter-timeout", type=_seconds_or_zero, default=DevnetConfig.filter_timeout,
+                    help="seconds a polling filter lives without being polled (0: forever; default: 300, as geth)")
+    ap.add_argument("--max-filters", type=_count_or_zero, default=DevnetConfig.max_filters,
+                    help="polling filters each chain keeps at once (default: 10000)")
     return ap
 
 
@@ -186,6 +216,8 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
         mnemonic=args.mnemonic, gas_limit=args.gas_limit, base_fee=args.base_fee, block_time=args.block_time[0],
         block_times=args.block_time[1],
         no_mining=args.no_mining, order=args.order, silent=args.silent, state_dir=args.state_dir,
+        gas_cap=args.gas_cap, evm_timeout=args.evm_timeout, filter_timeout=args.filter_timeout,
+        max_filters=args.max_filters,
         hardfork=args.hardfork,
         admin_port=args.admin_port, autorelay=args.autorelay, relay_delay=args.relay_delay,
         logs_directory=args.logs_directory, dependency_set=args.dependency_set,

@@ -32,6 +32,10 @@ class DevnetConfig:
     silent: bool = False
     state_dir: str | None = None
     genesis_timestamp: int = 0
+    gas_cap: int = 50_000_000  # most gas a read may use (geth's RPCGasCap); 0: no cap
+    evm_timeout: float = 5.0  # seconds a read may run (geth's RPCEVMTimeout); 0: no limit
+    filter_timeout: float = 300.0  # seconds a polling filter lives unpolled (geth: 5 minutes); 0: forever
+    max_filters: int = 10_000  # polling filters per chain
     hardfork: str = DEFAULT_FORK  # prague or osaka: what every chain executes (chains/engine/forks.py)
     extra: dict[str, Any] = field(default_factory=dict)
     # supersim's: the admin API's port (None: no admin server; 0: a free port), whether the
@@ -76,6 +80,12 @@ class DevnetConfig:
             raise ValueError("--interop.delay must not be negative")
         if self.gas_limit < 21_000:
             raise ValueError("--gas-limit must be at least 21000")
+        if self.gas_cap < 0 or (0 < self.gas_cap < 21_000):
+            raise ValueError("--gas-cap must be 0 (no cap) or at least 21000")
+        if not self.evm_timeout >= 0 or not self.filter_timeout >= 0:
+            raise ValueError("--evm-timeout and --filter-timeout must be 0 or more seconds")
+        if self.max_filters < 1:
+            raise ValueError("--max-filters must be at least 1")
         if self.hardfork not in FORKS:
             raise ValueError(f"--hardfork {self.hardfork!r} is not supported: use one of {', '.join(FORKS)}")
         build_orders(self.order, self.order_settings, self.chain_ids)  # raises ValueError

@@ -24,13 +24,14 @@ from starlette.responses import PlainTextResponse, Response
 from backend import Backend
 from backend.admin import AdminServices, NetworkInfo, decode_sent_message
 from backend.dumps import DumpError
+from backend.reads import ReadLimits
 from chains.errors import XRollupError
 from chains.genesis import Predeploy, dev_accounts
 from chains.rollup import ChainConfig, MinedBlock, RollupChain
 from node import views
 from node.admin import build_admin_table
 from node.errors import to_rpc_error
-from node.filters import ChainEvents
+from node.filters import ChainEvents, FilterLimits
 from node.table import build_table
 from rpc.jsonrpc import Dispatcher
 from rpc.server import BindError, Endpoint, ServerGroup, build_app
@@ -84,9 +85,10 @@ class Devnet:
         self.accounts = dev_accounts(config.mnemonic, config.accounts)
         self.events: dict[int, ChainEvents] = {}  # none yet: replaying the state dir tells nobody
         self.backend = Backend(self._new_sequencer(config, entries[1:], state_dir), self, self.accounts,
-                               self.predeploys)
+                               self.predeploys, ReadLimits(config.gas_cap, config.evm_timeout))
         watchers: set[ChainEvents] = set()  # the chains' events with xr_newSuperblocks subscriptions
-        self.events = {cid: ChainEvents(self.backend, cid, watchers) for cid in config.chain_ids}
+        filter_limits = FilterLimits(config.filter_timeout, config.max_filters)
+        self.events = {cid: ChainEvents(self.backend, cid, watchers, filter_limits) for cid in config.chain_ids}
         self._watchers = watchers
         self.dispatchers = {
             cid: Dispatcher(build_table(self.backend, cid, self.events[cid]), error_mapper=to_rpc_error,

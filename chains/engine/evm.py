@@ -57,6 +57,9 @@ from eth.vm.opcode_values import JUMPDEST, PUSH1, PUSH32
 from eth_typing import Address
 
 from chains.engine.accounts import FastAccountDB
+from chains.engine.deadline import CHECK_EVERY
+from chains.engine.deadline import check as check_deadline
+from chains.engine.deadline import current as current_deadline
 from chains.engine.forks import SPEC_PRAGUE_OPCODES, SPEC_PRAGUE_PRECOMPILES, clz, has_code_nonce_or_storage
 from chains.engine.hashing import keccak
 
@@ -86,6 +89,7 @@ class CachedCodeStream(CodeStream):
 
 
 class RollupComputation(PragueComputation):
+    checks_deadline = True  # its loop looks at a read's deadline (chains/engine/deadline.py)
     opcodes = SPEC_PRAGUE_OPCODES  # CREATE and MODEXP as the specs have them (chains/engine/forks.py)
     _precompiles = SPEC_PRAGUE_PRECOMPILES
 
@@ -121,7 +125,15 @@ class RollupComputation(PragueComputation):
             code = computation.code
             values = computation._stack.values  # type: ignore[attr-defined]  # py-evm Stack
             inline = _INLINE
+            deadline = current_deadline()  # a read's time limit (chains/engine/deadline.py)
+            check_deadline(deadline)
+            countdown = CHECK_EVERY
             for opcode in code:
+                if deadline is not None:
+                    countdown -= 1
+                    if not countdown:
+                        countdown = CHECK_EVERY
+                        check_deadline(deadline)
                 opcode_fn = opcode_lookup.get(opcode)
                 if opcode_fn is None:
                     opcode_fn = InvalidOpcode(opcode)

@@ -12,7 +12,7 @@ from eth.exceptions import Revert
 from chains.block import BlockEnv, PendingTx
 from chains.builder import BlockBuilder
 from chains.errors import XRollupError
-from chains.rollup import BlockRef, CallMessage, RollupChain
+from chains.rollup import BlockRef, CallMessage, ReadPoint, RollupChain
 from chains.tracing.calltrace import CallFrames
 from chains.tracing.options import TraceOptions
 from chains.tracing.prestate import access_list_of, prestate_json, snapshot_accounts, touched_with
@@ -71,7 +71,7 @@ class Tracer:
         (run,) = replay(view, [index], lambda _i: Recorder(view.chain.chain_id, options))
         return self.result(run, resolve, seen | {(view.chain.chain_id, view.number, index)})
 
-    def trace_call(self, chain_id: int, msg: CallMessage, ref: BlockRef, options: TraceOptions) -> Any:
+    def trace_call(self, chain_id: int, msg: CallMessage, ref: BlockRef | ReadPoint, options: TraceOptions) -> Any:
         """debug_traceCall on the state after block ``ref``, in that block's context (as
         eth_call). Cross-rollup requests are NOT served here (see ``trace_call_with_xcalls``)."""
         chain = self.chains[chain_id]
