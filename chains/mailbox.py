@@ -11,7 +11,7 @@ The caller pays for the far side. A request's execute on the destination is a sy
 transaction whose gas the sequencer pays at the destination's base fee; the pre-filled
 response to a transaction's own request carries that cost, and that of every execute nested
 in it, converted to the source chain's gas (``far_side_cost``: the gas used times the
-destination's base fee over the source's, rounded up) in the first word of ``putResponse``,
+destination's base fee over the caller's own gas price, rounded up) in the first word of ``putResponse``,
 and the ``xcall`` that meets the response burns that much gas in its own frame, whether the
 far side succeeded or failed. (Responses to nested requests, met by the sequencer's own
 executes, carry no cost: the transaction at the root pays for the whole tree.) So the far side counts against the calling
@@ -230,13 +230,16 @@ def put_response_call(req: Request, success: bool, data: bytes, cost: int = 0) -
         + _bytes_tail(data)
 
 
-def far_side_cost(gas_used: int, dst_base_fee: int, src_base_fee: int) -> int:
+def far_side_cost(gas_used: int, dst_base_fee: int, src_gas_price: int) -> int:
     """What a request's execute that used ``gas_used`` on the destination costs the caller, in
-    the source chain's gas: as much as the destination's own users would pay for that gas at
-    its base fee, at the source's base fee (gas for gas if either base fee is zero), rounded up."""
-    if dst_base_fee == 0 or src_base_fee == 0:
+    the source chain's gas: as much wei as the destination's own users would pay for that gas
+    at its base fee, at the price per gas the caller pays on the source (its effective gas
+    price), rounded up; gas for gas if either is zero (simulations run at price 0). Priced in
+    wei, not in the ratio of the two base fees: chains advance unevenly, so a busy chain's base
+    fee can sit far below an idle one's without the caller paying any less for its gas."""
+    if dst_base_fee == 0 or src_gas_price == 0:
         return gas_used
-    return -(-gas_used * dst_base_fee // src_base_fee)
+    return -(-gas_used * dst_base_fee // src_gas_price)
 
 
 def clear_response_call(rid: bytes) -> bytes:

@@ -387,8 +387,7 @@ def install_anvil(anvil_dir: Path = DEFAULT_ANVIL_DIR, timeout: float = 600.0) -
 def anvil_node(exe: str, extra: Sequence[str] = (), timeout: float = 60.0) -> Iterator[ServerProcess]:
     """A silent anvil subprocess on a free port (chain id 31337, automine)."""
     server = start_server(
-        lambda port: [exe, "--port", str(port), "--admin.port", "0", "--host", "127.0.0.1", "--silent",
-                   *extra],
+        lambda port: [exe, "--port", str(port), "--host", "127.0.0.1", "--silent", *extra],
         lambda port: [f"http://127.0.0.1:{port}"],
         count=1, timeout=timeout,
     )

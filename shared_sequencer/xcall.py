@@ -47,7 +47,7 @@ from typing import cast
 from eth.abc import ComputationAPI
 from eth.exceptions import Revert
 
-from chains.block import PendingTx, TxOutcome, base_fee_of
+from chains.block import PendingTx, TxOutcome, base_fee_of, effective_gas_price
 from chains.builder import BlockBuilder
 from chains.errors import XCallFailure, XRollupError, decode_revert_reason
 from chains.mailbox import (
@@ -429,8 +429,10 @@ def _run_chain(builder: BlockBuilder, cid: int, steps: tuple[object, ...], plan:
         if kind == "prefill":
             _, rid, success, data, costs = cast(tuple[str, bytes, bool, bytes, tuple[tuple[int, int], ...]], step)
             req = plan.requests[rid]
-            base_fee = int(base_fee_of(fork.header))
-            cost = sum(far_side_cost(gas_used, dst_base_fee, base_fee) for gas_used, dst_base_fee in costs)
+            # The caller's own price per gas on this chain: what the burned gas costs it in wei
+            # (only the transaction's own requests carry a cost, so this is the caller's chain).
+            price = effective_gas_price(job.tx, int(base_fee_of(fork.header)))
+            cost = sum(far_side_cost(gas_used, dst_base_fee, price) for gas_used, dst_base_fee in costs)
             fork.apply(system_tx(fork, cid, put_response_call(req, success, data, cost), PREFILL_GAS + 16 * len(data)))
         elif kind == "execute":
             req = plan.requests[step[1]]  # type: ignore[index]
