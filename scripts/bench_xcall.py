@@ -47,11 +47,11 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
-from bridge_contracts import load_artifact
+from bridge_contracts import MAILBOX_ADDRESS, load_artifact
 
 CHAINS = (901, 902)
 SOURCE, DEST = CHAINS
-MAILBOX = "0x4200000000000000000000000000000000000100"
+MAILBOX = MAILBOX_ADDRESS
 TARGET_RATIO = 3.0
 KINDS = ("transfer", "local call", "xcall")
 GAS = {"transfer": 21_000, "local call": 100_000, "xcall": 400_000}

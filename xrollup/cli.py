@@ -13,12 +13,15 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from chains.engine import DEFAULT_FORK, FORKS
 from chains.errors import XRollupError
 from shared_sequencer.ordering import parse_order
 from xrollup import __version__
 from xrollup.config import DevnetConfig
+
+_N = TypeVar("_N", int, float)
 
 BANNER = r"""
                       _ _
@@ -65,14 +68,23 @@ def _block_times(text: str) -> tuple[float | None, tuple[tuple[int, float], ...]
     return default, tuple(per_chain)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
-    return value
+def _number(convert: Callable[[str], _N], what: str, above_zero: bool = False) -> Callable[[str], _N]:
+    """An argparse type: ``convert(text)``, finite, and 0 or more (more than 0 with ``above_zero``)."""
+    def parse(text: str) -> _N:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not (value > 0 if above_zero else value >= 0) or value == float("inf"):
+            raise argparse.ArgumentTypeError("must be more than 0" if above_zero else "must be 0 or more")
+        return value
+    return parse
+
+
+_positive_float = _number(float, "seconds", above_zero=True)
+_seconds = _number(int, "whole seconds")
+_non_negative_float = _seconds_or_zero = _number(float, "seconds")
+_count_or_zero = _number(lambda text: int(text, 0), "a whole number")
 
 
 def _switch(text: str) -> bool:
@@ -83,26 +95,6 @@ def _switch(text: str) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
-
-
-def _seconds(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected whole seconds, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
 
 
 def _dependency_set(text: str) -> tuple[int, ...]:
@@ -135,26 +127,6 @@ def _order(text: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
-
-
-def _seconds_or_zero(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("must be a number of seconds, 0 or more")
-    return value
-
-
-def _count_or_zero(text: str) -> int:
-    try:
-        value = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
 
 
 def parser() -> argparse.ArgumentParser:
