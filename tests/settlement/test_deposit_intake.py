@@ -131,6 +131,8 @@ def _deposit_scenario(thread: DevnetThread) -> dict[int, str]:
     hashes_only = _raw(w3a, "eth_getBlockByNumber", hex(receipt_a["blockNumber"]), False)
     assert hashes_only["transactions"][:2] == ["0x" + into_a.hash.hex(), "0x" + failing.hash.hex()]
     assert int(hashes_only["size"], 16) > 0
+    history = _raw(w3a, "eth_feeHistory", "0x1", hex(receipt_a["blockNumber"]), [0, 50, 100])
+    assert all(not tip.startswith("-") for tip in history["reward"][0])  # a deposit tips nothing
     # the mint is kept by the failed deposit; no gas was bought
     assert w3a.eth.get_balance(Web3.to_checksum_address(FRESH)) >= 10**18 - 10**17 + 5
     trace = _raw(w3a, "debug_traceTransaction", "0x" + into_a.hash.hex(), {"tracer": "callTracer"})
