@@ -162,3 +162,24 @@ def test_intake_refuses_what_could_never_land(served: tuple[DevnetThread, Path])
     with pytest.raises(InvalidInput):
         thread.run(lambda: seq.submit_deposits({901: [_deposit(0, FRESH, 1, gas=10**9)]}))
     assert thread.run(lambda: dict(seq.deposits)) == {}
+
+
+def test_manual_mining_waits_and_revert_forgets_queued_deposits() -> None:
+    thread = DevnetThread(DevnetConfig(chain_ids=(901, 902), port=0, admin_port=0, silent=True,
+                                       no_mining=True)).start()
+    try:
+        seq = thread.devnet.sequencer
+        w3 = _w3(thread, 901)
+        snap = _raw(w3, "evm_snapshot")
+        queued = _deposit(7, FRESH, mint=10**18, value=1, gas=30_000, sender=ACCOUNTS[5].address)
+        thread.run(lambda: seq.submit_deposits({901: [queued]}, ORIGIN))
+        assert _raw(w3, "eth_getTransactionReceipt", "0x" + queued.hash.hex()) is None  # manual: nothing mined
+        assert _raw(w3, "evm_revert", snap) is True
+        assert thread.run(lambda: (dict(seq.deposits), dict(seq.l1_origins))) == ({}, {})
+        thread.run(lambda: seq.submit_deposits({901: [queued]}, ORIGIN))
+        _raw(w3, "evm_mine")
+        receipt = _raw(w3, "eth_getTransactionReceipt", "0x" + queued.hash.hex())
+        assert receipt["status"] == "0x1" and receipt["transactionIndex"] == "0x0"
+        assert thread.run(lambda: (dict(seq.deposits), dict(seq.l1_origins))) == ({}, {})
+    finally:
+        thread.stop()
