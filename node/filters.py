@@ -144,7 +144,9 @@ class ChainEvents:
         return [views.log_json(log) for log in find_logs(self.chain, spec)] if lo <= hi else []
 
     def _bound(self, ref: Any, open_end: int) -> int:
-        if ref in ("latest", "pending", "safe", "finalized"):
+        if ref in ("safe", "finalized"):
+            return min(self.chain.block(ref).number, open_end)
+        if ref in ("latest", "pending"):
             return open_end
         if ref == "earliest":
             return 0

@@ -143,7 +143,8 @@ def xrollup_server(pytestconfig: pytest.Config) -> Iterator[DevnetThread]:
     from xrollup.config import DevnetConfig
     from xrollup.testing import DevnetThread
 
-    config = DevnetConfig(chain_ids=_chains(pytestconfig), accounts=_accounts(pytestconfig), port=0, silent=True)
+    config = DevnetConfig(chain_ids=_chains(pytestconfig), accounts=_accounts(pytestconfig), port=0, silent=True,
+                          l1=True)  # the L1 on a free port too (devnet.l1.url)
     with DevnetThread(config) as server:
         yield server
 
