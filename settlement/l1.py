@@ -112,11 +112,12 @@ class L1Sequencer(Sequencer):
 
 def new_l1(settings: L1Settings, accounts: tuple[DevAccount, ...], predeploys: tuple[Predeploy, ...],
            gas_limit: int, base_fee: int, balance_wei: int, genesis_timestamp: int, hardfork: str,
-           devnet: Callable[[], Sequencer], directory: SuperblockLog | None = None) -> L1Sequencer:
-    """A fresh L1 at ``genesis_timestamp``, automining, on the devnet's clock."""
+           devnet: Callable[[], Sequencer], superblock_log: SuperblockLog | None = None) -> L1Sequencer:
+    """A fresh L1 at ``genesis_timestamp``, automining, on the devnet's clock, logging to
+    ``superblock_log`` (default: in memory)."""
     chain = RollupChain(ChainConfig(settings.chain_id, gas_limit, base_fee, balance_wei, genesis_timestamp,
                                     predeploys, hardfork), accounts)
-    return L1Sequencer({settings.chain_id: chain}, mode=Automine(), log=directory or SuperblockLog(),
+    return L1Sequencer({settings.chain_id: chain}, mode=Automine(), log=superblock_log if superblock_log is not None else SuperblockLog(),
                        clock=L1Clock(devnet))
 
 

@@ -106,6 +106,7 @@ class Devnet:
         if config.l1:
             assert self.settlement is not None
             self.l1 = L1Node(config, self.accounts, lambda: self.sequencer, self.settlement.attach)
+            self.settlement.batcher.listeners.append(self._on_heads)
             self.backend.chain_extras.append(self._l1_json)
         # supersim's admin API, on its own port (config.admin_port; None: not served).
         self.admin = AdminServices(lambda: self.sequencer, self._network_info, self._ports,
@@ -215,6 +216,12 @@ class Devnet:
         return {"l1": {"chainId": self.l1.chain_id, "rpcUrl": self.l1.url,
                        "wsUrl": self.l1.url.replace("http://", "ws://") if self.l1.url else None,
                        **rollup_contracts(chain_id).admin_json()}}
+
+    def _on_heads(self, seq: Sequencer) -> None:
+        """The safe or finalized heads moved: the tag subscriptions of every chain."""
+        if seq is self.sequencer:
+            for events in self.events.values():
+                events.on_tags()
 
     # -- events ----------------------------------------------------------------------------
 
