@@ -39,6 +39,18 @@ class NetworkInfo:
     delay: int
     logs_directory: str
     dependency_set: tuple[int, ...] | None  # --dependency.set; None: every chain accepts every other
+    l1: L1Info | None = None  # the settlement layer's L1 (None: --no-l1)
+
+
+@dataclass(frozen=True)
+class L1Info:
+    """The L1 beside the rollups: its chain id, port and block time, and each rollup's
+    settlement addresses (supersim's ``L1Addresses``)."""
+
+    chain_id: int
+    port: int
+    block_time: float
+    addresses: dict[int, dict[str, str]]
 
 
 @dataclass(frozen=True)

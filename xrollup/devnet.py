@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from backend import Backend
-from backend.admin import AdminServices, NetworkInfo, decode_sent_message
+from backend.admin import AdminServices, L1Info, NetworkInfo, decode_sent_message
 from backend.dumps import DumpError
 from backend.reads import ReadLimits
 from chains.errors import XRollupError
@@ -157,9 +157,14 @@ class Devnet:
 
     def _network_info(self) -> NetworkInfo:
         cfg = self.config
+        l1 = None
+        if self.l1 is not None:
+            port = int(self.l1.url.rsplit(":", 1)[1]) if self.l1.url else cfg.l1_listen_port
+            l1 = L1Info(self.l1.chain_id, port, cfg.l1_block_time,
+                        {cid: rollup_contracts(cid).admin_json() for cid in cfg.chain_ids})
         return NetworkInfo(cfg.chain_ids, cfg.host, cfg.port, cfg.block_time, cfg.accounts, cfg.mnemonic,
                            cfg.genesis_timestamp, cfg.autorelay, cfg.relay_delay,
-                           cfg.logs_directory or "", cfg.dependency_set)
+                           cfg.logs_directory or "", cfg.dependency_set, l1)
 
     def _ports(self) -> dict[int, int]:
         bound = {cid: int(url.rsplit(":", 1)[1]) for cid, url in self.urls.items()}

@@ -84,6 +84,15 @@ def test_xr_chains_and_the_admin_api_list_the_l1_and_its_contracts(server: Devne
     assert addresses["OptimismPortalProxy"] == to_checksum_address(rollup_contracts(902).portal)
     assert addresses["L2OutputOracleProxy"] == to_checksum_address(rollup_contracts(902).oracle)
     assert addresses["BatchSender"] == to_checksum_address(BATCHER)
+    admin = Rpc(server.devnet.admin_url)
+    try:
+        config = admin.call("admin_getConfig")
+    finally:
+        admin.close()
+    assert config["L1Config"]["ChainID"] == L1_ID and config["L1Config"]["Port"] == int(l1_url.rsplit(":", 1)[1])
+    assert [c["L2Config"]["L1ChainID"] for c in config["L2Configs"]] == [L1_ID, L1_ID]
+    assert config["L2Configs"][0]["L2Config"]["L1Addresses"]["OptimismPortalProxy"] == \
+        to_checksum_address(rollup_contracts(901).portal)
 
 
 def test_the_settlement_contracts_are_there_at_genesis(w3_l1: Web3) -> None:
