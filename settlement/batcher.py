@@ -8,7 +8,9 @@ the rollups never wait on it. When an L1 block holds the last frame of a channel
 block is ``finality_depth`` under the L1's head, they are finalized. The batcher follows the
 log through evm_revert (it re-posts from where the log changed: derivation rewrites the tail),
 a new rollup sequencer (anvil_reset, anvil_loadState: it posts again from the genesis entry) and
-a new or reverted L1 (it posts again what the L1 lost).
+a new or reverted L1 (it posts again what the L1 lost). On a new L1 it first reads back what
+that L1 already carries (a restart from --state-dir): the longest part of the log the L1's
+batches rebuild is not posted again, and is safe at once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from chains.errors import TransactionRejected
 from chains.rollup import MinedBlock
 from settlement.batches import BatchError, encode_channel, superblock_numbers
 from settlement.contracts import BATCH_INBOX, BATCHER, BATCHER_KEY
+from settlement.derive import ChainSource, derive
 from settlement.l1 import L1Sequencer
 from settlement.operators import calldata_gas, operator_tx
 from shared_sequencer.sequencer import Sequencer
@@ -50,22 +53,45 @@ class Batcher:
         self._channels: list[Channel] = []  # posted, oldest first
         self._landed: dict[bytes, Channel] = {}  # last frame's tx hash -> its channel, not yet seen mined
         self._carried: list[tuple[int, int]] = []  # (L1 block, last superblock it made safe), not yet final
+        self._resume = True  # read back what a new L1 carries before posting to it
         self.listeners: list[Callable[[Sequencer], None]] = []  # told after safe or finalized heads move
 
     def forget_l1(self) -> None:
-        """A new L1 (reset or loaded): post everything again, from the genesis entry."""
+        """A new L1 (reset, loaded, restarted): post again whatever it does not carry yet."""
+        self._forget_posts()
+        self._resume = True
+
+    def _forget_posts(self) -> None:
         self._sent.clear()
         self._channels.clear()
         self._landed.clear()
         self._carried.clear()
 
+    def _resume_from(self, l1: L1Sequencer, seq: Sequencer) -> None:
+        """Take the part of the log the L1's batches already rebuild as posted, and safe."""
+        derived = derive(ChainSource(l1.l1))
+        entries = seq.log.entries
+        keep, most = 0, min(len(derived.entries), len(entries))
+        while keep < most and derived.entries[keep] == entries[keep]:
+            keep += 1
+        self._sent = list(entries[:keep])
+        numbers = list(superblock_numbers(self._sent))
+        if numbers and numbers[-1] in derived.last_l1_block:
+            carrier = derived.last_l1_block[numbers[-1]]
+            seq.mark_safe(numbers[-1], carrier)
+            self._carried.append((carrier, numbers[-1]))
+
     # -- before each L1 block ----------------------------------------------------------------
 
     def before_block(self, l1: L1Sequencer) -> None:
         seq = self._rollups()
-        if seq is not self._seq:
+        if seq is not self._seq:  # new rollups (anvil_reset, anvil_loadState): post from their genesis
+            if self._seq is not None:
+                self._forget_posts()
             self._seq = seq
-            self.forget_l1()
+        if self._resume:
+            self._resume = False
+            self._resume_from(l1, seq)
         self._recover(l1)
         entries = seq.log.entries
         sent = self._sent

@@ -19,9 +19,10 @@ def calldata_gas(data: bytes) -> int:
 
 def operator_tx(l1: L1Sequencer, key: bytes, sender: bytes, to: bytes, data: bytes, gas: int) -> PendingTx:
     """A signed transaction of an operator (batcher, proposer) at its next pending nonce,
-    with room for the base fee to double."""
+    with room for the base fee to rise a hundredfold while it waits (a long log's frames may
+    fill several blocks)."""
     cid = l1.chain_id
-    fee = 2 * l1.next_base_fee_of(cid) + 1
+    fee = 100 * l1.next_base_fee_of(cid) + 10**9
     req = TxRequest(cid, sender, l1.pending_nonce(cid, sender), gas, to, 0, data,
                     max_fee_per_gas=fee, max_priority_fee_per_gas=1)
     return sign(req, key)
