@@ -61,8 +61,7 @@ class L1Node:
         self.dispatcher = Dispatcher(build_table(self.backend, self.chain_id, self.events), error_mapper=to_rpc_error)
         self.ticker = L1Ticker(self.settings.block_time, lambda: self.sequencer)
         self.url: str | None = None
-        self._serving = False
-        on_install(seq)
+        self._installed(seq)
 
     @property
     def chain_id(self) -> int:
@@ -84,7 +83,6 @@ class L1Node:
                      genesis_timestamp, cfg.hardfork, self._devnet, SuperblockLog(directory))
         seq.log.append({"t": "genesis", "version": FORMAT_VERSION, "config": self._genesis_json(genesis_timestamp)},
                        sync=False)
-        seq.superblock_listeners.append(self._on_block)
         if entries:
             replay(seq, entries)
         if directory is not None:
@@ -93,13 +91,16 @@ class L1Node:
         return seq
 
     def _on_block(self, superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:
-        if hasattr(self, "events"):  # not while the state dir's log replays in __init__
-            for block in mined.values():
-                self.events.on_block(block)
+        for block in mined.values():
+            self.events.on_block(block)
+        self.events.on_tags()  # the settlement services, listening first, have moved them
 
     def _installed(self, seq: Sequencer) -> None:
+        """A new L1 sequencer: the settlement services attach first, then its filters and
+        subscriptions listen."""
         assert isinstance(seq, L1Sequencer)
         self._on_install(seq)
+        seq.superblock_listeners.append(self._on_block)
 
     # -- the backend's factory (anvil_reset, anvil_loadState on the L1's endpoint) ------------
 

@@ -135,3 +135,32 @@ def test_l1_flag_values() -> None:
         config_from_args(parser().parse_args(["--l1.chain-id", "901"]))
     with pytest.raises(SystemExit):
         parser().parse_args(["--l1.block-time", "0"])
+
+
+def test_the_python_api_runs_the_l1_in_process_and_serves_it() -> None:
+    from xrollup.api import Devnet
+
+    with Devnet() as net:
+        assert net.l1_chain_id == L1_ID and net.l1_url is None
+        w3 = net.w3(L1_ID)
+        assert w3.eth.chain_id == L1_ID
+        tx = w3.eth.send_transaction({"from": A0, "to": A1, "value": 1})
+        assert w3.eth.get_transaction_receipt(tx).status == 1
+        urls = net.serve()
+        assert set(urls) == set(CHAIN_IDS) and net.l1_url is not None
+        assert Web3(Web3.HTTPProvider(net.l1_url)).eth.chain_id == L1_ID
+    with Devnet(l1=False) as net:
+        assert net.l1_chain_id is None
+        with pytest.raises(ValueError):
+            net.w3(L1_ID)
+
+
+def test_l1_subscribers_follow_its_finalized_head(l1_url: str, w3_l1: Web3) -> None:
+    from tests.support import WsRpc
+
+    with WsRpc(l1_url.replace("http://", "ws://")) as ws:
+        sub = ws.subscribe("xr_finalizedHeads")
+        got = ws.next(sub, timeout=30)  # the L1 here makes a block every 0.5 s; final 2 deep
+        number = int(got["number"], 16)
+        assert w3_l1.eth.get_block(got["hash"]).number == number
+        assert 0 < number <= w3_l1.eth.block_number - 2
