@@ -101,20 +101,23 @@ class Batcher:
         if keep == len(entries) == len(sent):
             return
         new = entries[keep:]
+        hashes: list[bytes] = []
         try:
-            frames = encode_channel(keep, new)
-            txs = [operator_tx(l1, BATCHER_KEY, BATCHER, BATCH_INBOX, frame, calldata_gas(frame)) for frame in frames]
-            for tx in txs:
-                l1.pool(tx)
-        except (BatchError, TransactionRejected) as exc:
+            for frame in encode_channel(keep, new):  # each pooled before the next takes the following nonce
+                tx = operator_tx(l1, BATCHER_KEY, BATCHER, BATCH_INBOX, frame, calldata_gas(frame))
+                hashes.append(l1.pool(tx))
+        except (BatchError, TransactionRejected) as exc:  # derivation drops a channel cut short
             log.warning("the batcher could not post log entries %d-%d: %s", keep, len(entries) - 1, exc)
             return
         del sent[keep:]
         sent.extend(new)
         while self._channels and self._channels[-1].end > keep:
             self._channels.pop()
+        for tx_hash, stale in list(self._landed.items()):  # what they carry after ``keep`` is gone
+            if stale.end > keep:
+                del self._landed[tx_hash]
         numbers = list(superblock_numbers(new))
-        channel = Channel(keep, len(entries), [tx.hash for tx in txs], numbers[-1] if numbers else None)
+        channel = Channel(keep, len(entries), hashes, numbers[-1] if numbers else None)
         self._channels.append(channel)
         self._landed[channel.tx_hashes[-1]] = channel
 

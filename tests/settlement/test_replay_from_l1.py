@@ -5,6 +5,8 @@ caught."""
 from __future__ import annotations
 
 import copy
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -97,6 +99,25 @@ def test_strangers_are_ignored_and_a_tampered_batch_is_caught(capsys: pytest.Cap
         assert "replay --from-l1 FAILED" in err and "state root mismatch" in err
         for rpc in (l1, *rollups.values()):
             rpc.close()
+
+
+def test_a_channel_of_several_frames(capsys: pytest.CaptureFixture[str]) -> None:
+    """Incompressible calldata bigger than a frame: the channel spans frames, each its own L1
+    transaction with its own nonce, and derivation puts it back together."""
+    with served((901,), l1=True, l1_block_time=3600) as dt:
+        assert dt.devnet.l1 is not None and dt.devnet.l1.url
+        w3 = Web3(Web3.HTTPProvider(dt.urls[901]))
+        for _ in range(2):
+            data = os.urandom(120_000)
+            w3.eth.send_transaction({"from": A0, "to": A1, "data": "0x" + data.hex(), "gas": calldata_gas(data)})
+        Rpc(dt.devnet.l1.url).call("evm_mine")
+        assert w3.eth.get_block("safe").number == w3.eth.block_number
+        capsys.readouterr()
+        assert main(["replay", "--from-l1", dt.devnet.l1.url]) == 0
+        out = capsys.readouterr().out
+        found = re.search(r"(\d+) batch frames from the batcher in (\d+) channels", out)
+        assert found is not None, out
+        assert int(found.group(1)) >= 3 and int(found.group(2)) == 1, out  # 240 kB of random bytes: 3 frames
 
 
 def test_replay_needs_a_source(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
