@@ -114,6 +114,12 @@ class Sequencer:
         self.deposits: dict[int, list[PendingTx]] = {}  # OP deposits waiting for their chain's next block
         self.l1_origins: dict[int, L1Origin] = {}  # the L1 origin each chain's next block writes into L1Block
         self._automine_scheduler: Callable[[], None] | None = None
+        # Settlement (settlement/): once an L1 settles this devnet (``mark_safe``), the highest
+        # superblock whose batch is in an L1 block, and the highest whose L1 block is final.
+        self.settled = False
+        self.safe_superblock = 0
+        self.finalized_superblock = 0
+        self._carriers: list[tuple[int, int]] = []  # (last superblock carried, L1 block number), ascending
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -160,8 +166,54 @@ class Sequencer:
         return out
 
     def superblock_json(self, superblock: SuperBlock, full: bool = False) -> dict[str, Any]:
-        """The view of ``superblock``: the chains that advanced in it, and every chain's head."""
-        return superblock.to_json(full, self.heads_at(superblock.number))
+        """The view of ``superblock``: the chains that advanced in it, and every chain's head;
+        once an L1 settles the devnet, its status (unsafe, safe, finalized) and the number of
+        the L1 block that carries its batch (null while unsafe)."""
+        out = superblock.to_json(full, self.heads_at(superblock.number))
+        if self.settled:
+            carrier = self.l1_block_of(superblock.number)
+            out["status"] = self.status_of(superblock.number)
+            out["l1BlockNumber"] = hex(carrier) if carrier is not None else None
+        return out
+
+    # -- settlement: safe and finalized heads ----------------------------------------------
+
+    def mark_safe(self, number: int, l1_block: int) -> None:
+        """Superblocks up to ``number`` (at most the head) are in L1 block ``l1_block``: every
+        chain's "safe" tag moves to its head as of it. The first call makes the devnet settled
+        (tags and statuses follow the L1 from then on). Never lowers the safe head."""
+        number = min(number, self.head.number)
+        if self.settled and number <= self.safe_superblock:
+            return
+        self.settled = True
+        self.safe_superblock = number
+        self._carriers.append((number, l1_block))
+        for cid, chain in self.chains.items():
+            chain.set_tag("safe", self.block_at(cid, number))
+            chain.tags.setdefault("finalized", 0)
+
+    def mark_finalized(self, number: int) -> None:
+        """Superblocks up to ``number`` (at most the safe head) are final on the L1: every
+        chain's "finalized" tag moves to its head as of it. Never lowers it."""
+        number = min(number, self.safe_superblock)
+        if number < self.finalized_superblock:
+            return
+        self.finalized_superblock = number
+        for cid, chain in self.chains.items():
+            chain.set_tag("finalized", self.block_at(cid, number))
+
+    def l1_block_of(self, number: int) -> int | None:
+        """The L1 block that carries superblock ``number``'s batch; None while it is unsafe."""
+        index = bisect.bisect_left(self._carriers, (number, -1))
+        return self._carriers[index][1] if index < len(self._carriers) else None
+
+    def status_of(self, number: int) -> str:
+        """unsafe, safe (its batch is in an L1 block) or finalized (that L1 block is final)."""
+        if not self.settled:
+            return "unsafe"
+        if number <= self.finalized_superblock:
+            return "finalized"
+        return "safe" if number <= self.safe_superblock else "unsafe"
 
     def pending_nonce(self, chain_id: int, sender: bytes) -> int:
         """The next nonce for ``sender``: the state's, past any contiguous pooled ones."""
@@ -622,6 +674,9 @@ class Sequencer:
                 chain.truncate(height, root)
                 del self._superblock_of[cid][height + 1 :]
         del self.superblocks[snap.height + 1 :]
+        self.safe_superblock = min(self.safe_superblock, snap.height)
+        self.finalized_superblock = min(self.finalized_superblock, snap.height)
+        self._carriers = [(min(number, snap.height), l1) for number, l1 in self._carriers]
         self.pools = {cid: snap.pools[cid].copy() if cid in snap.pools else Mempool() for cid in self.chains}
         self._pooled = set(snap.pools)
         self.clock = copy.copy(snap.clock)
