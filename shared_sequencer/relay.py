@@ -49,8 +49,8 @@ def dependency_map(chain_ids: tuple[int, ...], dependency_set: tuple[int, ...] |
 class RelayPolicy:
     auto: bool = True
     delay: int = 0  # seconds
-    delay_superblocks: int = 0  # and superblocks after the one that sent it (a delay fault's)
     dependencies: Mapping[int, frozenset[int]] | None = None  # chain -> the sources it accepts
+    delay_superblocks: int = 0  # and superblocks after the one that sent it (a delay fault's)
 
     def accepts(self, destination: int, source: int) -> bool:
         """Whether ``destination`` executes messages initiated on ``source``."""

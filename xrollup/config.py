@@ -8,6 +8,7 @@ from typing import Any
 
 from chains.engine import DEFAULT_FORK, FORKS
 from chains.genesis import DEFAULT_MNEMONIC, WEI_PER_ETH
+from shared_sequencer.faults import Halt, parse_fault_flag
 from shared_sequencer.ordering import PolicySettings as OrderSettings
 from shared_sequencer.ordering import build_orders
 
@@ -45,6 +46,7 @@ class DevnetConfig:
     relay_delay: int = 0
     dependency_set: tuple[int, ...] | None = None  # supersim's --dependency.set; None: all chains
     logs_directory: str | None = None  # each chain's call log goes to <dir>/anvil-<chain id>.log
+    faults: tuple[str, ...] = ()  # --fault: fault modes the sequencer starts with (shared_sequencer/faults.py)
 
     def __post_init__(self) -> None:
         if not self.chain_ids:
@@ -89,6 +91,15 @@ class DevnetConfig:
         if self.hardfork not in FORKS:
             raise ValueError(f"--hardfork {self.hardfork!r} is not supported: use one of {', '.join(FORKS)}")
         build_orders(self.order, self.order_settings, self.chain_ids)  # raises ValueError
+        self._check_faults()
+
+    def _check_faults(self) -> None:
+        """Raises ValueError for a --fault that does not parse or names a chain not run here."""
+        for text in self.faults:
+            fault = parse_fault_flag(text)
+            named = {fault.chain_id} if isinstance(fault, Halt) else set(getattr(fault, "chains", ()))
+            for cid in sorted(named - set(self.chain_ids)):
+                raise ValueError(f"--fault {text}: chain {cid} is not one of --chains {list(self.chain_ids)}")
 
     @property
     def order_settings(self) -> OrderSettings:

@@ -35,6 +35,7 @@ from node.filters import ChainEvents, FilterLimits
 from node.table import build_table
 from rpc.jsonrpc import Dispatcher
 from rpc.server import BindError, Endpoint, ServerGroup, build_app
+from shared_sequencer.faults import parse_fault_flag
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
 from shared_sequencer.mining import Automine, mode_from_flags
 from shared_sequencer.ordering import build_orders
@@ -138,6 +139,8 @@ class Devnet:
         if state_dir is not None:
             seq.log.open()
             seq.log.write_genesis()
+        for text in config.faults:  # --fault: the sequencer starts faulty
+            seq.set_fault(parse_fault_flag(text))
         return seq
 
     def _network_info(self) -> NetworkInfo:
