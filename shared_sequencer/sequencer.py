@@ -42,7 +42,7 @@ from shared_sequencer import faults as fault_modes
 from shared_sequencer import reorg as reorg_plan
 from shared_sequencer.builders import Builders, Envs, PerChain
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
-from shared_sequencer.log import SuperblockLog
+from shared_sequencer.log import SuperblockLog, decode_edit
 from shared_sequencer.mempool import Mempool
 from shared_sequencer.mining import Automine, MiningMode
 from shared_sequencer.ordering import ExpressLane, Fees, OrderingPolicy, Round
@@ -667,7 +667,7 @@ class Sequencer:
 
     def reorg(self, depth: int) -> fault_modes.Reorg:
         """Drop the last ``depth`` superblocks and sequence again: every chain rolls back to its
-        head at the fork point (dev-method edits made after it too), with the cross-rollup calls
+        head at the fork point (dev-method edits made after that superblock are undone too), with the cross-rollup calls
         and messages of the dropped superblocks on every side; the users' transactions go back
         to the pools and the bundles to the queue, and one superblock in which every rolled-back
         chain advances is mined at once (unless the sequencer is down; under automine, what else
@@ -685,11 +685,18 @@ class Sequencer:
         length = self.log.superblock_end(fork)
         rolled = {cid for cid, chain in self.chains.items() if chain.height != heights[cid]}
         self.relays = reorg_plan.relays_after(self.relays, work, self.chains, self._superblock_of)
+        entries = self.log.entries
         for cid, chain in self.chains.items():
-            root = bytes(chain.blocks[heights[cid]].header.state_root)
-            if chain.height != heights[cid] or chain.head_state_root != root:
-                chain.truncate(heights[cid], root)
-                del self._superblock_of[cid][heights[cid] + 1 :]
+            # the head block at the fork point, then the dev edits logged after it and before the cut
+            height = heights[cid]
+            start = self.log.superblock_end(self._superblock_of[cid][height])
+            edits = [decode_edit(e) for e in entries[start:length] if e["t"] == "edit" and e["chainId"] == cid]
+            root = bytes(chain.blocks[height].header.state_root)
+            if chain.height != height or chain.head_state_root != root or edits:
+                chain.truncate(height, root)
+                del self._superblock_of[cid][height + 1 :]
+                for edit in edits:
+                    chain.edit_state(edit)
         dropped = tuple(sb.hash for sb in self.superblocks[fork + 1 :])
         del self.superblocks[fork + 1 :]
         for tx_hash in work.tx_hashes:
