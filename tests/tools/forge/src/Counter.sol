@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// A counter whose setter writes two slots, and an osaka-only opcode (CLZ, EIP-7939).
+contract Counter {
+    uint256 public number;
+    mapping(address => uint256) public lastSetBy;
+
+    function setNumber(uint256 newNumber) public {
+        number = newNumber;
+        lastSetBy[msg.sender] = newNumber;
+    }
+
+    function increment() public {
+        number++;
+    }
+
+    function leadingZeros(uint256 x) public pure returns (uint256 n) {
+        assembly {
+            n := clz(x)
+        }
+    }
+}
