@@ -78,15 +78,34 @@ def create_counter(project: Path, url: str, key: str) -> str:
 
 def test_forge_create_runs_code_compiled_for_osaka(project: Path, devnet: DevnetThread) -> None:
     url = devnet.urls[CHAIN]
-    counter = create_counter(project, url, DEV_KEY)
-    artifact = json.loads((project / "out/Counter.sol/Counter.json").read_text())
+    out = run("forge", "create", "src/Bits.sol:Bits", "--rpc-url", url, "--private-key", DEV_KEY, "--broadcast",
+              "--json", cwd=project)
+    bits = json.loads(out)["deployedTo"]
+    artifact = json.loads((project / "out/Bits.sol/Bits.json").read_text())
     assert artifact["metadata"]["settings"]["evmVersion"] == "osaka"  # forge's default, nothing set
-    assert run("cast", "call", counter, "leadingZeros(uint256)(uint256)", "1", "--rpc-url", url, cwd=project).strip() \
+    assert run("cast", "call", bits, "leadingZeros(uint256)(uint256)", "1", "--rpc-url", url, cwd=project).strip() \
         == "255"
-    assert run("cast", "call", counter, "leadingZeros(uint256)(uint256)", "0", "--rpc-url", url, cwd=project).strip() \
+    assert run("cast", "call", bits, "leadingZeros(uint256)(uint256)", "0", "--rpc-url", url, cwd=project).strip() \
         == "256"
+    counter = create_counter(project, url, DEV_KEY)
     run("cast", "send", counter, "increment()", "--rpc-url", url, "--private-key", DEV_KEY, cwd=project)
     assert run("cast", "call", counter, "number()(uint256)", "--rpc-url", url, cwd=project).strip() == "1"
+
+
+def test_forge_for_a_prague_devnet(project: Path, tmp_path: Path) -> None:
+    """`xrollup --hardfork prague`: `evm_version = "prague"` in foundry.toml, as the README says
+    (and no CLZ, which only osaka has)."""
+    prague = tmp_path / "prague"
+    shutil.copytree(project, prague, ignore=shutil.ignore_patterns("out", "cache", "broadcast", "Bits.sol"))
+    with (prague / "foundry.toml").open("a") as toml:
+        toml.write('evm_version = "prague"\n')
+    with served((CHAIN,), admin_port=0, hardfork="prague") as server:
+        url = server.urls[CHAIN]
+        counter = create_counter(prague, url, DEV_KEY)
+        run("cast", "send", counter, "setNumber(uint256)", "3", "--rpc-url", url, "--private-key", DEV_KEY, cwd=prague)
+        assert run("cast", "call", counter, "number()(uint256)", "--rpc-url", url, cwd=prague).strip() == "3"
+    artifact = json.loads((prague / "out/Counter.sol/Counter.json").read_text())
+    assert artifact["metadata"]["settings"]["evmVersion"] == "prague"
 
 
 def test_forge_script_broadcasts(project: Path, devnet: DevnetThread) -> None:

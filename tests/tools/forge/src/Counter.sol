@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-/// A counter whose setter writes two slots, and an osaka-only opcode (CLZ, EIP-7939).
+/// A counter whose setter writes two slots.
 contract Counter {
     uint256 public number;
     mapping(address => uint256) public lastSetBy;
@@ -13,11 +13,5 @@ contract Counter {
 
     function increment() public {
         number++;
-    }
-
-    function leadingZeros(uint256 x) public pure returns (uint256 n) {
-        assembly {
-            n := clz(x)
-        }
     }
 }
