@@ -1,11 +1,11 @@
 """Hardhat 3 and its network helpers, unchanged, against a real xrollup chain.
 
-The Hardhat project in ./hardhat (config, Hardhat's sample Lock contract, a node:test file using
+The Hardhat project in ./hardhat (config, Hardhat's sample Lock contract, node:test files using
 `time.increase`, `time.increaseTo`, `mine`, `loadFixture`, `takeSnapshot`, `impersonateAccount`,
-`stopImpersonatingAccount` and `setBalance` through hardhat-ethers) runs with `hardhat test nodejs
---network xrollup`, as its users run it. Hardhat, its plugins and the Node.js it needs (>= 22.13)
-come from npm (tests/tools/toolsets.py). `setPrevRandao` is left out: xrollup's
-`hardhat_setPrevRandao` is not in this branch.
+`stopImpersonatingAccount` and `setBalance` through hardhat-ethers, then every other helper)
+runs with `hardhat test nodejs --network xrollup`, as its users run it. Hardhat, its plugins and
+the Node.js it needs (>= 22.13) come from npm (tests/tools/toolsets.py). `setPrevRandao` is left
+out: xrollup's `hardhat_setPrevRandao` is not in this branch.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def test_network_helpers_run_against_xrollup(devnet: DevnetThread, tmp_path: Pat
                           capture_output=True, text=True, timeout=600)
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
-    cases = re.findall(r'^\s*it\("', (PROJECT / "test/Lock.ts").read_text(), re.M)
+    cases = [c for test in (PROJECT / "test").glob("*.ts") for c in re.findall(r'^\s*it\("', test.read_text(), re.M)]
     assert re.search(rf"^\s*{len(cases)} passing", out, re.M), out
     assert "failing" not in out, out
     assert "Compiled 1 Solidity file with solc 0.8.37" in out  # npm's solc, through solidity.path
@@ -74,3 +74,19 @@ def test_mine_with_interval_starts_at_the_next_timestamp(devnet: DevnetThread) -
     rpc.call("hardhat_mine", "0x1", "0x3c")  # with no timestamp set: the interval after the head
     assert int(rpc.call("eth_getBlockByNumber", "latest", False)["timestamp"], 16) == target + 180
     rpc.close()
+
+
+def test_hardhat_drop_transaction_answers_a_boolean(devnet: DevnetThread) -> None:
+    """Hardhat's dropTransaction helper asserts a boolean answer; anvil's name keeps anvil's."""
+    rpc = Rpc(devnet.urls[CHAIN])
+    sender = rpc.call("eth_accounts")[0]
+    rpc.call("evm_setAutomine", False)
+    try:
+        pooled = [rpc.call("eth_sendTransaction", {"from": sender, "to": sender, "value": "0x1"}) for _ in range(2)]
+        assert rpc.call("hardhat_dropTransaction", pooled[1]) is True
+        assert rpc.call("hardhat_dropTransaction", pooled[1]) is False
+        assert rpc.call("anvil_dropTransaction", pooled[0]) == pooled[0]
+        assert rpc.call("anvil_dropTransaction", pooled[0]) is None
+    finally:
+        rpc.call("evm_setAutomine", True)
+        rpc.close()
