@@ -105,6 +105,16 @@ class CallMessage:
 
 
 @dataclass(frozen=True)
+class AccessListResult:
+    """eth_createAccessList's answer: (address, slots) touched, the gas charged with that list,
+    and why the run with the list failed, if it did (geth's ``error`` field)."""
+
+    accessed: list[tuple[bytes, set[int]]]
+    gas_used: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class ReadPoint:
     """A block resolved once, with the state root that reads at it see: a read in a worker
     thread runs on it while the sequencer moves the head (trie nodes are content-addressed,
@@ -115,6 +125,7 @@ class ReadPoint:
     is_head: bool
 
 
+ACCESS_LIST_ROUNDS = 4  # eth_createAccessList reruns until its list is stable (twice, nearly always)
 _GENESIS: dict[Any, dict[bytes, bytes]] = {}  # the last genesis database built, by what it was built from
 
 
@@ -356,12 +367,35 @@ class RollupChain:
             tx = self.checked_call_tx(state, msg, gas)
             return state.costless_execute_transaction(tx)
 
-    def access_list(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> tuple[list[tuple[bytes, set[int]]], int]:
-        """eth_createAccessList: the addresses and slots ``msg`` touches (the sender, the
-        recipient, the coinbase and precompiles only with storage slots, as geth), and the gas
-        it used. Raises as ``call``."""
+    def access_list(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> AccessListResult:
+        """eth_createAccessList, as geth: the addresses and slots ``msg`` touches (the sender,
+        the recipient, the coinbase and precompiles only with storage slots), found by running
+        it with the list found so far until the list no longer changes, and the gas it is
+        charged with that list (refund and EIP-7623 floor applied). Raises as ``call`` when the
+        call itself fails; a run that fails only with the list (the caller's gas too low for it)
+        is reported in the result's ``error``, as geth does."""
+        point = self.read_point(ref)
+        listed = msg.access_list
+        for round_ in range(ACCESS_LIST_ROUNDS):
+            found, charged, computation = self._accessed(dataclasses.replace(msg, access_list=listed), point)
+            try:
+                raise_for_computation(computation, self.chain_id)
+            except (ExecutionReverted, ExecutionHalted) as exc:
+                if round_ == 0:
+                    raise
+                return AccessListResult(found, charged, str(exc))
+            now = tuple((Address(a), tuple(sorted(slots))) for a, slots in found)
+            if sorted(now) == sorted(listed):
+                break
+            listed = now
+        return AccessListResult(found, charged)
+
+    def _accessed(self, msg: CallMessage,
+                  point: ReadPoint) -> tuple[list[tuple[bytes, set[int]]], int, ComputationAPI]:
+        """One run of ``msg``: what it touched, the gas it is charged and its computation.
+        Raises IntrinsicGasTooLow, TransactionRejected as ``call``."""
         touched: dict[bytes, set[int]] = {}
-        with self.call_state(ref) as (state, header):
+        with self.call_state(point) as (state, header):
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
             mark_address, mark_storage = state.mark_address_warm, state.mark_storage_warm
 
@@ -376,12 +410,12 @@ class RollupChain:
             state.mark_address_warm, state.mark_storage_warm = on_address, on_storage  # type: ignore[method-assign]
             computation = state.costless_execute_transaction(self.checked_call_tx(state, msg, gas))
             precompiles = {bytes(a) for a in state.computation_class.get_precompiles()}  # the fork's
-        raise_for_computation(computation, self.chain_id)
         # Warm from the start anyway (EIP-2929/3651), so listing them would only cost gas; but
         # their storage slots are not, and geth and anvil list those (with the address).
         skip = {msg.sender, msg.to, bytes(header.coinbase)} | precompiles
         used = gas - computation.get_gas_remaining()
-        return [(a, s) for a, s in touched.items() if s or a not in skip], used
+        charged = used - min(computation.get_gas_refund(), used // 5) + computation.data_floor_gas
+        return [(a, s) for a, s in touched.items() if s or a not in skip], charged, computation
 
     def call(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> bytes:
         """eth_call. Raises ExecutionReverted (with data) or ExecutionHalted."""

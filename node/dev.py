@@ -95,6 +95,11 @@ class DevApi:
     def anvil_dropTransaction(self, tx_hash: bytes) -> str | None:
         return d(tx_hash) if self.backend.drop_transaction(self.chain_id, tx_hash) else None
 
+    def hardhat_dropTransaction(self, tx_hash: bytes) -> bool:
+        """Hardhat's answer (its network helpers insist on a boolean), where anvil's alias
+        answers the hash or null."""
+        return self.backend.drop_transaction(self.chain_id, tx_hash)
+
     def anvil_dropAllTransactions(self) -> None:
         self.backend.drop_all(self.chain_id)
 

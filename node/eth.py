@@ -135,12 +135,15 @@ class EthApi:
         return q(await self.backend.estimate_gas(self.chain_id, self._message(fields), ref))
 
     async def eth_createAccessList(self, fields: TxFields, ref: BlockRef) -> dict[str, Any]:
-        accessed, gas = await self.backend.access_list(self.chain_id, self._message(fields), ref)
-        return {
+        result = await self.backend.access_list(self.chain_id, self._message(fields), ref)
+        answer = {
             "accessList": [{"address": d(a), "storageKeys": [d(s.to_bytes(32, "big")) for s in sorted(slots)]}
-                           for a, slots in accessed],
-            "gasUsed": q(gas),
+                           for a, slots in result.accessed],
+            "gasUsed": q(result.gas_used),
         }
+        if result.error is not None:
+            answer["error"] = result.error
+        return answer
 
     # -- sending -------------------------------------------------------------------------
 

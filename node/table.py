@@ -153,7 +153,8 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("anvil_loadState", dev.anvil_loadState, Param("state", p.data), aliases=("hardhat_loadState",)),
         M("anvil_reset", dev.anvil_reset, Param("options", p.any_value, optional=True), aliases=("hardhat_reset",)),
         # the pool
-        M("anvil_dropTransaction", dev.anvil_dropTransaction, HASH, aliases=("hardhat_dropTransaction",)),
+        M("anvil_dropTransaction", dev.anvil_dropTransaction, HASH),
+        M("hardhat_dropTransaction", dev.hardhat_dropTransaction, HASH),
         M("anvil_dropAllTransactions", dev.anvil_dropAllTransactions),
         M("txpool_status", dev.txpool_status),
         M("txpool_content", dev.txpool_content),
