@@ -3,20 +3,13 @@
 The tutorial is OP's "Interop message passing tutorial" (ethereum-optimism/docs,
 app-developers/tutorials/interoperability/message-passing.mdx), for supersim started with
 `--interop.autorelay`. Its shell steps are copied below as they are written and run in one bash
-session (variables carry from step to step, as in the reader's shell); its contracts are in
-guides/message_passing as published (public/tutorials/Greeter.sol, GreetingSender.sol, and the
-modified Greeter of "Sender information"). Only what this machine cannot do differs, each said
-where it happens: the endpoint URLs are the test devnet's free ports; `forge init` runs with
-`--offline --empty` and lib/ is made by hand (forge-std cannot be cloned here, and the tutorial
-does not use it); the
+session (variables carry from step to step, as in the reader's shell); its contracts are
+xrollup's own stand-ins in guides/message_passing with the tutorial's ABI (Greeter,
+GreetingSender and the Greeter of "Sender information"), written for this suite. Only what this machine cannot do differs, each said where it happens:
+the endpoint URLs are the test devnet's free ports; `forge init` runs with `--offline --empty`
+and lib/ is made by hand (forge-std cannot be cloned here, and the tutorial does not use it); the
 tutorial's `npm install @eth-optimism/contracts-bedrock` in lib/ is the same package installed
 once into the test cache and linked there; forge compiles with npm's solc (FOUNDRY_SOLC).
-
-Its sequel, "Relay transactions manually" (manual-relay.mdx), runs on supersim without
-autorelay: its setup script (public/tutorials/setup-for-manual-relay.sh, the version the
-tutorial executed; guides/manual_relay) deploys the same two contracts with forge and writes
-sendAndRelay.sh, which sends a greeting and relays it with cast and the admin API's access list.
-Both scripts run as published, with the same replacements.
 """
 
 from __future__ import annotations
@@ -85,12 +78,6 @@ def devnet() -> Iterator[DevnetThread]:
     with served((A, B), admin_port=0) as server:
         yield server
 
-
-@pytest.fixture(scope="module")
-def manual_devnet() -> Iterator[DevnetThread]:
-    """`./supersim` (no autorelay), with its admin API."""
-    with served((A, B), admin_port=0, autorelay=False) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
@@ -179,35 +166,3 @@ def test_message_passing_tutorial(devnet: DevnetThread, tools_env: dict[str, str
     assert int(topics[2], 16) == A
     lines = out.strip().splitlines()
     assert lines[-3:] == [sh.env["GREETER_A_ADDRESS"], "0x385=901", "0x190a85c0=420120000"]
-
-
-def test_manual_relay_tutorial_with_cast(manual_devnet: DevnetThread, tools_env: dict[str, str],
-                                         tmp_path: Path) -> None:
-    bedrock = OP_CONTRACTS.install()
-    setup = (GUIDE.parent / "manual_relay/setup-for-manual-relay.sh").read_text()
-    local = {"http://localhost:9545": manual_devnet.urls[A], "http://localhost:9546": manual_devnet.urls[B],
-             "http://localhost:8420": manual_devnet.devnet.admin_url or "",
-             # forge-std cannot be cloned here; the contracts-bedrock package comes from the test cache
-             "forge init\n": "forge init --offline --empty\nmkdir lib\n",
-             "npm install @eth-optimism/contracts-bedrock": f"ln -s '{bedrock / 'node_modules'}' node_modules"}
-    for published, replacement in local.items():
-        assert published in setup, published
-        setup = setup.replace(published, replacement)
-    (tmp_path / "setup-for-manual-relay.sh").write_text(setup)
-    done = subprocess.run(["sh", "setup-for-manual-relay.sh"], cwd=tmp_path, env=tools_env, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0 and "Setup done" in done.stdout, done.stdout + done.stderr
-    printed = dict(line.split("=", 1) for line in done.stdout.splitlines()[-3:])
-    assert set(printed) == {"GREETER_A_ADDRESS", "GREETER_B_ADDRESS", "PRIVATE_KEY"}
-    assert all(re.fullmatch(r"0x[0-9a-fA-F]{40}", printed[k]) for k in ("GREETER_A_ADDRESS", "GREETER_B_ADDRESS"))
-
-    # "Manual relay using cast": ./manual-relay/sendAndRelay.sh, as the setup wrote it
-    done = subprocess.run(["./manual-relay/sendAndRelay.sh"], cwd=tmp_path, env=tools_env, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    lines = done.stdout.splitlines()
-    old, new = lines[lines.index("Old greeting") + 1], lines[lines.index("New greeting") + 1]
-    assert old == '""'  # nothing relayed it: autorelay is off
-    assert re.fullmatch(r'"Hello from chain A \d+"', new), new
-    entry = (tmp_path / "log-entry").read_text()
-    assert "0x4200000000000000000000000000000000000023" in entry  # the messenger's SentMessage

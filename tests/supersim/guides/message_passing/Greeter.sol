@@ -1,20 +1,19 @@
-//SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.0;
- 
+
+/// xrollup's stand-in for the tutorial's first Greeter: the same ABI (contract name, functions
+/// and event), written for the test suite.
 contract Greeter {
-    string greeting;
- 
-    event SetGreeting(
-        address indexed sender,     // msg.sender
-        string greeting
-    ); 
- 
-    function greet() public view returns (string memory) {
-        return greeting;
+    event SetGreeting(address indexed sender, string greeting);
+
+    string private current;
+
+    function greet() external view returns (string memory) {
+        return current;
     }
- 
-    function setGreeting(string memory _greeting) public {
-        greeting = _greeting;
-        emit SetGreeting(msg.sender, _greeting);
+
+    function setGreeting(string calldata text) external {
+        current = text;
+        emit SetGreeting(msg.sender, text);
     }
 }
