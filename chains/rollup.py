@@ -27,6 +27,7 @@ from chains.builder import BlockBuilder
 from chains.engine import DEFAULT_FORK, Engine, select
 from chains.engine.callstates import CallStates
 from chains.engine.deadline import bounded_vm
+from chains.engine.fastcall import apply_call
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state
 from chains.txbuild import BUILDER, AccessList, check_call
@@ -348,8 +349,8 @@ class RollupChain:
         header = point.block.header
         with self._call_states.lend((point.block.hash, point.state_root), lambda: self._call_vm_state(point)) as state:
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
-            # gas price 0: what costless_execute_transaction runs, without its copies of the transaction
-            return state.apply_transaction(self.checked_call_tx(state, msg, gas))
+            # gas price 0 already: costless_execute_transaction would only copy the transaction
+            return apply_call(state, self.checked_call_tx(state, msg, gas))
 
     def access_list(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> tuple[list[tuple[bytes, set[int]]], int]:
         """eth_createAccessList: the addresses and slots ``msg`` touches (the sender, the
