@@ -25,7 +25,9 @@ from eth_typing import Address, Hash32
 from chains.block import BlockEnv, SealedBlock, TxOutcome
 from chains.builder import BlockBuilder
 from chains.engine import DEFAULT_FORK, Engine, select
+from chains.engine.callstates import CallStates
 from chains.engine.deadline import bounded_vm
+from chains.engine.fastcall import apply_call
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state
 from chains.txbuild import BUILDER, AccessList, check_call
@@ -181,6 +183,7 @@ class RollupChain:
         self._head_state: tuple[tuple[bytes, bytes], StateAPI] | None = None
         self._warm_account_db: tuple[bytes, Any] | None = None
         self._head_reader: tuple[bytes, AccountDatabaseAPI] | None = None
+        self._call_states = CallStates()
 
     # -- writing (only the sequencer calls these) ---------------------------------------
 
@@ -351,21 +354,26 @@ class RollupChain:
         """A throwaway state at block ``ref``, in that block's own context (number,
         timestamp, coinbase; base fee 0), as geth's eth_call runs: not in a child block."""
         point = self.read_point(ref)
-        block = point.block
-        header = block.header.copy(state_root=point.state_root, base_fee_per_gas=0)
-        state = self.evm.get_vm(header).state
+        state = self._call_vm_state(point)
         snapshot = state.snapshot()
         try:
-            yield state, block.header
+            yield state, point.block.header
         finally:
             state.revert(snapshot)
 
+    def _call_vm_state(self, point: ReadPoint) -> StateAPI:
+        header = point.block.header.copy(state_root=point.state_root, base_fee_per_gas=0)
+        return self.evm.get_vm(header).state
+
     def execute_call(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> ComputationAPI:
-        """Run ``msg`` on a throwaway state at block ``ref``; return the computation."""
-        with self.call_state(ref) as (state, header):
+        """Run ``msg`` on a throwaway state at block ``ref``, as ``call_state`` makes it (one
+        reused at the same block and root: chains/engine/callstates.py); return the computation."""
+        point = self.read_point(ref)
+        header = point.block.header
+        with self._call_states.lend((point.block.hash, point.state_root), lambda: self._call_vm_state(point)) as state:
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
-            tx = self.checked_call_tx(state, msg, gas)
-            return state.costless_execute_transaction(tx)
+            # gas price 0 already: costless_execute_transaction would only copy the transaction
+            return apply_call(state, self.checked_call_tx(state, msg, gas))
 
     def access_list(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> AccessListResult:
         """eth_createAccessList, as geth: the addresses and slots ``msg`` touches (the sender,
