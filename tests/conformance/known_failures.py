@@ -17,8 +17,4 @@ KNOWN_FAILURES: dict[str, str] = {
     "TestAsyncEthModule::test_eth_simulate_v1": "eth_simulateV1 is missing",
     "TestEthModule::test_invalid_eth_sign_typed_data":
         "eth_signTypedData_v4 signs typed data whose array is shorter than its fixed-size type",
-    "TestEthModule::test_sign_authorization_send_raw_and_send_set_code_transactions":
-        "eth_sendTransaction ignores authorizationList (EIP-7702 only through eth_sendRawTransaction)",
-    "TestAsyncEthModule::test_async_sign_authorization_send_raw_and_send_set_code_transactions":
-        "eth_sendTransaction ignores authorizationList (EIP-7702 only through eth_sendRawTransaction)",
 }
