@@ -21,6 +21,7 @@ from backend.ordering import OrderingServices
 from backend.overrides import OverrideServices
 from backend.pending import PendingServices
 from backend.reads import ReadLimits, ReadRunner
+from backend.simulate import SimulateServices
 from backend.tracing import TracingServices
 from chains.block import PendingTx
 from chains.genesis import DevAccount, Predeploy
@@ -43,7 +44,7 @@ class SequencerFactory(Protocol):
         ...
 
 
-class Backend(OverrideServices, CallServices, FlashbotsServices, BundleServices, TracingServices, DevServices, OrderingServices,
+class Backend(OverrideServices, SimulateServices, CallServices, FlashbotsServices, BundleServices, TracingServices, DevServices, OrderingServices,
               MevServices, PendingServices):
     def __init__(self, sequencer: Sequencer, factory: SequencerFactory, accounts: Sequence[DevAccount],
                  predeploys: Sequence[Predeploy], limits: ReadLimits | None = None) -> None:

@@ -22,6 +22,7 @@ class BlockEnv:
     gas_limit: int
     coinbase: bytes = ZERO_ADDRESS
     base_fee: int | None = None  # None: EIP-1559's value from the parent
+    prev_randao: bytes | None = None  # the header's mixHash (block.prevrandao); None: keccak(parent hash)
 
 
 @dataclass(frozen=True)

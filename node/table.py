@@ -18,6 +18,7 @@ from node.filters import ChainEvents
 from node.flashbots import FlashbotsApi, call_bundle_param, send_bundle_param
 from node.mev import MevApi, report_range
 from node.ordering import LaneRequest, OrderingApi, controller, lane_options, opt_chain, ordering_param
+from node.simulate import SimulateApi, simulate_options
 from node.xr import XrApi, bundle_param
 from rpc.jsonrpc import Connection, Method, MethodTable, Param
 
@@ -44,6 +45,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
     ordering = OrderingApi(backend)
     flashbots = FlashbotsApi(backend, chain_id)
     mev = MevApi(backend)
+    sim = SimulateApi(backend, chain_id)
 
     def subscribe(conn: Connection, kind: str, arg: Any = None) -> str:
         return events.subscribe(conn, kind, arg, p.log_filter)
@@ -79,6 +81,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("eth_call", eth.eth_call, TX, BLOCK, Param("stateOverrides", p.state_overrides, optional=True)),
         M("eth_estimateGas", eth.eth_estimateGas, TX, BLOCK, ANY),
         M("eth_createAccessList", eth.eth_createAccessList, TX, BLOCK),
+        M("eth_simulateV1", sim.eth_simulateV1, Param("options", simulate_options), BLOCK),
         M("eth_sendRawTransaction", eth.eth_sendRawTransaction, Param("data", p.data)),
         M("eth_sendTransaction", eth.eth_sendTransaction, TX),
         M("eth_sendRawTransactionSync", eth.eth_sendRawTransactionSync, Param("data", p.data),

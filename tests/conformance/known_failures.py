@@ -13,8 +13,6 @@ _ASYNC_TYPED_DATA = ("client side, before any request: web3.py 8's async name mi
 KNOWN_FAILURES: dict[str, str] = {
     "TestAsyncEthModule::test_eth_sign_typed_data": _ASYNC_TYPED_DATA,
     "TestAsyncEthModule::test_invalid_eth_sign_typed_data": _ASYNC_TYPED_DATA,
-    "TestEthModule::test_eth_simulate_v1": "eth_simulateV1 is missing",
-    "TestAsyncEthModule::test_eth_simulate_v1": "eth_simulateV1 is missing",
     "TestEthModule::test_invalid_eth_sign_typed_data":
         "eth_signTypedData_v4 signs typed data whose array is shorter than its fixed-size type",
 }
