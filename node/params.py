@@ -208,6 +208,14 @@ def hash32(value: Any) -> Hash32:
     return Hash32(raw)
 
 
+def prev_randao(value: Any) -> bytes:
+    """A prevRandao: 32 bytes of hex, or a quantity up to 2^256-1 (Hardhat's helpers pad it to
+    32 bytes; a shorter one is padded here). Raises ValueError."""
+    if isinstance(value, str) and len(value) == 66:
+        return bytes(hash32(value))
+    return quantity(value).to_bytes(32, "big")
+
+
 def storage_keys(value: Any) -> list[StorageKey]:
     """eth_getProof's keys: a list of hex strings of at most 32 bytes each (geth's rules)."""
     if not isinstance(value, list):

@@ -148,6 +148,8 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("anvil_setNextBlockBaseFeePerGas", dev.anvil_setNextBlockBaseFeePerGas, Param("baseFee", p.base_fee),
           aliases=("hardhat_setNextBlockBaseFeePerGas",)),
         M("anvil_setCoinbase", dev.anvil_setCoinbase, ADDRESS, aliases=("hardhat_setCoinbase",)),
+        M("anvil_setNextBlockPrevRandao", dev.anvil_setNextBlockPrevRandao, Param("prevRandao", p.prev_randao)),
+        M("hardhat_setPrevRandao", dev.hardhat_setPrevRandao, Param("prevRandao", p.prev_randao)),
         M("evm_setBlockGasLimit", dev.evm_setBlockGasLimit, Param("gasLimit", p.quantity)),
         M("anvil_nodeInfo", dev.anvil_nodeInfo),
         M("anvil_dumpState", dev.anvil_dumpState, aliases=("hardhat_dumpState",)),

@@ -36,7 +36,9 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
     for blk in entry["blocks"]:
         cid = int(blk["chainId"])
         chain = seq.chain(cid)
-        env = BlockEnv(ts, int(blk["gasLimit"]), _unhex(blk["coinbase"]), blk["baseFee"])
+        randao = blk.get("prevRandao")
+        env = BlockEnv(ts, int(blk["gasLimit"]), _unhex(blk["coinbase"]), blk["baseFee"],
+                       _unhex(randao) if randao is not None else None)
         txs = []
         for raw_hex, sender_hex in blk["txs"]:
             tx = BUILDER.decode(_unhex(raw_hex))

@@ -77,6 +77,7 @@ class Snapshot:
     bundles: BundleBook
     relays: list[Relay]
     gas_limits: dict[int, int] = field(default_factory=dict)  # evm_setBlockGasLimit's, per chain
+    next_prev_randao: bytes | None = None
 
 
 @dataclass
@@ -100,6 +101,7 @@ class Sequencer:
         self._superblock_of: dict[int, list[int]] = {cid: [0] for cid in self.chains}
         self.impersonated: set[bytes] = set()
         self.next_base_fee: int | None = None
+        self.next_prev_randao: bytes | None = None  # the next blocks' mixHash, once (anvil_setNextBlockPrevRandao)
         self.snapshots: dict[int, Snapshot] = {}
         self._next_snapshot = 1
         self.superblock_listeners: list[SuperblockListener] = []
@@ -323,7 +325,7 @@ class Sequencer:
         (a forced one, else None: the builder computes it from the parent), unless
         ``base_fee`` is given (simulations that charge nothing pass 0)."""
         fee = base_fee if base_fee is not None else self.next_base_fee
-        return BlockEnv(timestamp, self.chains[chain_id].config.gas_limit, self.coinbase, fee)
+        return BlockEnv(timestamp, self.chains[chain_id].config.gas_limit, self.coinbase, fee, self.next_prev_randao)
 
     def block_envs(self, timestamp: int, base_fee: int | None = None) -> Envs:
         """Every chain's environment for a block at ``timestamp`` (``block_env``), each made
@@ -447,6 +449,7 @@ class Sequencer:
                 envs[cid].gas_limit,
                 envs[cid].coinbase,
                 envs[cid].base_fee,
+                envs[cid].prev_randao,
             )
             for cid in mined
         )
@@ -455,6 +458,7 @@ class Sequencer:
         self.log.append_superblock(SuperblockRecord(superblock, bodies, legs, errors))
         self.clock.next_timestamp = None
         self.next_base_fee = None
+        self.next_prev_randao = None
         for cid, block in mined.items():  # only these chains' states changed
             pool = self.pools[cid]
             for tx in block.txs:
@@ -504,6 +508,15 @@ class Sequencer:
         """The next block's base fee on every chain (anvil_setNextBlockBaseFeePerGas)."""
         self.next_base_fee = fee
 
+    def set_next_prev_randao(self, value: bytes) -> None:
+        """The next superblock's blocks' prevRandao (their header's mixHash, ``block.prevrandao``),
+        for that superblock only (anvil_setNextBlockPrevRandao, hardhat_setPrevRandao); the
+        superblock log records it, so replay needs nothing more. Raises InvalidInput for a
+        value that is not 32 bytes."""
+        if len(value) != 32:
+            raise InvalidInput(f"prevRandao must be 32 bytes, got {len(value)}")
+        self.next_prev_randao = bytes(value)
+
     def set_block_gas_limit(self, gas_limit: int) -> None:
         """The gas limit of every chain's next blocks (evm_setBlockGasLimit); admission and
         estimates follow it. Each block's limit is in the superblock log, so replay needs
@@ -547,6 +560,7 @@ class Sequencer:
             bundles=self.bundles.copy(),
             relays=list(self.relays),
             gas_limits={cid: c.config.gas_limit for cid, c in self.chains.items()},
+            next_prev_randao=self.next_prev_randao,
         )
         return snap_id
 
@@ -566,6 +580,7 @@ class Sequencer:
         self._pooled = set(snap.pools)
         self.clock = copy.copy(snap.clock)
         self.next_base_fee = snap.next_base_fee
+        self.next_prev_randao = snap.next_prev_randao
         self.bundles = snap.bundles.copy()
         self.relays = list(snap.relays)
         for cid, gas_limit in snap.gas_limits.items():

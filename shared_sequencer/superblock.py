@@ -84,6 +84,7 @@ class BlockBody:
     gas_limit: int
     coinbase: bytes
     base_fee: int | None = None
+    prev_randao: bytes | None = None  # a forced mixHash (anvil_setNextBlockPrevRandao)
 
 
 @dataclass(frozen=True)
