@@ -1,8 +1,9 @@
 """The tests of web3.py's module suites that xrollup fails, each with the reason.
 
-Keys are ``Class::test_name`` (without parameters). conftest.py marks them as strict expected
-failures: one that starts passing fails the run until it leaves this list. The README's
-"web3.py conformance" section lists the same.
+Keys are ``Class::test_name`` (without parameters). conftest.py marks those of KNOWN_FAILURES
+as strict expected failures: one that starts passing fails the run until it leaves this list;
+those of SOMETIMES_FAILING, which fail now and then for a reason outside xrollup, as non-strict
+ones. The README's "web3.py conformance" section lists the same.
 """
 
 from __future__ import annotations
@@ -18,4 +19,11 @@ KNOWN_FAILURES: dict[str, str] = {
     "TestEthModule::test_invalid_eth_sign_typed_data": _IN_PROCESS_ONLY,
     "TestAsyncEthModule::test_eth_sign_typed_data": _ASYNC_TYPED_DATA,
     "TestAsyncEthModule::test_invalid_eth_sign_typed_data": _ASYNC_TYPED_DATA,
+}
+
+SOMETIMES_FAILING: dict[str, str] = {
+    "TestAsyncEthModule::test_eth_call_offchain_lookup_tries_next_url_for_non_4xx_error_status_and_tests_POST":
+        "web3.py's mock of aiohttp's POST also carries the JSON-RPC request, and closes its session before "
+        "web3.py reads the reply: it passes when the body arrived with the headers (uvicorn writes them "
+        "separately; now and then the client reads in between: RuntimeError: Connection closed)",
 }
