@@ -4,7 +4,9 @@ An ``L1Source`` gives the L1's blocks and, in each, the transactions sent to the
 (sender, calldata). Only the batcher's count: a write to the inbox by anyone else is ignored.
 The batcher's frames make channels (settlement/batches.py), and each channel's entries replace
 the derived log from its ``first`` entry on. Replaying the derived log into fresh chains
-(``shared_sequencer.replay``) checks every block hash and state root.
+(``shared_sequencer.replay``) checks every block hash and state root; the portals'
+``TransactionDeposited`` logs (``l1_deposits``) then check every deposit the rebuilt rollups hold
+(``settlement.deposits.check_deposits``).
 
 Two sources: a running L1's JSON-RPC endpoint (``RpcSource``), and the L1's own saved chain,
 its superblock log under ``<state dir>/l1``, replayed into a fresh L1 first (``ChainSource``).
