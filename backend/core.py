@@ -15,6 +15,7 @@ from backend.bundles import BundleServices
 from backend.calls import CallServices
 from backend.dev import DevServices
 from backend.dumps import decode_dump, encode_dump
+from backend.faults import FaultServices
 from backend.flashbots import FlashbotsServices
 from backend.mev import MevServices
 from backend.ordering import OrderingServices
@@ -44,7 +45,7 @@ class SequencerFactory(Protocol):
 
 
 class Backend(OverrideServices, CallServices, FlashbotsServices, BundleServices, TracingServices, DevServices, OrderingServices,
-              MevServices, PendingServices):
+              MevServices, PendingServices, FaultServices):
     def __init__(self, sequencer: Sequencer, factory: SequencerFactory, accounts: Sequence[DevAccount],
                  predeploys: Sequence[Predeploy], limits: ReadLimits | None = None) -> None:
         """``limits``: the reads' gas cap and time limit (geth's defaults if None)."""

@@ -145,6 +145,9 @@ SPECS: dict[str, dict[str, Check]] = {
     "edit": {"chainId": _int, "kind": lambda v: v in ("balance", "nonce", "code", "storage"), "address": _hex(20),
              "value": lambda v: _int(v) or _hex()(v), "slot": _int},
     "truncate": {"length": lambda v: _int(v) and v >= 1},
+    # a reorg (shared_sequencer/faults.py): a truncation to ``length`` that says what it dropped
+    "reorg": {"length": lambda v: _int(v) and v >= 1, "fork": _int, "depth": _int, "dropped": _list(_H32),
+              "requeued": _list(_tuple(_int, _H32)), "time": _int},
 }
 
 

@@ -104,6 +104,8 @@ def replay(seq: Sequencer, entries: Iterable[dict[str, Any]], progress: Callable
                 progress(count)
         elif kind == "edit":
             seq.edit_state(int(entry["chainId"]), decode_edit(entry))
+        elif kind == "reorg":  # its truncation was applied when the log was read
+            seq.note_reorg(entry)
         elif kind != "genesis":
             raise LogError(f"unknown log entry type {kind!r}")
     return count

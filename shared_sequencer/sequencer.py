@@ -28,7 +28,9 @@ from chains.errors import (
     BlockNotFound,
     BundleFailed,
     BundleFailure,
+    ChainHalted,
     InvalidInput,
+    SequencerDown,
     TransactionRejected,
     UnknownChain,
     XCallFailure,
@@ -37,9 +39,11 @@ from chains.mailbox import MESSENGER, SEQUENCER, system_tx
 from chains.rollup import MinedBlock, RollupChain, StateEdit
 from chains.txbuild import tx_chain_id
 from shared_sequencer import admission, interop
+from shared_sequencer import faults as fault_modes
+from shared_sequencer import reorg as reorg_plan
 from shared_sequencer.builders import Builders, Envs, PerChain
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
-from shared_sequencer.log import SuperblockLog
+from shared_sequencer.log import SuperblockLog, decode_edit
 from shared_sequencer.mempool import Mempool
 from shared_sequencer.mining import Automine, MiningMode
 from shared_sequencer.ordering import ExpressLane, Fees, OrderingPolicy, Round
@@ -120,6 +124,8 @@ class Sequencer:
         self.safe_superblock = 0
         self.finalized_superblock = 0
         self._carriers: list[tuple[int, int]] = []  # (last superblock carried, L1 block number), ascending
+        self.faults = fault_modes.FaultBook()  # fault modes (shared_sequencer/faults.py)
+        self._invalidated: dict[bytes, str] | None = None  # a reorg's re-sequencing: what was dropped, why
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -270,13 +276,14 @@ class Sequencer:
     def release_at(self) -> float | None:
         """The earliest wall-clock time a transaction held back by its chain's policy becomes
         eligible (express-lane's delay), or None when nothing is held."""
+        delayed = fault_modes.release_at(self.faults, self._pooled_txs()) if self.faults.active else None
         holding = [cid for cid, pool in self.pools.items() if pool and self.order_of(cid).holds]
         if not holding:
-            return None
+            return delayed
         times = [t for cid, pool in self.pools.items() if cid in holding
                  for t in [pool.release_at(self.order_of(cid).bind(Round(self.head.number + 1, time.time())))]
                  if t is not None]
-        return min(times, default=None)
+        return min([*times, delayed] if delayed is not None else times, default=None)
 
     # -- submission ---------------------------------------------------------------------
 
@@ -318,6 +325,7 @@ class Sequencer:
         self.check(chain_id, pending)
         self.pools[chain_id].add(pending)
         self._pooled.add(chain_id)
+        self.faults.note_arrival(pending.hash, self.head.number)
         for listener in self.pending_listeners:
             listener(chain_id, pending.hash)
         self._automine()
@@ -341,16 +349,25 @@ class Sequencer:
 
     def mine_pending(self) -> None:
         """A superblock for what waits, then follow-ups while asynchronous messages wait to
-        be relayed (bounded: contracts may answer each message with another)."""
+        be relayed (bounded: contracts may answer each message with another). Nothing while
+        the sequencer is down."""
+        if fault_modes.is_down(self.faults):
+            return
         self.mine(allow_empty=False)
         for _ in range(MAX_RELAY_ROUNDS):
-            if not self.relay_policy.due(self.relays, self.clock.next(self.head.timestamp)):
+            if not self._due_relays(self.clock.next(self.head.timestamp), self.head.number + 1):
                 break
             self.mine(allow_empty=False)
 
     def submit_bundle(self, bundle: Bundle) -> bytes:
-        """Queue an atomic bundle (automine: mine at once). Returns the bundle hash."""
+        """Queue an atomic bundle (automine: mine at once). Returns the bundle hash. Raises
+        BundleFailed (a leg refused), ChainHalted (a leg on a halted chain); nothing is queued."""
+        halted = fault_modes.halted_chains(self.faults)
         for index, (chain_id, pending) in enumerate(bundle.legs):
+            if chain_id in halted:
+                failure = BundleFailure(index, chain_id, pending.hash, "halted", f"chain {chain_id} is halted")
+                self.bundles.refuse(bundle, failure, self.head.number)
+                raise ChainHalted(chain_id, bundle.hash, index)
             try:
                 self.check(chain_id, pending)
             except TransactionRejected as exc:
@@ -358,6 +375,7 @@ class Sequencer:
                 self.bundles.refuse(bundle, failure, self.head.number)
                 raise BundleFailed(bundle.hash, failure) from exc
         self.bundles.add(bundle, self.head.number)
+        self.faults.note_arrival(bundle.hash, self.head.number)
         self._automine()
         return bundle.hash
 
@@ -433,8 +451,12 @@ class Sequencer:
         interval tick passes the chains due). Any other chain advances only if work lands on
         it (a bundle leg, a cross-rollup call's system transaction, a relay). With
         ``allow_empty`` False (automine), idle chains do not advance and nothing is mined
-        when nothing is included. Raises InvalidInput for a timestamp not after the previous
-        superblock's."""
+        when nothing is included. A halted chain never advances (faults.py). Raises
+        InvalidInput for a timestamp not after the previous superblock's, SequencerDown while
+        the sequencer is down."""
+        if fault_modes.is_down(self.faults):
+            raise SequencerDown()
+        halted = fault_modes.halted_chains(self.faults)
         parent = self.head
         if timestamp is not None and timestamp <= parent.timestamp:
             raise InvalidInput(f"timestamp {timestamp} is not after the previous block's {parent.timestamp}")
@@ -443,19 +465,21 @@ class Sequencer:
         number = parent.number + 1
 
         def fresh(applied: dict[int, list[PendingTx]]) -> Builders:
-            builders: Builders = PerChain(self.chains, lambda cid: self.chains[cid].new_builder(envs[cid]))
+            builders: Builders = PerChain(self.chains, lambda cid: self.chains[cid].new_builder(envs[cid]), halted)
             for cid, txs in applied.items():
                 for pending in txs:
                     builders[cid].apply(pending)
             return builders
 
         applied: dict[int, list[PendingTx]] = self._due_deposits(envs)  # deposits first, before anything else
-        for relay in self.relay_policy.due(self.relays, ts):  # asynchronous messages first, at the top
+        for relay in self._due_relays(ts, number):  # asynchronous messages first, at the top
             before = applied.setdefault(relay.destination, [])
             before.append(self._relay_tx(relay, before, envs))
         builders = fresh(applied)
         included_bundles: list[bytes] = []
         for bundle in self.bundles.due(number, ts):
+            if self.faults.active and fault_modes.bundle_hold(self.faults, bundle.hash, bundle.legs, number, time.time()):
+                continue  # censored or delayed: the bundle waits as a whole
             result = execute_bundle(builders, bundle)
             self.bundles.settle(bundle, result, number)
             if result.ok:
@@ -464,14 +488,14 @@ class Sequencer:
                     applied.setdefault(chain_id, []).append(pending)
             else:
                 builders = fresh(applied)  # throw the failed bundle's VMs away
-        pooled = self._pooled if chains is None else self._pooled.intersection(chains)
+        pooled = (self._pooled if chains is None else self._pooled.intersection(chains)) - halted
         for cid in sorted(pooled, key=self._order.__getitem__):
             self._fill_from_pool(cid, builders)
         advancing = {cid for cid, b in builders.items() if b.outcomes}
         if not allow_empty and not advancing:
             return parent  # automine with nothing to include (a failed bundle, a nonce gap)
         if allow_empty:
-            advancing.update(self.chains if chains is None else chains)
+            advancing.update(set(self.chains if chains is None else chains) - halted)
         order = self._order
         sealed = {cid: builders[cid].seal() for cid in sorted(advancing, key=order.__getitem__)}
         superblock = self.commit(number, ts, parent, sealed, envs, tuple(included_bundles))
@@ -497,9 +521,13 @@ class Sequencer:
         full: set[bytes] = set()
         order = self.order_of(chain_id).bind(Round(self.head.number + 1, time.time()))
         ready = list(pool.ready(builders[chain_id].nonce_of, order, int(base_fee_of(builders[chain_id].header))))
+        number, now = self.head.number + 1, time.time()
         for entry in ready:
             sender = entry.pending.sender
             if sender in full:
+                continue
+            if self.faults.active and fault_modes.tx_hold(self.faults, chain_id, entry.pending, number, now):
+                full.add(sender)  # censored or delayed: it waits in the pool, and its successors too
                 continue
             if entry.pending.tx.gas > builders[chain_id].gas_left:
                 full.add(sender)  # keep it for the next block, and its successors too
@@ -512,6 +540,8 @@ class Sequencer:
             except TransactionRejected as exc:  # invalid now: dropped and reported, never retried
                 pool.remove(entry.pending.hash)
                 full.add(sender)
+                if self._invalidated is not None:
+                    self._invalidated[entry.pending.hash] = str(exc)
                 _log.warning("chain %d: dropped transaction 0x%s, invalid at inclusion: %s",
                              chain_id, entry.pending.hash.hex(), exc)
                 continue
@@ -566,7 +596,7 @@ class Sequencer:
         for cid, block in mined.items():
             if self.relay_policy.auto:
                 accepting = {d for d in self.chains if self.relay_policy.accepts(d, cid)}
-                self.relays.extend(sent_messages(cid, block, accepting))
+                self.relays.extend(sent_messages(cid, block, accepting, number))
         for listener in list(self.superblock_listeners):
             listener(superblock, mined)
         return superblock
@@ -692,6 +722,136 @@ class Sequencer:
         for later in [i for i in self.snapshots if i >= snap_id]:
             del self.snapshots[later]
         return True
+
+    # -- faults (shared_sequencer/faults.py) and reorgs (reorg.py) -------------------------
+
+    def set_fault(self, fault: fault_modes.Fault) -> int:
+        """Start ``fault`` now (from the next superblock on). Returns its id. Raises
+        UnknownChain for a chain this devnet does not run."""
+        named = {fault.chain_id} if isinstance(fault, fault_modes.Halt) else set(getattr(fault, "chains", ()))
+        for cid in named:
+            self.chain(cid)
+        fault_id = self.faults.add(fault, self.head.number).id
+        self._faults_changed()
+        return fault_id
+
+    def clear_faults(self, selector: int | str) -> list[int]:
+        """End the active faults ``selector`` names (an id, or a kind: all of that kind); what
+        they held back is sequenced now (automine). Returns their ids. Raises InvalidInput when
+        none is active."""
+        ids = self.faults.matching(selector)
+        if not ids:
+            raise InvalidInput(f"no active fault {selector!r} (xr_faults lists them)")
+        self.faults.remove(ids, self.head.number)
+        self._faults_changed()
+        return ids
+
+    def _faults_changed(self) -> None:
+        base = self.faults.base_relay or self.relay_policy
+        self.relay_policy = fault_modes.relay_policy(base, self.faults)  # a message delay is the relay policy's
+        self.faults.base_relay = base if self.relay_policy is not base else None
+        for listener in self.mode_listeners:
+            listener()
+        if any(self.pools.values()) or self.bundles.queue or self.relays:
+            self._automine()
+
+    def held(self) -> list[tuple[int, bytes, str]]:
+        """Pooled transactions a fault holds back now: (chain id, hash, reason), and queued
+        bundles (chain id 0, bundle hash, reason)."""
+        if not self.faults.active:
+            return []
+        number, now = self.head.number + 1, time.time()
+        out = [(cid, pending.hash, reason) for cid, pending in self._pooled_txs()
+               if (reason := fault_modes.tx_hold(self.faults, cid, pending, number, now)) is not None]
+        halted = fault_modes.halted_chains(self.faults)
+        for bundle in self.bundles.queue:
+            reason = fault_modes.bundle_hold(self.faults, bundle.hash, bundle.legs, number, now)
+            if reason is None and any(cid in halted for cid, _ in bundle.legs):
+                reason = "halted"
+            if reason is not None:
+                out.append((0, bundle.hash, reason))
+        return out
+
+    def _pooled_txs(self) -> list[tuple[int, PendingTx]]:
+        return [(cid, e.pending) for cid in self._pooled for e in self.pools[cid].by_key.values()]
+
+    def _due_relays(self, timestamp: int, number: int) -> list[Relay]:
+        due = self.relay_policy.due(self.relays, timestamp, number)
+        if self.faults.active:
+            due = [r for r in due if not fault_modes.relay_hold(self.faults, r)]
+        return due
+
+    def reorg(self, depth: int) -> fault_modes.Reorg:
+        """Drop the last ``depth`` superblocks and sequence again: every chain rolls back to its
+        head at the fork point (dev-method edits made after that superblock are undone too), with the cross-rollup calls
+        and messages of the dropped superblocks on every side; the users' transactions go back
+        to the pools and the bundles to the queue, and one superblock in which every rolled-back
+        chain advances is mined at once (unless the sequencer is down; under automine, what else
+        waits follows). The log records the reorg (a restart and replay reproduce it). Returns
+        the record, with what could not be sequenced again and why. Raises InvalidInput for a
+        depth below 1 or one that reaches a safe superblock (at or below ``safe_superblock``)."""
+        if depth < 1:
+            raise InvalidInput(f"reorg depth must be at least 1, got {depth}")
+        fork = self.head.number - depth
+        if fork < self.safe_superblock:
+            raise InvalidInput(f"cannot reorg {depth} superblocks: that drops superblock {max(fork + 1, 0)}, but "
+                               f"superblocks up to {self.safe_superblock} are safe (head {self.head.number})")
+        heights = {cid: self.block_at(cid, fork) for cid in self.chains}
+        work = reorg_plan.dropped_work(self.chains, self.superblocks[fork + 1 :], heights, self.bundles.legs)
+        length = self.log.superblock_end(fork)
+        rolled = {cid for cid, chain in self.chains.items() if chain.height != heights[cid]}
+        self.relays = reorg_plan.relays_after(self.relays, work, self.chains, self._superblock_of)
+        entries = self.log.entries
+        for cid, chain in self.chains.items():
+            # the head block at the fork point, then the dev edits logged after it and before the cut
+            height = heights[cid]
+            start = self.log.superblock_end(self._superblock_of[cid][height])
+            edits = [decode_edit(e) for e in entries[start:length] if e["t"] == "edit" and e["chainId"] == cid]
+            root = bytes(chain.blocks[height].header.state_root)
+            if chain.height != height or chain.head_state_root != root or edits:
+                chain.truncate(height, root)
+                del self._superblock_of[cid][height + 1 :]
+                for edit in edits:
+                    chain.edit_state(edit)
+        dropped = tuple(sb.hash for sb in self.superblocks[fork + 1 :])
+        del self.superblocks[fork + 1 :]
+        for tx_hash in work.tx_hashes:
+            self.xcall_errors.pop(tx_hash, None)
+        for snap_id in [i for i, snap in self.snapshots.items() if snap.height > fork or snap.log_length > length]:
+            del self.snapshots[snap_id]
+        invalid: list[tuple[int, bytes, str]] = []
+        for cid, pending in work.txs:
+            try:  # an executing message whose log a dropped block held is invalid now
+                interop.check_pending(pending, lambda c, n: self.chain(c).block(n))
+                self.pools[cid].add(pending)
+                self._pooled.add(cid)
+            except TransactionRejected as exc:
+                invalid.append((cid, pending.hash, str(exc)))
+        self.bundles.requeue(work.bundles)
+        requeued = tuple((cid, p.hash) for cid, p in work.txs) + tuple(
+            (cid, p.hash) for bundle in work.bundles for cid, p in bundle.legs)
+        record = fault_modes.Reorg(fork, depth, dropped, requeued, time.time())
+        self.log.rewrite_tail(length, fault_modes.reorg_entry(record, length))
+        self._invalidated = {}
+        try:
+            if not fault_modes.is_down(self.faults):
+                self.mine(chains=rolled - fault_modes.halted_chains(self.faults))
+                if isinstance(self.mode, Automine):
+                    self.mine_pending()
+            chain_of = {h: cid for cid, h in requeued}
+            invalid += [(chain_of[h], h, reason) for h, reason in self._invalidated.items() if h in chain_of]
+        finally:
+            self._invalidated = None
+        record = dataclasses.replace(record, invalid=tuple(invalid))
+        self.faults.reorgs.append(record)
+        for listener in self.mode_listeners:
+            listener()
+        return record
+
+    def note_reorg(self, entry: dict[str, Any]) -> None:
+        """Replay: a reorg record of the log (its truncation was applied when the log was read)."""
+        self.faults.reorgs.append(fault_modes.reorg_from_entry(entry))
+        self.log.append(entry, sync=False)
 
     def _genesis_superblock(self) -> SuperBlock:
         refs = tuple(

@@ -58,6 +58,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _plain_fault_field(value: Any) -> Any:
+    """A fault field as xr_setFault takes it: addresses as 0x text, lists as lists."""
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain_fault_field(v) for v in value]
+    return value
+
+
 def _hex(value: bytes | str) -> str:
     if isinstance(value, (bytes, bytearray)):
         return "0x" + bytes(value).hex()
@@ -362,6 +371,60 @@ class Devnet:
         """Go back to a snapshot (every chain, pools, clock); it and later ones are consumed.
         Returns False for an unknown id."""
         return bool(self.request("evm_revert", [hex(snapshot_id)]))
+
+    # -- fault modes (shared_sequencer/faults.py) ----------------------------------------------
+
+    def set_fault(self, kind: str, **fields: Any) -> int:
+        """Make the sequencer misbehave (``xr_setFault``): ``set_fault("down")``,
+        ``set_fault("censor", senders=[addr], contracts=[...], chains=[902])``,
+        ``set_fault("delay", chains=[902], senders=[...], messages=True, superblocks=3, seconds=0)``,
+        ``set_fault("halt", chainId=902)``. Returns the fault's id."""
+        spec = {"kind": kind, **{k: _plain_fault_field(v) for k, v in fields.items()}}
+        return int(self.request("xr_setFault", [spec])["id"])
+
+    def clear_fault(self, fault: int | str) -> list[int]:
+        """End a fault by id, or every fault of a kind (``xr_clearFault``); returns their ids."""
+        return list(self.request("xr_clearFault", [fault]))
+
+    def faults(self) -> dict[str, Any]:
+        """``xr_faults``: the active faults, every fault period, the reorgs, what is held back."""
+        return cast(dict[str, Any], self.request("xr_faults"))
+
+    def reorg(self, depth: int) -> dict[str, Any]:
+        """Drop the last ``depth`` superblocks and sequence again (``xr_reorg``)."""
+        return cast(dict[str, Any], self.request("xr_reorg", [depth]))
+
+    @contextmanager
+    def fault(self, *, down: bool = False, censor: Any = None, halt: int | None = None,
+              delay: Mapping[str, Any] | None = None) -> Iterator[list[int]]:
+        """The sequencer misbehaves inside the block and behaves again on exit (what was held
+        back is then sequenced)::
+
+            with devnet.fault(censor=alice.address): ...      # a sender (or {"contracts": [...]})
+            with devnet.fault(down=True): ...
+            with devnet.fault(halt=902): ...
+            with devnet.fault(delay={"chains": [902], "superblocks": 3}): ...
+
+        Yields the ids of the faults set."""
+        ids: list[int] = []
+        try:
+            if down:
+                ids.append(self.set_fault("down"))
+            if censor is not None:
+                fields = dict(censor) if isinstance(censor, Mapping) else {
+                    "senders": list(censor) if isinstance(censor, (list, tuple, set)) else [censor]}
+                ids.append(self.set_fault("censor", **fields))
+            if halt is not None:
+                ids.append(self.set_fault("halt", chainId=halt))
+            if delay is not None:
+                ids.append(self.set_fault("delay", **delay))
+            yield ids
+        finally:
+            if not self._closed:
+                active = {f["id"] for f in self.faults()["active"]}
+                for fault_id in ids:
+                    if fault_id in active:
+                        self.clear_fault(fault_id)
 
     @contextmanager
     def isolated(self) -> Iterator[None]:

@@ -17,6 +17,8 @@ from typing import TypeVar
 
 from chains.engine import DEFAULT_FORK, FORKS
 from chains.errors import XRollupError
+from shared_sequencer.faults import FLAG_HELP as FAULT_FLAG_HELP
+from shared_sequencer.faults import parse_fault_flag
 from shared_sequencer.ordering import parse_order
 from xrollup import __version__
 from xrollup.config import DevnetConfig
@@ -143,6 +145,14 @@ def _order(text: str) -> str:
     return text
 
 
+def _fault(text: str) -> str:
+    try:
+        parse_fault_flag(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="xrollup", description="A local devnet of EVM rollups that share one sequencer.")
     ap.add_argument("--version", action="version", version=f"xrollup {__version__}")
@@ -169,6 +179,8 @@ def parser() -> argparse.ArgumentParser:
                     help="seconds per express-lane round (default: 60)")
     ap.add_argument("--express-lane.delay", type=_non_negative_float, default=0.2, dest="express_lane_delay",
                     help="seconds non-controller transactions wait under express-lane (default: 0.2)")
+    ap.add_argument("--fault", type=_fault, action="append", default=[], dest="faults", metavar="FAULT",
+                    help=FAULT_FLAG_HELP)
     ap.add_argument("--accounts", "-a", type=int, default=10, help="dev accounts to fund (default: 10)")
     ap.add_argument("--balance", type=int, default=10_000, help="ETH per dev account (default: 10000)")
     ap.add_argument("--mnemonic", "-m", default=DevnetConfig.mnemonic, help="BIP-39 mnemonic of the dev accounts")
@@ -215,6 +227,7 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
         express_lane_delay=args.express_lane_delay,
         l1=args.l1, l1_port=args.l1_port, l1_chain_id=args.l1_chain_id, l1_block_time=args.l1_block_time,
         l1_finality_depth=args.l1_finality_depth,
+        faults=tuple(args.faults),
     )
 
 
@@ -253,6 +266,8 @@ def banner(devnet: object) -> str:
         lines += ["", f"Admin API:         {devnet.admin_url}"]
     lines += [f"Auto-relay:        {'on' if cfg.autorelay else 'off'}"
               + (f", after {cfg.relay_delay}s" if cfg.relay_delay else "")]
+    if cfg.faults:
+        lines += [f"Faults:            {', '.join(cfg.faults)}"]
     if cfg.state_dir:
         lines += ["", f"State dir:         {cfg.state_dir} (superblock {devnet.sequencer.head.number})"]
     from xrollup import explorer

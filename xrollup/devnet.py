@@ -37,6 +37,7 @@ from rpc.jsonrpc import Dispatcher
 from rpc.server import BindError, Endpoint, ServerGroup, build_app
 from settlement.contracts import rollup_contracts
 from settlement.service import Settlement
+from shared_sequencer.faults import parse_fault_flag
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
 from shared_sequencer.mining import Automine, mode_from_flags
 from shared_sequencer.ordering import build_orders
@@ -153,6 +154,8 @@ class Devnet:
             seq.log.write_genesis()
         if self.settlement is not None:
             self.settlement.adopt(seq)
+        for text in config.faults:  # --fault: the sequencer starts faulty
+            seq.set_fault(parse_fault_flag(text))
         return seq
 
     def _network_info(self) -> NetworkInfo:

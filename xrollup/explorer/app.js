@@ -9,6 +9,7 @@
 //   overlay.js bundle outlines and cross-rollup arrows (SVG)
 //   panel.js   the details view: one transaction's receipt, logs and trace
 //   dom.js     small DOM helpers
+//   faults.js  the sequencer's fault modes: banner, superblock marks, reorgs, held transactions
 //
 // Lanes (rows) are chains, columns are superblocks (newest on the right). Superblocks arrive
 // live from eth_subscribe("xr_newSuperblocks") on this page's own chain (the first chain);
@@ -23,6 +24,7 @@
 import { decodeCall, decodeLog, decodeTuple, hexToBytes } from "./abi.js";
 import { addSuperblock, followControls, setupLanes } from "./board.js";
 import { $, message } from "./dom.js";
+import { refreshFaults, watchFaults } from "./faults.js";
 import { hexToInt } from "./format.js";
 import { fingerprint } from "./lookups.js";
 import { draw, scheduleDraw } from "./overlay.js";
@@ -85,6 +87,7 @@ function connect() {
           .catch(() => {});
       }
       addSuperblock(sb);
+      refreshFaults(); // fault marks for the new column (faults.js)
     }
   };
   ws.onclose = () => {
@@ -124,6 +127,7 @@ async function start() {
     return;
   }
   connect();
+  watchFaults();
 }
 
 window.xrollupExplorer = { state, decodeLog, decodeCall, decodeTuple, hexToBytes, fingerprint, openPanel, draw };
