@@ -359,7 +359,7 @@ class Sequencer:
             before.append(self._relay_tx(relay, before, envs))
         builders = fresh(applied)
         included_bundles: list[bytes] = []
-        for bundle in self.bundles.due(number, ts):
+        for bundle in self.bundles.due(number, ts, lambda cid: self.chains[cid].height):
             result = execute_bundle(builders, bundle)
             self.bundles.settle(bundle, result, number)
             if result.ok:
