@@ -109,6 +109,7 @@ class Sequencer:
         self.xcall_errors: dict[bytes, XCallFailure] = {}  # why a cross-rollup transaction reverted
         self.relays: list[Relay] = []  # OP messages waiting for the next superblock
         self._automine_scheduler: Callable[[], None] | None = None
+        self._ordered_at: dict[int, float] = {}  # per chain, the time its pool was last ordered
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -212,12 +213,14 @@ class Sequencer:
 
     def release_at(self) -> float | None:
         """The earliest wall-clock time a transaction held back by its chain's policy becomes
-        eligible (express-lane's delay), or None when nothing is held."""
+        eligible (express-lane's delay), or None when nothing is held. Held means held when the
+        pool was last ordered: one that became eligible since is due now (a past time)."""
         holding = [cid for cid, pool in self.pools.items() if pool and self.order_of(cid).holds]
         if not holding:
             return None
         times = [t for cid, pool in self.pools.items() if cid in holding
-                 for t in [pool.release_at(self.order_of(cid).bind(Round(self.head.number + 1, time.time())))]
+                 for t in [pool.release_at(self.order_of(cid).bind(Round(self.head.number + 1,
+                                                                          self._ordered_at.get(cid, 0.0))))]
                  if t is not None]
         return min(times, default=None)
 
@@ -399,7 +402,8 @@ class Sequencer:
         if not pool:
             return
         full: set[bytes] = set()
-        order = self.order_of(chain_id).bind(Round(self.head.number + 1, time.time()))
+        self._ordered_at[chain_id] = now = time.time()
+        order = self.order_of(chain_id).bind(Round(self.head.number + 1, now))
         ready = list(pool.ready(builders[chain_id].nonce_of, order, int(base_fee_of(builders[chain_id].header))))
         for entry in ready:
             sender = entry.pending.sender
