@@ -13,8 +13,8 @@ from eth_account.messages import encode_typed_data
 from shared_sequencer.auction import typed_bid
 from tests.sequencer.seq_helpers import ADDRS, KEYS, DevnetServer, Rpc, transfer, wait_for
 
-ROUND = 3.0
-CLOSING = 1.0
+ROUND = 6.0
+CLOSING = 2.0
 MILLI = 10**15
 
 
@@ -25,7 +25,7 @@ def bid(chain_id: int, key: int, round_number: int, controller: str, amount: int
             "signature": "0x" + signed.signature.hex()}
 
 
-def open_window(rpc: Rpc, margin: float = 1.0) -> int:
+def open_window(rpc: Rpc, margin: float = 2.5) -> int:
     """Wait until the next round's auction stays open ``margin`` seconds more; its round."""
     def ready() -> int | None:
         state = rpc.call("xr_getExpressLaneAuction")
