@@ -7,6 +7,7 @@ import logging
 from chains.errors import (
     BlockNotFound,
     BundleFailed,
+    ChainHalted,
     ExecutionHalted,
     ExecutionReverted,
     IntrinsicGasTooLow,
@@ -22,13 +23,20 @@ logger = logging.getLogger(__name__)
 EXECUTION_REVERTED = 3
 TRANSACTION_REJECTED = -32003
 RECEIPT_TIMEOUT = 4  # EIP-7966: pooled, not mined within the timeout; the hash in data
+CHAIN_HALTED = -32010  # atomic work touched a halted chain (a fault); the chain in data
 
 
 def to_rpc_error(exc: Exception) -> RpcError:
     """Revert: code 3, ``execution reverted: <reason>``, raw revert data in ``data`` (what
     web3.py and viem parse); rejected transaction: -32003 (a call's gas below its intrinsic
-    cost: -32000, as anvil); bad argument: -32602. Any other exception is a defect of the
+    cost: -32000, as anvil); bad argument: -32602; atomic work that touched a halted chain:
+    -32010 with the chain in ``data``. Any other exception is a defect of the
     devnet: logged with its traceback, answered -32603 ``internal error`` without its text."""
+    if isinstance(exc, ChainHalted):
+        halted: dict[str, object] = {"chainId": exc.chain_id, "halted": True}
+        if exc.bundle_hash is not None:
+            halted.update({"bundleHash": "0x" + exc.bundle_hash.hex(), "failedLeg": exc.leg})
+        return RpcError(CHAIN_HALTED, str(exc), halted)
     if isinstance(exc, BundleFailed):
         detail = {
             "bundleHash": "0x" + exc.bundle_hash.hex(), "failedLeg": exc.leg, "chainId": exc.chain_id,

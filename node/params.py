@@ -18,6 +18,8 @@ from chains.proofs import MAX_STORAGE_KEYS, StorageKey, parse_storage_key
 from chains.rollup import BlockRef
 from chains.txbuild import AccessList
 from rpc.jsonrpc import MalformedPayload, decode
+from shared_sequencer.faults import KINDS as FAULT_KINDS
+from shared_sequencer.faults import Fault, fault_from_json
 
 _HEX = re.compile(r"^0x[0-9a-fA-F]*$")
 BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
@@ -423,3 +425,28 @@ def percentiles(value: Any) -> list[float]:
     if value != sorted(value):
         raise ValueError("percentiles must be in ascending order")
     return [float(v) for v in value]
+
+
+# -- fault modes (xr_setFault, xr_clearFault, xr_reorg) ---------------------------------------
+
+
+def fault(value: Any) -> Fault:
+    """xr_setFault's object {kind, ...} (shared_sequencer/faults.py ``fault_from_json``)."""
+    return fault_from_json(value)
+
+
+def fault_selector(value: Any) -> int | str:
+    """A fault's id (a number or 0x quantity), or a kind (clears every fault of it)."""
+    if isinstance(value, str) and value in FAULT_KINDS:
+        return value
+    if isinstance(value, str) and not value.startswith("0x"):
+        raise ValueError(f"expected a fault id or one of {', '.join(FAULT_KINDS)}, got {_shown(value)}")
+    return uint64(value)
+
+
+def reorg_depth(value: Any) -> int:
+    """How many superblocks a reorg drops: at least 1."""
+    depth = uint64(value)
+    if depth < 1:
+        raise ValueError("a reorg drops at least 1 superblock")
+    return depth

@@ -14,6 +14,7 @@ from node import params as p
 from node.debug import DebugApi, trace_options
 from node.dev import DevApi
 from node.eth_extra import EthExtraApi
+from node.faults import FaultApi
 from node.filters import ChainEvents
 from node.flashbots import FlashbotsApi, call_bundle_param, send_bundle_param
 from node.mev import MevApi, report_range
@@ -44,6 +45,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
     ordering = OrderingApi(backend, chain_id)
     flashbots = FlashbotsApi(backend, chain_id)
     mev = MevApi(backend)
+    faults = FaultApi(backend)
 
     def subscribe(conn: Connection, kind: str, arg: Any = None) -> str:
         return events.subscribe(conn, kind, arg, p.log_filter)
@@ -178,6 +180,11 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("xr_submitExpressLaneBid", ordering.xr_submitExpressLaneBid, Param("bid", bid_param)),
         M("xr_getExpressLaneAuction", ordering.xr_getExpressLaneAuction,
           Param("chainId", opt_chain, optional=True, default=None)),
+        # fault modes (node/faults.py, shared_sequencer/faults.py)
+        M("xr_setFault", faults.xr_setFault, Param("fault", p.fault)),
+        M("xr_clearFault", faults.xr_clearFault, Param("fault", p.fault_selector)),
+        M("xr_faults", faults.xr_faults),
+        M("xr_reorg", faults.xr_reorg, Param("depth", p.reorg_depth)),
         # -- tracing (node/debug.py, chains/tracing/) ---------------------------------------
         M("debug_traceTransaction", debug.debug_traceTransaction, HASH, TRACE),
         M("debug_traceCall", debug.debug_traceCall, TX, BLOCK, TRACE),

@@ -9,7 +9,7 @@ or not (the planner asks it whether a destination exists).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Mapping
 from typing import Generic, TypeVar
 
 from chains.block import BlockEnv
@@ -23,10 +23,13 @@ class PerChain(dict[int, T], Generic[T]):
     chain the devnet does not run). Iterating, ``items()`` and ``len`` see only the values
     made so far; ``in`` answers for every chain of the devnet."""
 
-    def __init__(self, chains: Container[int], make: Callable[[int], T]) -> None:
+    def __init__(self, chains: Container[int], make: Callable[[int], T], halted: frozenset[int] = frozenset()) -> None:
+        """``halted``: chains the sequencer halted (a fault): they exist, but a cross-rollup
+        request to one fails (shared_sequencer/xcall.py)."""
         super().__init__()
         self._chains = chains
         self._make = make
+        self.halted = halted
 
     def __missing__(self, chain_id: int) -> T:
         if chain_id not in self._chains:
@@ -41,6 +44,11 @@ class PerChain(dict[int, T], Generic[T]):
     def made(self, chain_id: int) -> bool:
         """Whether ``chain_id``'s value exists yet (``in`` answers for every chain)."""
         return dict.__contains__(self, chain_id)
+
+
+def halted_of(builders: Mapping[int, object]) -> frozenset[int]:
+    """The chains ``builders`` were made with as halted (none for a plain mapping)."""
+    return builders.halted if isinstance(builders, PerChain) else frozenset()
 
 
 Builders = PerChain[BlockBuilder]

@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from chains.errors import SequencerDown
 from shared_sequencer.batching import AutomineBatcher
 
 log = logging.getLogger("xrollup.mining")
@@ -187,6 +188,8 @@ class MiningService:
                     self._seq.mine_pending()  # held transactions were released
                 else:
                     self._seq.mine()
+            except SequencerDown:  # a fault: the tick builds nothing, the next one tries again
+                pass
             except Exception:  # keep the loop alive; the error is the sequencer's to report
                 log.exception("mining failed")
 
@@ -216,5 +219,7 @@ class MiningService:
                     due[cid] = now + intervals[cid]
             try:
                 seq.mine(chains=ready)
+            except SequencerDown:  # a fault: the tick builds nothing
+                pass
             except Exception:  # keep the loop alive; the error is the sequencer's to report
                 log.exception("interval mining failed")

@@ -32,7 +32,7 @@ STATIC_DIR = Path(__file__).resolve().parent
 #: The page's ES modules: ``app.js`` starts the page and imports the others. A browser runs a
 #: module only when it is served as JavaScript.
 MODULES = ("app.js", "abi.js", "board.js", "dom.js", "format.js", "lookups.js", "mev.js", "overlay.js", "panel.js",
-           "rpc.js", "state.js")
+           "rpc.js", "state.js", "faults.js")
 STATIC_FILES = {
     "index.html": "text/html; charset=utf-8",
     **{name: "text/javascript; charset=utf-8" for name in MODULES},

@@ -10,6 +10,7 @@
 //   mev.js     MEV findings (xr_getMevReport) marked on the transactions they involve
 //   panel.js   the details view: one transaction's receipt, logs and trace
 //   dom.js     small DOM helpers
+//   faults.js  the sequencer's fault modes: banner, superblock marks, reorgs, held transactions
 //
 // Lanes (rows) are chains, columns are superblocks (newest on the right). Superblocks arrive
 // live from eth_subscribe("xr_newSuperblocks") on this page's own chain (the first chain);
@@ -25,6 +26,7 @@
 import { decodeCall, decodeLog, decodeTuple, hexToBytes } from "./abi.js";
 import { addSuperblock, followControls, setupLanes } from "./board.js";
 import { $, message } from "./dom.js";
+import { refreshFaults, watchFaults } from "./faults.js";
 import { hexToInt } from "./format.js";
 import { fingerprint } from "./lookups.js";
 import { mevMarks } from "./mev.js";
@@ -88,6 +90,7 @@ function connect() {
           .catch(() => {});
       }
       addSuperblock(sb);
+      refreshFaults(); // fault marks for the new column (faults.js)
     }
   };
   ws.onclose = () => {
@@ -127,6 +130,7 @@ async function start() {
     return;
   }
   connect();
+  watchFaults();
 }
 
 window.xrollupExplorer = { state, decodeLog, decodeCall, decodeTuple, hexToBytes, fingerprint, openPanel, draw, mevMarks };
