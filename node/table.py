@@ -18,7 +18,7 @@ from node.faults import FaultApi
 from node.filters import ChainEvents
 from node.flashbots import FlashbotsApi, call_bundle_param, send_bundle_param
 from node.mev import MevApi, report_range
-from node.ordering import LaneRequest, OrderingApi, controller, lane_options, opt_chain, ordering_param
+from node.ordering import LaneRequest, OrderingApi, bid_param, controller, lane_options, opt_chain, ordering_param
 from node.simulate import SimulateApi, simulate_options
 from node.xr import XrApi, bundle_param
 from rpc.jsonrpc import Connection, Method, MethodTable, Param
@@ -43,7 +43,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
     the server) and the chain's filters and subscriptions."""
     eth, dev, xr = EthExtraApi(backend, chain_id), DevApi(backend, chain_id), XrApi(backend, chain_id)
     debug = DebugApi(backend, chain_id)  # tracing
-    ordering = OrderingApi(backend)
+    ordering = OrderingApi(backend, chain_id)
     flashbots = FlashbotsApi(backend, chain_id)
     mev = MevApi(backend)
     faults = FaultApi(backend)
@@ -183,6 +183,9 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
           Param("chainId", opt_chain, optional=True, default=None)),
         M("xr_setExpressLane", ordering.xr_setExpressLane, Param("controller", controller, optional=True, default=None),
           Param("options", lane_options, optional=True, default=LaneRequest(None, None))),
+        M("xr_submitExpressLaneBid", ordering.xr_submitExpressLaneBid, Param("bid", bid_param)),
+        M("xr_getExpressLaneAuction", ordering.xr_getExpressLaneAuction,
+          Param("chainId", opt_chain, optional=True, default=None)),
         # fault modes (node/faults.py, shared_sequencer/faults.py)
         M("xr_setFault", faults.xr_setFault, Param("fault", p.fault)),
         M("xr_clearFault", faults.xr_clearFault, Param("fault", p.fault_selector)),

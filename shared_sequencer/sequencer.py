@@ -120,6 +120,7 @@ class Sequencer:
         self.deposits: dict[int, list[PendingTx]] = {}  # OP deposits waiting for their chain's next block
         self.l1_origins: dict[int, L1Origin] = {}  # the L1 origin each chain's next block writes into L1Block
         self._automine_scheduler: Callable[[], None] | None = None
+        self._ordered_at: dict[int, float] = {}  # per chain, the time its pool was last ordered
         # Settlement (settlement/): once an L1 settles this devnet (``mark_safe``), the highest
         # superblock whose batch is in an L1 block, and the highest whose L1 block is final.
         self.settled = False
@@ -277,13 +278,15 @@ class Sequencer:
 
     def release_at(self) -> float | None:
         """The earliest wall-clock time a transaction held back by its chain's policy becomes
-        eligible (express-lane's delay), or None when nothing is held."""
+        eligible (express-lane's delay), or None when nothing is held. Held means held when the
+        pool was last ordered: one that became eligible since is due now (a past time)."""
         delayed = fault_modes.release_at(self.faults, self._pooled_txs()) if self.faults.active else None
         holding = [cid for cid, pool in self.pools.items() if pool and self.order_of(cid).holds]
         if not holding:
             return delayed
         times = [t for cid, pool in self.pools.items() if cid in holding
-                 for t in [pool.release_at(self.order_of(cid).bind(Round(self.head.number + 1, time.time())))]
+                 for t in [pool.release_at(self.order_of(cid).bind(Round(self.head.number + 1,
+                                                                          self._ordered_at.get(cid, 0.0))))]
                  if t is not None]
         return min([*times, delayed] if delayed is not None else times, default=None)
 
@@ -479,7 +482,7 @@ class Sequencer:
             before.append(self._relay_tx(relay, before, envs))
         builders = fresh(applied)
         included_bundles: list[bytes] = []
-        for bundle in self.bundles.due(number, ts):
+        for bundle in self.bundles.due(number, ts, lambda cid: self.chains[cid].height):
             if self.faults.active and fault_modes.bundle_hold(self.faults, bundle.hash, bundle.legs, number, time.time()):
                 continue  # censored or delayed: the bundle waits as a whole
             result = execute_bundle(builders, bundle)
@@ -521,9 +524,10 @@ class Sequencer:
         if not pool:
             return
         full: set[bytes] = set()
-        order = self.order_of(chain_id).bind(Round(self.head.number + 1, time.time()))
+        self._ordered_at[chain_id] = now = time.time()
+        order = self.order_of(chain_id).bind(Round(self.head.number + 1, now))
         ready = list(pool.ready(builders[chain_id].nonce_of, order, int(base_fee_of(builders[chain_id].header))))
-        number, now = self.head.number + 1, time.time()
+        number = self.head.number + 1
         for entry in ready:
             sender = entry.pending.sender
             if sender in full:
