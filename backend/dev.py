@@ -108,6 +108,10 @@ class DevServices(SequencerHolder):
     def set_coinbase(self, address: bytes) -> None:
         self.sequencer.set_coinbase(address)
 
+    def set_next_prev_randao(self, value: bytes) -> None:
+        """Raises InvalidInput for a value that is not 32 bytes."""
+        self.sequencer.set_next_prev_randao(value)
+
     def set_block_gas_limit(self, gas_limit: int) -> None:
         """Raises InvalidInput below 21,000."""
         self.sequencer.set_block_gas_limit(gas_limit)

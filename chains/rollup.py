@@ -30,7 +30,7 @@ from chains.engine.deadline import bounded_vm
 from chains.engine.fastcall import apply_call
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state
-from chains.txbuild import BUILDER, AccessList, check_call
+from chains.txbuild import BUILDER, AccessList, AuthorizationList, authorizations, check_call
 
 BlockRef = str | int | bytes
 """A block tag (latest, earliest, pending, safe, finalized), a number or a 32-byte hash."""
@@ -104,6 +104,7 @@ class CallMessage:
     value: int = 0
     gas: int | None = None
     access_list: AccessList = ()
+    authorization_list: AuthorizationList = ()  # EIP-7702: delegations in force while the call runs
 
 
 @dataclass(frozen=True)
@@ -334,12 +335,18 @@ class RollupChain:
     def call_tx(self, msg: CallMessage, state_nonce: int, gas: int) -> Any:
         to = Address(msg.to or b"")
         unsigned: UnsignedTransactionAPI
-        if msg.access_list:
+        if msg.authorization_list:
+            unsigned = BUILDER.new_unsigned_set_code_transaction(
+                self.chain_id, state_nonce, 0, 0, gas, to, msg.value, msg.data, msg.access_list,
+                authorizations(msg.authorization_list))
+        elif msg.access_list:
             unsigned = BUILDER.new_unsigned_access_list_transaction(
                 self.chain_id, state_nonce, 0, gas, to, msg.value, msg.data, msg.access_list)
         else:
             unsigned = BUILDER.create_unsigned_transaction(
                 nonce=state_nonce, gas_price=0, gas=gas, to=to, value=msg.value, data=msg.data)
+        if msg.authorization_list:
+            return _SetCodeCall(unsigned, from_=msg.sender, gas_price=0)
         return SpoofTransaction(unsigned, from_=msg.sender)
 
     def checked_call_tx(self, state: StateAPI, msg: CallMessage, gas: int) -> Any:
@@ -460,6 +467,15 @@ class RollupChain:
             else:
                 lo = mid
         return hi
+
+
+class _SetCodeCall(SpoofTransaction):
+    """A type 4 call: py-evm's unsigned set-code transaction has no ``gas_price``, which
+    ``costless_execute_transaction`` reads and copies (to 0: its fee fields are 0 already)."""
+
+    def copy(self, **kwargs: Any) -> _SetCodeCall:
+        kwargs.pop("gas_price", None)
+        return _SetCodeCall(self.spoof_target.copy(**kwargs), **{**self.overrides, **kwargs})
 
 
 def _with_gas(msg: CallMessage, gas: int) -> CallMessage:
