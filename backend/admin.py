@@ -79,6 +79,11 @@ class AccessTuple:
     storage_keys: tuple[bytes, ...]
 
 
+def chain_name(index: int, chain_id: int) -> str:
+    """supersim names its chains OPChainA, OPChainB...; past Z, by chain id."""
+    return f"OPChain{chr(ord('A') + index)}" if index < 26 else f"OPChain{chain_id}"
+
+
 def message_hash(destination: int, source: int, nonce: int, sender: bytes, target: bytes, message: bytes) -> bytes:
     """OP's ``Hashing.hashL2toL2CrossDomainMessage``."""
     return keccak(encode(["uint256", "uint256", "uint256", "address", "address", "bytes"],

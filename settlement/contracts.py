@@ -181,13 +181,14 @@ def addresses_json(rollup_ids: tuple[int, ...]) -> dict[str, object]:
     }
 
 
-def banner_lines(rollup_ids: tuple[int, ...], urls: dict[int, str]) -> list[str]:
+def banner_lines(rollups: dict[int, str], urls: dict[int, str]) -> list[str]:
     """Each rollup's L1 contracts for the start-up banner, in supersim's "L1 Contracts:" layout
-    (the portal, messenger and bridge its guides name), then its output oracle."""
+    (the portal, messenger and bridge its guides name), then its output oracle. ``rollups``:
+    each rollup's chain id -> its name (supersim's OPChainA...)."""
     out = []
-    for cid in rollup_ids:
+    for cid, name in rollups.items():
         c = rollup_contracts(cid)
-        out += ["", f"  * ChainID: {cid}  RPC: {urls.get(cid, '')}", "    L1 Contracts:",
+        out += ["", f"  * Name: {name}  ChainID: {cid}  RPC: {urls.get(cid, '')}", "    L1 Contracts:",
                 f"     - OptimismPortal:         {to_checksum_address(c.portal)}",
                 f"     - L1CrossDomainMessenger: {to_checksum_address(c.messenger)}",
                 f"     - L1StandardBridge:       {to_checksum_address(c.bridge)}",

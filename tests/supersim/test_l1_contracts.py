@@ -133,7 +133,7 @@ def test_admin_api_and_banner_list_the_l1_contracts(server: DevnetThread) -> Non
     assert by_chain[A]["OptimismPortalProxy"] == "0x37a418800d0c812A9dE83Bc80e993A6b76511B57"
     assert [c["L2Config"]["L1Addresses"] for c in config["L2Configs"]] == [by_chain[A], by_chain[B], by_chain[OTHER]]
     text = banner(server.devnet)
-    block = text[text.index(f"  * ChainID: {A}"):]
+    block = text[text.index(f"  * Name: OPChainA  ChainID: {A}  RPC: {server.urls[A]}"):]
     assert block.splitlines()[1:4] == [
         "    L1 Contracts:",
         "     - OptimismPortal:         0x37a418800d0c812A9dE83Bc80e993A6b76511B57",
