@@ -153,21 +153,26 @@ def bridge_storage(messenger: bytes) -> dict[int, int]:
     return {0: _addr(messenger)}
 
 
+def messenger_and_bridge(c: RollupContracts) -> list[Predeploy]:
+    """A rollup's L1CrossDomainMessenger and L1StandardBridge, which deposit ETH through its
+    portal. Raises FileNotFoundError naming a missing artifact."""
+    return [Predeploy(c.messenger, _runtime("L1CrossDomainMessenger"), storage=messenger_storage(c.portal),
+                      name=f"L1CrossDomainMessenger {c.chain_id}"),
+            Predeploy(c.bridge, _runtime("L1StandardBridge"), storage=bridge_storage(c.messenger),
+                      name=f"L1StandardBridge {c.chain_id}")]
+
+
 def l1_predeploys(rollup_ids: tuple[int, ...]) -> tuple[Predeploy, ...]:
     """What the L1 holds at genesis besides the dev accounts: the operators' funded accounts
-    and each rollup's portal, oracle, messenger and bridge. Raises FileNotFoundError naming a
-    missing artifact."""
+    and each rollup's portal and oracle. Raises FileNotFoundError naming a missing artifact."""
     portal_code, oracle_code = _runtime("OptimismPortal"), _runtime("L2OutputOracle")
-    messenger_code, bridge_code = _runtime("L1CrossDomainMessenger"), _runtime("L1StandardBridge")
     out = [Predeploy(BATCHER, b"", OPERATOR_BALANCE_ETH * WEI_PER_ETH, name="Batcher", nonce=0),
            Predeploy(PROPOSER, b"", OPERATOR_BALANCE_ETH * WEI_PER_ETH, name="Proposer", nonce=0)]
     for cid in rollup_ids:
         c = rollup_contracts(cid)
         out.append(Predeploy(c.oracle, oracle_code, storage=oracle_storage(), name=f"L2OutputOracle {cid}"))
         out.append(Predeploy(c.portal, portal_code, storage=portal_storage(c.oracle), name=f"OptimismPortal {cid}"))
-        out.append(Predeploy(c.messenger, messenger_code, storage=messenger_storage(c.portal),
-                             name=f"L1CrossDomainMessenger {cid}"))
-        out.append(Predeploy(c.bridge, bridge_code, storage=bridge_storage(c.messenger), name=f"L1StandardBridge {cid}"))
+        out += messenger_and_bridge(c)
     return tuple(out)
 
 
