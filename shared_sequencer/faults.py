@@ -92,6 +92,13 @@ class Halt:
 Fault = Down | Censor | Delay | Halt
 
 
+def named_chains(fault: Fault) -> frozenset[int]:
+    """The chains ``fault`` names (each must be one of the devnet's)."""
+    if isinstance(fault, Halt):
+        return frozenset({fault.chain_id})
+    return fault.chains if isinstance(fault, (Censor, Delay)) else frozenset()
+
+
 def _addrs(addresses: Iterable[bytes]) -> list[str]:
     return ["0x" + a.hex() for a in sorted(addresses)]
 
