@@ -58,6 +58,8 @@ class Backend(OverrideServices, CallServices, FlashbotsServices, BundleServices,
         self.urls: dict[int, str] = {}  # filled in by the server once each chain's port is bound
         self.mining = MiningService()
         self.install_listeners: list[Callable[[Sequencer], None]] = []
+        # More fields for a chain's xr_chains entry (the settlement layer's L1 and contracts).
+        self.chain_extras: list[Callable[[int], dict[str, Any]]] = []
 
     # -- the sequencer, replaced in place -----------------------------------------------------
 
@@ -128,4 +130,6 @@ class Backend(OverrideServices, CallServices, FlashbotsServices, BundleServices,
                 "blockNumber": hex(chain.height),
                 "predeploys": {p.name: "0x" + p.address.hex() for p in self.predeploys if p.name},
             })
+            for extra in self.chain_extras:
+                out[-1].update(extra(cid))
         return out

@@ -164,6 +164,9 @@ class RollupChain:
         self.by_hash: dict[bytes, int] = {bytes(genesis.hash): 0}
         self.tx_by_hash: dict[bytes, MinedTx] = {}
         self.head_state_root: bytes = bytes(genesis.state_root)
+        # Block numbers of the "safe" and "finalized" tags, once a settlement layer sets them
+        # (``set_tag``); a tag not set is the head, as on a devnet without an L1.
+        self.tags: dict[str, int] = {}
         self._head_state: tuple[tuple[bytes, bytes], StateAPI] | None = None
         self._warm_account_db: tuple[bytes, Any] | None = None
         self._head_reader: tuple[bytes, AccountDatabaseAPI] | None = None
@@ -221,6 +224,12 @@ class RollupChain:
                 self.tx_by_hash.pop(tx.hash, None)
         del self.blocks[height + 1 :]
         self.head_state_root = state_root
+        for tag, number in self.tags.items():
+            self.tags[tag] = min(number, height)
+
+    def set_tag(self, tag: str, number: int) -> None:
+        """Make block ``number`` (at most the head) what ``tag`` ("safe", "finalized") names."""
+        self.tags[tag] = min(number, self.height)
 
     def edit_state(self, edit: StateEdit) -> None:
         """Apply a dev-method edit (balance, nonce, code, storage) to the head state."""
@@ -247,7 +256,10 @@ class RollupChain:
                 raise BlockNotFound(f"block 0x{ref.hex()} not found")
             return self.blocks[number]
         if isinstance(ref, str):
-            if ref in ("latest", "pending", "safe", "finalized"):
+            if ref in ("safe", "finalized"):
+                number = self.tags.get(ref)
+                return self.head if number is None else self.blocks[number]
+            if ref in ("latest", "pending"):
                 return self.head
             if ref == "earliest":
                 return self.blocks[0]

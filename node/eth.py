@@ -245,8 +245,10 @@ class EthApi:
 
 def _tips_at(block: Any, percentiles: list[float]) -> list[int]:
     """The effective tip at each percentile (ascending) of the block's gas, as geth's
-    feeHistory: transactions sorted by tip once, then walked once for all percentiles."""
-    tips = sorted((t.outcome.effective_gas_price - block.header.base_fee_per_gas, t.outcome.gas_used) for t in block.txs)
+    feeHistory: transactions sorted by tip once, then walked once for all percentiles. A deposit
+    (gas price 0) tips nothing, never a negative amount."""
+    tips = sorted((max(0, t.outcome.effective_gas_price - block.header.base_fee_per_gas), t.outcome.gas_used)
+                  for t in block.txs)
     if not tips:
         return [0] * len(percentiles)
     total = sum(g for _, g in tips)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
+from chains.deposits import L1Origin
 from chains.errors import XRollupError
 from chains.rollup import StateEdit
 from shared_sequencer.records import ZERO_HASH, BadRecord, check_entry, is_record, seal, starts_like_record, unseal
@@ -72,7 +73,7 @@ def encode_superblock(record: SuperblockRecord) -> dict[str, Any]:
         "bundles": [_hex(b) for b in sb.bundles],
         "bundleLegs": {_hex(h): [[cid, _hex(tx)] for cid, tx in legs] for h, legs in record.bundle_legs.items()},
         "xrollupErrors": {_hex(h): [f.chain_id, f.reason] for h, f in record.xcall_errors.items()},
-        "blocks": [
+        "blocks": [_with_origin(
             {
                 "chainId": ref.chain_id,
                 "number": ref.number,
@@ -82,10 +83,17 @@ def encode_superblock(record: SuperblockRecord) -> dict[str, Any]:
                 "gasLimit": bodies[ref.chain_id].gas_limit,
                 "coinbase": _hex(bodies[ref.chain_id].coinbase),
                 "baseFee": bodies[ref.chain_id].base_fee,
-            }
+            }, bodies[ref.chain_id].l1_origin)
             for ref in sb.blocks
         ],
     }
+
+
+def _with_origin(block: dict[str, Any], origin: L1Origin | None) -> dict[str, Any]:
+    """A block entry, with the L1 origin its block wrote (absent when none: older logs read the same)."""
+    if origin is not None:
+        block["l1Origin"] = origin.to_json()
+    return block
 
 
 def encode_edit(chain_id: int, edit: StateEdit) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import copy
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from eth_typing import Address
 
 from chains.block import BlockEnv, PendingTx, SealedBlock, base_fee_of
 from chains.builder import BlockBuilder
+from chains.deposits import Deposit, L1Origin, as_pending
 from chains.errors import (
     BlockNotFound,
     BundleFailed,
@@ -81,6 +82,8 @@ class Snapshot:
     bundles: BundleBook
     relays: list[Relay]
     gas_limits: dict[int, int] = field(default_factory=dict)  # evm_setBlockGasLimit's, per chain
+    deposits: dict[int, list[PendingTx]] = field(default_factory=dict)
+    l1_origins: dict[int, L1Origin] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,7 +96,6 @@ class Sequencer:
     coinbase: bytes = b"\x00" * 20
     relay_policy: RelayPolicy = field(default_factory=RelayPolicy)  # --interop.autorelay / .delay
     chain_orders: dict[int, OrderingPolicy] = field(default_factory=dict)  # per-chain overrides of ``order``
-    safe_superblock: int = 0  # superblocks up to this one are safe: a reorg never drops them
 
     def __post_init__(self) -> None:
         self.pools: dict[int, Mempool] = {cid: Mempool() for cid in self.chains}
@@ -113,7 +115,15 @@ class Sequencer:
         # Why a cross-rollup transaction reverted, by tx hash: (chain that failed, reason).
         self.xcall_errors: dict[bytes, XCallFailure] = {}  # why a cross-rollup transaction reverted
         self.relays: list[Relay] = []  # OP messages waiting for the next superblock
+        self.deposits: dict[int, list[PendingTx]] = {}  # OP deposits waiting for their chain's next block
+        self.l1_origins: dict[int, L1Origin] = {}  # the L1 origin each chain's next block writes into L1Block
         self._automine_scheduler: Callable[[], None] | None = None
+        # Settlement (settlement/): once an L1 settles this devnet (``mark_safe``), the highest
+        # superblock whose batch is in an L1 block, and the highest whose L1 block is final.
+        self.settled = False
+        self.safe_superblock = 0
+        self.finalized_superblock = 0
+        self._carriers: list[tuple[int, int]] = []  # (last superblock carried, L1 block number), ascending
         self.faults = fault_modes.FaultBook()  # fault modes (shared_sequencer/faults.py)
         self._invalidated: dict[bytes, str] | None = None  # a reorg's re-sequencing: what was dropped, why
 
@@ -162,8 +172,54 @@ class Sequencer:
         return out
 
     def superblock_json(self, superblock: SuperBlock, full: bool = False) -> dict[str, Any]:
-        """The view of ``superblock``: the chains that advanced in it, and every chain's head."""
-        return superblock.to_json(full, self.heads_at(superblock.number))
+        """The view of ``superblock``: the chains that advanced in it, and every chain's head;
+        once an L1 settles the devnet, its status (unsafe, safe, finalized) and the number of
+        the L1 block that carries its batch (null while unsafe)."""
+        out = superblock.to_json(full, self.heads_at(superblock.number))
+        if self.settled:
+            carrier = self.l1_block_of(superblock.number)
+            out["status"] = self.status_of(superblock.number)
+            out["l1BlockNumber"] = hex(carrier) if carrier is not None else None
+        return out
+
+    # -- settlement: safe and finalized heads ----------------------------------------------
+
+    def mark_safe(self, number: int, l1_block: int) -> None:
+        """Superblocks up to ``number`` (at most the head) are in L1 block ``l1_block``: every
+        chain's "safe" tag moves to its head as of it. The first call makes the devnet settled
+        (tags and statuses follow the L1 from then on). Never lowers the safe head."""
+        number = min(number, self.head.number)
+        if self.settled and number <= self.safe_superblock:
+            return
+        self.settled = True
+        self.safe_superblock = number
+        self._carriers.append((number, l1_block))
+        for cid, chain in self.chains.items():
+            chain.set_tag("safe", self.block_at(cid, number))
+            chain.tags.setdefault("finalized", 0)
+
+    def mark_finalized(self, number: int) -> None:
+        """Superblocks up to ``number`` (at most the safe head) are final on the L1: every
+        chain's "finalized" tag moves to its head as of it. Never lowers it."""
+        number = min(number, self.safe_superblock)
+        if number < self.finalized_superblock:
+            return
+        self.finalized_superblock = number
+        for cid, chain in self.chains.items():
+            chain.set_tag("finalized", self.block_at(cid, number))
+
+    def l1_block_of(self, number: int) -> int | None:
+        """The L1 block that carries superblock ``number``'s batch; None while it is unsafe."""
+        index = bisect.bisect_left(self._carriers, (number, -1))
+        return self._carriers[index][1] if index < len(self._carriers) else None
+
+    def status_of(self, number: int) -> str:
+        """unsafe, safe (its batch is in an L1 block) or finalized (that L1 block is final)."""
+        if not self.settled:
+            return "unsafe"
+        if number <= self.finalized_superblock:
+            return "finalized"
+        return "safe" if number <= self.safe_superblock else "unsafe"
 
     def pending_nonce(self, chain_id: int, sender: bytes) -> int:
         """The next nonce for ``sender``: the state's, past any contiguous pooled ones."""
@@ -323,6 +379,44 @@ class Sequencer:
         self._automine()
         return bundle.hash
 
+    def submit_deposits(self, deposits: Mapping[int, Sequence[Deposit]], l1_origin: L1Origin | None = None
+                        ) -> dict[int, list[bytes]]:
+        """Queue OP deposit transactions (type 0x7E) for the next block of each chain they name,
+        and ``l1_origin`` (the L1 block they come from) for the next block of every chain named:
+        the next superblock includes them all, at the top of their blocks, in the given order
+        (a chain's queue spills into later blocks only beyond its block gas limit). Deposits
+        pass no admission and no ordering policy. Wakes automine like a submission. Returns
+        each chain's deposit hashes.
+
+        Raises UnknownChain, or InvalidInput for a deposit whose gas is above its chain's block
+        gas limit (it could never be included); nothing is queued then."""
+        for chain_id, items in deposits.items():
+            limit = self.chain(chain_id).config.gas_limit
+            for deposit in items:
+                if deposit.gas > limit:
+                    raise InvalidInput(f"deposit 0x{deposit.hash.hex()} asks for {deposit.gas} gas, above chain "
+                                       f"{chain_id}'s block gas limit {limit}")
+        hashes: dict[int, list[bytes]] = {}
+        for chain_id, items in deposits.items():
+            self.deposits.setdefault(chain_id, []).extend(as_pending(d) for d in items)
+            hashes[chain_id] = [d.hash for d in items]
+            if l1_origin is not None:
+                self.l1_origins[chain_id] = l1_origin
+        self._automine()
+        return hashes
+
+    def _due_deposits(self, envs: Envs) -> dict[int, list[PendingTx]]:
+        """Each chain's queued deposits that fit in its next block, in queue order."""
+        due: dict[int, list[PendingTx]] = {}
+        for chain_id, queue in self.deposits.items():
+            room = envs[chain_id].gas_limit
+            for pending in queue:
+                if pending.tx.gas > room:
+                    break
+                room -= pending.tx.gas
+                due.setdefault(chain_id, []).append(pending)
+        return due
+
     def drop(self, chain_id: int, tx_hash: bytes) -> bool:
         """Remove one pooled transaction. Returns False if it was not pooled. Raises UnknownChain."""
         return self.pools[self.chain(chain_id).chain_id].remove(tx_hash) is not None
@@ -342,7 +436,8 @@ class Sequencer:
         (a forced one, else None: the builder computes it from the parent), unless
         ``base_fee`` is given (simulations that charge nothing pass 0)."""
         fee = base_fee if base_fee is not None else self.next_base_fee
-        return BlockEnv(timestamp, self.chains[chain_id].config.gas_limit, self.coinbase, fee)
+        return BlockEnv(timestamp, self.chains[chain_id].config.gas_limit, self.coinbase, fee,
+                        self.l1_origins.get(chain_id))
 
     def block_envs(self, timestamp: int, base_fee: int | None = None) -> Envs:
         """Every chain's environment for a block at ``timestamp`` (``block_env``), each made
@@ -376,7 +471,7 @@ class Sequencer:
                     builders[cid].apply(pending)
             return builders
 
-        applied: dict[int, list[PendingTx]] = {}
+        applied: dict[int, list[PendingTx]] = self._due_deposits(envs)  # deposits first, before anything else
         for relay in self._due_relays(ts, number):  # asynchronous messages first, at the top
             before = applied.setdefault(relay.destination, [])
             before.append(self._relay_tx(relay, before, envs))
@@ -410,7 +505,7 @@ class Sequencer:
 
     def _relay_tx(self, relay: Relay, before: list[PendingTx], envs: dict[int, BlockEnv]) -> PendingTx:
         chain = self.chains[relay.destination]
-        nonce = chain.state_at("latest").get_nonce(SEQUENCER) + len(before)
+        nonce = chain.state_at("latest").get_nonce(SEQUENCER) + sum(1 for p in before if p.sender == SEQUENCER)
         base_fee = envs[relay.destination].base_fee
         if base_fee is None:
             base_fee = self.next_base_fee_of(relay.destination)
@@ -478,6 +573,7 @@ class Sequencer:
                 envs[cid].gas_limit,
                 envs[cid].coinbase,
                 envs[cid].base_fee,
+                envs[cid].l1_origin,
             )
             for cid in mined
         )
@@ -493,6 +589,7 @@ class Sequencer:
             if pool:  # drop what the new state made stale (same sender, used nonce)
                 pool.prune(self.chains[cid].state_at("latest").get_nonce)
         self._pooled = {cid for cid in self._pooled if self.pools[cid]}
+        self._settle_deposits(mined, envs)
         self.bundles.mark_included(superblock, logged_legs)
         done = set().union(*(relayed_keys(m) for m in mined.values()))
         self.relays = [r for r in self.relays if r.key not in done]
@@ -503,6 +600,18 @@ class Sequencer:
         for listener in list(self.superblock_listeners):
             listener(superblock, mined)
         return superblock
+
+    def _settle_deposits(self, mined: Mapping[int, MinedBlock], envs: Mapping[int, BlockEnv]) -> None:
+        """Forget the queued deposits and L1 origins the chains in ``mined`` just included."""
+        for cid, block in mined.items():
+            queue = self.deposits.get(cid)
+            if queue:
+                included = {tx.hash for tx in block.txs}
+                queue[:] = [p for p in queue if p.hash not in included]
+                if not queue:
+                    del self.deposits[cid]
+            if cid in self.l1_origins and envs[cid].l1_origin == self.l1_origins[cid]:
+                del self.l1_origins[cid]
 
     # -- dev methods --------------------------------------------------------------------
 
@@ -578,6 +687,8 @@ class Sequencer:
             bundles=self.bundles.copy(),
             relays=list(self.relays),
             gas_limits={cid: c.config.gas_limit for cid, c in self.chains.items()},
+            deposits={cid: list(q) for cid, q in self.deposits.items()},
+            l1_origins=dict(self.l1_origins),
         )
         return snap_id
 
@@ -593,12 +704,17 @@ class Sequencer:
                 chain.truncate(height, root)
                 del self._superblock_of[cid][height + 1 :]
         del self.superblocks[snap.height + 1 :]
+        self.safe_superblock = min(self.safe_superblock, snap.height)
+        self.finalized_superblock = min(self.finalized_superblock, snap.height)
+        self._carriers = [(min(number, snap.height), l1) for number, l1 in self._carriers]
         self.pools = {cid: snap.pools[cid].copy() if cid in snap.pools else Mempool() for cid in self.chains}
         self._pooled = set(snap.pools)
         self.clock = copy.copy(snap.clock)
         self.next_base_fee = snap.next_base_fee
         self.bundles = snap.bundles.copy()
         self.relays = list(snap.relays)
+        self.deposits = {cid: list(q) for cid, q in snap.deposits.items()}
+        self.l1_origins = dict(snap.l1_origins)
         for cid, gas_limit in snap.gas_limits.items():
             if self.chains[cid].config.gas_limit != gas_limit:
                 self.chains[cid].config = dataclasses.replace(self.chains[cid].config, gas_limit=gas_limit)

@@ -79,12 +79,15 @@ class Devnet:
     ``accounts``, ``mnemonic``, ``block_time`` (interval mining; None: automine) and any other
     ``DevnetConfig`` field (``no_mining``, ``gas_limit``, ``base_fee``, ``balance_eth``,
     ``order``, ``state_dir``, ``genesis_timestamp``, ``host``, ``port``, ``silent``...) are
-    passed through. Nothing listens on a port until :meth:`serve`.
+    passed through. Nothing listens on a port until :meth:`serve`. The L1 (chain
+    ``l1_chain_id``, 900) runs beside the rollups unless ``l1=False``: ``w3(900)`` talks to
+    it, and :meth:`serve` puts it on a port too (``l1_url``).
     """
 
     def __init__(self, chains: Iterable[int] = (901, 902), *, accounts: int = 10, mnemonic: str = DEFAULT_MNEMONIC,
                  block_time: float | None = None, silent: bool = True, **config: Any) -> None:
         config.setdefault("port", 0)
+        config.setdefault("l1", True)
         self.config = DevnetConfig(chain_ids=tuple(int(c) for c in chains), accounts=accounts, mnemonic=mnemonic,
                                    block_time=block_time, silent=silent, **config)
         self.core = CoreDevnet(self.config)
@@ -172,17 +175,32 @@ class Devnet:
     def chain_ids(self) -> tuple[int, ...]:
         return self.config.chain_ids
 
+    @property
+    def l1_chain_id(self) -> int | None:
+        """The L1's chain id; None without an L1."""
+        return self.core.l1.chain_id if self.core.l1 is not None else None
+
+    @property
+    def l1_url(self) -> str | None:
+        """The L1's HTTP URL once :meth:`serve` was called (None before, or without an L1)."""
+        return self.core.l1.url if self.core.l1 is not None else None
+
     def _chain(self, chain: int | None) -> int:
         if chain is None:
             return self.chain_ids[0]
-        if chain not in self.core.dispatchers:
+        if chain not in self.core.dispatchers and chain != self.l1_chain_id:
             raise ValueError(f"no chain {chain} in this devnet (chains: {list(self.chain_ids)})")
         return int(chain)
+
+    def _dispatcher(self, cid: int) -> Any:
+        if self.core.l1 is not None and cid == self.core.l1.chain_id:
+            return self.core.l1.dispatcher
+        return self.core.dispatchers[cid]
 
     def provider(self, chain: int | None = None) -> InProcessProvider:
         """A new in-process web3.py provider for ``chain`` (default: the first chain)."""
         cid = self._chain(chain)
-        return InProcessProvider(self.core.dispatchers[cid], self._loop, chain_id=cid)
+        return InProcessProvider(self._dispatcher(cid), self._loop, chain_id=cid)
 
     def new_w3(self, chain: int | None = None) -> Web3:
         """A new ``Web3`` for ``chain`` (in-process; default account: dev account 0)."""
@@ -205,7 +223,7 @@ class Devnet:
     def async_w3(self, chain: int | None = None) -> AsyncWeb3[Any]:
         """A new ``AsyncWeb3`` for ``chain``, for async code (any event loop)."""
         cid = self._chain(chain)
-        w3: AsyncWeb3[Any] = AsyncWeb3(AsyncInProcessProvider(self.core.dispatchers[cid], self._loop, chain_id=cid))
+        w3: AsyncWeb3[Any] = AsyncWeb3(AsyncInProcessProvider(self._dispatcher(cid), self._loop, chain_id=cid))
         w3.eth.default_account = self.accounts[0].address
         return w3
 
