@@ -276,7 +276,8 @@ class Sequencer:
     def release_at(self) -> float | None:
         """The earliest wall-clock time a transaction held back by its chain's policy becomes
         eligible (express-lane's delay), or None when nothing is held."""
-        delayed = fault_modes.release_at(self.faults, self._pooled_txs()) if self.faults.active else None
+        delayed = (fault_modes.release_at(self.faults, self._pooled_txs(), [(b.hash, b.legs) for b in self.bundles.queue])
+                   if self.faults.active else None)
         holding = [cid for cid, pool in self.pools.items() if pool and self.order_of(cid).holds]
         if not holding:
             return delayed
@@ -377,6 +378,9 @@ class Sequencer:
         self.bundles.add(bundle, self.head.number)
         self.faults.note_arrival(bundle.hash, self.head.number)
         self._automine()
+        if self.faults.active:  # a delay may hold it: the mining service recomputes when to wake
+            for listener in self.mode_listeners:
+                listener()
         return bundle.hash
 
     def submit_deposits(self, deposits: Mapping[int, Sequence[Deposit]], l1_origin: L1Origin | None = None
