@@ -419,8 +419,3 @@ def parse_fault_flag(text: str) -> Fault:
                                else {"chains": frozenset({_chain(target)})})
         return Delay(**who, superblocks=0 if seconds else n, seconds=n if seconds else 0)
     raise ValueError(f"--fault {text!r}: expected down, halt:CHAIN, censor:TARGETS or delay:TARGET:N")
-
-
-def fault_to_json(fault: Fault) -> dict[str, Any]:
-    """The object ``fault_from_json`` reads back."""
-    return fault.describe()
