@@ -8,7 +8,7 @@ from typing import Any
 
 from chains.engine import DEFAULT_FORK, FORKS
 from chains.genesis import DEFAULT_MNEMONIC, WEI_PER_ETH
-from shared_sequencer.faults import Halt, parse_fault_flag
+from shared_sequencer.faults import named_chains, parse_fault_flag
 from shared_sequencer.ordering import PolicySettings as OrderSettings
 from shared_sequencer.ordering import build_orders
 
@@ -114,9 +114,7 @@ class DevnetConfig:
     def _check_faults(self) -> None:
         """Raises ValueError for a --fault that does not parse or names a chain not run here."""
         for text in self.faults:
-            fault = parse_fault_flag(text)
-            named = {fault.chain_id} if isinstance(fault, Halt) else set(getattr(fault, "chains", ()))
-            for cid in sorted(named - set(self.chain_ids)):
+            for cid in sorted(named_chains(parse_fault_flag(text)) - set(self.chain_ids)):
                 raise ValueError(f"--fault {text}: chain {cid} is not one of --chains {list(self.chain_ids)}")
 
     @property
