@@ -44,7 +44,7 @@ class L1Node:
         self.config = config
         self.settings = L1Settings(config.l1_chain_id, config.l1_block_time, config.l1_finality_depth)
         self.accounts = accounts
-        self.predeploys = l1_predeploys(config.chain_ids)
+        self.predeploys = l1_predeploys(config.chain_ids, config.withdrawal_delay, self.portal_backing)
         self._devnet = devnet
         self._on_install = on_install
         self.directory = Path(config.state_dir) / L1_DIR if config.state_dir else None
@@ -75,7 +75,13 @@ class L1Node:
 
     def _genesis_json(self, genesis_timestamp: int) -> dict[str, Any]:
         cfg = dataclasses.replace(self.config, genesis_timestamp=genesis_timestamp).genesis_json()
-        return {**cfg, "chain_ids": [self.chain_id], "rollups": list(self.config.chain_ids)}
+        return {**cfg, "chain_ids": [self.chain_id], "rollups": list(self.config.chain_ids),
+                "withdrawal_delay": self.config.withdrawal_delay, "portal_backing": str(self.portal_backing)}
+
+    @property
+    def portal_backing(self) -> int:
+        """What each portal holds at genesis: its rollup's dev accounts' ETH."""
+        return self.config.balance_wei * len(self.accounts)
 
     def _new(self, genesis_timestamp: int, entries: list[dict[str, Any]], directory: Path | None) -> L1Sequencer:
         cfg = self.config
