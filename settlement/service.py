@@ -1,5 +1,6 @@
-"""The settlement services on an L1: the batcher and the proposer before each L1 block, the
-rollups' and the L1's heads after it."""
+"""The settlement services on an L1: the batcher and the proposer before each L1 block; after
+it, the rollups' and the L1's heads, and the block's deposits (with the block as L1 origin)
+handed to the sequencer."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 
 from chains.rollup import MinedBlock
 from settlement.batcher import Batcher
+from settlement.deposits import submit_block_deposits
 from settlement.l1 import L1Sequencer
 from settlement.proposer import Proposer
 from shared_sequencer.sequencer import Sequencer
@@ -17,6 +19,7 @@ class Settlement:
     def __init__(self, rollups: Callable[[], Sequencer], finality_depth: int) -> None:
         """``rollups``: the rollups' current sequencer."""
         self.finality_depth = finality_depth
+        self._rollups = rollups
         self.batcher = Batcher(rollups, finality_depth)
         self.proposer = Proposer(rollups)
 
@@ -43,6 +46,7 @@ class Settlement:
             l1.mark_safe(block.number, block.number)  # the L1's own tags: safe is its head,
             l1.mark_finalized(max(block.number - self.finality_depth, 0))  # finalized this deep
             self.batcher.after_block(block)
+            submit_block_deposits(self._rollups(), block)  # for the first superblock after this L1 block
 
         l1.before_block.append(before)
         l1.superblock_listeners.append(after)
