@@ -17,6 +17,7 @@ from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
 from bridge_contracts import load_artifact
+from chains.deposits import deposit_from_log
 from settlement.batches import encode_channel
 from settlement.contracts import BATCH_INBOX, oracle_address, portal_address
 from settlement.operators import calldata_gas
@@ -135,6 +136,36 @@ def test_a_transaction_for_a_chain_the_devnet_does_not_run(net: Net) -> None:
     assert err.code in (-32000, -32003) and "chain id" in err.message.lower()
     assert net.w3_l1.eth.get_transaction_count(account.address) == nonce
     assert net.w3_l1.eth.get_balance(account.address) == balance
+
+
+def test_a_deposit_to_a_contract_that_is_not_a_rollups_portal(net: Net) -> None:
+    # the user's own copy of the portal: same code, same event, but no rollup reads it
+    art = load_artifact("OptimismPortal")
+    receipt = net.w3_l1.eth.wait_for_transaction_receipt(net.w3_l1.eth.contract(
+        abi=art["abi"], bytecode=art["bytecode"]).constructor(to_checksum_address(oracle_address(901)))
+        .transact({"from": A0}))
+    fake = net.w3_l1.eth.contract(receipt["contractAddress"], abi=art["abi"])
+    balances = {cid: w3.eth.get_balance(RECIPIENT) for cid, w3 in net.w3s.items()}
+    receipt = net.w3_l1.eth.wait_for_transaction_receipt(
+        fake.functions.depositTransaction(RECIPIENT, VALUE, 100_000, False, b"").transact({"from": A0, "value": VALUE}))
+    entry = receipt["logs"][0]
+    deposit = deposit_from_log([bytes(t) for t in entry["topics"]], bytes(entry["data"]), bytes(receipt["blockHash"]),
+                               entry["logIndex"])
+    real = net.w3_l1.eth.wait_for_transaction_receipt(net.contract("OptimismPortal", portal_address(902)).functions
+                                                      .depositTransaction(RECIPIENT, VALUE, 100_000, False, b"")
+                                                      .transact({"from": A0, "value": VALUE}))
+    net.l1.call("evm_mine")
+    # the real portal's deposit landed on 902 (the intake ran) ...
+    landed = net.w3s[902].eth.get_block("latest", full_transactions=True)
+    assert any(tx["type"] == 0x7E for tx in landed["transactions"]), real["transactionHash"]
+    assert net.w3s[902].eth.get_balance(RECIPIENT) == balances[902] + VALUE
+    # ... the stranger's did not, anywhere; its ETH stays in the user's own contract
+    for cid, w3 in net.w3s.items():
+        with pytest.raises(Exception, match="not found"):
+            w3.eth.get_transaction("0x" + deposit.hash.hex())
+        if cid == 901:
+            assert w3.eth.get_balance(RECIPIENT) == balances[cid]
+    assert net.w3_l1.eth.get_balance(fake.address) == VALUE
 
 
 def test_inbox_writes_by_others_are_ignored(net: Net, capsys: pytest.CaptureFixture[str]) -> None:

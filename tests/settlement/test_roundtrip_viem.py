@@ -1,5 +1,5 @@
-"""viem's op-stack actions, unchanged, from a node script against a real devnet: a withdrawal
-through every status to the ETH arriving on the L1 (waiting the delay out, or fast-forwarding
+"""viem's op-stack actions, unchanged, from a node script against a real devnet: a deposit
+found on the rollup from its L1 receipt (getL2TransactionHashes), a withdrawal through every status to the ETH arriving on the L1 (waiting the delay out, or fast-forwarding
 it with evm_increaseTime), finalizing early and twice refused with the portal's reasons."""
 
 from __future__ import annotations
@@ -51,8 +51,11 @@ def check_withdrawal(w: dict[str, Any], statuses: list[str]) -> None:
     assert w["arrived"] == HALF_ETH
 
 
-def test_a_withdrawal_waits_its_delay_out(tools: Tools) -> None:
-    out = run_script(tools, delay=3, mode="wait")
+def test_a_deposit_then_a_withdrawal_that_waits_its_delay_out(tools: Tools) -> None:
+    out = run_script(tools, delay=3, mode="wait", deposit=True)
+    two_eth = str(2 * 10**18)
+    assert out["deposit"] == {"l1Status": "success", "l2Status": "success", "type": "deposit", "mint": two_eth,
+                              "received": two_eth}
     check_withdrawal(out["withdrawal"], ["waiting-to-prove", "ready-to-prove", "waiting-to-finalize",
                                          "ready-to-finalize", "finalized"])
 
