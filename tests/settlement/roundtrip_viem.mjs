@@ -10,7 +10,7 @@
 import { createPublicClient, createWalletClient, defineChain, http, parseEther } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import {
-  chainConfig, getL2TransactionHashes, publicActionsL1, publicActionsL2, walletActionsL1, walletActionsL2,
+  chainConfig, getL2TransactionHashes, getWithdrawals, publicActionsL1, publicActionsL2, walletActionsL1, walletActionsL2,
 } from 'viem/op-stack'
 import { supersimL1 } from '@eth-optimism/viem/chains'
 
@@ -73,7 +73,7 @@ await status(receipt) // nothing proposed yet: the L1 has not moved
 for (let i = 0; i < 10 && (await status(receipt)) === 'waiting-to-prove'; i++) await mineL1() // batch, then proposal
 
 const output = await publicL1.getL2Output({ l2BlockNumber: receipt.blockNumber, targetChain: l2 })
-const [withdrawal] = (await import('viem/op-stack')).getWithdrawals(receipt)
+const [withdrawal] = getWithdrawals(receipt)
 const args = await publicL2.buildProveWithdrawal({ output, withdrawal })
 const proveHash = await walletL1.proveWithdrawal(args)
 const proveReceipt = await publicL1.waitForTransactionReceipt({ hash: proveHash })
