@@ -84,6 +84,7 @@ class Snapshot:
     gas_limits: dict[int, int] = field(default_factory=dict)  # evm_setBlockGasLimit's, per chain
     deposits: dict[int, list[PendingTx]] = field(default_factory=dict)
     l1_origins: dict[int, L1Origin] = field(default_factory=dict)
+    next_prev_randao: bytes | None = None
 
 
 @dataclass
@@ -107,6 +108,7 @@ class Sequencer:
         self._superblock_of: dict[int, list[int]] = {cid: [0] for cid in self.chains}
         self.impersonated: set[bytes] = set()
         self.next_base_fee: int | None = None
+        self.next_prev_randao: bytes | None = None  # the next blocks' mixHash, once (anvil_setNextBlockPrevRandao)
         self.snapshots: dict[int, Snapshot] = {}
         self._next_snapshot = 1
         self.superblock_listeners: list[SuperblockListener] = []
@@ -437,7 +439,7 @@ class Sequencer:
         ``base_fee`` is given (simulations that charge nothing pass 0)."""
         fee = base_fee if base_fee is not None else self.next_base_fee
         return BlockEnv(timestamp, self.chains[chain_id].config.gas_limit, self.coinbase, fee,
-                        self.l1_origins.get(chain_id))
+                        self.l1_origins.get(chain_id), prev_randao=self.next_prev_randao)
 
     def block_envs(self, timestamp: int, base_fee: int | None = None) -> Envs:
         """Every chain's environment for a block at ``timestamp`` (``block_env``), each made
@@ -574,6 +576,7 @@ class Sequencer:
                 envs[cid].coinbase,
                 envs[cid].base_fee,
                 envs[cid].l1_origin,
+                prev_randao=envs[cid].prev_randao,
             )
             for cid in mined
         )
@@ -582,6 +585,7 @@ class Sequencer:
         self.log.append_superblock(SuperblockRecord(superblock, bodies, legs, errors))
         self.clock.next_timestamp = None
         self.next_base_fee = None
+        self.next_prev_randao = None
         for cid, block in mined.items():  # only these chains' states changed
             pool = self.pools[cid]
             for tx in block.txs:
@@ -644,6 +648,15 @@ class Sequencer:
         """The next block's base fee on every chain (anvil_setNextBlockBaseFeePerGas)."""
         self.next_base_fee = fee
 
+    def set_next_prev_randao(self, value: bytes) -> None:
+        """The next superblock's blocks' prevRandao (their header's mixHash, ``block.prevrandao``),
+        for that superblock only (anvil_setNextBlockPrevRandao, hardhat_setPrevRandao); the
+        superblock log records it, so replay needs nothing more. Raises InvalidInput for a
+        value that is not 32 bytes."""
+        if len(value) != 32:
+            raise InvalidInput(f"prevRandao must be 32 bytes, got {len(value)}")
+        self.next_prev_randao = bytes(value)
+
     def set_block_gas_limit(self, gas_limit: int) -> None:
         """The gas limit of every chain's next blocks (evm_setBlockGasLimit); admission and
         estimates follow it. Each block's limit is in the superblock log, so replay needs
@@ -689,6 +702,7 @@ class Sequencer:
             gas_limits={cid: c.config.gas_limit for cid, c in self.chains.items()},
             deposits={cid: list(q) for cid, q in self.deposits.items()},
             l1_origins=dict(self.l1_origins),
+            next_prev_randao=self.next_prev_randao,
         )
         return snap_id
 
@@ -711,6 +725,7 @@ class Sequencer:
         self._pooled = set(snap.pools)
         self.clock = copy.copy(snap.clock)
         self.next_base_fee = snap.next_base_fee
+        self.next_prev_randao = snap.next_prev_randao
         self.bundles = snap.bundles.copy()
         self.relays = list(snap.relays)
         self.deposits = {cid: list(q) for cid, q in snap.deposits.items()}
