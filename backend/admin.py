@@ -4,7 +4,9 @@ What supersim's admin server answers (its ``admin/admin.go``), computed from the
 committed blocks: an L2-to-L2 message is found by OP's message hash
 (``Hashing.hashL2toL2CrossDomainMessage``) among the messenger's ``SentMessage`` logs, and
 its access list is the one a relay declares for CrossL2Inbox (shared_sequencer/interop.py).
-xrollup runs L2s only, so there are no L1 deployments to report.
+A rollup's L1 deployments (admin_getL1Addresses) are those of the settlement layer: its
+OptimismPortal, L2OutputOracle, L1CrossDomainMessenger and L1StandardBridge under supersim's
+``…Proxy`` names (settlement/contracts.py); a devnet without an L1 (--no-l1) has none.
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ class L2ToL2Message:
 class AccessTuple:
     address: bytes
     storage_keys: tuple[bytes, ...]
+
+
+def chain_name(index: int, chain_id: int) -> str:
+    """supersim names its chains OPChainA, OPChainB...; past Z, by chain id."""
+    return f"OPChain{chr(ord('A') + index)}" if index < 26 else f"OPChain{chain_id}"
 
 
 def message_hash(destination: int, source: int, nonce: int, sender: bytes, target: bytes, message: bytes) -> bytes:

@@ -33,10 +33,10 @@ class LimitReached(XRollupError):
 
 
 class NoL1Deployments(XRollupError):
-    """supersim's admin_getL1Addresses for a chain of this devnet: xrollup runs no L1."""
+    """supersim's admin_getL1Addresses for a chain of a devnet started without its L1 (--no-l1)."""
 
     def __init__(self, chain_id: int) -> None:
-        super().__init__(f"chain {chain_id} has no L1 deployments: xrollup runs L2 chains only, without an L1")
+        super().__init__(f"chain {chain_id} has no L1 deployments: this devnet runs without an L1 (--no-l1)")
         self.chain_id = chain_id
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from backend.admin import AccessTuple, AdminServices, NetworkInfo
+from backend.admin import AccessTuple, AdminServices, NetworkInfo, chain_name
 from node import params as p
 from node.views import d
 from rpc.jsonrpc import Method, MethodTable, Param
@@ -54,18 +54,13 @@ def _access_list_json(tuples: list[AccessTuple]) -> dict[str, Any]:
                            for t in tuples]}
 
 
-def _chain_name(index: int, chain_id: int) -> str:
-    """supersim names its chains OPChainA, OPChainB...; past Z, by chain id."""
-    return f"OPChain{chr(ord('A') + index)}" if index < 26 else f"OPChain{chain_id}"
-
-
 def config_json(info: NetworkInfo, ports: dict[int, int], dependency_sets: dict[int, list[int]]) -> dict[str, Any]:
     """supersim's ``NetworkConfig`` for this devnet. Without an L1 (--no-l1) ``L1Config`` is
     null and each L2's ``L1ChainID`` is 0 with no ``L1Addresses``."""
     secrets = {"Accounts": info.accounts, "Mnemonic": info.mnemonic, "DerivationPath": DERIVATION_PATH}
     block_time = int(info.block_time) if info.block_time else 0
     l2s = [{
-        "Name": _chain_name(index, cid),
+        "Name": chain_name(index, cid),
         "Host": info.host,
         "Port": ports.get(cid, 0),
         "ChainID": cid,

@@ -89,6 +89,11 @@ def submit_block_deposits(seq: Sequencer, block: MinedBlock) -> None:
         seq.submit_deposits(queued, origin_of(block))
     except XRollupError as exc:  # nothing was queued
         log.warning("L1 block %d: its deposits could not be queued: %s", block.number, exc)
+        return
+    for cid, deposits in queued.items():  # supersim's line, in the rollup's log
+        for deposit in deposits:
+            logging.getLogger(f"xrollup.chain.{cid}").info(
+                "OptimismPortal#depositTransaction chain.id=%d l2TxHash=0x%s", cid, deposit.hash.hex())
 
 
 @dataclass

@@ -247,12 +247,12 @@ def banner(devnet: object) -> str:
         lines.append(f"chain {devnet.l1.chain_id}: {devnet.l1.url}  (ws: {(devnet.l1.url or '').replace('http://', 'ws://')})"
                      f"  block time {cfg.l1_block_time}s, final {cfg.l1_finality_depth} blocks deep,"
                      f" withdrawal delay {cfg.withdrawal_delay}s")
-        from settlement.contracts import addresses_json
+        from backend.admin import chain_name
+        from settlement.contracts import addresses_json, banner_lines
 
         addresses = addresses_json(cfg.chain_ids)
         lines += [f"{name:<28} {addresses[name]}" for name in ("BatchInbox", "Batcher", "Proposer")]
-        for cid, contracts in addresses["rollups"].items():  # type: ignore[attr-defined]
-            lines += [f"{name + ' ' + cid:<28} {address}" for name, address in contracts.items()]
+        lines += banner_lines({cid: chain_name(i, cid) for i, cid in enumerate(cfg.chain_ids)}, devnet.urls)
     lines += ["", "Available Accounts", "=================="]
     lines += [f"({i}) {a.checksum_address} ({cfg.balance_eth} ETH)" for i, a in enumerate(devnet.accounts)]
     lines += ["", "Private Keys", "=================="]

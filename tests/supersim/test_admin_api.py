@@ -87,7 +87,7 @@ def test_l1_addresses_and_bad_input(admin: Rpc) -> None:
     assert (err.code, err.message) == (-32602, "unknown chain id 999")
     err = admin.error("admin_getL1Addresses", A)
     assert err.code == -32000
-    assert err.message == f"chain {A} has no L1 deployments: xrollup runs L2 chains only, without an L1"
+    assert err.message == f"chain {A} has no L1 deployments: this devnet runs without an L1 (--no-l1)"
     err = admin.error("admin_getL2ToL2MessageByMsgHash", "0x" + "00" * 32)
     assert err.code == -32602 and "Valid msg hash not provided" in err.message
     err = admin.error("admin_getL2ToL2MessageByMsgHash", "0x" + "ab" * 32)
