@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from backend.bundles import BundleServices
 from backend.calls import CallServices
 from backend.dev import DevServices
-from backend.dumps import decode_dump, encode_dump
+from backend.dumps import decode_dump_with_l1, encode_dump
 from backend.faults import FaultServices
 from backend.flashbots import FlashbotsServices
 from backend.mev import MevServices
@@ -61,6 +61,10 @@ class Backend(OverrideServices, SimulateServices, CallServices, FlashbotsService
         self.install_listeners: list[Callable[[Sequencer], None]] = []
         # More fields for a chain's xr_chains entry (the settlement layer's L1 and contracts).
         self.chain_extras: list[Callable[[int], dict[str, Any]]] = []
+        # The settlement layer's L1, in dumps and loads: its log's entries, and a load of them
+        # (raises DumpError, changing nothing). None: no L1.
+        self.l1_log: Callable[[], list[dict[str, Any]]] | None = None
+        self.l1_load: Callable[[list[dict[str, Any]]], None] | None = None
 
     # -- the sequencer, replaced in place -----------------------------------------------------
 
@@ -81,14 +85,19 @@ class Backend(OverrideServices, SimulateServices, CallServices, FlashbotsService
 
     def dump_state(self) -> bytes:
         """The whole devnet as gzipped JSON: the superblock log, which rebuilds every chain,
-        block, receipt, log and mailbox when loaded."""
-        return encode_dump(self.sequencer.log.entries)
+        block, receipt, log and mailbox when loaded, and the L1's log beside it."""
+        return encode_dump(self.sequencer.log.entries, self.l1_log() if self.l1_log is not None else None)
 
     def load_state(self, blob: bytes, progress: Progress | None = None) -> int:
         """Replace the devnet with the one ``blob`` (from dump_state) describes; every block is
         rebuilt and checked. Raises DumpError for another version, a corrupt file or other
-        chains; nothing changes then. Returns the superblock height."""
-        seq = self._factory.from_log(decode_dump(blob), progress)
+        chains; nothing changes then. A dump with an L1 restores the L1 first (its batches and
+        deposits as dumped), then the rollups; one without leaves the L1 as it is. Returns the
+        superblock height."""
+        entries, l1_entries = decode_dump_with_l1(blob)
+        seq = self._factory.from_log(entries, progress)
+        if l1_entries is not None and self.l1_load is not None:
+            self.l1_load(l1_entries)
         self.install(seq)
         return seq.head.number
 

@@ -440,19 +440,24 @@ class RollupChain:
 
     def estimate_gas(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest",
                      first: ComputationAPI | None = None) -> int:
-        """The least gas with which ``msg`` succeeds. Raises as ``call`` at the gas cap.
+        """The least gas with which ``msg`` succeeds and that its calldata's EIP-7623 floor
+        allows (Prague on: a transaction with less is refused), as geth's estimator: the
+        larger of the two. Raises as ``call`` at the gas cap.
         ``first``: the caller's own run of ``msg`` at the cap, if it has one."""
         ref = self.read_point(ref)
         cap = msg.gas if msg.gas is not None else int(ref.block.header.gas_limit)
         if first is None:
             first = self.execute_call(_with_gas(msg, cap), ref)
         raise_for_computation(first, self.chain_id)
+        floor = self.data_floor_gas(msg, ref.block.header)
 
         def succeeds(gas: int) -> bool:
             return not self.execute_call(_with_gas(msg, gas), ref).is_error
 
         consumed = cap - first.get_gas_remaining()
-        lo, hi = max(consumed - 1, 20_999), cap
+        lo, hi = max(consumed - 1, 20_999, floor - 1), cap
+        if lo >= hi:
+            return max(hi, floor)
         # Most calls succeed with what they consumed, or a 64th more (EIP-150): try those first.
         for guess in (consumed, consumed * 64 // 63 + 1):
             if lo < guess < hi:
@@ -467,6 +472,13 @@ class RollupChain:
             else:
                 lo = mid
         return hi
+
+    def data_floor_gas(self, msg: CallMessage, header: BlockHeaderAPI) -> int:
+        """EIP-7623's least gas for ``msg``'s calldata under the fork of ``header``'s block
+        (0 before Prague). Never raises."""
+        state_class = self.evm.get_vm_class(header).get_state_class()
+        executor: Any = state_class.transaction_executor_class  # py-evm's floor helper is static
+        return int(executor.calc_data_floor_gas(self.call_tx(msg, 0, 0), 0, 0))
 
 
 class _SetCodeCall(SpoofTransaction):

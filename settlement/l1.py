@@ -78,6 +78,7 @@ class L1Sequencer(Sequencer):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.before_block: list[Callable[[], None]] = []
+        self.revert_listeners: list[Callable[[], None]] = []  # told after evm_revert moved the L1 back
         self._in_hooks = False
 
     @property
@@ -97,6 +98,14 @@ class L1Sequencer(Sequencer):
         for listener in self.pending_listeners:
             listener(self.chain_id, pending.hash)
         return pending.hash
+
+    def revert(self, snap_id: int) -> bool:
+        """As ``Sequencer.revert``; then the ``revert_listeners`` learn of it."""
+        if not super().revert(snap_id):
+            return False
+        for listener in list(self.revert_listeners):
+            listener()
+        return True
 
     def mine(self, timestamp: int | None = None, allow_empty: bool = True,
              chains: Collection[int] | None = None) -> SuperBlock:

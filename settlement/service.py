@@ -1,6 +1,7 @@
 """The settlement services on an L1: the batcher and the proposer before each L1 block; after
 it, the rollups' and the L1's heads, and the block's deposits (with the block as L1 origin)
-handed to the sequencer."""
+handed to the sequencer. An evm_revert of the L1 makes the superblocks whose batches it
+dropped unsafe again, and the deposits it dropped are forgotten (``Sequencer.l1_reverted``)."""
 
 from __future__ import annotations
 
@@ -48,5 +49,9 @@ class Settlement:
             self.batcher.after_block(block)
             submit_block_deposits(self._rollups(), block)  # for the first superblock after this L1 block
 
+        def reverted() -> None:
+            self._rollups().l1_reverted(l1.head.number)  # what the L1 lost is unsafe again
+
         l1.before_block.append(before)
         l1.superblock_listeners.append(after)
+        l1.revert_listeners.append(reverted)

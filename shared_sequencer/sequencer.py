@@ -23,7 +23,7 @@ from eth_typing import Address
 
 from chains.block import BlockEnv, PendingTx, SealedBlock, base_fee_of
 from chains.builder import BlockBuilder
-from chains.deposits import Deposit, L1Origin, as_pending
+from chains.deposits import Deposit, DepositTx, L1Origin, as_pending
 from chains.errors import (
     BlockNotFound,
     BundleFailed,
@@ -119,6 +119,9 @@ class Sequencer:
         self.relays: list[Relay] = []  # OP messages waiting for the next superblock
         self.deposits: dict[int, list[PendingTx]] = {}  # OP deposits waiting for their chain's next block
         self.l1_origins: dict[int, L1Origin] = {}  # the L1 origin each chain's next block writes into L1Block
+        # Every deposit handed in, per chain in the L1's order, with its L1 origin: what the L1
+        # holds, kept through evm_revert and reorgs (a rollup must include every one of them).
+        self._l1_deposits: dict[int, list[tuple[PendingTx, L1Origin | None]]] = {}
         self._automine_scheduler: Callable[[], None] | None = None
         self._ordered_at: dict[int, float] = {}  # per chain, the time its pool was last ordered
         # Settlement (settlement/): once an L1 settles this devnet (``mark_safe``), the highest
@@ -407,12 +410,65 @@ class Sequencer:
                                        f"{chain_id}'s block gas limit {limit}")
         hashes: dict[int, list[bytes]] = {}
         for chain_id, items in deposits.items():
-            self.deposits.setdefault(chain_id, []).extend(as_pending(d) for d in items)
+            pendings = [as_pending(d) for d in items]
+            self.deposits.setdefault(chain_id, []).extend(pendings)
+            self._l1_deposits.setdefault(chain_id, []).extend((p, l1_origin) for p in pendings)
             hashes[chain_id] = [d.hash for d in items]
             if l1_origin is not None:
                 self.l1_origins[chain_id] = l1_origin
         self._automine()
         return hashes
+
+    def _included_deposits(self) -> set[bytes]:
+        """The hashes of the deposits handed in that the chains include now."""
+        return {p.hash for cid, held in self._l1_deposits.items() for p, _origin in held
+                if p.hash in self.chains[cid].tx_by_hash}
+
+    def _requeue_deposits(self, included: set[bytes]) -> None:
+        """After a revert or reorg: the deposits of ``included`` (those the chains included
+        before it) that their chain no longer includes wait again, with those still queued, in
+        the L1's order, and the newest L1 origin among them for the chain's next block. (A
+        deposit queued after an evm_snapshot and never included is forgotten by evm_revert
+        to it, as any queued work.)"""
+        for cid, held in self._l1_deposits.items():
+            wanted = included | {p.hash for p in self.deposits.get(cid, [])}
+            missing = [(p, origin) for p, origin in held
+                       if p.hash in wanted and p.hash not in self.chains[cid].tx_by_hash]
+            if missing:
+                self.deposits[cid] = [p for p, _origin in missing]
+                origin = missing[-1][1]
+                if origin is not None:
+                    current = self.l1_origins.get(cid)
+                    self.l1_origins[cid] = origin if current is None or current.number < origin.number else current
+            else:
+                self.deposits.pop(cid, None)
+
+    def l1_reverted(self, l1_height: int) -> None:
+        """The L1 went back to block ``l1_height`` (evm_revert, a reorg there): superblocks
+        whose batches were in later L1 blocks are unsafe again (safe and finalized fall to the
+        last superblock a remaining L1 block carries), and deposits from later L1 blocks are
+        forgotten: those still waiting are not included, those a rollup already included stay
+        (unsafe: a revert or reorg of the rollup removes them)."""
+        self._l1_deposits = {cid: [(p, o) for p, o in held if o is None or o.number <= l1_height]
+                             for cid, held in self._l1_deposits.items()}
+        for cid, queue in list(self.deposits.items()):
+            kept = {p.hash for p, _o in self._l1_deposits.get(cid, [])}
+            queue[:] = [p for p in queue if p.hash in kept]
+            if not queue:
+                del self.deposits[cid]
+        self.l1_origins = {cid: o for cid, o in self.l1_origins.items() if o.number <= l1_height}
+        kept_carriers = [(number, l1) for number, l1 in self._carriers if l1 <= l1_height]
+        if kept_carriers == self._carriers:
+            return
+        self._carriers = kept_carriers
+        safe = max((number for number, _l1 in kept_carriers), default=0)
+        if safe >= self.safe_superblock:
+            return
+        self.safe_superblock = safe
+        self.finalized_superblock = min(self.finalized_superblock, safe)
+        for cid, chain in self.chains.items():
+            chain.set_tag("safe", self.block_at(cid, safe))
+            chain.set_tag("finalized", self.block_at(cid, self.finalized_superblock))
 
     def _due_deposits(self, envs: Envs) -> dict[int, list[PendingTx]]:
         """Each chain's queued deposits that fit in its next block, in queue order."""
@@ -720,6 +776,7 @@ class Sequencer:
         snap = self.snapshots.get(snap_id)
         if snap is None:
             return False
+        included = self._included_deposits()
         for cid, chain in self.chains.items():  # only the chains that moved since have work to undo
             height, root = snap.chain_heights[cid], snap.state_roots[cid]
             if chain.height != height or chain.head_state_root != root:
@@ -738,6 +795,7 @@ class Sequencer:
         self.relays = list(snap.relays)
         self.deposits = {cid: list(q) for cid, q in snap.deposits.items()}
         self.l1_origins = dict(snap.l1_origins)
+        self._requeue_deposits(included)
         for cid, gas_limit in snap.gas_limits.items():
             if self.chains[cid].config.gas_limit != gas_limit:
                 self.chains[cid].config = dataclasses.replace(self.chains[cid].config, gas_limit=gas_limit)
@@ -822,6 +880,7 @@ class Sequencer:
         work = reorg_plan.dropped_work(self.chains, self.superblocks[fork + 1 :], heights, self.bundles.legs)
         length = self.log.superblock_end(fork)
         rolled = {cid for cid, chain in self.chains.items() if chain.height != heights[cid]}
+        included = self._included_deposits()
         self.relays = reorg_plan.relays_after(self.relays, work, self.chains, self._superblock_of)
         dropped = tuple(sb.hash for sb in self.superblocks[fork + 1 :])
         self._roll_back(fork, heights, length)
@@ -829,6 +888,8 @@ class Sequencer:
             self.xcall_errors.pop(tx_hash, None)
         invalid: list[tuple[int, bytes, str]] = []
         for cid, pending in work.txs:
+            if isinstance(pending.tx, DepositTx):  # waits in the deposit queue again (below)
+                continue
             try:  # an executing message whose log a dropped block held is invalid now
                 interop.check_pending(pending, lambda c, n: self.chain(c).block(n))
                 self.pools[cid].add(pending)
@@ -836,6 +897,7 @@ class Sequencer:
             except TransactionRejected as exc:
                 invalid.append((cid, pending.hash, str(exc)))
         self.bundles.requeue(work.bundles)
+        self._requeue_deposits(included)
         requeued = tuple((cid, p.hash) for cid, p in work.txs) + tuple(
             (cid, p.hash) for bundle in work.bundles for cid, p in bundle.legs)
         record = fault_modes.Reorg(fork, depth, dropped, requeued, time.time())

@@ -109,6 +109,9 @@ class Devnet:
             self.l1 = L1Node(config, self.accounts, lambda: self.sequencer, self.settlement.attach)
             self.settlement.batcher.listeners.append(self._on_heads)
             self.backend.chain_extras.append(self._l1_json)
+            l1 = self.l1
+            self.backend.l1_log = lambda: l1.sequencer.log.entries
+            self.backend.l1_load = lambda entries: l1.backend.install(l1.from_log(entries, None))
         # supersim's admin API, on its own port (config.admin_port; None: not served).
         self.admin = AdminServices(lambda: self.sequencer, self._network_info, self._ports,
                                    None if self.l1 is None else lambda cid: rollup_contracts(cid).admin_json())

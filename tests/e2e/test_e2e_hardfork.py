@@ -149,3 +149,25 @@ def test_hardfork_flag_and_log() -> None:
     assert DevnetConfig().with_genesis(DevnetConfig().genesis_json()).hardfork == "osaka"
     old = {k: v for k, v in DevnetConfig().genesis_json().items() if k != "hardfork"}
     assert DevnetConfig().with_genesis(old).hardfork == "prague"
+
+
+def test_estimates_reach_the_calldata_floor(rpc: ChainRpc, prague: tuple[Web3, ChainRpc]) -> None:
+    """EIP-7623 (Prague on): a plain transfer carrying 4 KB of nonzero calldata executes for
+    21000 + 16 per byte, below its floor of 21000 + 40 per byte; eth_estimateGas answers the
+    floor (as geth and anvil: the larger of the two) and eth_sendTransaction without ``gas``
+    uses it: mined, charged the floor. A call whose execution costs more than the floor
+    estimates its execution."""
+    _, prague_rpc = prague
+    data = "0x" + "ff" * 4096
+    floor = 21_000 + 10 * 4 * 4096
+    for client in (rpc, prague_rpc):
+        transfer = {"from": A0, "to": "0x" + "42" * 20, "data": data}
+        assert int(client.ok(901, "eth_estimateGas", [transfer]), 16) == floor
+        tx_hash = client.ok(901, "eth_sendTransaction", [transfer])
+        receipt = client.ok(901, "eth_getTransactionReceipt", [tx_hash])
+        assert (receipt["status"], int(receipt["gasUsed"], 16)) == ("0x1", floor)
+        assert int(client.ok(901, "eth_getTransactionByHash", [tx_hash])["gas"], 16) == floor
+        # a contract creation of the same size: execution (initcode words, 32000) is above it
+        creation = {"from": A0, "data": "0x" + "00" * 64}
+        estimate = int(client.ok(901, "eth_estimateGas", [creation]), 16)
+        assert estimate > 21_000 + 10 * 64
