@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from chains.rollup import MinedBlock
 from settlement.batcher import Batcher
+from settlement.forced import enforce
 from settlement.l1 import L1Sequencer
 from settlement.proposer import Proposer
 from shared_sequencer.sequencer import Sequencer
@@ -19,6 +20,7 @@ class Settlement:
         self.finality_depth = finality_depth
         self.batcher = Batcher(rollups, finality_depth)
         self.proposer = Proposer(rollups)
+        self.rollups = rollups
 
     def adopt(self, seq: Sequencer) -> None:
         """A new rollup sequencer: its genesis superblock is settled (the L1's genesis holds
@@ -34,6 +36,7 @@ class Settlement:
 
         def before() -> None:
             self.proposer.before_block(l1)  # proposals first: they are about what is already safe
+            enforce(self.rollups(), l1)  # deposits past their window, in before the batch goes out
             self.batcher.before_block(l1)
 
         def after(superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:

@@ -135,6 +135,9 @@ def add_l1_flags(ap: argparse.ArgumentParser) -> None:
                     help="seconds between L1 blocks; a transaction sent to the L1 is also mined at once (default: 2)")
     ap.add_argument("--l1.finality-depth", type=_count_or_zero, dest="l1_finality_depth", default=4,
                     metavar="BLOCKS", help="an L1 block this many blocks under the L1's head is final (default: 4)")
+    ap.add_argument("--sequencing-window", type=_count_or_zero, dest="sequencing_window", default=4, metavar="BLOCKS",
+                    help="every deposit is included within this many L1 blocks: past it, derivation includes it "
+                         "even if the sequencer is down or censors it (default: 4)")
 
 
 def _order(text: str) -> str:
@@ -226,7 +229,7 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
         order_seed=args.order_seed, express_lane_round=args.express_lane_round,
         express_lane_delay=args.express_lane_delay,
         l1=args.l1, l1_port=args.l1_port, l1_chain_id=args.l1_chain_id, l1_block_time=args.l1_block_time,
-        l1_finality_depth=args.l1_finality_depth,
+        l1_finality_depth=args.l1_finality_depth, sequencing_window=args.sequencing_window,
         faults=tuple(args.faults),
     )
 

@@ -53,6 +53,7 @@ class DevnetConfig:
     l1_chain_id: int = 900
     l1_block_time: float = 2.0  # seconds between L1 blocks (the L1 also mines a user's transaction at once)
     l1_finality_depth: int = 4  # an L1 block this many blocks under the L1's head is final
+    sequencing_window: int = 4  # L1 blocks within which every deposit is included (shared_sequencer/window.py)
     faults: tuple[str, ...] = ()  # --fault: fault modes the sequencer starts with (shared_sequencer/faults.py)
 
     def __post_init__(self) -> None:
@@ -107,6 +108,8 @@ class DevnetConfig:
                 raise ValueError("--l1.block-time must be more than 0 seconds")
             if self.l1_finality_depth < 0:
                 raise ValueError("--l1.finality-depth must be 0 or more")
+            if self.sequencing_window < 1:
+                raise ValueError("--sequencing-window must be 1 or more")
             if not 0 <= self.l1_listen_port <= 65535:
                 raise ValueError(f"--l1.port {self.l1_listen_port} is out of range")
         self._check_faults()
