@@ -70,6 +70,10 @@ def test_censored_deposit_lands_at_its_deadline_and_not_before(devnet: DevnetThr
         assert int(rollup.call("eth_getBlockByNumber", "safe", False)["number"], 16) >= int(receipt["blockNumber"], 16)
         assert devnet.devnet.sequencer.windows.included[censored.hash].forced
         assert not devnet.devnet.sequencer.windows.included[free.hash].forced
+        superblock = rollup.call("xr_getSuperblockOfBlock", receipt["blockNumber"], False)["number"]
+        forced = rollup.call("xr_faults")["forced"]  # what the explorer marks
+        assert forced == [{"superblock": int(superblock, 16), "chainId": 902, "hash": "0x" + censored.hash.hex(),
+                           "block": int(receipt["blockNumber"], 16)}]
     finally:
         l1.close()
         rollup.close()
