@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chains.rollup import MinedBlock
+from settlement import forced
 from settlement.batcher import Batcher
-from settlement.forced import enforce
 from settlement.l1 import L1Sequencer
 from settlement.proposer import Proposer
 from shared_sequencer.sequencer import Sequencer
@@ -18,9 +18,9 @@ class Settlement:
     def __init__(self, rollups: Callable[[], Sequencer], finality_depth: int) -> None:
         """``rollups``: the rollups' current sequencer."""
         self.finality_depth = finality_depth
+        self._rollups = rollups
         self.batcher = Batcher(rollups, finality_depth)
         self.proposer = Proposer(rollups)
-        self.rollups = rollups
 
     def adopt(self, seq: Sequencer) -> None:
         """A new rollup sequencer: its genesis superblock is settled (the L1's genesis holds
@@ -36,7 +36,7 @@ class Settlement:
 
         def before() -> None:
             self.proposer.before_block(l1)  # proposals first: they are about what is already safe
-            enforce(self.rollups(), l1)  # deposits past their window, in before the batch goes out
+            forced.enforce(self._rollups(), l1)  # deposits past their window, in before the batch goes out
             self.batcher.before_block(l1)
 
         def after(superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:
