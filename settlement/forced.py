@@ -153,6 +153,9 @@ def report(tracer: Tracer, seq: Sequencer, item: L1Deposit) -> dict[str, Any]:
         traced = tracer.trace_transaction(cid, deposit.hash, PRESTATE)
         watch = {a: s or set() for a, s in _touched(traced).items()}
         watch.setdefault(deposit.sender, set())
+        coinbase = bytes(chain.blocks[mined.block_number].header.coinbase)
+        if coinbase not in (deposit.sender, deposit.to):  # every transaction pays it: no hand-off
+            watch.pop(coinbase, None)
     first = submitted.rollup_head + 1 if submitted is not None else (mined.block_number if mined else chain.height + 1)
     last = mined.block_number if mined is not None else chain.height
     between, cut = handoff(tracer, chain, first, last, deposit.hash, watch, deposit.hash if mined else None)
