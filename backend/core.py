@@ -23,6 +23,7 @@ from backend.ordering import OrderingServices
 from backend.overrides import OverrideServices
 from backend.pending import PendingServices
 from backend.reads import ReadLimits, ReadRunner
+from backend.simulate import SimulateServices
 from backend.tracing import TracingServices
 from chains.block import PendingTx
 from chains.genesis import DevAccount, Predeploy
@@ -45,8 +46,8 @@ class SequencerFactory(Protocol):
         ...
 
 
-class Backend(OverrideServices, CallServices, FlashbotsServices, BundleServices, TracingServices, DevServices, OrderingServices,
-              MevServices, PendingServices, FaultServices, ForcedServices):
+class Backend(OverrideServices, SimulateServices, CallServices, FlashbotsServices, BundleServices, TracingServices,
+              DevServices, OrderingServices, MevServices, PendingServices, FaultServices, ForcedServices):
     def __init__(self, sequencer: Sequencer, factory: SequencerFactory, accounts: Sequence[DevAccount],
                  predeploys: Sequence[Predeploy], limits: ReadLimits | None = None) -> None:
         """``limits``: the reads' gas cap and time limit (geth's defaults if None)."""

@@ -48,7 +48,7 @@ def call_job(seq: Sequencer, chain_id: int, msg: CallMessage) -> PendingTx:
     nonce = chain.state_at("latest").get_nonce(Address(msg.sender))
     gas = msg.gas if msg.gas is not None else chain.config.gas_limit // 2
     return impersonate(TxRequest(chain_id, msg.sender, nonce, gas, msg.to, msg.value, msg.data, gas_price=0,
-                                 access_list=msg.access_list))
+                                 access_list=msg.access_list, authorization_list=msg.authorization_list))
 
 
 @dataclass(frozen=True)

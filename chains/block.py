@@ -27,6 +27,7 @@ class BlockEnv:
     base_fee: int | None = None  # None: EIP-1559's value from the parent
     # written into OP's L1Block predeploy before the block's first transaction (chains/deposits.py)
     l1_origin: L1Origin | None = None
+    prev_randao: bytes | None = None  # the header's mixHash (block.prevrandao); None: keccak(parent hash)
 
 
 @dataclass(frozen=True)

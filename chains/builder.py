@@ -340,9 +340,11 @@ def child_header(parent: BlockHeaderAPI, state_root: bytes, env: BlockEnv) -> Bl
     and copies the header several times, each time re-validating every field."""
     # anvil_setNextBlockBaseFeePerGas overrides EIP-1559's value
     base_fee = calculate_expected_base_fee_per_gas(parent) if env.base_fee is None else env.base_fee
+    # anvil_setNextBlockPrevRandao / hardhat_setPrevRandao set the mixHash (block.prevrandao)
+    mix_hash = keccak(parent.hash) if env.prev_randao is None else bytes(env.prev_randao)
     return rlpfast.construct(PragueBlockHeader, (  # the fields in order (HEADER_FIELDS)
         parent.hash, EMPTY_UNCLE_HASH, bytes(env.coinbase), bytes(state_root), BLANK_ROOT_HASH, BLANK_ROOT_HASH, 0,
-        0, parent.block_number + 1, env.gas_limit, 0, env.timestamp, b"", keccak(parent.hash), b"\x00" * 8,
+        0, parent.block_number + 1, env.gas_limit, 0, env.timestamp, b"", mix_hash, b"\x00" * 8,
         base_fee, BLANK_ROOT_HASH, 0, calc_excess_blob_gas_prague(parent), ZERO_HASH, EMPTY_SHA256,
     ))
 

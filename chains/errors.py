@@ -244,6 +244,47 @@ class ChainHalted(XRollupError):
         self.leg = leg
 
 
+class SimulationRefused(XRollupError):
+    """eth_simulateV1 could not simulate what it was given; each kind is a subclass (the
+    method layer gives each geth's code)."""
+
+
+class SimulatedNonceTooLow(SimulationRefused):
+    """With validation: a call's nonce is below its sender's."""
+
+
+class SimulatedNonceTooHigh(SimulationRefused):
+    """With validation: a call's nonce is above its sender's."""
+
+
+class SimulatedFeeBelowBaseFee(SimulationRefused):
+    """With validation: a call's fee cap is below its block's base fee."""
+
+
+class SimulatedIntrinsicGas(SimulationRefused):
+    """A call's gas does not cover its intrinsic cost."""
+
+
+class SimulatedInsufficientFunds(SimulationRefused):
+    """A call's sender cannot pay its gas and value."""
+
+
+class SimulatedBlockGasLimit(SimulationRefused):
+    """A call asks for more gas than its block has left."""
+
+
+class SimulatedBlockNumber(SimulationRefused):
+    """Simulated block numbers are not increasing."""
+
+
+class SimulatedBlockTimestamp(SimulationRefused):
+    """Simulated block timestamps are not increasing."""
+
+
+class SimulationTooLarge(SimulationRefused):
+    """Too many blocks or calls in one simulation."""
+
+
 class UnknownEngine(XRollupError):
     """``XROLLUP_ENGINE`` names no engine (chains.engine.select)."""
 

@@ -13,6 +13,16 @@ from chains.errors import (
     IntrinsicGasTooLow,
     InvalidInput,
     ReceiptTimeout,
+    SimulatedBlockGasLimit,
+    SimulatedBlockNumber,
+    SimulatedBlockTimestamp,
+    SimulatedFeeBelowBaseFee,
+    SimulatedInsufficientFunds,
+    SimulatedIntrinsicGas,
+    SimulatedNonceTooHigh,
+    SimulatedNonceTooLow,
+    SimulationRefused,
+    SimulationTooLarge,
     TransactionRejected,
     XRollupError,
 )
@@ -24,6 +34,18 @@ EXECUTION_REVERTED = 3
 TRANSACTION_REJECTED = -32003
 RECEIPT_TIMEOUT = 4  # EIP-7966: pooled, not mined within the timeout; the hash in data
 CHAIN_HALTED = -32010  # atomic work touched a halted chain (a fault); the chain in data
+# eth_simulateV1's refusals: geth's codes (internal/ethapi/errors.go)
+SIMULATION_CODES: dict[type[SimulationRefused], int] = {
+    SimulatedNonceTooLow: -38010,
+    SimulatedNonceTooHigh: -38011,
+    SimulatedFeeBelowBaseFee: -38012,
+    SimulatedIntrinsicGas: -38013,
+    SimulatedInsufficientFunds: -38014,
+    SimulatedBlockGasLimit: -38015,
+    SimulatedBlockNumber: -38020,
+    SimulatedBlockTimestamp: -38021,
+    SimulationTooLarge: -38026,
+}
 
 
 def to_rpc_error(exc: Exception) -> RpcError:
@@ -47,6 +69,8 @@ def to_rpc_error(exc: Exception) -> RpcError:
         return RpcError(EXECUTION_REVERTED, exc.message, "0x" + exc.data.hex())
     if isinstance(exc, IntrinsicGasTooLow):
         return RpcError(SERVER_ERROR, str(exc))
+    if isinstance(exc, SimulationRefused):
+        return RpcError(SIMULATION_CODES.get(type(exc), SERVER_ERROR), str(exc))
     if isinstance(exc, ReceiptTimeout):
         return RpcError(RECEIPT_TIMEOUT, str(exc), "0x" + exc.tx_hash.hex())
     if isinstance(exc, TransactionRejected):

@@ -4,7 +4,9 @@ An ``L1Source`` gives the L1's blocks and, in each, the transactions sent to the
 (sender, calldata). Only the batcher's count: a write to the inbox by anyone else is ignored.
 The batcher's frames make channels (settlement/batches.py), and each channel's entries replace
 the derived log from its ``first`` entry on. Replaying the derived log into fresh chains
-(``shared_sequencer.replay``) checks every block hash and state root.
+(``shared_sequencer.replay``) checks every block hash and state root; the portals'
+``TransactionDeposited`` logs (``l1_deposits``) then check every deposit the rebuilt rollups hold
+(``settlement.deposits.check_deposits``).
 
 Two sources: a running L1's JSON-RPC endpoint (``RpcSource``), and the L1's own saved chain,
 its superblock log under ``<state dir>/l1``, replayed into a fresh L1 first (``ChainSource``).
@@ -14,15 +16,17 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from chains.deposits import TRANSACTION_DEPOSITED, Deposit
 from chains.genesis import dev_accounts
 from chains.rollup import ChainConfig, RollupChain
 from settlement.batches import BatchError, Channels, apply_channel
 from settlement.contracts import BATCH_INBOX, BATCHER, l1_predeploys
+from settlement.deposits import PortalLog, block_logs, deposits_in, portals
 from shared_sequencer.log import load_entries
 from shared_sequencer.replay import replay
 from shared_sequencer.sequencer import Sequencer
@@ -46,6 +50,10 @@ class L1Source(Protocol):
         """The transactions of L1 block ``number`` sent to the batch inbox, in block order."""
         ...
 
+    def portal_logs(self, addresses: Collection[bytes]) -> list[PortalLog]:
+        """The TransactionDeposited logs of the contracts at ``addresses``, in L1 order."""
+        ...
+
 
 class SourceError(Exception):
     """An L1 that cannot be read (unreachable, not an L1 of this kind, a bad reply)."""
@@ -62,6 +70,13 @@ class Derived:
     ignored_strangers: int = 0
     ignored_bad: int = 0
     last_l1_block: dict[int, int] = field(default_factory=dict)  # superblock number -> L1 block carrying it
+
+
+def l1_deposits(source: L1Source, rollup_ids: Collection[int]) -> dict[int, list[Deposit]]:
+    """Each rollup's deposits, as its portal's logs on the L1 stand for them, in L1 order.
+    Raises SourceError."""
+    by_portal = portals(rollup_ids)
+    return deposits_in(source.portal_logs(list(by_portal)), by_portal)
 
 
 def derive(source: L1Source) -> Derived:
@@ -119,6 +134,10 @@ class ChainSource:
                 out.append(InboxTx(number, tx.outcome.pending.sender, bytes(signed.data)))
         return out
 
+    def portal_logs(self, addresses: Collection[bytes]) -> list[PortalLog]:
+        wanted = set(addresses)
+        return [entry for block in self.chain.blocks for entry in block_logs(block) if entry.address in wanted]
+
 
 def saved_l1(directory: Path) -> ChainSource:
     """The L1 a devnet saved under ``directory`` (its --state-dir, or the ``l1`` directory in
@@ -174,6 +193,21 @@ class RpcSource:
         inbox = "0x" + BATCH_INBOX.hex()
         return [InboxTx(number, bytes.fromhex(tx["from"][2:]), bytes.fromhex(tx["input"][2:]))
                 for tx in block.get("transactions", []) if (tx.get("to") or "").lower() == inbox]
+
+    def portal_logs(self, addresses: Collection[bytes]) -> list[PortalLog]:
+        height, step = self.height(), 10_000
+        out: list[PortalLog] = []
+        for start in range(0, height + 1, step):
+            logs = self._call("eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(min(start + step - 1, height)),
+                                               "address": ["0x" + a.hex() for a in addresses],
+                                               "topics": [["0x" + TRANSACTION_DEPOSITED.hex()]]}])
+            try:
+                out.extend(PortalLog(bytes.fromhex(e["address"][2:]), tuple(bytes.fromhex(t[2:]) for t in e["topics"]),
+                                     bytes.fromhex(e["data"][2:]), int(e["blockNumber"], 16),
+                                     bytes.fromhex(e["blockHash"][2:]), int(e["logIndex"], 16)) for e in logs)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise SourceError(f"{self.url}: a malformed eth_getLogs reply ({exc})") from None
+        return out
 
 
 def source_of(where: str) -> L1Source:

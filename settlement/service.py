@@ -1,5 +1,6 @@
-"""The settlement services on an L1: the batcher and the proposer before each L1 block, the
-rollups' and the L1's heads after it."""
+"""The settlement services on an L1: the batcher and the proposer before each L1 block; after
+it, the rollups' and the L1's heads, and the block's deposits (with the block as L1 origin)
+handed to the sequencer."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Callable
 from chains.rollup import MinedBlock
 from settlement import forced
 from settlement.batcher import Batcher
+from settlement.deposits import submit_block_deposits
 from settlement.l1 import L1Sequencer
 from settlement.proposer import Proposer
 from shared_sequencer.sequencer import Sequencer
@@ -46,6 +48,7 @@ class Settlement:
             l1.mark_safe(block.number, block.number)  # the L1's own tags: safe is its head,
             l1.mark_finalized(max(block.number - self.finality_depth, 0))  # finalized this deep
             self.batcher.after_block(block)
+            submit_block_deposits(self._rollups(), block)  # for the first superblock after this L1 block
 
         l1.before_block.append(before)
         l1.superblock_listeners.append(after)

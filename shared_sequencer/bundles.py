@@ -8,6 +8,7 @@ transactions). ``BundleBook`` keeps the queue and each bundle's status for xr_ge
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,7 @@ class Bundle:
     max_superblock: int | None = None
     min_timestamp: int | None = None  # the superblock's timestamp bounds (Flashbots bundles)
     max_timestamp: int | None = None
+    target: tuple[int, int] | None = None  # (chain id, block number): due only as that chain's next block
 
     @property
     def hash(self) -> bytes:
@@ -158,14 +160,23 @@ class BundleBook:
         self.statuses[bundle.hash] = BundleStatus(
             "failed", {**_failure_detail(failure, height), "atSubmission": True}, failure)
 
-    def due(self, number: int, timestamp: int | None = None) -> list[Bundle]:
-        """Bundles to try in superblock ``number`` (at ``timestamp``); expired ones are failed here."""
+    def due(self, number: int, timestamp: int | None = None,
+            height: Callable[[int], int] | None = None) -> list[Bundle]:
+        """Bundles to try in superblock ``number`` (at ``timestamp``); expired ones are failed
+        here. ``height``: a chain's head number now, for bundles that target a chain's block
+        (due when that chain's next block is the target, expired once the chain is there)."""
         due = []
         for bundle in list(self.queue):
             late = timestamp is not None and bundle.max_timestamp is not None and timestamp > bundle.max_timestamp
+            next_block = None
+            if bundle.target is not None and height is not None:
+                next_block = height(bundle.target[0]) + 1
+                late = late or next_block > bundle.target[1]
             if late or (bundle.max_superblock is not None and number > bundle.max_superblock):
                 self.queue.remove(bundle)
                 self.statuses[bundle.hash] = BundleStatus("failed", {"error": "bundle expired", "superblock": number})
+            elif next_block is not None and bundle.target is not None and next_block < bundle.target[1]:
+                continue  # its chain is not there yet
             elif timestamp is not None and bundle.min_timestamp is not None and timestamp < bundle.min_timestamp:
                 continue  # too early: it may still land in a later superblock of its range
             elif bundle.min_superblock is None or number >= bundle.min_superblock:

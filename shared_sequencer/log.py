@@ -83,6 +83,7 @@ def encode_superblock(record: SuperblockRecord) -> dict[str, Any]:
                 "gasLimit": bodies[ref.chain_id].gas_limit,
                 "coinbase": _hex(bodies[ref.chain_id].coinbase),
                 "baseFee": bodies[ref.chain_id].base_fee,
+                **_prev_randao(bodies[ref.chain_id].prev_randao),
             }, bodies[ref.chain_id].l1_origin)
             for ref in sb.blocks
         ],
@@ -94,6 +95,11 @@ def _with_origin(block: dict[str, Any], origin: L1Origin | None) -> dict[str, An
     if origin is not None:
         block["l1Origin"] = origin.to_json()
     return block
+
+
+def _prev_randao(value: bytes | None) -> dict[str, str]:
+    """A forced prevRandao, in the entries that have one (older logs have none)."""
+    return {} if value is None else {"prevRandao": _hex(value)}
 
 
 def encode_edit(chain_id: int, edit: StateEdit) -> dict[str, Any]:

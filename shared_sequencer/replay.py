@@ -38,7 +38,9 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
         cid = int(blk["chainId"])
         chain = seq.chain(cid)
         origin = L1Origin.from_json(blk["l1Origin"]) if blk.get("l1Origin") is not None else None
-        env = BlockEnv(ts, int(blk["gasLimit"]), _unhex(blk["coinbase"]), blk["baseFee"], origin)
+        randao = blk.get("prevRandao")
+        env = BlockEnv(ts, int(blk["gasLimit"]), _unhex(blk["coinbase"]), blk["baseFee"], origin,
+                       prev_randao=_unhex(randao) if randao is not None else None)
         txs = []
         for raw_hex, sender_hex in blk["txs"]:
             raw = _unhex(raw_hex)

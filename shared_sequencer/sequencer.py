@@ -86,6 +86,7 @@ class Snapshot:
     deposits: dict[int, list[PendingTx]] = field(default_factory=dict)
     l1_origins: dict[int, L1Origin] = field(default_factory=dict)
     windows: windows.Windows = field(default_factory=windows.Windows)
+    next_prev_randao: bytes | None = None
 
 
 @dataclass
@@ -110,6 +111,7 @@ class Sequencer:
         self._superblock_of: dict[int, list[int]] = {cid: [0] for cid in self.chains}
         self.impersonated: set[bytes] = set()
         self.next_base_fee: int | None = None
+        self.next_prev_randao: bytes | None = None  # the next blocks' mixHash, once (anvil_setNextBlockPrevRandao)
         self.snapshots: dict[int, Snapshot] = {}
         self._next_snapshot = 1
         self.superblock_listeners: list[SuperblockListener] = []
@@ -121,6 +123,7 @@ class Sequencer:
         self.deposits: dict[int, list[PendingTx]] = {}  # OP deposits waiting for their chain's next block
         self.l1_origins: dict[int, L1Origin] = {}  # the L1 origin each chain's next block writes into L1Block
         self._automine_scheduler: Callable[[], None] | None = None
+        self._ordered_at: dict[int, float] = {}  # per chain, the time its pool was last ordered
         # Settlement (settlement/): once an L1 settles this devnet (``mark_safe``), the highest
         # superblock whose batch is in an L1 block, and the highest whose L1 block is final.
         self.settled = False
@@ -280,13 +283,15 @@ class Sequencer:
 
     def release_at(self) -> float | None:
         """The earliest wall-clock time a transaction held back by its chain's policy becomes
-        eligible (express-lane's delay), or None when nothing is held."""
+        eligible (express-lane's delay), or None when nothing is held. Held means held when the
+        pool was last ordered: one that became eligible since is due now (a past time)."""
         delayed = fault_modes.release_at(self.faults, self._pooled_txs()) if self.faults.active else None
         holding = [cid for cid, pool in self.pools.items() if pool and self.order_of(cid).holds]
         if not holding:
             return delayed
         times = [t for cid, pool in self.pools.items() if cid in holding
-                 for t in [pool.release_at(self.order_of(cid).bind(Round(self.head.number + 1, time.time())))]
+                 for t in [pool.release_at(self.order_of(cid).bind(Round(self.head.number + 1,
+                                                                          self._ordered_at.get(cid, 0.0))))]
                  if t is not None]
         return min([*times, delayed] if delayed is not None else times, default=None)
 
@@ -475,7 +480,7 @@ class Sequencer:
         ``base_fee`` is given (simulations that charge nothing pass 0)."""
         fee = base_fee if base_fee is not None else self.next_base_fee
         return BlockEnv(timestamp, self.chains[chain_id].config.gas_limit, self.coinbase, fee,
-                        self.l1_origins.get(chain_id))
+                        self.l1_origins.get(chain_id), prev_randao=self.next_prev_randao)
 
     def block_envs(self, timestamp: int, base_fee: int | None = None) -> Envs:
         """Every chain's environment for a block at ``timestamp`` (``block_env``), each made
@@ -515,7 +520,7 @@ class Sequencer:
             before.append(self._relay_tx(relay, before, envs))
         builders = fresh(applied)
         included_bundles: list[bytes] = []
-        for bundle in self.bundles.due(number, ts):
+        for bundle in self.bundles.due(number, ts, lambda cid: self.chains[cid].height):
             if self.faults.active and fault_modes.bundle_hold(self.faults, bundle.hash, bundle.legs, number, time.time()):
                 continue  # censored or delayed: the bundle waits as a whole
             result = execute_bundle(builders, bundle)
@@ -557,9 +562,10 @@ class Sequencer:
         if not pool:
             return
         full: set[bytes] = set()
-        order = self.order_of(chain_id).bind(Round(self.head.number + 1, time.time()))
+        self._ordered_at[chain_id] = now = time.time()
+        order = self.order_of(chain_id).bind(Round(self.head.number + 1, now))
         ready = list(pool.ready(builders[chain_id].nonce_of, order, int(base_fee_of(builders[chain_id].header))))
-        number, now = self.head.number + 1, time.time()
+        number = self.head.number + 1
         for entry in ready:
             sender = entry.pending.sender
             if sender in full:
@@ -612,6 +618,7 @@ class Sequencer:
                 envs[cid].coinbase,
                 envs[cid].base_fee,
                 envs[cid].l1_origin,
+                prev_randao=envs[cid].prev_randao,
             )
             for cid in mined
         )
@@ -620,6 +627,7 @@ class Sequencer:
         self.log.append_superblock(SuperblockRecord(superblock, bodies, legs, errors))
         self.clock.next_timestamp = None
         self.next_base_fee = None
+        self.next_prev_randao = None
         for cid, block in mined.items():  # only these chains' states changed
             pool = self.pools[cid]
             for tx in block.txs:
@@ -684,6 +692,15 @@ class Sequencer:
         """The next block's base fee on every chain (anvil_setNextBlockBaseFeePerGas)."""
         self.next_base_fee = fee
 
+    def set_next_prev_randao(self, value: bytes) -> None:
+        """The next superblock's blocks' prevRandao (their header's mixHash, ``block.prevrandao``),
+        for that superblock only (anvil_setNextBlockPrevRandao, hardhat_setPrevRandao); the
+        superblock log records it, so replay needs nothing more. Raises InvalidInput for a
+        value that is not 32 bytes."""
+        if len(value) != 32:
+            raise InvalidInput(f"prevRandao must be 32 bytes, got {len(value)}")
+        self.next_prev_randao = bytes(value)
+
     def set_block_gas_limit(self, gas_limit: int) -> None:
         """The gas limit of every chain's next blocks (evm_setBlockGasLimit); admission and
         estimates follow it. Each block's limit is in the superblock log, so replay needs
@@ -730,6 +747,7 @@ class Sequencer:
             deposits={cid: list(q) for cid, q in self.deposits.items()},
             l1_origins=dict(self.l1_origins),
             windows=self.windows.copy(),
+            next_prev_randao=self.next_prev_randao,
         )
         return snap_id
 
@@ -752,6 +770,7 @@ class Sequencer:
         self._pooled = set(snap.pools)
         self.clock = copy.copy(snap.clock)
         self.next_base_fee = snap.next_base_fee
+        self.next_prev_randao = snap.next_prev_randao
         self.bundles = snap.bundles.copy()
         self.relays = list(snap.relays)
         self.deposits = {cid: list(q) for cid, q in snap.deposits.items()}

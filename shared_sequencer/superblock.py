@@ -86,6 +86,7 @@ class BlockBody:
     coinbase: bytes
     base_fee: int | None = None
     l1_origin: L1Origin | None = None  # written into L1Block before the block's transactions
+    prev_randao: bytes | None = None  # a forced mixHash (anvil_setNextBlockPrevRandao)
 
 
 @dataclass(frozen=True)

@@ -362,7 +362,8 @@ def replay_command(state_dir: str) -> int:
 
 def replay_from_l1_command(where: str) -> int:
     """Derive the superblock log from the L1 alone and replay it into fresh chains."""
-    from settlement.derive import SourceError, derive, source_of
+    from settlement.deposits import check_deposits
+    from settlement.derive import SourceError, derive, l1_deposits, source_of
     from shared_sequencer.replay import replay
     from xrollup.devnet import Devnet
 
@@ -386,9 +387,20 @@ def replay_from_l1_command(where: str) -> int:
     except (XRollupError, ValueError, KeyError, TypeError) as exc:
         print(f"replay --from-l1 FAILED: {exc}", file=sys.stderr)
         return 1
+    try:
+        deposits = check_deposits(devnet.sequencer.chains, l1_deposits(source, devnet.config.chain_ids))
+    except SourceError as exc:
+        print(f"replay --from-l1 FAILED: {exc}", file=sys.stderr)
+        return 1
+    if deposits.problems:
+        for problem in deposits.problems:
+            print(f"replay --from-l1 FAILED: {problem}", file=sys.stderr)
+        return 1
     elapsed = time.perf_counter() - started
     print(f"replay --from-l1 OK: {count} superblocks rebuilt from the L1 alone, every block hash and state root "
           f"matches ({elapsed:.1f} s)")
+    print(f"deposits: {deposits.on_l1} on the L1 (the portals' TransactionDeposited logs), {deposits.included} "
+          "included on their rollups in the L1's order, none without a log behind it")
     for cid, chain in devnet.sequencer.chains.items():
         head = chain.head
         print(f"  chain {cid}: block {head.number} hash 0x{head.hash.hex()} state root "
