@@ -1,14 +1,15 @@
 """Property test of the sequencing window over a real server with its L1: random faults (down,
-censoring the depositor, their chain or a target) switched on and off between random deposits,
-transfers, reorgs and L1 blocks. After every step:
-  * every deposit whose deadline (its L1 block + --sequencing-window) is the L1's head or
-    earlier is on its rollup, exactly once, and none is lost (included or queued);
+censoring the depositor, their chain or a target) switched on and off between random deposits
+through the L1 portals, transfers, reorgs and L1 blocks. After every step:
+  * every deposit whose deadline (its L1 block + --sequencing-window, as xr_getForcedInclusion
+    reports it) is the L1's head or earlier is on its rollup, and none is lost (included or
+    queued, never both);
   * no block reported ``safe`` is ever reorged: every safe block seen keeps its hash.
-The L1 makes a block only when a step mines one, so the window is counted exactly."""
+The L1 makes a block only when a step mines one (or sends it a deposit), so the window is counted
+exactly. At the end, ``xrollup replay --from-l1`` rebuilds every rollup from the L1 alone."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,17 +17,20 @@ import pytest
 from eth_utils import to_checksum_address
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from web3 import Web3
 
-from chains.deposits import Deposit, L1Origin, user_deposit_source_hash
+from bridge_contracts import load_artifact
 from chains.genesis import dev_accounts
+from settlement.contracts import portal_address
 from tests.support import Rpc, RpcError, served
+from xrollup.cli import main
 from xrollup.testing import DevnetThread
 
 WINDOW = 2
 CHAINS = (901, 902)
 SENDERS = [a.address for a in dev_accounts()[5:8]]
 TARGET = bytes.fromhex("00000000000000000000000000000000000f0e1d")
-uniq = itertools.count()
+PORTAL = load_artifact("OptimismPortal")["abi"]
 
 chain_st = st.sampled_from(CHAINS)
 fault_st = st.one_of(
@@ -53,6 +57,7 @@ class Harness:
         self.dt = dt
         self.l1 = Rpc(dt.devnet.l1.url)
         self.rollups = {cid: Rpc(url) for cid, url in dt.urls.items()}
+        self.w3_l1 = Web3(Web3.HTTPProvider(dt.devnet.l1.url))
         self.deposits: dict[bytes, tuple[int, int]] = {}  # hash -> (chain, deadline)
         self.safe_seen: dict[tuple[int, int], str] = {}  # (chain, number) -> hash once reported safe
 
@@ -62,16 +67,14 @@ class Harness:
 
     def step(self, step: tuple[Any, ...]) -> None:
         kind = step[0]
-        seq = self.dt.devnet.sequencer
         if kind == "deposit":
             _, cid, who = step
-            assert self.dt.devnet.l1 is not None
-            head = self.dt.devnet.l1.sequencer.l1.head
-            origin = L1Origin(head.number, int(head.header.timestamp), int(head.header.base_fee_per_gas or 0), head.hash)
-            deposit = Deposit(user_deposit_source_hash(head.hash, 10_000 + next(uniq)), SENDERS[who], TARGET, 1, 1,
-                              60_000, False, b"")
-            self.dt.run(lambda: seq.submit_deposits({cid: [deposit]}, origin))
-            self.deposits[deposit.hash] = (cid, head.number + WINDOW)
+            portal = self.w3_l1.eth.contract(address=to_checksum_address(portal_address(cid)), abi=PORTAL)
+            tx_hash = portal.functions.depositTransaction(to_checksum_address(TARGET), 1, 60_000, False, b"").transact(
+                {"from": to_checksum_address(SENDERS[who]), "value": 1})
+            (item,) = self.rollups[cid].call("xr_getForcedInclusion", tx_hash.to_0x_hex())["deposits"]
+            assert item["chainId"] == cid and item["deadline"] == item["l1Block"] + WINDOW
+            self.deposits[bytes.fromhex(item["depositHash"][2:])] = (cid, item["deadline"])
         elif kind == "transfer":
             self.rollups[step[1]].call("eth_sendTransaction", {"from": to_checksum_address(SENDERS[0]),
                                                                 "to": to_checksum_address(TARGET), "value": "0x1"})
@@ -131,3 +134,19 @@ def test_every_deposit_lands_within_its_window_and_safe_blocks_stay(harness: Har
     for cid, rpc in harness.rollups.items():
         assert not [h for h, (c, _) in harness.deposits.items() if c == cid
                     and rpc.call("eth_getTransactionReceipt", "0x" + h.hex()) is None]
+
+
+def test_replay_from_the_l1_rebuilds_what_the_property_run_made(harness: Harness,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Runs after the property test, on the same devnet: forced blocks, reorgs and all."""
+    if harness.dt.devnet.sequencer.faults.matching("down"):
+        harness.rollups[901].call("xr_clearFault", "down")
+    harness.l1.call("evm_mine")  # the last batch
+    assert harness.dt.devnet.l1 is not None and harness.dt.devnet.l1.url
+    heads = {cid: rpc.call("eth_getBlockByNumber", "safe", False) for cid, rpc in harness.rollups.items()}
+    capsys.readouterr()
+    assert main(["replay", "--from-l1", harness.dt.devnet.l1.url]) == 0
+    out = capsys.readouterr().out
+    assert "replay --from-l1 OK" in out and f"deposits: {len(harness.deposits)} on the L1" in out, out
+    for cid, head in heads.items():
+        assert f"chain {cid}: block {int(head['number'], 16)} hash {head['hash']}" in out, out
