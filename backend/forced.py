@@ -23,7 +23,8 @@ class ForcedServices(SequencerHolder):
         how it was included, and the hand-off (settlement/forced.py). None for a transaction
         the L1 does not have. Raises InvalidInput on a devnet without an L1, ExecutionTimeout."""
         if self.l1_chain is None:
-            raise InvalidInput("this devnet runs without an L1 (--no-l1): there are no deposits to force")
+            raise InvalidInput("no L1 settles the chains of this endpoint (--no-l1, or the L1's own endpoint): "
+                               "ask a rollup's endpoint of a devnet with an L1")
         l1, seq = self.l1_chain(), self.sequencer
         tracer = Tracer(seq.chains, lambda src, number, dst: next(
             (b.number for b in seq.superblock_of(src, number).blocks if b.chain_id == dst), None))

@@ -102,7 +102,7 @@ def test_without_an_l1_there_is_nothing_to_force() -> None:
         try:
             with pytest.raises(RpcError) as exc:
                 rpc.call("xr_getForcedInclusion", "0x" + "ab" * 32)
-            assert exc.value.code == -32602 and "without an L1" in exc.value.message
+            assert exc.value.code == -32602 and "no L1 settles" in exc.value.message
         finally:
             rpc.close()
 
