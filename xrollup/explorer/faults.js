@@ -42,7 +42,7 @@ export function renderFaults() {
     if (forced.length) {
       hdr.append(el("div", { class: "forced-mark", dataset: { deposits: forced.map((f) => f.hash).join(" ") },
         title: `forced inclusion: deposits the sequencer left out past their window, included by derivation\n${forced.map((f) => `chain ${f.chainId} block ${f.block}: ${f.hash}`).join("\n")}`,
-        text: `⛓ forced ×${forced.length}` }));
+        text: `↓ forced ×${forced.length}` }));
     }
     const periods = faults.periods.filter((p) => during(col.number, p));
     if (periods.length) {
