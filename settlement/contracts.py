@@ -37,7 +37,10 @@ SUBMISSION_INTERVAL = 1
 L2_BLOCK_TIME = 1
 STARTING_BLOCK_NUMBER = 0
 STARTING_TIMESTAMP = 0
+#: The default withdrawal delay (the oracle's finalizationPeriodSeconds; --withdrawal-delay).
 FINALIZATION_PERIOD_SECONDS = 12
+#: Multicall3's usual address: viem's chain definitions (supersim's L1 among them) batch reads there.
+MULTICALL3 = bytes.fromhex("ca11bde05977b3631167028862be2a173976ca11")
 
 
 def _derived(kind: str, chain_id: int) -> bytes:
@@ -83,11 +86,11 @@ def _runtime(name: str) -> bytes:
     return bytes.fromhex(load_artifact(name)["deployedBytecode"].removeprefix("0x"))
 
 
-def oracle_storage() -> dict[int, int]:
+def oracle_storage(withdrawal_delay: int = FINALIZATION_PERIOD_SECONDS) -> dict[int, int]:
     """The L2OutputOracle's constructor storage: submissionInterval, l2BlockTime, challenger,
-    proposer, finalizationPeriodSeconds, startingBlockNumber, startingTimestamp (slots 0-6;
-    slot 7, the outputs array, starts empty)."""
-    values = [SUBMISSION_INTERVAL, L2_BLOCK_TIME, _addr(PROPOSER), _addr(PROPOSER), FINALIZATION_PERIOD_SECONDS,
+    proposer, finalizationPeriodSeconds (``withdrawal_delay``), startingBlockNumber,
+    startingTimestamp (slots 0-6; slot 7, the outputs array, starts empty)."""
+    values = [SUBMISSION_INTERVAL, L2_BLOCK_TIME, _addr(PROPOSER), _addr(PROPOSER), withdrawal_delay,
               STARTING_BLOCK_NUMBER, STARTING_TIMESTAMP]
     return {slot: value for slot, value in enumerate(values) if value}
 
@@ -97,16 +100,23 @@ def portal_storage(oracle: bytes) -> dict[int, int]:
     return {0: _addr(DEFAULT_L2_SENDER), 3: _addr(oracle)}
 
 
-def l1_predeploys(rollup_ids: tuple[int, ...]) -> tuple[Predeploy, ...]:
-    """What the L1 holds at genesis besides the dev accounts: the operators' funded accounts
-    and each rollup's portal and oracle. Raises FileNotFoundError naming a missing artifact."""
+def l1_predeploys(rollup_ids: tuple[int, ...], withdrawal_delay: int = FINALIZATION_PERIOD_SECONDS,
+                  portal_backing: int = 0) -> tuple[Predeploy, ...]:
+    """What the L1 holds at genesis besides the dev accounts: the operators' funded accounts,
+    Multicall3, and each rollup's portal and oracle (withdrawals final ``withdrawal_delay``
+    seconds after their proof). Each portal holds ``portal_backing`` wei: the ETH its rollup
+    started with, so that what a rollup's dev accounts withdraw is paid out on the L1 as if
+    they had deposited it. Raises FileNotFoundError naming a missing artifact."""
     portal_code, oracle_code = _runtime("OptimismPortal"), _runtime("L2OutputOracle")
     out = [Predeploy(BATCHER, b"", OPERATOR_BALANCE_ETH * WEI_PER_ETH, name="Batcher", nonce=0),
-           Predeploy(PROPOSER, b"", OPERATOR_BALANCE_ETH * WEI_PER_ETH, name="Proposer", nonce=0)]
+           Predeploy(PROPOSER, b"", OPERATOR_BALANCE_ETH * WEI_PER_ETH, name="Proposer", nonce=0),
+           Predeploy(MULTICALL3, _runtime("Multicall3"), name="Multicall3")]
     for cid in rollup_ids:
         c = rollup_contracts(cid)
-        out.append(Predeploy(c.oracle, oracle_code, storage=oracle_storage(), name=f"L2OutputOracle {cid}"))
-        out.append(Predeploy(c.portal, portal_code, storage=portal_storage(c.oracle), name=f"OptimismPortal {cid}"))
+        out.append(Predeploy(c.oracle, oracle_code, storage=oracle_storage(withdrawal_delay),
+                             name=f"L2OutputOracle {cid}"))
+        out.append(Predeploy(c.portal, portal_code, portal_backing, storage=portal_storage(c.oracle),
+                             name=f"OptimismPortal {cid}"))
     return tuple(out)
 
 
@@ -116,5 +126,6 @@ def addresses_json(rollup_ids: tuple[int, ...]) -> dict[str, object]:
         "BatchInbox": to_checksum_address(BATCH_INBOX),
         "Batcher": to_checksum_address(BATCHER),
         "Proposer": to_checksum_address(PROPOSER),
+        "Multicall3": to_checksum_address(MULTICALL3),
         "rollups": {str(cid): rollup_contracts(cid).to_json() for cid in rollup_ids},
     }

@@ -25,7 +25,7 @@ from chains.deposits import TRANSACTION_DEPOSITED, Deposit
 from chains.genesis import dev_accounts
 from chains.rollup import ChainConfig, RollupChain
 from settlement.batches import BatchError, Channels, apply_channel
-from settlement.contracts import BATCH_INBOX, BATCHER, l1_predeploys
+from settlement.contracts import BATCH_INBOX, BATCHER, FINALIZATION_PERIOD_SECONDS, l1_predeploys
 from settlement.deposits import PortalLog, block_logs, deposits_in, portals
 from shared_sequencer.log import load_entries
 from shared_sequencer.replay import replay
@@ -151,9 +151,11 @@ def saved_l1(directory: Path) -> ChainSource:
     try:
         chain_id = int(cfg["chain_ids"][0])
         rollups = tuple(int(c) for c in cfg["rollups"])
+        predeploys = l1_predeploys(rollups, int(cfg.get("withdrawal_delay", FINALIZATION_PERIOD_SECONDS)),
+                                   int(cfg.get("portal_backing", 0)))
         chain = RollupChain(ChainConfig(chain_id, int(cfg["gas_limit"]), int(cfg["base_fee"]),
                                         int(cfg["balance_eth"]) * 10**18, int(cfg["genesis_timestamp"]),
-                                        l1_predeploys(rollups), str(cfg.get("hardfork", "prague"))),
+                                        predeploys, str(cfg.get("hardfork", "prague"))),
                             dev_accounts(str(cfg["mnemonic"]), int(cfg["accounts"])))
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise SourceError(f"{directory}: not an L1 log ({exc})") from None

@@ -92,6 +92,13 @@ class Halt:
 Fault = Down | Censor | Delay | Halt
 
 
+def named_chains(fault: Fault) -> frozenset[int]:
+    """The chains ``fault`` names (each must be one of the devnet's)."""
+    if isinstance(fault, Halt):
+        return frozenset({fault.chain_id})
+    return fault.chains if isinstance(fault, (Censor, Delay)) else frozenset()
+
+
 def _addrs(addresses: Iterable[bytes]) -> list[str]:
     return ["0x" + a.hex() for a in sorted(addresses)]
 
@@ -291,17 +298,21 @@ def relay_policy(base: RelayPolicy, book: FaultBook) -> RelayPolicy:
                                delay_superblocks=max([base.delay_superblocks, *(d.superblocks for d in delays)]))
 
 
-def release_at(book: FaultBook, pooled: Iterable[tuple[int, PendingTx]]) -> float | None:
-    """The earliest wall-clock time a transaction held by a delay in seconds becomes eligible
-    (what the mining service wakes for under automine); None when none waits for time."""
+def release_at(book: FaultBook, pooled: Iterable[tuple[int, PendingTx]],
+               bundles: Iterable[tuple[bytes, Sequence[tuple[int, PendingTx]]]] = ()) -> float | None:
+    """The earliest wall-clock time a transaction (or a queued bundle: its hash and legs) held
+    by a delay in seconds becomes eligible (what the mining service wakes for under automine);
+    None when none waits for time."""
+    waiting = [(pending.hash, [(chain_id, pending)]) for chain_id, pending in pooled] + [
+        (bundle_hash, list(legs)) for bundle_hash, legs in bundles]
     times = []
     for period in book.active.values():
         fault = period.fault
         if not isinstance(fault, Delay) or not fault.seconds:
             continue
-        for chain_id, pending in pooled:
-            if _delays(fault, chain_id, pending):
-                times.append(_arrival(book, pending.hash, period).time + fault.seconds)
+        for key, legs in waiting:
+            if any(_delays(fault, chain_id, pending) for chain_id, pending in legs):
+                times.append(_arrival(book, key, period).time + fault.seconds)
     return min(times, default=None)
 
 
@@ -408,8 +419,3 @@ def parse_fault_flag(text: str) -> Fault:
                                else {"chains": frozenset({_chain(target)})})
         return Delay(**who, superblocks=0 if seconds else n, seconds=n if seconds else 0)
     raise ValueError(f"--fault {text!r}: expected down, halt:CHAIN, censor:TARGETS or delay:TARGET:N")
-
-
-def fault_to_json(fault: Fault) -> dict[str, Any]:
-    """The object ``fault_from_json`` reads back."""
-    return fault.describe()

@@ -285,7 +285,8 @@ class Sequencer:
         """The earliest wall-clock time a transaction held back by its chain's policy becomes
         eligible (express-lane's delay), or None when nothing is held. Held means held when the
         pool was last ordered: one that became eligible since is due now (a past time)."""
-        delayed = fault_modes.release_at(self.faults, self._pooled_txs()) if self.faults.active else None
+        delayed = (fault_modes.release_at(self.faults, self._pooled_txs(), [(b.hash, b.legs) for b in self.bundles.queue])
+                   if self.faults.active else None)
         holding = [cid for cid, pool in self.pools.items() if pool and self.order_of(cid).holds]
         if not holding:
             return delayed
@@ -387,6 +388,9 @@ class Sequencer:
         self.bundles.add(bundle, self.head.number)
         self.faults.note_arrival(bundle.hash, self.head.number)
         self._automine()
+        if self.faults.active:  # a delay may hold it: the mining service recomputes when to wake
+            for listener in self.mode_listeners:
+                listener()
         return bundle.hash
 
     def submit_deposits(self, deposits: Mapping[int, Sequence[Deposit]], l1_origin: L1Origin | None = None
@@ -789,8 +793,7 @@ class Sequencer:
     def set_fault(self, fault: fault_modes.Fault) -> int:
         """Start ``fault`` now (from the next superblock on). Returns its id. Raises
         UnknownChain for a chain this devnet does not run."""
-        named = {fault.chain_id} if isinstance(fault, fault_modes.Halt) else set(getattr(fault, "chains", ()))
-        for cid in named:
+        for cid in fault_modes.named_chains(fault):
             self.chain(cid)
         fault_id = self.faults.add(fault, self.head.number).id
         self._faults_changed()
@@ -844,11 +847,11 @@ class Sequencer:
 
     def reorg(self, depth: int) -> fault_modes.Reorg:
         """Drop the last ``depth`` superblocks and sequence again: every chain rolls back to its
-        head at the fork point (dev-method edits made after that superblock are undone too), with the cross-rollup calls
-        and messages of the dropped superblocks on every side; the users' transactions go back
-        to the pools and the bundles to the queue, and one superblock in which every rolled-back
-        chain advances is mined at once (unless the sequencer is down; under automine, what else
-        waits follows). The log records the reorg (a restart and replay reproduce it). Returns
+        head at the fork point (dev-method edits made after that superblock are undone too),
+        with the cross-rollup calls and messages of the dropped superblocks on every side; the
+        users' transactions go back to the pools and the bundles to the queue, and one
+        superblock in which every rolled-back chain advances is mined at once (unless the
+        sequencer is down; under automine, what else waits follows). The log records the reorg (a restart and replay reproduce it). Returns
         the record, with what could not be sequenced again and why. Raises InvalidInput for a
         depth below 1 or one that reaches a safe superblock (at or below ``safe_superblock``)."""
         if depth < 1:
@@ -862,24 +865,10 @@ class Sequencer:
         length = self.log.superblock_end(fork)
         rolled = {cid for cid, chain in self.chains.items() if chain.height != heights[cid]}
         self.relays = reorg_plan.relays_after(self.relays, work, self.chains, self._superblock_of)
-        entries = self.log.entries
-        for cid, chain in self.chains.items():
-            # the head block at the fork point, then the dev edits logged after it and before the cut
-            height = heights[cid]
-            start = self.log.superblock_end(self._superblock_of[cid][height])
-            edits = [decode_edit(e) for e in entries[start:length] if e["t"] == "edit" and e["chainId"] == cid]
-            root = bytes(chain.blocks[height].header.state_root)
-            if chain.height != height or chain.head_state_root != root or edits:
-                chain.truncate(height, root)
-                del self._superblock_of[cid][height + 1 :]
-                for edit in edits:
-                    chain.edit_state(edit)
         dropped = tuple(sb.hash for sb in self.superblocks[fork + 1 :])
-        del self.superblocks[fork + 1 :]
+        self._roll_back(fork, heights, length)
         for tx_hash in work.tx_hashes:
             self.xcall_errors.pop(tx_hash, None)
-        for snap_id in [i for i, snap in self.snapshots.items() if snap.height > fork or snap.log_length > length]:
-            del self.snapshots[snap_id]
         invalid: list[tuple[int, bytes, str]] = []
         user_txs = self._requeue_deposits(work.txs)
         for cid, pending in user_txs:
@@ -897,7 +886,9 @@ class Sequencer:
         self._invalidated = {}
         try:
             if not fault_modes.is_down(self.faults):
-                self.mine(chains=rolled - fault_modes.halted_chains(self.faults))
+                advancing = rolled - fault_modes.halted_chains(self.faults)
+                if advancing:
+                    self.mine(chains=advancing)
                 if isinstance(self.mode, Automine):
                     self.mine_pending()
             chain_of = {h: cid for cid, h in requeued}
@@ -909,6 +900,25 @@ class Sequencer:
         for listener in self.mode_listeners:
             listener()
         return record
+
+    def _roll_back(self, fork: int, heights: dict[int, int], length: int) -> None:
+        """Every chain back to ``heights`` (its head at superblock ``fork``) plus the dev edits
+        the log keeps before ``length``; superblocks after ``fork`` and the snapshots taken
+        after the cut are dropped."""
+        entries = self.log.entries
+        for cid, chain in self.chains.items():
+            height = heights[cid]
+            start = self.log.superblock_end(self._superblock_of[cid][height])
+            edits = [decode_edit(e) for e in entries[start:length] if e["t"] == "edit" and e["chainId"] == cid]
+            root = bytes(chain.blocks[height].header.state_root)
+            if chain.height != height or chain.head_state_root != root or edits:
+                chain.truncate(height, root)
+                del self._superblock_of[cid][height + 1 :]
+                for edit in edits:
+                    chain.edit_state(edit)
+        del self.superblocks[fork + 1 :]
+        for snap_id in [i for i, snap in self.snapshots.items() if snap.height > fork or snap.log_length > length]:
+            del self.snapshots[snap_id]
 
     def _requeue_deposits(self, txs: list[tuple[int, PendingTx]]) -> list[tuple[int, PendingTx]]:
         """Put the deposits among a reorg's dropped ``txs`` back at the front of their chains'

@@ -135,6 +135,9 @@ def add_l1_flags(ap: argparse.ArgumentParser) -> None:
                     help="seconds between L1 blocks; a transaction sent to the L1 is also mined at once (default: 2)")
     ap.add_argument("--l1.finality-depth", type=_count_or_zero, dest="l1_finality_depth", default=4,
                     metavar="BLOCKS", help="an L1 block this many blocks under the L1's head is final (default: 4)")
+    ap.add_argument("--withdrawal-delay", type=_count_or_zero, dest="withdrawal_delay", default=12, metavar="SECONDS",
+                    help="seconds from a withdrawal's proof on the L1 to its finalization, the L2OutputOracle's "
+                         "FINALIZATION_PERIOD_SECONDS (default: 12; evm_increaseTime on the L1 fast-forwards it)")
     ap.add_argument("--sequencing-window", type=_count_or_zero, dest="sequencing_window", default=4, metavar="BLOCKS",
                     help="every deposit is included within this many L1 blocks: past it, derivation includes it "
                          "even if the sequencer is down or censors it (default: 4)")
@@ -229,7 +232,8 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
         order_seed=args.order_seed, express_lane_round=args.express_lane_round,
         express_lane_delay=args.express_lane_delay,
         l1=args.l1, l1_port=args.l1_port, l1_chain_id=args.l1_chain_id, l1_block_time=args.l1_block_time,
-        l1_finality_depth=args.l1_finality_depth, sequencing_window=args.sequencing_window,
+        l1_finality_depth=args.l1_finality_depth, withdrawal_delay=args.withdrawal_delay,
+        sequencing_window=args.sequencing_window,
         faults=tuple(args.faults),
     )
 
@@ -245,7 +249,8 @@ def banner(devnet: object) -> str:
     if devnet.l1 is not None:
         lines += ["", "L1 (settlement)", "=================="]
         lines.append(f"chain {devnet.l1.chain_id}: {devnet.l1.url}  (ws: {(devnet.l1.url or '').replace('http://', 'ws://')})"
-                     f"  block time {cfg.l1_block_time}s, final {cfg.l1_finality_depth} blocks deep")
+                     f"  block time {cfg.l1_block_time}s, final {cfg.l1_finality_depth} blocks deep,"
+                     f" withdrawal delay {cfg.withdrawal_delay}s")
         from settlement.contracts import addresses_json
 
         addresses = addresses_json(cfg.chain_ids)

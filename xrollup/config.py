@@ -8,7 +8,7 @@ from typing import Any
 
 from chains.engine import DEFAULT_FORK, FORKS
 from chains.genesis import DEFAULT_MNEMONIC, WEI_PER_ETH
-from shared_sequencer.faults import Halt, parse_fault_flag
+from shared_sequencer.faults import named_chains, parse_fault_flag
 from shared_sequencer.ordering import PolicySettings as OrderSettings
 from shared_sequencer.ordering import build_orders
 
@@ -53,6 +53,7 @@ class DevnetConfig:
     l1_chain_id: int = 900
     l1_block_time: float = 2.0  # seconds between L1 blocks (the L1 also mines a user's transaction at once)
     l1_finality_depth: int = 4  # an L1 block this many blocks under the L1's head is final
+    withdrawal_delay: int = 12  # seconds from a withdrawal's proof (and its output's proposal) to its finalization
     sequencing_window: int = 4  # L1 blocks within which every deposit is included (shared_sequencer/window.py)
     faults: tuple[str, ...] = ()  # --fault: fault modes the sequencer starts with (shared_sequencer/faults.py)
 
@@ -108,6 +109,8 @@ class DevnetConfig:
                 raise ValueError("--l1.block-time must be more than 0 seconds")
             if self.l1_finality_depth < 0:
                 raise ValueError("--l1.finality-depth must be 0 or more")
+            if not 0 <= self.withdrawal_delay < 2**64:
+                raise ValueError(f"--withdrawal-delay {self.withdrawal_delay} is out of range")
             if self.sequencing_window < 1:
                 raise ValueError("--sequencing-window must be 1 or more")
             if not 0 <= self.l1_listen_port <= 65535:
@@ -117,9 +120,7 @@ class DevnetConfig:
     def _check_faults(self) -> None:
         """Raises ValueError for a --fault that does not parse or names a chain not run here."""
         for text in self.faults:
-            fault = parse_fault_flag(text)
-            named = {fault.chain_id} if isinstance(fault, Halt) else set(getattr(fault, "chains", ()))
-            for cid in sorted(named - set(self.chain_ids)):
+            for cid in sorted(named_chains(parse_fault_flag(text)) - set(self.chain_ids)):
                 raise ValueError(f"--fault {text}: chain {cid} is not one of --chains {list(self.chain_ids)}")
 
     @property

@@ -24,7 +24,7 @@ from node.errors import to_rpc_error
 from node.filters import ChainEvents, FilterLimits
 from node.table import build_table
 from rpc.jsonrpc import Dispatcher
-from settlement.contracts import l1_predeploys
+from settlement.contracts import FINALIZATION_PERIOD_SECONDS, l1_predeploys
 from settlement.l1 import L1Sequencer, L1Settings, L1Ticker, new_l1
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
 from shared_sequencer.replay import replay
@@ -44,7 +44,6 @@ class L1Node:
         self.config = config
         self.settings = L1Settings(config.l1_chain_id, config.l1_block_time, config.l1_finality_depth)
         self.accounts = accounts
-        self.predeploys = l1_predeploys(config.chain_ids)
         self._devnet = devnet
         self._on_install = on_install
         self.directory = Path(config.state_dir) / L1_DIR if config.state_dir else None
@@ -52,6 +51,12 @@ class L1Node:
         if entries and entries[0]["config"].get("rollups") != list(config.chain_ids):
             raise ValueError(f"{self.directory}: the L1 there settles chains {entries[0]['config'].get('rollups')}, "
                              f"not {list(config.chain_ids)}")
+        # each portal holds its rollup's dev accounts' ETH; a restart keeps the genesis it saved
+        saved = entries[0]["config"] if entries else {"withdrawal_delay": config.withdrawal_delay,
+                                                       "portal_backing": config.balance_wei * len(accounts)}
+        self.withdrawal_delay = int(saved.get("withdrawal_delay", FINALIZATION_PERIOD_SECONDS))
+        self.portal_backing = int(saved.get("portal_backing", 0))
+        self.predeploys = l1_predeploys(config.chain_ids, self.withdrawal_delay, self.portal_backing)
         genesis = int(entries[0]["config"]["genesis_timestamp"]) if entries else config.genesis_timestamp
         seq = self._new(genesis, entries[1:], self.directory)
         self.backend = Backend(seq, self, accounts, self.predeploys, ReadLimits(config.gas_cap, config.evm_timeout))
@@ -75,7 +80,8 @@ class L1Node:
 
     def _genesis_json(self, genesis_timestamp: int) -> dict[str, Any]:
         cfg = dataclasses.replace(self.config, genesis_timestamp=genesis_timestamp).genesis_json()
-        return {**cfg, "chain_ids": [self.chain_id], "rollups": list(self.config.chain_ids)}
+        return {**cfg, "chain_ids": [self.chain_id], "rollups": list(self.config.chain_ids),
+                "withdrawal_delay": self.withdrawal_delay, "portal_backing": str(self.portal_backing)}
 
     def _new(self, genesis_timestamp: int, entries: list[dict[str, Any]], directory: Path | None) -> L1Sequencer:
         cfg = self.config

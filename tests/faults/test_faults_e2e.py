@@ -156,15 +156,38 @@ def test_delay_sender_by_seconds_then_mined_by_automine(net: Net) -> None:
     sender = ADDRS[2]
     net.rpc(A, "xr_setFault", [{"kind": "delay", "senders": [sender], "seconds": 2}])
     tx = send(net, A, 2)
-    assert receipt(net, A, tx) is None
+    bundle = net.rpc(A, "xr_sendBundle", [{"txs": [net.sign(B, KEYS[2], ADDRS[9], b"", ONE, 21_000),
+                                                   net.sign(C, KEYS[1], ADDRS[9], b"", ONE, 21_000)]}])
+    assert receipt(net, A, tx) is None and bundle["status"] == "pending"
     held = net.rpc(A, "xr_faults")["held"]
     assert {"chainId": A, "hash": tx, "reason": "delayed"} in held
+    assert {"chainId": None, "bundleHash": bundle["bundleHash"], "reason": "delayed"} in held
     # the mining service wakes when the delay ends (bounded wait, no timing assertion)
     deadline = time.monotonic() + 30
-    while receipt(net, A, tx) is None:
-        assert time.monotonic() < deadline, "the delayed transaction was never mined"
+    while receipt(net, A, tx) is None or net.rpc(A, "xr_getBundleStatus", [bundle["bundleHash"]])["status"] != "included":
+        assert time.monotonic() < deadline, "the delayed transaction or bundle was never mined"
         time.sleep(0.1)
     net.rpc(A, "xr_clearFault", ["delay"])
+
+
+def test_reorg_reports_what_became_invalid(net: Net) -> None:
+    """A new account funded in one superblock spends in the next; with its funder censored, a
+    reorg of both leaves the spend without funds: dropped, and reported."""
+    fresh = Account.create()
+    funding = send(net, A, 0, fresh.address, 10**16, gas=21_000)
+    raw = Account.sign_transaction({"chainId": A, "nonce": 0, "to": ADDRS[9], "value": 10**15, "gas": 21_000,
+                                    "maxFeePerGas": 50 * GWEI, "maxPriorityFeePerGas": GWEI}, fresh.key)
+    spend = net.rpc(A, "eth_sendRawTransaction", ["0x" + bytes(raw.raw_transaction).hex()])
+    assert receipt(net, A, funding)["status"] == "0x1" and receipt(net, A, spend)["status"] == "0x1"
+    net.rpc(A, "xr_setFault", [{"kind": "censor", "senders": [ADDRS[0]]}])
+    result = net.rpc(A, "xr_reorg", [2])
+    assert {funding, spend} <= {r["hash"] for r in result["requeued"]}
+    invalid = {r["hash"]: r["reason"] for r in result["invalid"]}
+    assert list(invalid) == [spend] and "insufficient funds" in invalid[spend]
+    assert receipt(net, A, spend) is None and spend not in pooled(net, A)  # dropped
+    assert funding in pooled(net, A)  # held by the censor
+    net.rpc(A, "xr_clearFault", ["censor"])
+    assert receipt(net, A, funding)["status"] == "0x1"
 
 
 def test_delay_messages_by_superblocks(net: Net) -> None:

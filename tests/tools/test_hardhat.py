@@ -4,8 +4,7 @@ The Hardhat project in ./hardhat (config, Hardhat's sample Lock contract, node:t
 `time.increase`, `time.increaseTo`, `mine`, `loadFixture`, `takeSnapshot`, `impersonateAccount`,
 `stopImpersonatingAccount` and `setBalance` through hardhat-ethers, then every other helper)
 runs with `hardhat test nodejs --network xrollup`, as its users run it. Hardhat, its plugins and
-the Node.js it needs (>= 22.13) come from npm (tests/tools/toolsets.py). `setPrevRandao` is left
-out: xrollup's `hardhat_setPrevRandao` is not in this branch.
+the Node.js it needs (>= 22.13) come from npm (tests/tools/toolsets.py).
 """
 
 from __future__ import annotations

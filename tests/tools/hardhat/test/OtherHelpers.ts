@@ -50,6 +50,14 @@ describe("the other network helpers on xrollup", () => {
     assert.equal((await ethers.provider.getBlock("latest"))!.gasLimit, 25_000_000n);
   });
 
+  it("setPrevRandao", async () => {
+    const randao = "0x" + "5a".repeat(32);
+    await networkHelpers.setPrevRandao(randao);
+    await mine();
+    const block = await ethers.provider.send("eth_getBlockByNumber", ["latest", false]);
+    assert.equal(block.mixHash, randao);
+  });
+
   it("dropTransaction", async () => {
     await ethers.provider.send("evm_setAutomine", [false]);
     try {
