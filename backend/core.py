@@ -17,6 +17,7 @@ from backend.dev import DevServices
 from backend.dumps import decode_dump_with_l1, encode_dump
 from backend.faults import FaultServices
 from backend.flashbots import FlashbotsServices
+from backend.forced import ForcedServices
 from backend.mev import MevServices
 from backend.ordering import OrderingServices
 from backend.overrides import OverrideServices
@@ -46,7 +47,7 @@ class SequencerFactory(Protocol):
 
 
 class Backend(OverrideServices, SimulateServices, CallServices, FlashbotsServices, BundleServices, TracingServices,
-              DevServices, OrderingServices, MevServices, PendingServices, FaultServices):
+              DevServices, OrderingServices, MevServices, PendingServices, FaultServices, ForcedServices):
     def __init__(self, sequencer: Sequencer, factory: SequencerFactory, accounts: Sequence[DevAccount],
                  predeploys: Sequence[Predeploy], limits: ReadLimits | None = None) -> None:
         """``limits``: the reads' gas cap and time limit (geth's defaults if None)."""

@@ -33,6 +33,8 @@ class FaultServices(SequencerHolder):
             "reorgs": [r.to_json() for r in seq.faults.reorgs],
             "held": [{"chainId": cid or None, ("hash" if cid else "bundleHash"): "0x" + h.hex(), "reason": reason}
                      for cid, h, reason in seq.held()],
+            "forced": [{"superblock": inc.superblock, "chainId": seq.windows.submitted[h].chain_id, "hash": "0x" + h.hex(),
+                        "block": inc.block} for h, inc in seq.windows.included.items() if inc.forced],
             "safeSuperblock": seq.safe_superblock,
             "head": seq.head.number,
         }

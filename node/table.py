@@ -17,6 +17,7 @@ from node.eth_extra import EthExtraApi
 from node.faults import FaultApi
 from node.filters import ChainEvents
 from node.flashbots import FlashbotsApi, call_bundle_param, send_bundle_param
+from node.forced import ForcedApi
 from node.mev import MevApi, report_range
 from node.ordering import LaneRequest, OrderingApi, bid_param, controller, lane_options, opt_chain, ordering_param
 from node.simulate import SimulateApi, simulate_options
@@ -47,6 +48,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
     flashbots = FlashbotsApi(backend, chain_id)
     mev = MevApi(backend)
     faults = FaultApi(backend)
+    forced = ForcedApi(backend)
     sim = SimulateApi(backend, chain_id)
 
     def subscribe(conn: Connection, kind: str, arg: Any = None) -> str:
@@ -191,6 +193,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("xr_clearFault", faults.xr_clearFault, Param("fault", p.fault_selector)),
         M("xr_faults", faults.xr_faults),
         M("xr_reorg", faults.xr_reorg, Param("depth", p.reorg_depth)),
+        M("xr_getForcedInclusion", forced.xr_getForcedInclusion, Param("l1TxHash", p.hash32)),
         # -- tracing (node/debug.py, chains/tracing/) ---------------------------------------
         M("debug_traceTransaction", debug.debug_traceTransaction, HASH, TRACE),
         M("debug_traceCall", debug.debug_traceCall, TX, BLOCK, TRACE),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chains.rollup import MinedBlock
+from settlement import forced
 from settlement.batcher import Batcher
 from settlement.deposits import submit_block_deposits
 from settlement.l1 import L1Sequencer
@@ -38,6 +39,7 @@ class Settlement:
 
         def before() -> None:
             self.proposer.before_block(l1)  # proposals first: they are about what is already safe
+            forced.enforce(self._rollups(), l1)  # deposits past their window, in before the batch goes out
             self.batcher.before_block(l1)
 
         def after(superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:

@@ -23,7 +23,7 @@ from eth_typing import Address
 
 from chains.block import BlockEnv, PendingTx, SealedBlock, base_fee_of
 from chains.builder import BlockBuilder
-from chains.deposits import Deposit, DepositTx, L1Origin, as_pending
+from chains.deposits import DEPOSIT_TX_TYPE, Deposit, L1Origin, as_pending
 from chains.errors import (
     BlockNotFound,
     BundleFailed,
@@ -41,6 +41,7 @@ from chains.txbuild import tx_chain_id
 from shared_sequencer import admission, interop
 from shared_sequencer import faults as fault_modes
 from shared_sequencer import reorg as reorg_plan
+from shared_sequencer import window as windows
 from shared_sequencer.builders import Builders, Envs, PerChain
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
 from shared_sequencer.log import SuperblockLog, decode_edit
@@ -84,6 +85,7 @@ class Snapshot:
     gas_limits: dict[int, int] = field(default_factory=dict)  # evm_setBlockGasLimit's, per chain
     deposits: dict[int, list[PendingTx]] = field(default_factory=dict)
     l1_origins: dict[int, L1Origin] = field(default_factory=dict)
+    windows: windows.Windows = field(default_factory=windows.Windows)
     next_prev_randao: bytes | None = None
 
 
@@ -97,6 +99,7 @@ class Sequencer:
     coinbase: bytes = b"\x00" * 20
     relay_policy: RelayPolicy = field(default_factory=RelayPolicy)  # --interop.autorelay / .delay
     chain_orders: dict[int, OrderingPolicy] = field(default_factory=dict)  # per-chain overrides of ``order``
+    sequencing_window: int = windows.DEFAULT_WINDOW  # L1 blocks a deposit may wait (window.py)
 
     def __post_init__(self) -> None:
         self.pools: dict[int, Mempool] = {cid: Mempool() for cid in self.chains}
@@ -132,6 +135,8 @@ class Sequencer:
         self._carriers: list[tuple[int, int]] = []  # (last superblock carried, L1 block number), ascending
         self.faults = fault_modes.FaultBook()  # fault modes (shared_sequencer/faults.py)
         self._invalidated: dict[bytes, str] | None = None  # a reorg's re-sequencing: what was dropped, why
+        self.windows = windows.Windows(self.sequencing_window)  # each deposit's deadline and inclusion
+        self._forcing = False  # ``enforce_window`` is committing a forced superblock
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -414,6 +419,8 @@ class Sequencer:
             self.deposits.setdefault(chain_id, []).extend(pendings)
             self._l1_deposits.setdefault(chain_id, []).extend((p, l1_origin) for p in pendings)
             hashes[chain_id] = [d.hash for d in items]
+            self.windows.submit(chain_id, hashes[chain_id], None if l1_origin is None else l1_origin.number,
+                                self.chains[chain_id].height)
             if l1_origin is not None:
                 self.l1_origins[chain_id] = l1_origin
         self._automine()
@@ -471,16 +478,47 @@ class Sequencer:
             chain.set_tag("finalized", self.block_at(cid, self.finalized_superblock))
 
     def _due_deposits(self, envs: Envs) -> dict[int, list[PendingTx]]:
-        """Each chain's queued deposits that fit in its next block, in queue order."""
+        """Each chain's queued deposits that fit in its next block, in queue order; a chain's
+        queue stops at a deposit a censor fault holds (window.py: until its deadline, when
+        ``enforce_window`` includes it)."""
         due: dict[int, list[PendingTx]] = {}
         for chain_id, queue in self.deposits.items():
             room = envs[chain_id].gas_limit
             for pending in queue:
-                if pending.tx.gas > room:
+                if pending.tx.gas > room or (self.faults.active and windows.censored(self.faults, chain_id, pending)):
                     break
                 room -= pending.tx.gas
                 due.setdefault(chain_id, []).append(pending)
         return due
+
+    def enforce_window(self, l1_block: int) -> list[SuperBlock]:
+        """L1 block ``l1_block`` is about to be built: include every queued deposit whose
+        deadline (window.py) is that block or earlier, with the deposits before it on its chain,
+        as derivation would: in superblocks of those deposits alone (as many as their gas
+        needs), whether the sequencer is down, censoring or halting their chain. Returns the
+        superblocks made (none when nothing is overdue). Raises nothing of its own."""
+        self.windows.l1_head = max(self.windows.l1_head, l1_block - 1)
+        made: list[SuperBlock] = []
+        while due := windows.overdue(self.deposits, self.windows, l1_block):
+            parent = self.head
+            ts = self.clock.next(parent.timestamp)
+            envs = self.block_envs(ts)
+            sealed: dict[int, SealedBlock] = {}
+            for cid in sorted(due, key=self._order.__getitem__):
+                builder = self.chains[cid].new_builder(envs[cid])
+                room = envs[cid].gas_limit
+                for pending in self.deposits[cid][: due[cid]]:
+                    if pending.tx.gas > room:
+                        break
+                    room -= pending.tx.gas
+                    builder.apply(pending)
+                sealed[cid] = builder.seal()
+            self._forcing = True
+            try:
+                made.append(self.commit(parent.number + 1, ts, parent, sealed, envs, ()))
+            finally:
+                self._forcing = False
+        return made
 
     def drop(self, chain_id: int, tx_hash: bytes) -> bool:
         """Remove one pooled transaction. Returns False if it was not pooled. Raises UnknownChain."""
@@ -675,6 +713,8 @@ class Sequencer:
             queue = self.deposits.get(cid)
             if queue:
                 included = {tx.hash for tx in block.txs}
+                self.windows.note_included([p.hash for p in queue if p.hash in included],
+                                           self._superblock_of[cid][block.number], block.number, self._forcing)
                 queue[:] = [p for p in queue if p.hash not in included]
                 if not queue:
                     del self.deposits[cid]
@@ -766,6 +806,7 @@ class Sequencer:
             gas_limits={cid: c.config.gas_limit for cid, c in self.chains.items()},
             deposits={cid: list(q) for cid, q in self.deposits.items()},
             l1_origins=dict(self.l1_origins),
+            windows=self.windows.copy(),
             next_prev_randao=self.next_prev_randao,
         )
         return snap_id
@@ -795,6 +836,7 @@ class Sequencer:
         self.relays = list(snap.relays)
         self.deposits = {cid: list(q) for cid, q in snap.deposits.items()}
         self.l1_origins = dict(snap.l1_origins)
+        self.windows = snap.windows.copy()
         self._requeue_deposits(included)
         for cid, gas_limit in snap.gas_limits.items():
             if self.chains[cid].config.gas_limit != gas_limit:
@@ -887,9 +929,8 @@ class Sequencer:
         for tx_hash in work.tx_hashes:
             self.xcall_errors.pop(tx_hash, None)
         invalid: list[tuple[int, bytes, str]] = []
-        for cid, pending in work.txs:
-            if isinstance(pending.tx, DepositTx):  # waits in the deposit queue again (below)
-                continue
+        user_txs = self._requeue_reorged_deposits(work.txs)
+        for cid, pending in user_txs:
             try:  # an executing message whose log a dropped block held is invalid now
                 interop.check_pending(pending, lambda c, n: self.chain(c).block(n))
                 self.pools[cid].add(pending)
@@ -897,8 +938,8 @@ class Sequencer:
             except TransactionRejected as exc:
                 invalid.append((cid, pending.hash, str(exc)))
         self.bundles.requeue(work.bundles)
-        self._requeue_deposits(included)
-        requeued = tuple((cid, p.hash) for cid, p in work.txs) + tuple(
+        self._requeue_deposits(included)  # in the L1's order, with what still waits
+        requeued = tuple((cid, p.hash) for cid, p in user_txs) + tuple(
             (cid, p.hash) for bundle in work.bundles for cid, p in bundle.legs)
         record = fault_modes.Reorg(fork, depth, dropped, requeued, time.time())
         self.log.rewrite_tail(length, fault_modes.reorg_entry(record, length))
@@ -938,6 +979,22 @@ class Sequencer:
         del self.superblocks[fork + 1 :]
         for snap_id in [i for i, snap in self.snapshots.items() if snap.height > fork or snap.log_length > length]:
             del self.snapshots[snap_id]
+
+    def _requeue_reorged_deposits(self, txs: list[tuple[int, PendingTx]]) -> list[tuple[int, PendingTx]]:
+        """Put the deposits among a reorg's dropped ``txs`` back at the front of their chains'
+        queues, in their order (a deposit is never lost, and keeps its deadline); returns the
+        other transactions."""
+        back: dict[int, list[PendingTx]] = {}
+        rest = []
+        for cid, pending in txs:
+            if getattr(pending.tx, "type_id", None) == DEPOSIT_TX_TYPE:
+                back.setdefault(cid, []).append(pending)
+            else:
+                rest.append((cid, pending))
+        for cid, items in back.items():
+            self.deposits[cid] = items + self.deposits.get(cid, [])
+            self.windows.forget_included(p.hash for p in items)
+        return rest
 
     def note_reorg(self, entry: dict[str, Any]) -> None:
         """Replay: a reorg record of the log (its truncation was applied when the log was read)."""

@@ -138,6 +138,9 @@ def add_l1_flags(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--withdrawal-delay", type=_count_or_zero, dest="withdrawal_delay", default=12, metavar="SECONDS",
                     help="seconds from a withdrawal's proof on the L1 to its finalization, the L2OutputOracle's "
                          "FINALIZATION_PERIOD_SECONDS (default: 12; evm_increaseTime on the L1 fast-forwards it)")
+    ap.add_argument("--sequencing-window", type=_count_or_zero, dest="sequencing_window", default=4, metavar="BLOCKS",
+                    help="every deposit is included within this many L1 blocks: past it, derivation includes it "
+                         "even if the sequencer is down or censors it (default: 4)")
 
 
 def _order(text: str) -> str:
@@ -230,6 +233,7 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
         express_lane_delay=args.express_lane_delay,
         l1=args.l1, l1_port=args.l1_port, l1_chain_id=args.l1_chain_id, l1_block_time=args.l1_block_time,
         l1_finality_depth=args.l1_finality_depth, withdrawal_delay=args.withdrawal_delay,
+        sequencing_window=args.sequencing_window,
         faults=tuple(args.faults),
     )
 

@@ -54,6 +54,7 @@ class DevnetConfig:
     l1_block_time: float = 2.0  # seconds between L1 blocks (the L1 also mines a user's transaction at once)
     l1_finality_depth: int = 4  # an L1 block this many blocks under the L1's head is final
     withdrawal_delay: int = 12  # seconds from a withdrawal's proof (and its output's proposal) to its finalization
+    sequencing_window: int = 4  # L1 blocks within which every deposit is included (shared_sequencer/window.py)
     faults: tuple[str, ...] = ()  # --fault: fault modes the sequencer starts with (shared_sequencer/faults.py)
 
     def __post_init__(self) -> None:
@@ -110,6 +111,8 @@ class DevnetConfig:
                 raise ValueError("--l1.finality-depth must be 0 or more")
             if not 0 <= self.withdrawal_delay < 2**64:
                 raise ValueError(f"--withdrawal-delay {self.withdrawal_delay} is out of range")
+            if self.sequencing_window < 1:
+                raise ValueError("--sequencing-window must be 1 or more")
             if not 0 <= self.l1_listen_port <= 65535:
                 raise ValueError(f"--l1.port {self.l1_listen_port} is out of range")
         self._check_faults()

@@ -112,6 +112,7 @@ class Devnet:
             l1 = self.l1
             self.backend.l1_log = lambda: l1.sequencer.log.entries
             self.backend.l1_load = lambda entries: l1.backend.install(l1.from_log(entries, None))
+            self.backend.l1_chain = lambda: l1.sequencer.l1  # xr_getForcedInclusion
         # supersim's admin API, on its own port (config.admin_port; None: not served).
         self.admin = AdminServices(lambda: self.sequencer, self._network_info, self._ports,
                                    None if self.l1 is None else lambda cid: rollup_contracts(cid).admin_json())
@@ -142,7 +143,8 @@ class Devnet:
         seq = Sequencer(chains, mode=mode_from_flags(config.block_time, config.no_mining, config.block_times),
                         order=order, chain_orders=chain_orders, log=SuperblockLog(state_dir),
                         relay_policy=RelayPolicy(config.autorelay, config.relay_delay,
-                                                 dependency_map(config.chain_ids, config.dependency_set)))
+                                                 dependency_map(config.chain_ids, config.dependency_set)),
+                        sequencing_window=config.sequencing_window)
         seq.superblock_listeners.append(lambda superblock, mined: self._on_superblock(seq, superblock, mined))
         seq.superblock_listeners.append(self._schedule_relays)
         if not config.silent or config.logs_directory:

@@ -4,7 +4,8 @@
 //
 // Stable hooks for tests: #fault-banner[data-kinds] (hidden when no fault is active),
 // .fault-mark[data-kinds] in a superblock's header, .reorg-mark[data-fork][data-depth],
-// #held .held-tx[data-tx][data-reason].
+// #held .held-tx[data-tx][data-reason], .forced-mark[data-deposits] on a superblock whose deposits
+// derivation forced in at their sequencing window's end.
 
 import { $, el } from "./dom.js";
 import { short } from "./format.js";
@@ -12,7 +13,7 @@ import { rpc } from "./rpc.js";
 import { state } from "./state.js";
 
 const POLL_MS = 2000;
-let faults = { active: [], periods: [], reorgs: [], held: [] };
+let faults = { active: [], periods: [], reorgs: [], held: [], forced: [] };
 let timer = null;
 
 function describe(f) {
@@ -36,7 +37,13 @@ export function renderFaults() {
   banner.textContent = faults.active.map((f) => `${describe(f)} (since superblock ${f.since})`).join(" · ");
   for (const col of state.columns.values()) {
     const hdr = col.el.querySelector(".hdr");
-    hdr.querySelectorAll(".fault-mark, .reorg-mark").forEach((m) => m.remove());
+    hdr.querySelectorAll(".fault-mark, .reorg-mark, .forced-mark").forEach((m) => m.remove());
+    const forced = (faults.forced || []).filter((f) => f.superblock === col.number);
+    if (forced.length) {
+      hdr.append(el("div", { class: "forced-mark", dataset: { deposits: forced.map((f) => f.hash).join(" ") },
+        title: `forced inclusion: deposits the sequencer left out past their window, included by derivation\n${forced.map((f) => `chain ${f.chainId} block ${f.block}: ${f.hash}`).join("\n")}`,
+        text: `↓ forced ×${forced.length}` }));
+    }
     const periods = faults.periods.filter((p) => during(col.number, p));
     if (periods.length) {
       const k = [...new Set(periods.map((p) => p.kind))];
