@@ -10,26 +10,58 @@ for their answer before sending again are all back, and nobody else is coming.
 
 The mining service (mining.py) owns one batcher per sequencer and installs its ``schedule``
 with ``Sequencer.set_automine_scheduler``.
+
+With a ``step`` (the mining service's: a superblock built on the loop, or in a worker thread
+when it takes longer), mining is a task that goes on while the event loop serves: batches
+gathered meanwhile are taken by its next step, and a submitter is answered once a superblock
+committed after its submission holds everything of its batch that was not deferred
+(``deferred``: a transaction interrupted by the budget, budget.py), so that the receipt
+exists when eth_sendRawTransaction returns.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import enum
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger("xrollup.sequencer")
 
 GATHER_SECONDS = 0.005
 
 
+class Step(enum.Enum):
+    """What one mining step did."""
+
+    COMMITTED = "committed"  # a superblock (maybe with deferred transactions left out)
+    YIELDED = "yielded"  # a build interrupted by its budget, thrown away: nothing committed
+    IDLE = "idle"  # nothing to include
+
+
 class AutomineBatcher:
-    def __init__(self, mine: Callable[[], None]) -> None:
+    def __init__(self, mine: Callable[[], None], step: Callable[[], Awaitable[Step]] | None = None,
+                 deferred: Callable[[bytes], bool] | None = None) -> None:
+        """``mine``: mine what waits, at once (without ``step``). ``step``: one superblock,
+        in a task; ``deferred(tx_hash)``: whether a transaction is pooled still, deferred."""
         self._mine = mine
+        self._step = step
+        self._deferred = deferred or (lambda tx_hash: False)
         self._done: asyncio.Future[None] | None = None
         self._batch = 0  # submissions in the batch being gathered
+        self._hashes: set[bytes] = set()  # and their transactions (``note``)
         self._last_batch = 0
         self._timer: asyncio.TimerHandle | None = None  # the end of the gathering wait
+        self._task: asyncio.Task[None] | None = None  # the mining task, with a ``step``
+
+    def note(self, tx_hash: bytes) -> None:
+        """A transaction of the batch being gathered (the sequencer's pending listener)."""
+        self._hashes.add(tx_hash)
+
+    def waiting(self) -> bool:
+        """Whether submissions wait that the running step did not take (read from the
+        building thread too)."""
+        return self._batch > 0
 
     def schedule(self) -> None:
         """The sequencer's automine scheduler: called on every automine submission
@@ -38,11 +70,13 @@ class AutomineBatcher:
         loop = asyncio.get_running_loop()
         if self._done is None:
             self._done = loop.create_future()
+            if self._task is not None:
+                return  # the mining task takes it with its next step
             if self._last_batch > 1:
                 self._timer = loop.call_later(GATHER_SECONDS, self._run)
             else:
                 loop.call_soon(self._run)
-        elif self._timer is not None and self._batch >= self._last_batch:
+        elif self._task is None and self._timer is not None and self._batch >= self._last_batch:
             self._timer.cancel()  # as full as the last batch: mine at the end of this tick
             self._timer = None
             loop.call_soon(self._run)
@@ -54,6 +88,10 @@ class AutomineBatcher:
 
     def _run(self) -> None:
         self._timer = None
+        if self._step is not None:
+            if self._task is None:
+                self._task = asyncio.ensure_future(self._drive())
+            return
         done, self._done = self._done, None
         self._last_batch, self._batch = self._batch, 0
         assert done is not None
@@ -64,3 +102,38 @@ class AutomineBatcher:
             done.set_exception(exc)
         else:
             done.set_result(None)
+
+    def _take(self) -> list[tuple[asyncio.Future[None], set[bytes]]]:
+        """The batch gathered so far, for the next step."""
+        done, self._done = self._done, None
+        hashes, self._hashes = self._hashes, set()
+        self._last_batch, self._batch = self._batch, 0
+        return [(done, hashes)] if done is not None else []
+
+    async def _drive(self) -> None:
+        """Step until every batch taken is answered."""
+        waiting: list[tuple[asyncio.Future[None], set[bytes]]] = []
+        try:
+            while True:
+                waiting += self._take()
+                if not waiting:
+                    return
+                assert self._step is not None
+                step = await self._step()
+                if step is Step.YIELDED:
+                    continue
+                left = [(done, hashes) for done, hashes in waiting
+                        if step is Step.COMMITTED and any(self._deferred(h) for h in hashes)]
+                for done, hashes in waiting:
+                    if (done, hashes) not in left:
+                        done.set_result(None)
+                waiting = left
+        except Exception as exc:  # a bug: every waiting submitter gets the error
+            log.exception("automine failed")
+            for done, _ in waiting + self._take():
+                if not done.done():
+                    done.set_exception(exc)
+        finally:
+            self._task = None
+            if self._done is not None:  # gathered after the last step looked
+                asyncio.get_running_loop().call_soon(self._run)

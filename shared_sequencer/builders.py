@@ -9,11 +9,15 @@ or not (the planner asks it whether a destination exists).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Collection, Container
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from chains.block import BlockEnv
+from chains.block import BlockEnv, SealedBlock
 from chains.builder import BlockBuilder
+from shared_sequencer.budget import Budget
+from shared_sequencer.mempool import Mempool
+from shared_sequencer.superblock import SuperBlock
 
 T = TypeVar("T")
 
@@ -45,3 +49,37 @@ class PerChain(dict[int, T], Generic[T]):
 
 Builders = PerChain[BlockBuilder]
 Envs = PerChain[BlockEnv]
+
+
+@dataclass
+class Build:
+    """What one superblock is built from (``Sequencer.prepare``): its number, timestamp and
+    parent, each chain's environment, the pools it takes from, every chain's head (hash,
+    state root) and the forced next timestamp and base fee when it was prepared, the budget
+    it runs under (None: no limit), the transactions it leaves out (deferred), and, for a
+    build off the event loop, the builders made beforehand."""
+
+    number: int
+    timestamp: int
+    parent: SuperBlock
+    envs: Envs
+    chains: Collection[int] | None
+    pools: dict[int, Mempool]
+    heads: dict[int, tuple[bytes, bytes]]
+    overrides: tuple[int | None, int | None]
+    budget: Budget | None = None
+    deferred: set[bytes] = field(default_factory=set)
+    builders: Builders | None = None
+
+
+@dataclass
+class Built:
+    """A built superblock, not committed yet: one sealed block per advancing chain, the
+    builders (their warm databases go to the chains), the bundles included and the
+    transactions found invalid at inclusion."""
+
+    build: Build
+    sealed: dict[int, SealedBlock]
+    builders: Builders
+    bundles: tuple[bytes, ...]
+    dropped: list[tuple[int, bytes]]

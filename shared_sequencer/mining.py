@@ -3,7 +3,13 @@
 Automine mines a superblock as soon as work arrives: while the devnet serves, the service's
 ``AutomineBatcher`` (batching.py) mines at the end of the event-loop tick, so that a
 transaction's receipt exists when eth_sendRawTransaction returns and concurrent submissions
-share one superblock; without the service the sequencer mines inline in ``submit``. Automine
+share one superblock; without the service the sequencer mines inline in ``submit``. The
+service builds an automine superblock on the event loop for ``INLINE_SLICE`` at most; one
+that takes longer (a heavy cross-rollup call) is built again in a worker thread while the
+loop goes on answering and taking submissions, and is committed back on the loop (only the
+loop changes what readers see). It runs under an execution budget (budget.py): past
+``budget`` seconds while others wait, a transaction still executing is deferred so that
+what waits is mined first. Automine
 advances only the chains with work. Interval advances every chain on its cadence whether or not
 there is work (the service's loop): one superblock of every chain every ``seconds``, or, with
 per-chain intervals, a superblock of the chains due at each tick (chains due together share
@@ -14,14 +20,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from shared_sequencer.batching import AutomineBatcher
+from shared_sequencer.batching import AutomineBatcher, Step
+from shared_sequencer.budget import DEFAULT_BUDGET_SECONDS, Budget, OffLoop, Yielded
+
+if TYPE_CHECKING:
+    from shared_sequencer.builders import Build, Built
 
 log = logging.getLogger("xrollup.mining")
+
+INLINE_SLICE = 0.005  # seconds an automine superblock is built on the event loop before it moves to the worker
+SWITCH_INTERVAL = 0.0005  # seconds the building thread may hold the GIL while the loop waits for it
 
 
 @dataclass(frozen=True)
@@ -92,16 +107,41 @@ class Minable(Protocol):
 
     def set_automine_scheduler(self, schedule: Callable[[], None] | None) -> None: ...
 
+    @property
+    def head(self) -> object: ...
+
+    @property
+    def relays(self) -> list[object]: ...
+
+    def has_bundles(self) -> bool: ...
+
+    def prepare(self, timestamp: int | None = None, chains: Collection[int] | None = None,
+                budget: Budget | None = None, off_loop: bool = False) -> Build: ...
+
+    def build(self, build: Build, allow_empty: bool = True) -> Built | None: ...
+
+    def commit_built(self, built: Built) -> object | None: ...
+
+    def defer(self, tx_hash: bytes) -> None: ...
+
+    def release_deferred(self) -> None: ...
+
+    def is_deferred(self, tx_hash: bytes) -> bool: ...
+
 
 class MiningService:
-    """Mines for one sequencer at a time, on the event loop: automine batching (installed as
-    the sequencer's automine scheduler) and the interval loop."""
+    """Mines for one sequencer at a time: automine batching (installed as the sequencer's
+    automine scheduler; long builds in a worker thread) and the interval loop, on the event
+    loop. ``budget``: seconds an automine build may run while others wait before the
+    transaction it executes is deferred (budget.py; 0: never, and every build on the loop)."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: float = DEFAULT_BUDGET_SECONDS) -> None:
+        self.budget = budget
         self._seq: Minable | None = None
         self._batcher: AutomineBatcher | None = None
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._executor: ThreadPoolExecutor | None = None
 
     @property
     def running(self) -> bool:
@@ -120,7 +160,7 @@ class MiningService:
         sequencer goes back to mining inline."""
         self.detach()
         self._seq = seq
-        self._batcher = AutomineBatcher(seq.mine_pending)
+        self._batcher = AutomineBatcher(seq.mine_pending, self._step, seq.is_deferred)
         seq.set_automine_scheduler(self._batcher.schedule)
         seq.mode_listeners.append(self.wake)
         seq.pending_listeners.append(self._on_pending)
@@ -140,6 +180,53 @@ class MiningService:
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    async def _step(self) -> Step:
+        """One automine superblock (the batcher's step): built on the loop, or, past
+        INLINE_SLICE, built again in the worker thread under the budget and committed here;
+        built again if the sequencer moved meanwhile."""
+        seq, batcher = self._seq, self._batcher
+        if seq is None or batcher is None or not isinstance(seq.mode, Automine):
+            return Step.IDLE
+        before = seq.head
+        if self.budget <= 0 or seq.relays or seq.has_bundles():  # bundles and relays: on the loop, as ever
+            seq.mine_pending()
+            return Step.COMMITTED if seq.head is not before else Step.IDLE
+        while True:
+            build = seq.prepare(budget=Budget(self.budget, batcher.waiting, time.monotonic() + INLINE_SLICE))
+            try:
+                built = seq.build(build, allow_empty=False)
+            except OffLoop:
+                build = seq.prepare(budget=Budget(self.budget, batcher.waiting), off_loop=True)
+                try:
+                    built = await asyncio.get_running_loop().run_in_executor(self._worker(), seq.build, build, False)
+                except Yielded as exc:
+                    if seq is self._seq:
+                        seq.defer(exc.tx_hash)
+                    return Step.YIELDED
+                if seq is not self._seq:  # reset or loaded meanwhile
+                    return Step.IDLE
+            if built is None:
+                if build.deferred:  # only what was deferred waits: it may go now
+                    seq.release_deferred()
+                    continue
+                return Step.IDLE
+            if seq.commit_built(built) is not None:
+                break
+        if seq.relays:  # asynchronous messages the superblock sent: follow-ups, as mine_pending does
+            seq.mine_pending()
+        return Step.COMMITTED
+
+    def _worker(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="xrollup-mine")
+            # The building thread holds the GIL until asked to let go, every switch interval
+            # (5 ms by default): the loop would wait that long each time it wants it back.
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+        return self._executor
 
     async def settled(self) -> None:
         """Wait until every automine submission so far is mined. Re-raises a mining failure."""
@@ -151,6 +238,11 @@ class MiningService:
         self._changed.set()
 
     def _on_pending(self, chain_id: int, tx_hash: bytes) -> None:
+        if self._batcher is not None:
+            self._batcher.note(tx_hash)
+        self._wake_for_release(chain_id, tx_hash)
+
+    def _wake_for_release(self, chain_id: int, tx_hash: bytes) -> None:
         """Under automine a new transaction may be held back by the ordering policy
         (express-lane's delay): recompute when to wake. Interval mining keeps its rhythm."""
         if self._seq is not None and isinstance(self._seq.mode, Automine) and self._seq.release_at() is not None:

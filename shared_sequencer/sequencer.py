@@ -14,6 +14,7 @@ import copy
 import dataclasses
 import logging
 import time
+from contextlib import nullcontext
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +37,8 @@ from chains.mailbox import MESSENGER, SEQUENCER, system_tx
 from chains.rollup import MinedBlock, RollupChain, StateEdit
 from chains.txbuild import tx_chain_id
 from shared_sequencer import admission, interop
-from shared_sequencer.builders import Builders, Envs, PerChain
+from shared_sequencer.budget import DEFAULT_MAX_DEFERRALS, Budget
+from shared_sequencer.builders import Build, Builders, Built, Envs, PerChain
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
 from shared_sequencer.log import SuperblockLog
 from shared_sequencer.mempool import Mempool
@@ -89,6 +91,7 @@ class Sequencer:
     coinbase: bytes = b"\x00" * 20
     relay_policy: RelayPolicy = field(default_factory=RelayPolicy)  # --interop.autorelay / .delay
     chain_orders: dict[int, OrderingPolicy] = field(default_factory=dict)  # per-chain overrides of ``order``
+    max_deferrals: int = DEFAULT_MAX_DEFERRALS  # --mining.max-deferrals (budget.py)
 
     def __post_init__(self) -> None:
         self.pools: dict[int, Mempool] = {cid: Mempool() for cid in self.chains}
@@ -109,6 +112,8 @@ class Sequencer:
         self.xcall_errors: dict[bytes, XCallFailure] = {}  # why a cross-rollup transaction reverted
         self.relays: list[Relay] = []  # OP messages waiting for the next superblock
         self._automine_scheduler: Callable[[], None] | None = None
+        self.deferrals: dict[bytes, int] = {}  # times a pooled transaction was interrupted (budget.py)
+        self._deferred_next: set[bytes] = set()  # left out of the next superblock
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -339,49 +344,123 @@ class Sequencer:
         ``allow_empty`` False (automine), idle chains do not advance and nothing is mined
         when nothing is included. Raises InvalidInput for a timestamp not after the previous
         superblock's."""
+        build = self.prepare(timestamp, chains)
+        built = self.build(build, allow_empty)
+        if built is None and build.deferred:  # only what was deferred waits: it may go now
+            self.release_deferred()
+            built = self.build(self.prepare(timestamp, chains), allow_empty)
+        superblock = self.commit_built(built) if built is not None else self.head
+        assert superblock is not None  # built and committed in one go: nothing moved between
+        return superblock
+
+    def prepare(self, timestamp: int | None = None, chains: Collection[int] | None = None,
+                budget: Budget | None = None, off_loop: bool = False) -> Build:
+        """What ``build`` needs of the sequencer's present state, taken on the thread that
+        owns it, to be built under ``budget`` (None: none). ``off_loop`` (a build in the
+        mining service's worker thread): the pools are copies and every chain's builder is
+        made here, so that the build shares nothing that the event loop changes meanwhile. Raises InvalidInput for a timestamp not after
+        the previous superblock's."""
         parent = self.head
         if timestamp is not None and timestamp <= parent.timestamp:
             raise InvalidInput(f"timestamp {timestamp} is not after the previous block's {parent.timestamp}")
         ts = timestamp if timestamp is not None else self.clock.next(parent.timestamp)
-        envs = self.block_envs(ts)
-        number = parent.number + 1
+        pooled = self._pooled if chains is None else self._pooled.intersection(chains)
+        pools = {cid: self.pools[cid].copy() if off_loop else self.pools[cid] for cid in pooled}
+        heads = {cid: (c.head.hash, c.head_state_root) for cid, c in self.chains.items()}
+        build = Build(parent.number + 1, ts, parent, self.block_envs(ts), chains, pools, heads,
+                      (self.clock.next_timestamp, self.next_base_fee), budget, set(self._deferred_next))
+        if off_loop:
+            build.builders = self._builders(build.envs)
+            for cid in self.chains:
+                build.builders[cid]  # noqa: B018 (made now, on this thread)
+        return build
+
+    def _builders(self, envs: Envs) -> Builders:
+        return PerChain(self.chains, lambda cid: self.chains[cid].new_builder(envs[cid]))
+
+    def build(self, build: Build, allow_empty: bool = True) -> Built | None:
+        """Build the superblock ``build`` describes, changing nothing but its builders (and the
+        bundle book's record of a bundle that failed). None: automine (``allow_empty``
+        False) has nothing to include. Raises Yielded when its budget ran out while others
+        wait, OffLoop past its slice on the event loop (budget.py): nothing of it may be
+        committed then."""
+        envs = build.envs
 
         def fresh(applied: dict[int, list[PendingTx]]) -> Builders:
-            builders: Builders = PerChain(self.chains, lambda cid: self.chains[cid].new_builder(envs[cid]))
+            builders = self._builders(envs)
             for cid, txs in applied.items():
                 for pending in txs:
                     builders[cid].apply(pending)
             return builders
 
         applied: dict[int, list[PendingTx]] = {}
-        for relay in self.relay_policy.due(self.relays, ts):  # asynchronous messages first, at the top
+        for relay in self.relay_policy.due(self.relays, build.timestamp):  # asynchronous messages first, at the top
             before = applied.setdefault(relay.destination, [])
             before.append(self._relay_tx(relay, before, envs))
-        builders = fresh(applied)
+        builders = build.builders if build.builders is not None and not applied else fresh(applied)
         included_bundles: list[bytes] = []
-        for bundle in self.bundles.due(number, ts):
+        for bundle in self.bundles.due(build.number, build.timestamp):
             result = execute_bundle(builders, bundle)
-            self.bundles.settle(bundle, result, number)
+            self.bundles.settle(bundle, result, build.number)
             if result.ok:
                 included_bundles.append(bundle.hash)
                 for chain_id, pending in bundle.legs:
                     applied.setdefault(chain_id, []).append(pending)
             else:
                 builders = fresh(applied)  # throw the failed bundle's VMs away
-        pooled = self._pooled if chains is None else self._pooled.intersection(chains)
-        for cid in sorted(pooled, key=self._order.__getitem__):
-            self._fill_from_pool(cid, builders)
+        dropped: list[tuple[int, bytes]] = []
+        for cid in sorted(build.pools, key=self._order.__getitem__):
+            self._fill_from_pool(cid, builders, build, dropped)
         advancing = {cid for cid, b in builders.items() if b.outcomes}
         if not allow_empty and not advancing:
-            return parent  # automine with nothing to include (a failed bundle, a nonce gap)
+            for cid, tx_hash in dropped:
+                self.pools[cid].remove(tx_hash)
+            return None  # automine with nothing to include (a failed bundle, a nonce gap)
         if allow_empty:
-            advancing.update(self.chains if chains is None else chains)
+            advancing.update(self.chains if build.chains is None else build.chains)
         order = self._order
         sealed = {cid: builders[cid].seal() for cid in sorted(advancing, key=order.__getitem__)}
-        superblock = self.commit(number, ts, parent, sealed, envs, tuple(included_bundles))
-        for cid in sealed:
-            self.chains[cid].keep_warm(builders[cid])
+        return Built(build, sealed, builders, tuple(included_bundles), dropped)
+
+    def commit_built(self, built: Built) -> SuperBlock | None:
+        """Commit what ``build`` built (``commit``), unless what it was built on has moved
+        since ``prepare`` (a superblock mined meanwhile, a state edit, a pooled transaction
+        dropped or replaced...): then nothing changes and None is returned (build again)."""
+        build = built.build
+        pools = self.pools
+        moved = (self.head is not build.parent
+                 or any((c.head.hash, c.head_state_root) != build.heads[cid] for cid, c in self.chains.items())
+                 or (self.clock.next_timestamp, self.next_base_fee) != build.overrides
+                 or any(o.pending.hash not in pools[cid].by_hash
+                        for cid, s in built.sealed.items() if cid in build.pools for o in s.outcomes
+                        if o.pending.hash in build.pools[cid].by_hash))
+        if moved:
+            return None
+        for cid, tx_hash in built.dropped:
+            pools[cid].remove(tx_hash)
+        superblock = self.commit(build.number, build.timestamp, build.parent, built.sealed, build.envs, built.bundles)
+        for cid in built.sealed:
+            self.chains[cid].keep_warm(built.builders[cid])
         return superblock
+
+    def defer(self, tx_hash: bytes) -> None:
+        """``tx_hash``'s execution ran past its superblock's budget while others waited
+        (budget.py): leave it out of the next superblock committed; it is interrupted at most
+        ``max_deferrals`` times."""
+        self.deferrals[tx_hash] = self.deferrals.get(tx_hash, 0) + 1
+        self._deferred_next.add(tx_hash)
+
+    def has_bundles(self) -> bool:
+        """Whether bundles are queued."""
+        return bool(self.bundles.queue)
+
+    def release_deferred(self) -> None:
+        """Let what was deferred into the next superblock prepared (nothing else waits)."""
+        self._deferred_next.clear()
+
+    def is_deferred(self, tx_hash: bytes) -> bool:
+        """Whether ``tx_hash`` is pooled still after being deferred (budget.py)."""
+        return tx_hash in self.deferrals
 
     def _relay_tx(self, relay: Relay, before: list[PendingTx], envs: dict[int, BlockEnv]) -> PendingTx:
         chain = self.chains[relay.destination]
@@ -392,35 +471,42 @@ class Sequencer:
         return system_tx(relay.destination, nonce, MESSENGER, relay.calldata(), RELAY_GAS, base_fee,
                          access_list=relay.access_list())
 
-    def _fill_from_pool(self, chain_id: int, builders: dict[int, BlockBuilder]) -> None:
-        """Apply the pool's ready transactions in policy order. Cross-rollup calls may
-        replace entries of ``builders`` with forks that carry their system transactions."""
-        pool = self.pools[chain_id]
+    def _fill_from_pool(self, chain_id: int, builders: Builders, build: Build,
+                        dropped: list[tuple[int, bytes]]) -> None:
+        """Apply the pool's ready transactions in policy order, but those ``build`` defers.
+        Cross-rollup calls may replace entries of ``builders`` with forks that carry their
+        system transactions. What is invalid at inclusion goes to ``dropped``. Raises
+        Yielded, OffLoop (budget.py)."""
+        pool = build.pools[chain_id]
         if not pool:
             return
         full: set[bytes] = set()
-        order = self.order_of(chain_id).bind(Round(self.head.number + 1, time.time()))
+        order = self.order_of(chain_id).bind(Round(build.number, time.time()))
         ready = list(pool.ready(builders[chain_id].nonce_of, order, int(base_fee_of(builders[chain_id].header))))
+        budget = build.budget
         for entry in ready:
-            sender = entry.pending.sender
+            sender, tx_hash = entry.pending.sender, entry.pending.hash
             if sender in full:
                 continue
-            if entry.pending.tx.gas > builders[chain_id].gas_left:
+            if entry.pending.tx.gas > builders[chain_id].gas_left or tx_hash in build.deferred:
                 full.add(sender)  # keep it for the next block, and its successors too
                 continue
+            interruptible = budget is not None and self.deferrals.get(tx_hash, 0) < self.max_deferrals
             try:
                 # the builder checks nonce, funds and base fee against the block; not EIP-3607
                 code = bytes(builders[chain_id].vm.state.get_code(Address(sender)))
                 admission.check_sender_code(code, entry.pending.impersonated)
-                result = apply_with_xcalls(builders, chain_id, entry.pending)
+                with budget.interruptible(tx_hash, interruptible) if budget is not None else nullcontext():
+                    result = apply_with_xcalls(builders, chain_id, entry.pending)
             except TransactionRejected as exc:  # invalid now: dropped and reported, never retried
-                pool.remove(entry.pending.hash)
+                pool.remove(tx_hash)
+                dropped.append((chain_id, tx_hash))
                 full.add(sender)
                 _log.warning("chain %d: dropped transaction 0x%s, invalid at inclusion: %s",
-                             chain_id, entry.pending.hash.hex(), exc)
+                             chain_id, tx_hash.hex(), exc)
                 continue
             if result.failure is not None:
-                self.xcall_errors[entry.pending.hash] = result.failure
+                self.xcall_errors[tx_hash] = result.failure
 
     def commit(self, number: int, ts: int, parent: SuperBlock, sealed: dict[int, SealedBlock],
                envs: Mapping[int, BlockEnv], bundles: tuple[bytes, ...],
@@ -462,6 +548,9 @@ class Sequencer:
             if pool:  # drop what the new state made stale (same sender, used nonce)
                 pool.prune(self.chains[cid].state_at("latest").get_nonce)
         self._pooled = {cid for cid in self._pooled if self.pools[cid]}
+        self._deferred_next.clear()  # a deferral holds for one superblock
+        if self.deferrals:  # forget what left the pools
+            self.deferrals = {h: n for h, n in self.deferrals.items() if any(h in p.by_hash for p in self.pools.values())}
         self.bundles.mark_included(superblock, logged_legs)
         done = set().union(*(relayed_keys(m) for m in mined.values()))
         self.relays = [r for r in self.relays if r.key not in done]

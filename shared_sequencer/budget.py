@@ -1,0 +1,77 @@
+"""A superblock's execution budget: light work is not held behind heavy work.
+
+Under automine the mining service builds a superblock on the event loop for a few
+milliseconds (``slice_end``); one that needs longer (``OffLoop``) is built again in a worker
+thread (mining.py), so that the event loop keeps answering and taking submissions meanwhile. A build runs under a ``Budget``:
+once it has run ``seconds`` of wall-clock time while other submissions wait, a transaction
+still executing is interrupted (the engine's periodic check, chains/engine/deadline.py,
+raises ``Yielded``): the build is thrown away, nothing of it reaches any chain, and the
+sequencer leaves that transaction out of the next superblock (``Sequencer.defer``), so that
+what waits is mined first; it comes back in the one after.
+
+A transaction is interrupted at most ``max_deferrals`` times (``Sequencer.max_deferrals``);
+after that it runs to its end, however long it takes: nothing pending starves. Within a
+chain the ordering policy keeps its meaning: a deferred transaction's sender gets nothing
+mined before it (its successors wait with it), as for a transaction that does not fit.
+
+Replay does not depend on any of this: the log records which transactions each superblock
+holds, and a block is a pure function of them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from chains.engine import deadline
+
+DEFAULT_BUDGET_SECONDS = 0.02  # --mining.budget (milliseconds on the command line)
+DEFAULT_MAX_DEFERRALS = 64  # --mining.max-deferrals
+
+
+class OffLoop(Exception):  # noqa: N818 (control flow of the builder, never a failure shown to anyone)
+    """Raised inside a transaction's execution when a build on the event loop ran past its
+    slice: it is thrown away and built again in the worker thread."""
+
+
+class Yielded(Exception):  # noqa: N818 (control flow of the builder, never a failure shown to anyone)
+    """Raised inside a transaction's execution when its superblock's budget ran out while
+    others wait. The build it interrupts is thrown away."""
+
+    def __init__(self, tx_hash: bytes) -> None:
+        super().__init__("0x" + tx_hash.hex())
+        self.tx_hash = tx_hash
+
+
+@dataclass
+class Budget:
+    """``seconds`` of wall-clock time a build may run while ``waiting()`` says that other
+    submissions wait (``waiting`` is called from the building thread)."""
+
+    seconds: float
+    waiting: Callable[[], bool]
+    slice_end: float | None = None  # a build on the event loop: past this (time.monotonic()), OffLoop
+    started: float = field(default_factory=time.monotonic)
+
+    def spent(self) -> bool:
+        """Whether the build ran past its budget while others wait."""
+        return time.monotonic() - self.started >= self.seconds and self.waiting()
+
+    @contextmanager
+    def interruptible(self, tx_hash: bytes, yielding: bool) -> Iterator[None]:
+        """Run a transaction's execution (``tx_hash``) so that it raises, at the engine's next
+        check, OffLoop past ``slice_end``, and (if ``yielding``) Yielded once the budget is
+        ``spent``."""
+
+        def on_check() -> None:
+            if self.slice_end is not None and time.monotonic() > self.slice_end:
+                raise OffLoop()
+            if yielding and self.spent():
+                raise Yielded(tx_hash)
+
+        # No deadline of its own (math.inf): only the check's callback can stop it.
+        with deadline.limit(self.seconds, math.inf, on_check):
+            yield
