@@ -22,8 +22,8 @@ exists when eth_sendRawTransaction returns.
 from __future__ import annotations
 
 import asyncio
-import logging
 import enum
+import logging
 from collections.abc import Awaitable, Callable
 
 log = logging.getLogger("xrollup.sequencer")

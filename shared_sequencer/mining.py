@@ -22,7 +22,7 @@ import asyncio
 import logging
 import sys
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -111,7 +111,7 @@ class Minable(Protocol):
     def head(self) -> object: ...
 
     @property
-    def relays(self) -> list[object]: ...
+    def relays(self) -> Sequence[object]: ...
 
     def has_bundles(self) -> bool: ...
 

@@ -14,8 +14,8 @@ import copy
 import dataclasses
 import logging
 import time
-from contextlib import nullcontext
 from collections.abc import Callable, Collection, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,6 @@ from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth_typing import Address
 
 from chains.block import BlockEnv, PendingTx, SealedBlock, base_fee_of
-from chains.builder import BlockBuilder
 from chains.errors import (
     BlockNotFound,
     BundleFailed,
