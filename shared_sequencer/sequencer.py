@@ -393,12 +393,15 @@ class Sequencer:
             return builders
 
         applied: dict[int, list[PendingTx]] = {}
-        for relay in self.relay_policy.due(self.relays, build.timestamp):  # asynchronous messages first, at the top
-            before = applied.setdefault(relay.destination, [])
+        # Off the loop (builders made beforehand) only pools are built from: the bundle book and
+        # the relays are the loop's (the mining service builds those superblocks there).
+        off_loop = build.builders is not None
+        for relay in self.relay_policy.due(self.relays, build.timestamp) if not off_loop else ():
+            before = applied.setdefault(relay.destination, [])  # asynchronous messages first, at the top
             before.append(self._relay_tx(relay, before, envs))
-        builders = build.builders if build.builders is not None and not applied else fresh(applied)
+        builders = build.builders if build.builders is not None else fresh(applied)
         included_bundles: list[bytes] = []
-        for bundle in self.bundles.due(build.number, build.timestamp):
+        for bundle in self.bundles.due(build.number, build.timestamp) if not off_loop else ():
             result = execute_bundle(builders, bundle)
             self.bundles.settle(bundle, result, build.number)
             if result.ok:
