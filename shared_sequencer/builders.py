@@ -65,7 +65,7 @@ class Build:
     envs: Envs
     chains: Collection[int] | None
     pools: dict[int, Mempool]
-    heads: dict[int, tuple[bytes, bytes]]
+    heads: dict[int, tuple[bytes, bytes]] | None  # None: built and committed in one go, on the loop
     overrides: tuple[int | None, int | None]
     budget: Budget | None = None
     deferred: set[bytes] = field(default_factory=set)

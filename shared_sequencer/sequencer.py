@@ -365,7 +365,8 @@ class Sequencer:
         ts = timestamp if timestamp is not None else self.clock.next(parent.timestamp)
         pooled = self._pooled if chains is None else self._pooled.intersection(chains)
         pools = {cid: self.pools[cid].copy() if off_loop else self.pools[cid] for cid in pooled}
-        heads = {cid: (c.head.hash, c.head_state_root) for cid, c in self.chains.items()}
+        # Off the loop, what the build started from, to see at commit whether it moved since.
+        heads = {cid: (c.head.hash, c.head_state_root) for cid, c in self.chains.items()} if off_loop else None
         build = Build(parent.number + 1, ts, parent, self.block_envs(ts), chains, pools, heads,
                       (self.clock.next_timestamp, self.next_base_fee), budget, set(self._deferred_next))
         if off_loop:
@@ -428,15 +429,8 @@ class Sequencer:
         """Commit what ``build`` built (``commit``), unless what it was built on has moved
         since ``prepare`` (a superblock mined meanwhile, a state edit, a pooled transaction
         dropped or replaced...): then nothing changes and None is returned (build again)."""
-        build = built.build
-        pools = self.pools
-        moved = (self.head is not build.parent
-                 or any((c.head.hash, c.head_state_root) != build.heads[cid] for cid, c in self.chains.items())
-                 or (self.clock.next_timestamp, self.next_base_fee) != build.overrides
-                 or any(o.pending.hash not in pools[cid].by_hash
-                        for cid, s in built.sealed.items() if cid in build.pools for o in s.outcomes
-                        if o.pending.hash in build.pools[cid].by_hash))
-        if moved:
+        build, pools = built.build, self.pools
+        if build.heads is not None and self._moved(built):
             return None
         for cid, tx_hash in built.dropped:
             pools[cid].remove(tx_hash)
@@ -444,6 +438,17 @@ class Sequencer:
         for cid in built.sealed:
             self.chains[cid].keep_warm(built.builders[cid])
         return superblock
+
+    def _moved(self, built: Built) -> bool:
+        """Whether what an off-loop build started from changed since ``prepare``."""
+        build = built.build
+        assert build.heads is not None
+        return (self.head is not build.parent
+                or any((c.head.hash, c.head_state_root) != build.heads[cid] for cid, c in self.chains.items())
+                or (self.clock.next_timestamp, self.next_base_fee) != build.overrides
+                or any(o.pending.hash not in self.pools[cid].by_hash
+                       for cid, s in built.sealed.items() if cid in build.pools for o in s.outcomes
+                       if o.pending.hash in build.pools[cid].by_hash))
 
     def defer(self, tx_hash: bytes) -> None:
         """``tx_hash``'s execution ran past its superblock's budget while others waited
