@@ -5,6 +5,9 @@ must not pay for a builder (a VM, a state, a header) or an environment on every 
 ``PerChain`` is the mapping the bundle executor and the cross-rollup planner work on: a chain's
 value is made the first time it is read, and ``in`` answers for every chain of the devnet, made
 or not (the planner asks it whether a destination exists).
+
+``Build`` and ``Built`` are a superblock before and after it is built (``Sequencer.prepare``,
+``build``, ``commit_built``): the mining service builds a long one in a worker thread.
 """
 
 from __future__ import annotations

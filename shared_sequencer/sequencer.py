@@ -4,7 +4,9 @@ It keeps one mempool per chain, builds superblocks (a block for each chain with 
 every chain on evm_mine and interval ticks), commits them to those chains at once, appends
 them to the superblock log and tells listeners. It also owns
 the devnet's clock, snapshots and dev-method state edits. Everything here is synchronous and
-runs on the server's event loop, so no reader ever sees half a superblock.
+runs on the server's event loop, so no reader ever sees half a superblock; only ``build``
+may run in the mining service's worker thread, on what ``prepare`` took for it, and changes
+nothing that readers see (``commit_built``, back on the loop, does).
 """
 
 from __future__ import annotations
