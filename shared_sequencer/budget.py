@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 from chains.engine import deadline
 
-DEFAULT_BUDGET_SECONDS = 0.02  # --mining.budget (milliseconds on the command line)
-DEFAULT_MAX_DEFERRALS = 64  # --mining.max-deferrals
+DEFAULT_BUDGET_SECONDS = 0.02  # --mining-budget
+DEFAULT_MAX_DEFERRALS = 64  # --max-deferrals
 
 
 class OffLoop(Exception):  # noqa: N818 (control flow of the builder, never a failure shown to anyone)

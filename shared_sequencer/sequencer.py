@@ -92,7 +92,7 @@ class Sequencer:
     coinbase: bytes = b"\x00" * 20
     relay_policy: RelayPolicy = field(default_factory=RelayPolicy)  # --interop.autorelay / .delay
     chain_orders: dict[int, OrderingPolicy] = field(default_factory=dict)  # per-chain overrides of ``order``
-    max_deferrals: int = DEFAULT_MAX_DEFERRALS  # --mining.max-deferrals (budget.py)
+    max_deferrals: int = DEFAULT_MAX_DEFERRALS  # --max-deferrals (budget.py)
 
     def __post_init__(self) -> None:
         self.pools: dict[int, Mempool] = {cid: Mempool() for cid in self.chains}
@@ -359,8 +359,8 @@ class Sequencer:
         """What ``build`` needs of the sequencer's present state, taken on the thread that
         owns it, to be built under ``budget`` (None: none). ``off_loop`` (a build in the
         mining service's worker thread): the pools are copies and every chain's builder is
-        made here, so that the build shares nothing that the event loop changes meanwhile. Raises InvalidInput for a timestamp not after
-        the previous superblock's."""
+        made here, so that the build shares nothing that the event loop changes meanwhile.
+        Raises InvalidInput for a timestamp not after the previous superblock's."""
         parent = self.head
         if timestamp is not None and timestamp <= parent.timestamp:
             raise InvalidInput(f"timestamp {timestamp} is not after the previous block's {parent.timestamp}")
