@@ -184,7 +184,7 @@ def parser() -> argparse.ArgumentParser:
                          "transaction executing is deferred to a later superblock (0: no budget; default: 0.02)")
     ap.add_argument("--max-deferrals", type=_count_or_zero, default=DevnetConfig.max_deferrals,
                     help="times a transaction past --mining-budget is deferred at most; then it runs to its end "
-                         "(default: 64)")
+                         "(default: 128)")
     return ap
 
 
