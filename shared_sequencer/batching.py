@@ -13,10 +13,10 @@ with ``Sequencer.set_automine_scheduler``.
 
 With a ``step`` (the mining service's: a superblock built on the loop, or in a worker thread
 when it takes longer), mining is a task that goes on while the event loop serves: batches
-gathered meanwhile are taken by its next step, and a submitter is answered once a superblock
-committed after its submission holds everything of its batch that was not deferred
-(``deferred``: a transaction interrupted by the budget, budget.py), so that the receipt
-exists when eth_sendRawTransaction returns.
+gathered meanwhile are taken by its next step, and a batch is answered once a superblock was
+committed after it; the submitter of a transaction that the budget deferred (budget.py) waits
+on (``settled(tx_hash)``) until it is mined, so that the receipt exists when
+eth_sendRawTransaction returns, and the task goes on stepping while a deferred one waits.
 """
 
 from __future__ import annotations
@@ -41,22 +41,19 @@ class Step(enum.Enum):
 
 class AutomineBatcher:
     def __init__(self, mine: Callable[[], None], step: Callable[[], Awaitable[Step]] | None = None,
-                 deferred: Callable[[bytes], bool] | None = None) -> None:
+                 deferred: Callable[[bytes | None], bool] | None = None) -> None:
         """``mine``: mine what waits, at once (without ``step``). ``step``: one superblock,
-        in a task; ``deferred(tx_hash)``: whether a transaction is pooled still, deferred."""
+        in a task; ``deferred(tx_hash)``: whether a transaction (None: any) is pooled still,
+        deferred."""
         self._mine = mine
         self._step = step
         self._deferred = deferred or (lambda tx_hash: False)
         self._done: asyncio.Future[None] | None = None
         self._batch = 0  # submissions in the batch being gathered
-        self._hashes: set[bytes] = set()  # and their transactions (``note``)
+        self._committed: asyncio.Future[None] | None = None  # the next step that commits or idles
         self._last_batch = 0
         self._timer: asyncio.TimerHandle | None = None  # the end of the gathering wait
         self._task: asyncio.Task[None] | None = None  # the mining task, with a ``step``
-
-    def note(self, tx_hash: bytes) -> None:
-        """A transaction of the batch being gathered (the sequencer's pending listener)."""
-        self._hashes.add(tx_hash)
 
     def waiting(self) -> bool:
         """Whether submissions wait that the running step did not take (read from the
@@ -81,10 +78,15 @@ class AutomineBatcher:
             self._timer = None
             loop.call_soon(self._run)
 
-    async def settled(self) -> None:
-        """Wait until what was submitted so far is mined. Re-raises a mining failure."""
+    async def settled(self, tx_hash: bytes | None = None) -> None:
+        """Wait until what was submitted so far is mined, and ``tx_hash`` too if it was
+        deferred (budget.py) meanwhile. Re-raises a mining failure."""
         if self._done is not None:
             await asyncio.shield(self._done)
+        while tx_hash is not None and self._task is not None and self._deferred(tx_hash):
+            if self._committed is None:
+                self._committed = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._committed)
 
     def _run(self) -> None:
         self._timer = None
@@ -103,37 +105,43 @@ class AutomineBatcher:
         else:
             done.set_result(None)
 
-    def _take(self) -> list[tuple[asyncio.Future[None], set[bytes]]]:
+    def _take(self) -> list[asyncio.Future[None]]:
         """The batch gathered so far, for the next step."""
         done, self._done = self._done, None
-        hashes, self._hashes = self._hashes, set()
         self._last_batch, self._batch = self._batch, 0
-        return [(done, hashes)] if done is not None else []
+        return [done] if done is not None else []
 
     async def _drive(self) -> None:
-        """Step until every batch taken is answered."""
-        waiting: list[tuple[asyncio.Future[None], set[bytes]]] = []
+        """Step until every batch taken is answered and nothing deferred waits."""
+        waiting: list[asyncio.Future[None]] = []
         try:
             while True:
                 waiting += self._take()
-                if not waiting:
+                if not waiting and not self._deferred(None):
                     return
                 assert self._step is not None
                 step = await self._step()
                 if step is Step.YIELDED:
                     continue
-                left = [(done, hashes) for done, hashes in waiting
-                        if step is Step.COMMITTED and any(self._deferred(h) for h in hashes)]
-                for done, hashes in waiting:
-                    if (done, hashes) not in left:
-                        done.set_result(None)
-                waiting = left
+                for done in waiting:
+                    done.set_result(None)
+                waiting = []
+                self._signal()
+                if step is Step.IDLE and self._done is None:
+                    return  # nothing to include, deferred or not
         except Exception as exc:  # a bug: every waiting submitter gets the error
             log.exception("automine failed")
-            for done, _ in waiting + self._take():
+            for done in waiting + self._take():
                 if not done.done():
                     done.set_exception(exc)
         finally:
             self._task = None
+            self._signal()
             if self._done is not None:  # gathered after the last step looked
                 asyncio.get_running_loop().call_soon(self._run)
+
+    def _signal(self) -> None:
+        """Wake those waiting for their deferred transaction (``settled``) to look again."""
+        committed, self._committed = self._committed, None
+        if committed is not None and not committed.done():
+            committed.set_result(None)

@@ -3,7 +3,8 @@
 Under automine the mining service builds a superblock on the event loop for a few
 milliseconds (``slice_end``); one that needs longer (``OffLoop``) is built again in a worker
 thread (mining.py), so that the event loop keeps answering and taking submissions meanwhile. A build runs under a ``Budget``:
-once it has run ``seconds`` of wall-clock time while other submissions wait, a transaction
+once it has run ``seconds`` of wall-clock time while other submissions wait (or other
+senders' transactions are in the same superblock, behind it or before it), a transaction
 still executing is interrupted (the engine's periodic check, chains/engine/deadline.py,
 raises ``Yielded``): the build is thrown away, nothing of it reaches any chain, and the
 sequencer leaves that transaction out of the next superblock (``Sequencer.defer``), so that
@@ -29,6 +30,8 @@ from dataclasses import dataclass, field
 from chains.engine import deadline
 
 DEFAULT_BUDGET_SECONDS = 0.02  # --mining-budget
+WORK_SLICE = 0.003  # seconds a build in the worker thread runs before it pauses
+PAUSE = 0.001  # seconds it then leaves to the event loop (as reads do, backend/reads.py)
 # --max-deferrals: above 100, so that fewer than 1% of others' superblocks wait for a transaction
 # that has run out of deferrals (what keeps another user's p99 latency where the budget puts it).
 DEFAULT_MAX_DEFERRALS = 128
@@ -57,22 +60,38 @@ class Budget:
     waiting: Callable[[], bool]
     slice_end: float | None = None  # a build on the event loop: past this (time.monotonic()), OffLoop
     started: float = field(default_factory=time.monotonic)
+    pauses: bool = False  # a build in the worker thread: pause PAUSE every WORK_SLICE of running
+    _ran_since: float = field(default_factory=time.monotonic)
 
-    def spent(self) -> bool:
-        """Whether the build ran past its budget while others wait."""
-        return time.monotonic() - self.started >= self.seconds and self.waiting()
+    def spent(self, others: Callable[[], bool] = lambda: False) -> bool:
+        """Whether the build ran past its budget while others wait: new submissions, or
+        ``others()`` (other senders' transactions in the same build)."""
+        return time.monotonic() - self.started >= self.seconds and (self.waiting() or others())
 
     @contextmanager
-    def interruptible(self, tx_hash: bytes, yielding: bool) -> Iterator[None]:
+    def interruptible(self, tx_hash: bytes, yielding: bool, others: Callable[[], bool]) -> Iterator[None]:
         """Run a transaction's execution (``tx_hash``) so that it raises, at the engine's next
         check, OffLoop past ``slice_end``, and (if ``yielding``) Yielded once the budget is
-        ``spent``."""
+        ``spent`` (``others``: whether other senders' transactions are in the same build,
+        asked once, when the time is up)."""
+        asked: list[bool] = []
+
+        def in_build() -> bool:
+            if not asked:
+                asked.append(others())
+            return asked[0]
 
         def on_check() -> None:
-            if self.slice_end is not None and time.monotonic() > self.slice_end:
+            now = time.monotonic()
+            if self.slice_end is not None and now > self.slice_end:
                 raise OffLoop()
-            if yielding and self.spent():
+            if yielding and self.spent(in_build):
                 raise Yielded(tx_hash)
+            if self.pauses and now - self._ran_since >= WORK_SLICE:
+                # Leave the CPU and the GIL to the event loop for a moment: on a busy machine
+                # the loop would otherwise wait for both, and answer everyone late.
+                time.sleep(PAUSE)
+                self._ran_since = time.monotonic()
 
         # No deadline of its own (math.inf): only the check's callback can stop it.
         with deadline.limit(self.seconds, math.inf, on_check):

@@ -126,7 +126,7 @@ class Minable(Protocol):
 
     def release_deferred(self) -> None: ...
 
-    def is_deferred(self, tx_hash: bytes) -> bool: ...
+    def is_deferred(self, tx_hash: bytes | None = None) -> bool: ...
 
 
 class MiningService:
@@ -200,13 +200,14 @@ class MiningService:
             try:
                 built = seq.build(build, allow_empty=False)
             except OffLoop:
-                build = seq.prepare(budget=Budget(self.budget, batcher.waiting), off_loop=True)
+                build = seq.prepare(budget=Budget(self.budget, batcher.waiting, pauses=True), off_loop=True)
                 try:
                     built = await asyncio.get_running_loop().run_in_executor(self._worker(), seq.build, build, False)
                 except Yielded as exc:
                     if seq is self._seq:
                         seq.defer(exc.tx_hash)
                     return Step.YIELDED
+
                 if seq is not self._seq:  # reset or loaded meanwhile
                     return Step.IDLE
             if built is None:
@@ -228,21 +229,17 @@ class MiningService:
             sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         return self._executor
 
-    async def settled(self) -> None:
-        """Wait until every automine submission so far is mined. Re-raises a mining failure."""
+    async def settled(self, tx_hash: bytes | None = None) -> None:
+        """Wait until every automine submission so far is mined, ``tx_hash`` too if the
+        budget deferred it. Re-raises a mining failure."""
         if self._batcher is not None:
-            await self._batcher.settled()
+            await self._batcher.settled(tx_hash)
 
     def wake(self) -> None:
         """Call after the mode changed, so that a new interval takes effect at once."""
         self._changed.set()
 
     def _on_pending(self, chain_id: int, tx_hash: bytes) -> None:
-        if self._batcher is not None:
-            self._batcher.note(tx_hash)
-        self._wake_for_release(chain_id, tx_hash)
-
-    def _wake_for_release(self, chain_id: int, tx_hash: bytes) -> None:
         """Under automine a new transaction may be held back by the ordering policy
         (express-lane's delay): recompute when to wake. Interval mining keeps its rhythm."""
         if self._seq is not None and isinstance(self._seq.mode, Automine) and self._seq.release_at() is not None:

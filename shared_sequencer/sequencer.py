@@ -42,7 +42,7 @@ from shared_sequencer.budget import DEFAULT_MAX_DEFERRALS, Budget
 from shared_sequencer.builders import Build, Builders, Built, Envs, PerChain
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
 from shared_sequencer.log import SuperblockLog
-from shared_sequencer.mempool import Mempool
+from shared_sequencer.mempool import Mempool, PoolTx
 from shared_sequencer.mining import Automine, MiningMode
 from shared_sequencer.ordering import ExpressLane, Fees, OrderingPolicy, Round
 from shared_sequencer.relay import RELAY_GAS, Relay, RelayPolicy, relayed_keys, sent_messages
@@ -467,9 +467,10 @@ class Sequencer:
         """Let what was deferred into the next superblock prepared (nothing else waits)."""
         self._deferred_next.clear()
 
-    def is_deferred(self, tx_hash: bytes) -> bool:
-        """Whether ``tx_hash`` is pooled still after being deferred (budget.py)."""
-        return tx_hash in self.deferrals
+    def is_deferred(self, tx_hash: bytes | None = None) -> bool:
+        """Whether ``tx_hash`` (None: any transaction) is pooled still after being deferred
+        (budget.py)."""
+        return bool(self.deferrals) if tx_hash is None else tx_hash in self.deferrals
 
     def _relay_tx(self, relay: Relay, before: list[PendingTx], envs: dict[int, BlockEnv]) -> PendingTx:
         chain = self.chains[relay.destination]
@@ -493,7 +494,7 @@ class Sequencer:
         order = self.order_of(chain_id).bind(Round(build.number, time.time()))
         ready = list(pool.ready(builders[chain_id].nonce_of, order, int(base_fee_of(builders[chain_id].header))))
         budget = build.budget
-        for entry in ready:
+        for index, entry in enumerate(ready):
             sender, tx_hash = entry.pending.sender, entry.pending.hash
             if sender in full:
                 continue
@@ -505,7 +506,8 @@ class Sequencer:
                 # the builder checks nonce, funds and base fee against the block; not EIP-3607
                 code = bytes(builders[chain_id].vm.state.get_code(Address(sender)))
                 admission.check_sender_code(code, entry.pending.impersonated)
-                with budget.interruptible(tx_hash, interruptible) if budget is not None else nullcontext():
+                others = lambda: self._others_in_build(builders, build, chain_id, ready, index)  # noqa: B023, E731
+                with budget.interruptible(tx_hash, interruptible, others) if budget is not None else nullcontext():
                     result = apply_with_xcalls(builders, chain_id, entry.pending)
             except TransactionRejected as exc:  # invalid now: dropped and reported, never retried
                 pool.remove(tx_hash)
@@ -516,6 +518,20 @@ class Sequencer:
                 continue
             if result.failure is not None:
                 self.xcall_errors[tx_hash] = result.failure
+
+    def _others_in_build(self, builders: Builders, build: Build, chain_id: int, ready: list[PoolTx],
+                         index: int) -> bool:
+        """Whether ``build`` holds a transaction of another sender than ``ready[index]``'s:
+        applied already, after it in its chain's ``ready``, or ready in a chain filled later."""
+        sender = ready[index].pending.sender
+        if any(o.pending.sender not in (sender, SEQUENCER) for b in builders.values() for o in b.outcomes):
+            return True
+        if any(e.pending.sender != sender for e in ready[index + 1:]):
+            return True
+        later = [cid for cid in build.pools if self._order[cid] > self._order[chain_id]]
+        return any(next(iter(build.pools[cid].ready(builders[cid].nonce_of, self.order_of(cid).bind(
+            Round(build.number, time.time())), int(base_fee_of(builders[cid].header)))), None) is not None
+            for cid in later)
 
     def commit(self, number: int, ts: int, parent: SuperBlock, sealed: dict[int, SealedBlock],
                envs: Mapping[int, BlockEnv], bundles: tuple[bytes, ...],
