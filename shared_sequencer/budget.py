@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from chains.engine import deadline
 
-DEFAULT_BUDGET_SECONDS = 0.02  # --mining-budget
+DEFAULT_BUDGET_SECONDS = 0.01  # --mining-budget
 WORK_SLICE = 0.003  # seconds a build in the worker thread runs before it pauses
 PAUSE = 0.001  # seconds it then leaves to the event loop (as reads do, backend/reads.py)
 # --max-deferrals: above 100, so that fewer than 1% of others' superblocks wait for a transaction
