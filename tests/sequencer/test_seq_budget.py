@@ -88,6 +88,27 @@ def test_a_deferred_transaction_is_mined_within_max_deferrals_superblocks(max_de
     assert [s.hash for s in replayed.superblocks] == [s.hash for s in seq.superblocks]
 
 
+def test_a_burn_yields_to_another_senders_transaction_in_its_own_superblock_only() -> None:
+    devnet = Devnet(DevnetConfig(chain_ids=(901, 902), silent=True, port=0, no_mining=True))
+    seq = devnet.sequencer
+    seq.edit_state(902, StateEdit("code", BURNER, BURNER_CODE))
+    heavy = pooled(seq, 901, burn(0)[0])
+    quiet = Budget(0.0, lambda: False)  # past its time, but no new submission waits
+    built = seq.build(seq.prepare(budget=quiet, off_loop=True), allow_empty=False)
+    assert built is not None  # alone (with its own sender's next one), it runs to its end
+    pooled(seq, 901, burn(1)[0])
+    light = pooled(seq, 902, transfer(902, 1, 0)[0])  # another sender, in the same superblock
+    with pytest.raises(Yielded) as caught:
+        seq.build(seq.prepare(budget=Budget(0.0, lambda: False), off_loop=True), allow_empty=False)
+    assert caught.value.tx_hash == heavy
+    seq.defer(heavy)
+    built = seq.build(seq.prepare(budget=Budget(0.0, lambda: False), off_loop=True), allow_empty=False)
+    assert built is not None
+    superblock = seq.commit_built(built)
+    assert superblock is not None and hashes_of(seq, superblock.number) == {light}
+    assert seq.is_deferred(heavy) and seq.is_deferred()
+
+
 def test_a_build_whose_base_moved_is_not_committed() -> None:
     devnet = Devnet(DevnetConfig(chain_ids=(901, 902), silent=True, port=0, no_mining=True))
     seq = devnet.sequencer
