@@ -1,11 +1,11 @@
 """A superblock's execution budget: light work is not held behind heavy work.
 
-Under automine the mining service builds a superblock on the event loop for a few
-milliseconds (``slice_end``); one that needs longer (``OffLoop``) is built again in a worker
-thread (mining.py), so that the event loop keeps answering and taking submissions meanwhile. A build runs under a ``Budget``:
-once it has run ``seconds`` of wall-clock time while other submissions wait (or other
-senders' transactions are in the same superblock, behind it or before it), a transaction
-still executing is interrupted (the engine's periodic check, chains/engine/deadline.py,
+Under automine the mining service builds a superblock on the event loop; one with a
+transaction that executes longer than a few milliseconds (``inline_slice``, ``OffLoop``) is
+built again in a worker thread (mining.py), so that the event loop keeps answering and taking submissions meanwhile. A build runs under a ``Budget``:
+once one transaction has executed for ``seconds`` of wall-clock time while other submissions
+wait (or other senders' transactions are in the same superblock, behind it or before it), it
+is interrupted (the engine's periodic check, chains/engine/deadline.py,
 raises ``Yielded``): the build is thrown away, nothing of it reaches any chain, and the
 sequencer leaves that transaction out of the next superblock (``Sequencer.defer``), so that
 what waits is mined first; it comes back in the one after.
@@ -53,28 +53,23 @@ class Yielded(Exception):  # noqa: N818 (control flow of the builder, never a fa
 
 @dataclass
 class Budget:
-    """``seconds`` of wall-clock time a build may run while ``waiting()`` says that other
-    submissions wait (``waiting`` is called from the building thread)."""
+    """``seconds`` of wall-clock time one transaction of a build may execute while others
+    wait (``waiting()``, called from the building thread, says whether new submissions do)."""
 
     seconds: float
     waiting: Callable[[], bool]
-    slice_end: float | None = None  # a build on the event loop: past this (time.monotonic()), OffLoop
-    started: float = field(default_factory=time.monotonic)
+    inline_slice: float | None = None  # a build on the event loop: a transaction past this many seconds, OffLoop
     pauses: bool = False  # a build in the worker thread: pause PAUSE every WORK_SLICE of running
     _ran_since: float = field(default_factory=time.monotonic)
-
-    def spent(self, others: Callable[[], bool] = lambda: False) -> bool:
-        """Whether the build ran past its budget while others wait: new submissions, or
-        ``others()`` (other senders' transactions in the same build)."""
-        return time.monotonic() - self.started >= self.seconds and (self.waiting() or others())
 
     @contextmanager
     def interruptible(self, tx_hash: bytes, yielding: bool, others: Callable[[], bool]) -> Iterator[None]:
         """Run a transaction's execution (``tx_hash``) so that it raises, at the engine's next
-        check, OffLoop past ``slice_end``, and (if ``yielding``) Yielded once the budget is
-        ``spent`` (``others``: whether other senders' transactions are in the same build,
-        asked once, when the time is up)."""
+        check, OffLoop once it has run ``inline_slice``, and (if ``yielding``) Yielded once it
+        has run ``seconds`` while others wait: new submissions (``waiting``) or other senders'
+        transactions in the same build (``others``, asked once, when the time is up)."""
         asked: list[bool] = []
+        started = time.monotonic()
 
         def in_build() -> bool:
             if not asked:
@@ -83,9 +78,9 @@ class Budget:
 
         def on_check() -> None:
             now = time.monotonic()
-            if self.slice_end is not None and now > self.slice_end:
+            if self.inline_slice is not None and now - started > self.inline_slice:
                 raise OffLoop()
-            if yielding and self.spent(in_build):
+            if yielding and now - started >= self.seconds and (self.waiting() or in_build()):
                 raise Yielded(tx_hash)
             if self.pauses and now - self._ran_since >= WORK_SLICE:
                 # Leave the CPU and the GIL to the event loop for a moment: on a busy machine

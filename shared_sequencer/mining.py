@@ -4,12 +4,12 @@ Automine mines a superblock as soon as work arrives: while the devnet serves, th
 ``AutomineBatcher`` (batching.py) mines at the end of the event-loop tick, so that a
 transaction's receipt exists when eth_sendRawTransaction returns and concurrent submissions
 share one superblock; without the service the sequencer mines inline in ``submit``. The
-service builds an automine superblock on the event loop for ``INLINE_SLICE`` at most; one
-that takes longer (a heavy cross-rollup call) is built again in a worker thread while the
+service builds an automine superblock on the event loop; one with a transaction that executes
+longer than ``INLINE_SLICE`` (a heavy cross-rollup call) is built again in a worker thread while the
 loop goes on answering and taking submissions, and is committed back on the loop (only the
-loop changes what readers see). It runs under an execution budget (budget.py): past
-``budget`` seconds while others wait, a transaction still executing is deferred so that
-what waits is mined first. Automine
+loop changes what readers see). It runs under an execution budget (budget.py): a
+transaction that executes longer than ``budget`` seconds while others wait is deferred so
+that what waits is mined first. Automine
 advances only the chains with work. Interval advances every chain on its cadence whether or not
 there is work (the service's loop): one superblock of every chain every ``seconds``, or, with
 per-chain intervals, a superblock of the chains due at each tick (chains due together share
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("xrollup.mining")
 
-INLINE_SLICE = 0.005  # seconds an automine superblock is built on the event loop before it moves to the worker
+INLINE_SLICE = 0.005  # seconds a transaction executes on the event loop before its superblock moves to the worker
 SWITCH_INTERVAL = 0.0005  # seconds the building thread may hold the GIL while the loop waits for it
 
 
@@ -196,7 +196,7 @@ class MiningService:
             seq.mine_pending()
             return Step.COMMITTED if seq.head is not before else Step.IDLE
         while True:
-            build = seq.prepare(budget=Budget(self.budget, batcher.waiting, time.monotonic() + INLINE_SLICE))
+            build = seq.prepare(budget=Budget(self.budget, batcher.waiting, INLINE_SLICE))
             try:
                 built = seq.build(build, allow_empty=False)
             except OffLoop:

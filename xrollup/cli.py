@@ -180,8 +180,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--max-filters", type=_count_or_zero, default=DevnetConfig.max_filters,
                     help="polling filters each chain keeps at once (default: 10000)")
     ap.add_argument("--mining-budget", type=_seconds_or_zero, default=DevnetConfig.mining_budget, metavar="SECONDS",
-                    help="seconds an automine superblock may execute while other transactions wait; past it the "
-                         "transaction executing is deferred to a later superblock (0: no budget; default: 0.01)")
+                    help="seconds one transaction of an automine superblock may execute while other transactions "
+                         "wait; past it that transaction is deferred to a later superblock (0: no budget; "
+                         "default: 0.01)")
     ap.add_argument("--max-deferrals", type=_count_or_zero, default=DevnetConfig.max_deferrals,
                     help="times a transaction past --mining-budget is deferred at most; then it runs to its end "
                          "(default: 128)")
