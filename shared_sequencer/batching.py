@@ -41,12 +41,15 @@ class Step(enum.Enum):
 
 class AutomineBatcher:
     def __init__(self, mine: Callable[[], None], step: Callable[[], Awaitable[Step]] | None = None,
-                 deferred: Callable[[bytes | None], bool] | None = None) -> None:
+                 deferred: Callable[[bytes | None], bool] | None = None,
+                 quick: Callable[[], Step | None] | None = None) -> None:
         """``mine``: mine what waits, at once (without ``step``). ``step``: one superblock,
-        in a task; ``deferred(tx_hash)``: whether a transaction (None: any) is pooled still,
-        deferred."""
+        in a task; ``quick``: one superblock at once, if it can be (None: it needs ``step``),
+        tried first, without a task; ``deferred(tx_hash)``: whether a transaction (None: any)
+        is pooled still, deferred."""
         self._mine = mine
         self._step = step
+        self._quick = quick
         self._deferred = deferred or (lambda tx_hash: False)
         self._done: asyncio.Future[None] | None = None
         self._batch = 0  # submissions in the batch being gathered
@@ -91,8 +94,23 @@ class AutomineBatcher:
     def _run(self) -> None:
         self._timer = None
         if self._step is not None:
-            if self._task is None:
-                self._task = asyncio.ensure_future(self._drive())
+            if self._task is not None:
+                return
+            taken: list[asyncio.Future[None]] = []
+            if self._quick is not None and not self._deferred(None):
+                taken = self._take()
+                try:
+                    step = self._quick()
+                except Exception as exc:  # a bug: every waiting submitter gets the error
+                    log.exception("automine failed")
+                    for failed in taken:
+                        failed.set_exception(exc)
+                    return
+                if step is Step.COMMITTED or step is Step.IDLE:
+                    for answered in taken:
+                        answered.set_result(None)
+                    return
+            self._task = asyncio.ensure_future(self._drive(taken))
             return
         done, self._done = self._done, None
         self._last_batch, self._batch = self._batch, 0
@@ -111,9 +129,9 @@ class AutomineBatcher:
         self._last_batch, self._batch = self._batch, 0
         return [done] if done is not None else []
 
-    async def _drive(self) -> None:
-        """Step until every batch taken is answered and nothing deferred waits."""
-        waiting: list[asyncio.Future[None]] = []
+    async def _drive(self, waiting: list[asyncio.Future[None]]) -> None:
+        """Step until every batch taken (``waiting`` at first) is answered and nothing
+        deferred waits."""
         try:
             while True:
                 waiting += self._take()

@@ -142,6 +142,7 @@ class MiningService:
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._off_loop_next = False  # the last quick step ran past INLINE_SLICE
 
     @property
     def running(self) -> bool:
@@ -160,7 +161,7 @@ class MiningService:
         sequencer goes back to mining inline."""
         self.detach()
         self._seq = seq
-        self._batcher = AutomineBatcher(seq.mine_pending, self._step, seq.is_deferred)
+        self._batcher = AutomineBatcher(seq.mine_pending, self._step, seq.is_deferred, self._step_inline)
         seq.set_automine_scheduler(self._batcher.schedule)
         seq.mode_listeners.append(self.wake)
         seq.pending_listeners.append(self._on_pending)
@@ -184,10 +185,10 @@ class MiningService:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
 
-    async def _step(self) -> Step:
-        """One automine superblock (the batcher's step): built on the loop, or, past
-        INLINE_SLICE, built again in the worker thread under the budget and committed here;
-        built again if the sequencer moved meanwhile."""
+    def _step_inline(self) -> Step | None:
+        """One automine superblock built and committed on the loop (the batcher's quick
+        step); None when a transaction executes past INLINE_SLICE (the build is thrown away:
+        ``_step`` builds it in the worker thread)."""
         seq, batcher = self._seq, self._batcher
         if seq is None or batcher is None or not isinstance(seq.mode, Automine):
             return Step.IDLE
@@ -200,24 +201,52 @@ class MiningService:
             try:
                 built = seq.build(build, allow_empty=False)
             except OffLoop:
-                build = seq.prepare(budget=Budget(self.budget, batcher.waiting, pauses=True), off_loop=True)
-                try:
-                    built = await asyncio.get_running_loop().run_in_executor(self._worker(), seq.build, build, False)
-                except Yielded as exc:
-                    if seq is self._seq:
-                        seq.defer(exc.tx_hash)
-                    return Step.YIELDED
-
-                if seq is not self._seq:  # reset or loaded meanwhile
-                    return Step.IDLE
+                self._off_loop_next = True
+                return None
+            except Yielded as exc:  # a budget below the slice
+                seq.defer(exc.tx_hash)
+                return Step.YIELDED
             if built is None:
                 if build.deferred:  # only what was deferred waits: it may go now
                     seq.release_deferred()
                     continue
                 return Step.IDLE
+            seq.commit_built(built)  # built and committed in one go: nothing moved
+            break
+        if seq.relays:  # asynchronous messages the superblock sent: follow-ups, as mine_pending does
+            seq.mine_pending()
+        return Step.COMMITTED
+
+    async def _step(self) -> Step:
+        """One automine superblock (the batcher's step): built on the loop, or, with a
+        transaction past INLINE_SLICE, built again in the worker thread under the budget and
+        committed here; built again if the sequencer moved meanwhile."""
+        if not self._off_loop_next:  # the quick step just found it needs the worker: no second try
+            quick = self._step_inline()
+            if quick is not None:
+                return quick
+        self._off_loop_next = False
+        seq, batcher = self._seq, self._batcher
+        if seq is None or batcher is None:
+            return Step.IDLE
+        while True:
+            build = seq.prepare(budget=Budget(self.budget, batcher.waiting, pauses=True), off_loop=True)
+            try:
+                built = await asyncio.get_running_loop().run_in_executor(self._worker(), seq.build, build, False)
+            except Yielded as exc:
+                if seq is self._seq:
+                    seq.defer(exc.tx_hash)
+                return Step.YIELDED
+            if seq is not self._seq:  # reset or loaded meanwhile
+                return Step.IDLE
+            if built is None:
+                if build.deferred:
+                    seq.release_deferred()
+                    continue
+                return Step.IDLE
             if seq.commit_built(built) is not None:
                 break
-        if seq.relays:  # asynchronous messages the superblock sent: follow-ups, as mine_pending does
+        if seq.relays:
             seq.mine_pending()
         return Step.COMMITTED
 
