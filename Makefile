@@ -22,7 +22,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy chains shared_sequencer rpc node backend xrollup bridge_contracts
+	$(VENV)/bin/mypy chains shared_sequencer settlement rpc node backend xrollup bridge_contracts
 
 contracts: $(STAMP)
 	$(PY) bridge_contracts/build.py

@@ -39,6 +39,18 @@ class NetworkInfo:
     delay: int
     logs_directory: str
     dependency_set: tuple[int, ...] | None  # --dependency.set; None: every chain accepts every other
+    l1: L1Info | None = None  # the settlement layer's L1 (None: --no-l1)
+
+
+@dataclass(frozen=True)
+class L1Info:
+    """The L1 beside the rollups: its chain id, port and block time, and each rollup's
+    settlement addresses (supersim's ``L1Addresses``)."""
+
+    chain_id: int
+    port: int
+    block_time: float
+    addresses: dict[int, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -118,8 +130,11 @@ class AdminServices:
     """The services behind supersim's admin API, over the devnet's current sequencer."""
 
     def __init__(self, sequencer: Callable[[], Sequencer], info: Callable[[], NetworkInfo],
-                 ports: Callable[[], dict[int, int]]) -> None:
+                 ports: Callable[[], dict[int, int]],
+                 l1_addresses: Callable[[int], dict[str, str]] | None = None) -> None:
+        """``l1_addresses``: a rollup's settlement contracts on the L1 (None: no L1)."""
         self._sequencer = sequencer
+        self._l1_addresses = l1_addresses
         self._info = info
         self._ports = ports
 
@@ -140,7 +155,9 @@ class AdminServices:
         """Raises UnknownChain for a chain not in the devnet, NoL1Deployments otherwise."""
         if chain_id not in self.info().chain_ids:
             raise UnknownChain(chain_id)
-        raise NoL1Deployments(chain_id)
+        if self._l1_addresses is None:
+            raise NoL1Deployments(chain_id)
+        return self._l1_addresses(chain_id)
 
     def message(self, msg_hash: bytes) -> L2ToL2Message:
         """Raises InvalidInput for a hash no chain sent."""

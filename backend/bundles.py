@@ -6,9 +6,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from backend.base import SequencerHolder
+from backend.faults import raise_for_halted
 from backend.reads import ReadRunner
 from backend.simulation import next_superblock
-from chains.errors import BundleFailed, InvalidInput, TransactionRejected
+from chains.errors import InvalidInput, TransactionRejected
 from chains.txbuild import decode_raw, tx_chain_id
 from shared_sequencer.bundles import Bundle, BundleResult, BundleStatus, execute_bundle
 
@@ -46,12 +47,13 @@ class BundleServices(SequencerHolder):
 
     async def send_bundle(self, bundle: Bundle) -> BundleStatus:
         """Queue ``bundle`` and wait for automine. Raises BundleFailed when a leg was refused
-        or sank the bundle, InvalidInput for an unknown bundle."""
+        or sank the bundle, ChainHalted when it touched a halted chain, InvalidInput for an
+        unknown bundle."""
         self.sequencer.submit_bundle(bundle)
         await self.settled()
         status = self.bundle_status(bundle.hash)
-        if status.state == "failed" and status.failure is not None:
-            raise BundleFailed(bundle.hash, status.failure)
+        if status.state == "failed":
+            raise_for_halted(bundle.hash, status)  # ChainHalted or BundleFailed
         return status
 
     async def simulate_bundle(self, bundle: Bundle) -> BundleResult:

@@ -10,7 +10,16 @@ from backend.logs import LogFilter, find_logs
 from backend.reads import ReadRunner
 from backend.simulation import prepare_call, run_call
 from chains.mailbox import MAILBOX, XCALL_EVENT, decode_xcall_log, is_execute_log_of
-from chains.rollup import BlockRef, CallMessage, LogRecord, MinedTx, ReadPoint, RollupChain, raise_for_computation
+from chains.rollup import (
+    AccessListResult,
+    BlockRef,
+    CallMessage,
+    LogRecord,
+    MinedTx,
+    ReadPoint,
+    RollupChain,
+    raise_for_computation,
+)
 from shared_sequencer.xcall import find_missing
 
 
@@ -66,8 +75,7 @@ class CallServices(SequencerHolder):
                                      prepare_call(self.sequencer, chain_id, dataclasses.replace(msg, gas=guess)), inline=False)
         return guess if check.outcome.success else cap
 
-    async def access_list(self, chain_id: int, msg: CallMessage,
-                          ref: BlockRef) -> tuple[list[tuple[bytes, set[int]]], int]:
+    async def access_list(self, chain_id: int, msg: CallMessage, ref: BlockRef) -> AccessListResult:
         """eth_createAccessList: (address, slots) touched, and the gas used. Raises as
         ``call``."""
         chain, msg, point = self._read(chain_id, msg, ref)

@@ -15,12 +15,14 @@ from backend.bundles import BundleServices
 from backend.calls import CallServices
 from backend.dev import DevServices
 from backend.dumps import decode_dump, encode_dump
+from backend.faults import FaultServices
 from backend.flashbots import FlashbotsServices
 from backend.mev import MevServices
 from backend.ordering import OrderingServices
 from backend.overrides import OverrideServices
 from backend.pending import PendingServices
 from backend.reads import ReadLimits, ReadRunner
+from backend.simulate import SimulateServices
 from backend.tracing import TracingServices
 from chains.block import PendingTx
 from chains.genesis import DevAccount, Predeploy
@@ -43,8 +45,8 @@ class SequencerFactory(Protocol):
         ...
 
 
-class Backend(OverrideServices, CallServices, FlashbotsServices, BundleServices, TracingServices, DevServices, OrderingServices,
-              MevServices, PendingServices):
+class Backend(OverrideServices, SimulateServices, CallServices, FlashbotsServices, BundleServices, TracingServices,
+              DevServices, OrderingServices, MevServices, PendingServices, FaultServices):
     def __init__(self, sequencer: Sequencer, factory: SequencerFactory, accounts: Sequence[DevAccount],
                  predeploys: Sequence[Predeploy], limits: ReadLimits | None = None) -> None:
         """``limits``: the reads' gas cap and time limit (geth's defaults if None)."""
@@ -57,6 +59,8 @@ class Backend(OverrideServices, CallServices, FlashbotsServices, BundleServices,
         self.urls: dict[int, str] = {}  # filled in by the server once each chain's port is bound
         self.mining = MiningService()
         self.install_listeners: list[Callable[[Sequencer], None]] = []
+        # More fields for a chain's xr_chains entry (the settlement layer's L1 and contracts).
+        self.chain_extras: list[Callable[[int], dict[str, Any]]] = []
 
     # -- the sequencer, replaced in place -----------------------------------------------------
 
@@ -127,4 +131,6 @@ class Backend(OverrideServices, CallServices, FlashbotsServices, BundleServices,
                 "blockNumber": hex(chain.height),
                 "predeploys": {p.name: "0x" + p.address.hex() for p in self.predeploys if p.name},
             })
+            for extra in self.chain_extras:
+                out[-1].update(extra(cid))
         return out

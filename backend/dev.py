@@ -40,14 +40,16 @@ class DevServices(SequencerHolder):
     def mine(self, blocks: int = 1, timestamp: int | None = None, interval: int | None = None) -> None:
         """Mine ``blocks`` superblocks now, whatever the mining mode: the first at
         ``timestamp`` and each next one a second later, or each ``interval`` seconds after
-        the previous one, or on the clock. Raises InvalidInput for a timestamp not after
+        the previous one (the first at evm_setNextBlockTimestamp's time when one is set, as
+        anvil and Hardhat do), or on the clock. Raises InvalidInput for a timestamp not after
         the head's."""
         seq = self.sequencer
         for i in range(blocks):
             if timestamp is not None:
                 seq.mine(timestamp + i)
             elif interval:
-                seq.mine(seq.head.timestamp + interval)
+                forced = seq.clock.next_timestamp if i == 0 else None
+                seq.mine(forced if forced is not None else seq.head.timestamp + interval)
             else:
                 seq.mine()
 
@@ -105,6 +107,10 @@ class DevServices(SequencerHolder):
 
     def set_coinbase(self, address: bytes) -> None:
         self.sequencer.set_coinbase(address)
+
+    def set_next_prev_randao(self, value: bytes) -> None:
+        """Raises InvalidInput for a value that is not 32 bytes."""
+        self.sequencer.set_next_prev_randao(value)
 
     def set_block_gas_limit(self, gas_limit: int) -> None:
         """Raises InvalidInput below 21,000."""

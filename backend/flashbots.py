@@ -1,10 +1,12 @@
 """Flashbots-compatible bundles (eth_sendBundle, eth_callBundle) over the sequencer's bundles.
 
-A Flashbots bundle targets one block of the endpoint's chain; here it becomes a sequencer
-bundle (shared_sequencer/bundles.py) due in exactly the superblock that builds that block
-(every superblock builds one block per chain), and only if that superblock's timestamp lies
-in [minTimestamp, maxTimestamp]. Its legs may be for any chain of the devnet: a bundle is
-atomic across chains. ``call_bundle`` simulates the legs one after another on the next
+A Flashbots bundle targets one block of the endpoint's chain, as the relays read
+``blockNumber``: here it becomes a sequencer bundle (shared_sequencer/bundles.py) tried in the
+superblock built when that chain's next block is that number (a superblock holds only the
+chains that advance, so superblock numbers say nothing of one chain's blocks), and only if
+that superblock's timestamp lies in [minTimestamp, maxTimestamp]; it is dropped once the chain
+has passed that block. Its legs may be for any chain of the devnet: a bundle is atomic across
+chains. ``call_bundle`` simulates the legs one after another on the next
 superblock's scratch builders and reports what Flashbots' relay reports: each transaction's
 gas, fees and what reached the coinbase.
 """
@@ -102,21 +104,20 @@ def run_legs(builders: dict[int, BlockBuilder], legs: tuple[tuple[int, PendingTx
 
 
 class FlashbotsServices(BundleServices):
-    def _target_superblock(self, chain_id: int, block_number: int) -> int:
-        """The superblock that builds block ``block_number`` of ``chain_id``. Raises
-        InvalidInput for a block already built, UnknownChain."""
+    def _check_target(self, chain_id: int, block_number: int) -> None:
+        """Raises InvalidInput for a block of ``chain_id`` already built, UnknownChain."""
         height = self.chain(chain_id).height
         if block_number <= height:
             raise InvalidInput(f"blockNumber {block_number} is not after the chain's head {height}")
-        return self.sequencer.head.number + (block_number - height)
 
     async def send_flashbots_bundle(self, chain_id: int, spec: BundleSpec, target: FlashbotsTarget) -> bytes:
-        """Queue ``spec`` for block ``target.block_number`` of ``chain_id`` (automine: mine it
-        now if that block is next). Returns the bundle hash; a bundle that does not land is
+        """Queue ``spec`` for block ``target.block_number`` of ``chain_id``: it is tried when
+        that chain's next block is that number (automine: at once if it is next now; else with
+        the superblock built then) and dropped once the chain is past it. Returns the bundle hash; a bundle that does not land is
         not an error (xr_getBundleStatus tells why). Raises TransactionRejected, BundleFailed
         (a leg refused at submission), InvalidInput, UnknownChain."""
-        number = self._target_superblock(chain_id, target.block_number)
-        bundle = replace(self.bundle(spec), min_superblock=number, max_superblock=number,
+        self._check_target(chain_id, target.block_number)
+        bundle = replace(self.bundle(spec), target=(chain_id, target.block_number),
                          min_timestamp=target.min_timestamp, max_timestamp=target.max_timestamp)
         self.sequencer.submit_bundle(bundle)
         await self.settled()
@@ -131,7 +132,7 @@ class FlashbotsServices(BundleServices):
         height = self.chain(chain_id).height
         if state_block not in ("latest", "pending") and state_block != height:
             raise InvalidInput(f"stateBlockNumber: only the head ({height}) or \"latest\" can be simulated on")
-        self._target_superblock(chain_id, block_number)
+        self._check_target(chain_id, block_number)
         bundle: Bundle = self.bundle(spec)
         seq = self.sequencer
         envs = seq.block_envs(timestamp if timestamp is not None else seq.next_timestamp(), None)

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from eth_typing import Address
 
 from chains.block import PendingTx
+from chains.errors import ChainHalted
 from chains.rollup import CallMessage
 from chains.txbuild import TxRequest, impersonate
 from shared_sequencer.builders import Builders, Envs, PerChain
+from shared_sequencer.faults import halted_chains
 from shared_sequencer.sequencer import Sequencer
 from shared_sequencer.xcall import XResult, simulate
 
@@ -34,7 +36,8 @@ def next_superblock(seq: Sequencer, base_fee: int | None) -> Simulation:
     ``base_fee``: 0 for calls (they pay no gas price), None for the next real block's (bundles
     are simulated as they would be mined)."""
     envs = seq.block_envs(seq.next_timestamp(), base_fee)
-    builders: Builders = PerChain(seq.chains, lambda cid: seq.chain(cid).scratch_builder(envs[cid]))
+    builders: Builders = PerChain(seq.chains, lambda cid: seq.chain(cid).scratch_builder(envs[cid]),
+                                  halted_chains(seq.faults))
     return Simulation(envs, builders)
 
 
@@ -45,7 +48,7 @@ def call_job(seq: Sequencer, chain_id: int, msg: CallMessage) -> PendingTx:
     nonce = chain.state_at("latest").get_nonce(Address(msg.sender))
     gas = msg.gas if msg.gas is not None else chain.config.gas_limit // 2
     return impersonate(TxRequest(chain_id, msg.sender, nonce, gas, msg.to, msg.value, msg.data, gas_price=0,
-                                 access_list=msg.access_list))
+                                 access_list=msg.access_list, authorization_list=msg.authorization_list))
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,11 @@ def run_call(prepared: CallSimulation) -> XResult:
     """In a worker thread (under the read's deadline): run the job with its cross-rollup
     calls across every chain it touches, as the sequencer would at the next superblock, on
     the prepared builders only. Raises TransactionRejected (an invalid job),
-    ExecutionTimeout."""
-    return simulate(prepared.sim.builders, prepared.chain_id, prepared.job)
+    ExecutionTimeout, ChainHalted (a cross-rollup call met a halted chain and failed)."""
+    result = simulate(prepared.sim.builders, prepared.chain_id, prepared.job)
+    if result.failure is not None and result.failure.halted:
+        raise ChainHalted(result.failure.chain_id)
+    return result
 
 
 def simulate_call(seq: Sequencer, chain_id: int, msg: CallMessage) -> XResult:

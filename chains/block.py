@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, ReceiptAPI, SignedTransactionAPI
 from eth_typing import Hash32
+
+if TYPE_CHECKING:
+    from chains.deposits import L1Origin
 
 ZERO_ADDRESS = b"\x00" * 20
 ZERO_HASH = Hash32(b"\x00" * 32)
@@ -22,6 +25,9 @@ class BlockEnv:
     gas_limit: int
     coinbase: bytes = ZERO_ADDRESS
     base_fee: int | None = None  # None: EIP-1559's value from the parent
+    # written into OP's L1Block predeploy before the block's first transaction (chains/deposits.py)
+    l1_origin: L1Origin | None = None
+    prev_randao: bytes | None = None  # the header's mixHash (block.prevrandao); None: keccak(parent hash)
 
 
 @dataclass(frozen=True)

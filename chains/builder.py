@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any, cast
 
-from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, SignedTransactionAPI
+from eth.abc import BlockAPI, BlockHeaderAPI, ComputationAPI, ReceiptAPI, SignedTransactionAPI
 from eth.chains.base import MiningChain
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA256, EMPTY_UNCLE_HASH
 from eth.exceptions import VMError
@@ -28,6 +28,7 @@ from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
 from eth.vm.spoof import SpoofTransaction
 from eth_bloom import BloomFilter
+from eth_typing import BlockNumber, Hash32
 from eth_utils import ValidationError
 
 from chains.block import (
@@ -40,6 +41,8 @@ from chains.block import (
     base_fee_of,
     effective_gas_price,
 )
+from chains.deposit_exec import apply_deposit, deposit_receipt
+from chains.deposits import DepositTx, write_l1_origin
 from chains.encoding import contract_address_for, encode_receipt, list_root, store_header
 from chains.engine import rlpfast
 from chains.engine.fastpath import TransferMessage, apply_plain_transfer, is_plain_transfer
@@ -86,6 +89,11 @@ class BlockBuilder:
         self, chain: MiningChain, parent: BlockHeaderAPI, state_root: bytes, env: BlockEnv,
         warm_account_db: Any = None,
     ) -> None:
+        if env.l1_origin is not None:  # a system state update before any transaction, part of the block
+            if warm_account_db is None:
+                vm_class = chain.get_vm_class_for_block_number(BlockNumber(parent.block_number + 1))
+                warm_account_db = vm_class.get_state_class().get_account_db_class()(chain.chaindb.db, Hash32(state_root))
+            state_root = write_l1_origin(warm_account_db, env.l1_origin)
         self.header = child_header(parent, state_root, env)
         self._chain = chain
         self._vm: Any = None
@@ -139,6 +147,8 @@ class BlockBuilder:
         This is py-evm's VM.apply_transaction with a journal snapshot inside the
         transaction boundary (after lock_changes), so undoing one transaction is exact.
         """
+        if isinstance(pending.tx, DepositTx):
+            return self._apply_deposit(pending, pending.tx, accept)
         vm = self.vm
         state = vm.state
         exec_tx = spoofed(pending)
@@ -184,6 +194,28 @@ class BlockBuilder:
         price = effective_gas_price(pending.tx, base_fee)
         created = contract_address_for(pending.sender, nonce) if not pending.tx.to else None
         outcome = TxOutcome(pending, receipt, computation, gas_used, price, created)
+        self.outcomes.append(outcome)
+        return outcome
+
+    def _apply_deposit(self, pending: PendingTx, tx: DepositTx,
+                       accept: Callable[[ComputationAPI], bool] | None) -> TxOutcome | None:
+        """``probe`` for an OP deposit (chains/deposit_exec.py): never invalid, only too big
+        for what is left of the block (TransactionRejected, state unchanged)."""
+        if tx.gas > self.gas_left:
+            raise TransactionRejected("exceeds block gas limit")
+        state = self.vm.state
+        state.lock_changes()
+        snapshot = state.snapshot()
+        result = apply_deposit(state, tx)
+        if accept is not None and not accept(result.computation):
+            state.revert(snapshot)
+            return None
+        state.commit(snapshot)
+        header = self.header
+        receipt = deposit_receipt(result, int(header.gas_used))
+        self.header = rlpfast.replace(header, gas_used=receipt.gas_used, bloom=int(header.bloom) | receipt.bloom)
+        created = contract_address_for(tx.sender, result.deposit_nonce) if not tx.to else None
+        outcome = TxOutcome(pending, cast(ReceiptAPI, receipt), result.computation, result.gas_used, 0, created)
         self.outcomes.append(outcome)
         return outcome
 
@@ -308,9 +340,11 @@ def child_header(parent: BlockHeaderAPI, state_root: bytes, env: BlockEnv) -> Bl
     and copies the header several times, each time re-validating every field."""
     # anvil_setNextBlockBaseFeePerGas overrides EIP-1559's value
     base_fee = calculate_expected_base_fee_per_gas(parent) if env.base_fee is None else env.base_fee
+    # anvil_setNextBlockPrevRandao / hardhat_setPrevRandao set the mixHash (block.prevrandao)
+    mix_hash = keccak(parent.hash) if env.prev_randao is None else bytes(env.prev_randao)
     return rlpfast.construct(PragueBlockHeader, (  # the fields in order (HEADER_FIELDS)
         parent.hash, EMPTY_UNCLE_HASH, bytes(env.coinbase), bytes(state_root), BLANK_ROOT_HASH, BLANK_ROOT_HASH, 0,
-        0, parent.block_number + 1, env.gas_limit, 0, env.timestamp, b"", keccak(parent.hash), b"\x00" * 8,
+        0, parent.block_number + 1, env.gas_limit, 0, env.timestamp, b"", mix_hash, b"\x00" * 8,
         base_fee, BLANK_ROOT_HASH, 0, calc_excess_blob_gas_prague(parent), ZERO_HASH, EMPTY_SHA256,
     ))
 

@@ -13,6 +13,7 @@ from eth.vm.forks.berlin.receipts import TypedReceipt
 from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_typing import Hash32
 
+from chains.deposits import DepositReceipt, DepositTx
 from chains.engine import rlpfast
 from chains.engine.hashing import keccak
 from chains.engine.mpt import FastTrie
@@ -55,6 +56,8 @@ def encode_header(header: BlockHeaderAPI) -> bytes:
 def encode_receipt(receipt: ReceiptAPI) -> bytes:
     """receipt.encode() (EIP-2718 type byte, then rlp([status, cumulative gas, bloom, logs])),
     without rlp's serializers: the bloom is 256 bytes wide and each topic 32."""
+    if isinstance(receipt, DepositReceipt):
+        return receipt.encode()
     logs: list[rlpfast.Item] = [
         (log.address, tuple(topic.to_bytes(32, "big") for topic in log.topics), log.data) for log in receipt.logs]
     body = rlpfast.encode((receipt.state_root, receipt.gas_used, receipt.bloom.to_bytes(256, "big"), logs))
@@ -73,3 +76,12 @@ def list_root(chaindb: Any, encoded: Sequence[bytes]) -> Hash32:
     for key, value in nodes.items():  # content-addressed, so a half-written set harms nothing
         db[key] = value
     return Hash32(root)
+
+
+def block_size(block: Any) -> int:
+    """len(rlp.encode(block)) of a post-merge block (header, transactions, no uncles, no
+    withdrawals), for blocks that hold deposits too (py-evm's block serializer knows no type
+    0x7E): a typed transaction is its encoding as a byte string, a legacy one its rlp list."""
+    txs = b"".join(rlpfast.encode_bytes(tx.encode()) if isinstance(tx, DepositTx) or tx.type_id is not None
+                   else rlp.encode(tx) for tx in block.transactions)
+    return len(rlpfast.wrap_list(encode_header(block.header) + rlpfast.wrap_list(txs) + b"\xc0\xc0"))

@@ -158,9 +158,10 @@ class XCallFailure:
     reason: str
     request_id: bytes | None = None
     revert_data: bytes = b""
+    halted: bool = False  # it failed because ``chain_id`` is halted (a fault of the sequencer)
 
 
-BundleFailureKind = Literal["rejected", "reverted"]
+BundleFailureKind = Literal["rejected", "reverted", "halted"]
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,8 @@ class BundleFailure:
         """The error's wording: the rejection's message, or geth's ``execution reverted[: reason]``."""
         if self.kind == "rejected":
             return self.reason or "transaction rejected"
+        if self.kind == "halted":
+            return f"chain {self.chain_id} is halted"
         return f"execution reverted: {self.reason}" if self.reason else "execution reverted"
 
 
@@ -219,6 +222,67 @@ class BundleFailed(XRollupError):
     @property
     def reverted(self) -> bool:
         return self.failure.reverted
+
+
+class SequencerDown(XRollupError):
+    """The sequencer is down (a fault set with xr_setFault): it builds no superblock."""
+
+    def __init__(self) -> None:
+        super().__init__("the sequencer is down: no superblock is built until the fault is cleared (xr_clearFault)")
+
+
+class ChainHalted(XRollupError):
+    """Atomic work (a bundle, a cross-rollup call) touches a chain the sequencer halted; none
+    of it was applied. ``chain_id`` is the halted chain; ``bundle_hash`` and ``leg`` say which
+    bundle leg, when it was a bundle."""
+
+    def __init__(self, chain_id: int, bundle_hash: bytes | None = None, leg: int | None = None) -> None:
+        what = f"bundle leg {leg} touches " if leg is not None else ""
+        super().__init__(f"{what}chain {chain_id}, which is halted: nothing was applied")
+        self.chain_id = chain_id
+        self.bundle_hash = bundle_hash
+        self.leg = leg
+
+
+class SimulationRefused(XRollupError):
+    """eth_simulateV1 could not simulate what it was given; each kind is a subclass (the
+    method layer gives each geth's code)."""
+
+
+class SimulatedNonceTooLow(SimulationRefused):
+    """With validation: a call's nonce is below its sender's."""
+
+
+class SimulatedNonceTooHigh(SimulationRefused):
+    """With validation: a call's nonce is above its sender's."""
+
+
+class SimulatedFeeBelowBaseFee(SimulationRefused):
+    """With validation: a call's fee cap is below its block's base fee."""
+
+
+class SimulatedIntrinsicGas(SimulationRefused):
+    """A call's gas does not cover its intrinsic cost."""
+
+
+class SimulatedInsufficientFunds(SimulationRefused):
+    """A call's sender cannot pay its gas and value."""
+
+
+class SimulatedBlockGasLimit(SimulationRefused):
+    """A call asks for more gas than its block has left."""
+
+
+class SimulatedBlockNumber(SimulationRefused):
+    """Simulated block numbers are not increasing."""
+
+
+class SimulatedBlockTimestamp(SimulationRefused):
+    """Simulated block timestamps are not increasing."""
+
+
+class SimulationTooLarge(SimulationRefused):
+    """Too many blocks or calls in one simulation."""
 
 
 class UnknownEngine(XRollupError):

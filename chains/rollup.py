@@ -25,10 +25,12 @@ from eth_typing import Address, Hash32
 from chains.block import BlockEnv, SealedBlock, TxOutcome
 from chains.builder import BlockBuilder
 from chains.engine import DEFAULT_FORK, Engine, select
+from chains.engine.callstates import CallStates
 from chains.engine.deadline import bounded_vm
+from chains.engine.fastcall import apply_call
 from chains.errors import BlockNotFound, ExecutionHalted, ExecutionReverted, decode_revert_reason
 from chains.genesis import DevAccount, Predeploy, genesis_state
-from chains.txbuild import BUILDER, AccessList, check_call
+from chains.txbuild import BUILDER, AccessList, AuthorizationList, authorizations, check_call
 
 BlockRef = str | int | bytes
 """A block tag (latest, earliest, pending, safe, finalized), a number or a 32-byte hash."""
@@ -102,6 +104,17 @@ class CallMessage:
     value: int = 0
     gas: int | None = None
     access_list: AccessList = ()
+    authorization_list: AuthorizationList = ()  # EIP-7702: delegations in force while the call runs
+
+
+@dataclass(frozen=True)
+class AccessListResult:
+    """eth_createAccessList's answer: (address, slots) touched, the gas charged with that list,
+    and why the run with the list failed, if it did (geth's ``error`` field)."""
+
+    accessed: list[tuple[bytes, set[int]]]
+    gas_used: int
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +128,7 @@ class ReadPoint:
     is_head: bool
 
 
+ACCESS_LIST_ROUNDS = 4  # eth_createAccessList reruns until its list is stable (twice, nearly always)
 _GENESIS: dict[Any, dict[bytes, bytes]] = {}  # the last genesis database built, by what it was built from
 
 
@@ -164,9 +178,13 @@ class RollupChain:
         self.by_hash: dict[bytes, int] = {bytes(genesis.hash): 0}
         self.tx_by_hash: dict[bytes, MinedTx] = {}
         self.head_state_root: bytes = bytes(genesis.state_root)
+        # Block numbers of the "safe" and "finalized" tags, once a settlement layer sets them
+        # (``set_tag``); a tag not set is the head, as on a devnet without an L1.
+        self.tags: dict[str, int] = {}
         self._head_state: tuple[tuple[bytes, bytes], StateAPI] | None = None
         self._warm_account_db: tuple[bytes, Any] | None = None
         self._head_reader: tuple[bytes, AccountDatabaseAPI] | None = None
+        self._call_states = CallStates()
 
     # -- writing (only the sequencer calls these) ---------------------------------------
 
@@ -221,6 +239,12 @@ class RollupChain:
                 self.tx_by_hash.pop(tx.hash, None)
         del self.blocks[height + 1 :]
         self.head_state_root = state_root
+        for tag, number in self.tags.items():
+            self.tags[tag] = min(number, height)
+
+    def set_tag(self, tag: str, number: int) -> None:
+        """Make block ``number`` (at most the head) what ``tag`` ("safe", "finalized") names."""
+        self.tags[tag] = min(number, self.height)
 
     def edit_state(self, edit: StateEdit) -> None:
         """Apply a dev-method edit (balance, nonce, code, storage) to the head state."""
@@ -247,7 +271,10 @@ class RollupChain:
                 raise BlockNotFound(f"block 0x{ref.hex()} not found")
             return self.blocks[number]
         if isinstance(ref, str):
-            if ref in ("latest", "pending", "safe", "finalized"):
+            if ref in ("safe", "finalized"):
+                number = self.tags.get(ref)
+                return self.head if number is None else self.blocks[number]
+            if ref in ("latest", "pending"):
                 return self.head
             if ref == "earliest":
                 return self.blocks[0]
@@ -308,12 +335,18 @@ class RollupChain:
     def call_tx(self, msg: CallMessage, state_nonce: int, gas: int) -> Any:
         to = Address(msg.to or b"")
         unsigned: UnsignedTransactionAPI
-        if msg.access_list:
+        if msg.authorization_list:
+            unsigned = BUILDER.new_unsigned_set_code_transaction(
+                self.chain_id, state_nonce, 0, 0, gas, to, msg.value, msg.data, msg.access_list,
+                authorizations(msg.authorization_list))
+        elif msg.access_list:
             unsigned = BUILDER.new_unsigned_access_list_transaction(
                 self.chain_id, state_nonce, 0, gas, to, msg.value, msg.data, msg.access_list)
         else:
             unsigned = BUILDER.create_unsigned_transaction(
                 nonce=state_nonce, gas_price=0, gas=gas, to=to, value=msg.value, data=msg.data)
+        if msg.authorization_list:
+            return _SetCodeCall(unsigned, from_=msg.sender, gas_price=0)
         return SpoofTransaction(unsigned, from_=msg.sender)
 
     def checked_call_tx(self, state: StateAPI, msg: CallMessage, gas: int) -> Any:
@@ -328,28 +361,56 @@ class RollupChain:
         """A throwaway state at block ``ref``, in that block's own context (number,
         timestamp, coinbase; base fee 0), as geth's eth_call runs: not in a child block."""
         point = self.read_point(ref)
-        block = point.block
-        header = block.header.copy(state_root=point.state_root, base_fee_per_gas=0)
-        state = self.evm.get_vm(header).state
+        state = self._call_vm_state(point)
         snapshot = state.snapshot()
         try:
-            yield state, block.header
+            yield state, point.block.header
         finally:
             state.revert(snapshot)
 
-    def execute_call(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> ComputationAPI:
-        """Run ``msg`` on a throwaway state at block ``ref``; return the computation."""
-        with self.call_state(ref) as (state, header):
-            gas = msg.gas if msg.gas is not None else int(header.gas_limit)
-            tx = self.checked_call_tx(state, msg, gas)
-            return state.costless_execute_transaction(tx)
+    def _call_vm_state(self, point: ReadPoint) -> StateAPI:
+        header = point.block.header.copy(state_root=point.state_root, base_fee_per_gas=0)
+        return self.evm.get_vm(header).state
 
-    def access_list(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> tuple[list[tuple[bytes, set[int]]], int]:
-        """eth_createAccessList: the addresses and slots ``msg`` touches (the sender, the
-        recipient, the coinbase and precompiles only with storage slots, as geth), and the gas
-        it used. Raises as ``call``."""
+    def execute_call(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> ComputationAPI:
+        """Run ``msg`` on a throwaway state at block ``ref``, as ``call_state`` makes it (one
+        reused at the same block and root: chains/engine/callstates.py); return the computation."""
+        point = self.read_point(ref)
+        header = point.block.header
+        with self._call_states.lend((point.block.hash, point.state_root), lambda: self._call_vm_state(point)) as state:
+            gas = msg.gas if msg.gas is not None else int(header.gas_limit)
+            # gas price 0 already: costless_execute_transaction would only copy the transaction
+            return apply_call(state, self.checked_call_tx(state, msg, gas))
+
+    def access_list(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> AccessListResult:
+        """eth_createAccessList, as geth: the addresses and slots ``msg`` touches (the sender,
+        the recipient, the coinbase and precompiles only with storage slots), found by running
+        it with the list found so far until the list no longer changes, and the gas it is
+        charged with that list (refund and EIP-7623 floor applied). Raises as ``call`` when the
+        call itself fails; a run that fails only with the list (the caller's gas too low for it)
+        is reported in the result's ``error``, as geth does."""
+        point = self.read_point(ref)
+        listed = msg.access_list
+        for round_ in range(ACCESS_LIST_ROUNDS):
+            found, charged, computation = self._accessed(dataclasses.replace(msg, access_list=listed), point)
+            try:
+                raise_for_computation(computation, self.chain_id)
+            except (ExecutionReverted, ExecutionHalted) as exc:
+                if round_ == 0:
+                    raise
+                return AccessListResult(found, charged, str(exc))
+            now = tuple((Address(a), tuple(sorted(slots))) for a, slots in found)
+            if sorted(now) == sorted(listed):
+                break
+            listed = now
+        return AccessListResult(found, charged)
+
+    def _accessed(self, msg: CallMessage,
+                  point: ReadPoint) -> tuple[list[tuple[bytes, set[int]]], int, ComputationAPI]:
+        """One run of ``msg``: what it touched, the gas it is charged and its computation.
+        Raises IntrinsicGasTooLow, TransactionRejected as ``call``."""
         touched: dict[bytes, set[int]] = {}
-        with self.call_state(ref) as (state, header):
+        with self.call_state(point) as (state, header):
             gas = msg.gas if msg.gas is not None else int(header.gas_limit)
             mark_address, mark_storage = state.mark_address_warm, state.mark_storage_warm
 
@@ -364,12 +425,12 @@ class RollupChain:
             state.mark_address_warm, state.mark_storage_warm = on_address, on_storage  # type: ignore[method-assign]
             computation = state.costless_execute_transaction(self.checked_call_tx(state, msg, gas))
             precompiles = {bytes(a) for a in state.computation_class.get_precompiles()}  # the fork's
-        raise_for_computation(computation, self.chain_id)
         # Warm from the start anyway (EIP-2929/3651), so listing them would only cost gas; but
         # their storage slots are not, and geth and anvil list those (with the address).
         skip = {msg.sender, msg.to, bytes(header.coinbase)} | precompiles
         used = gas - computation.get_gas_remaining()
-        return [(a, s) for a, s in touched.items() if s or a not in skip], used
+        charged = used - min(computation.get_gas_refund(), used // 5) + computation.data_floor_gas
+        return [(a, s) for a, s in touched.items() if s or a not in skip], charged, computation
 
     def call(self, msg: CallMessage, ref: BlockRef | ReadPoint = "latest") -> bytes:
         """eth_call. Raises ExecutionReverted (with data) or ExecutionHalted."""
@@ -406,6 +467,15 @@ class RollupChain:
             else:
                 lo = mid
         return hi
+
+
+class _SetCodeCall(SpoofTransaction):
+    """A type 4 call: py-evm's unsigned set-code transaction has no ``gas_price``, which
+    ``costless_execute_transaction`` reads and copies (to 0: its fee fields are 0 already)."""
+
+    def copy(self, **kwargs: Any) -> _SetCodeCall:
+        kwargs.pop("gas_price", None)
+        return _SetCodeCall(self.spoof_target.copy(**kwargs), **{**self.overrides, **kwargs})
 
 
 def _with_gas(msg: CallMessage, gas: int) -> CallMessage:

@@ -18,7 +18,7 @@ from eth.exceptions import UnrecognizedTransactionType
 from eth.vm.forks.london.constants import DYNAMIC_FEE_TRANSACTION_TYPE
 from eth.vm.forks.london.transactions import DynamicFeePayloadDecoder, DynamicFeeTransaction
 from eth.vm.forks.prague import PragueVM
-from eth.vm.forks.prague.transactions import PragueTransactionBuilder
+from eth.vm.forks.prague.transactions import Authorization, PragueTransactionBuilder
 from eth_keys import keys
 from eth_keys.datatypes import PrivateKey
 from eth_keys.exceptions import BadSignature
@@ -38,6 +38,10 @@ BUILDER = cast(type[PragueTransactionBuilder], PragueVM.get_transaction_builder(
 
 AccessList = tuple[tuple[Address, tuple[int, ...]], ...]
 """EIP-2930 (address, storage slots) pairs."""
+
+SignedAuthorization = tuple[int, Address, int, int, int, int]
+"""An EIP-7702 authorization as signed by its authority: (chain id, address, nonce, y parity, r, s)."""
+AuthorizationList = tuple[SignedAuthorization, ...]
 
 
 def decode_raw(raw: bytes) -> PendingTx:
@@ -156,10 +160,20 @@ class TxRequest:
     max_priority_fee_per_gas: int | None = None
     gas_price: int | None = None
     access_list: AccessList = ()
+    authorization_list: AuthorizationList = ()  # not empty: an EIP-7702 set-code transaction (type 4)
+
+
+def authorizations(signed: AuthorizationList) -> list[Authorization]:
+    """py-evm's objects for ``signed``."""
+    return [Authorization(c, a, n, y, r, s) for c, a, n, y, r, s in signed]
 
 
 def unsigned(req: TxRequest) -> Any:
     to = Address(req.to or b"")
+    if req.authorization_list:
+        return BUILDER.new_unsigned_set_code_transaction(
+            req.chain_id, req.nonce, req.max_priority_fee_per_gas or 0, req.max_fee_per_gas or 0, req.gas, to,
+            req.value, req.data, req.access_list, authorizations(req.authorization_list))
     if req.gas_price is not None:
         if req.access_list:
             return BUILDER.new_unsigned_access_list_transaction(
@@ -206,7 +220,9 @@ def _signer(private_key: bytes) -> tuple[PrivateKey, bytes, Callable[[bytes], tu
 
 def sign(req: TxRequest, private_key: bytes) -> PendingTx:
     key, address, sign_hash = _signer(private_key)
-    if req.gas_price is None:
+    if req.authorization_list:  # type 4 (EIP-7702): always EIP-1559 fees
+        tx = unsigned(req).as_signed_transaction(key)
+    elif req.gas_price is None:
         # Type 2 (every system transaction): sign the EIP-1559 message and build Prague's class
         # directly, as _prague's decode would, without the encode/decode round trip.
         fields = (req.chain_id, req.nonce, req.max_priority_fee_per_gas or 0, req.max_fee_per_gas or 0,
@@ -247,7 +263,12 @@ def impersonate(req: TxRequest) -> PendingTx:
     r, s = int.from_bytes(req.sender, "big"), 1
     to = Address(req.to or b"")
     tx: SignedTransactionAPI
-    if req.gas_price is not None and req.access_list:  # as unsigned() does: type 1, not legacy
+    if req.authorization_list:
+        tx = BUILDER.new_set_code_transaction(
+            req.chain_id, req.nonce, req.max_priority_fee_per_gas or 0, req.max_fee_per_gas or 0, req.gas, to,
+            req.value, req.data, req.access_list, authorizations(req.authorization_list), 0, r, s,
+        )
+    elif req.gas_price is not None and req.access_list:  # as unsigned() does: type 1, not legacy
         tx = BUILDER.new_access_list_transaction(
             req.chain_id, req.nonce, req.gas_price, req.gas, to, req.value, req.data, req.access_list, 0, r, s
         )

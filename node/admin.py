@@ -60,8 +60,8 @@ def _chain_name(index: int, chain_id: int) -> str:
 
 
 def config_json(info: NetworkInfo, ports: dict[int, int], dependency_sets: dict[int, list[int]]) -> dict[str, Any]:
-    """supersim's ``NetworkConfig`` for this devnet. xrollup has no L1: ``L1Config`` is null
-    and each L2's ``L1ChainID`` is 0 with no ``L1Addresses``."""
+    """supersim's ``NetworkConfig`` for this devnet. Without an L1 (--no-l1) ``L1Config`` is
+    null and each L2's ``L1ChainID`` is 0 with no ``L1Addresses``."""
     secrets = {"Accounts": info.accounts, "Mnemonic": info.mnemonic, "DerivationPath": DERIVATION_PATH}
     block_time = int(info.block_time) if info.block_time else 0
     l2s = [{
@@ -73,14 +73,22 @@ def config_json(info: NetworkInfo, ports: dict[int, int], dependency_sets: dict[
         "GenesisJSON": None,
         "SecretsConfig": secrets,
         "ForkConfig": None,
-        "L2Config": {"L1ChainID": 0, "L1Addresses": None, "DependencySet": dependency_sets[cid]},
+        "L2Config": {"L1ChainID": info.l1.chain_id if info.l1 else 0,
+                     "L1Addresses": info.l1.addresses.get(cid) if info.l1 else None,
+                     "DependencySet": dependency_sets[cid]},
         "StartingTimestamp": info.genesis_timestamp,
         "LogsDirectory": info.logs_directory,
         "OdysseyEnabled": False,
         "InteropL2ToL2CDMOverrideArtifactPath": "",
     } for index, cid in enumerate(info.chain_ids)]
+    l1 = None if info.l1 is None else {
+        "Name": "L1", "Host": info.host, "Port": info.l1.port, "ChainID": info.l1.chain_id,
+        "BlockTime": int(info.l1.block_time) or 1, "GenesisJSON": None, "SecretsConfig": secrets, "ForkConfig": None,
+        "L2Config": None, "StartingTimestamp": info.genesis_timestamp, "LogsDirectory": info.logs_directory,
+        "OdysseyEnabled": False, "InteropL2ToL2CDMOverrideArtifactPath": "",
+    }
     return {
-        "L1Config": None,
+        "L1Config": l1,
         "L2StartingPort": info.starting_port,
         "L2Configs": l2s,
         "InteropEnabled": True,

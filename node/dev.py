@@ -86,6 +86,15 @@ class DevApi:
     def anvil_setCoinbase(self, address: bytes) -> None:
         self.backend.set_coinbase(address)
 
+    def anvil_setNextBlockPrevRandao(self, value: bytes) -> None:
+        """The next block's prevRandao (mixHash), once; anvil answers null."""
+        self.backend.set_next_prev_randao(value)
+
+    def hardhat_setPrevRandao(self, value: bytes) -> bool:
+        """Hardhat's name and answer (true) for ``anvil_setNextBlockPrevRandao``."""
+        self.backend.set_next_prev_randao(value)
+        return True
+
     def evm_setBlockGasLimit(self, gas_limit: int) -> bool:
         self.backend.set_block_gas_limit(gas_limit)
         return True
@@ -94,6 +103,11 @@ class DevApi:
 
     def anvil_dropTransaction(self, tx_hash: bytes) -> str | None:
         return d(tx_hash) if self.backend.drop_transaction(self.chain_id, tx_hash) else None
+
+    def hardhat_dropTransaction(self, tx_hash: bytes) -> bool:
+        """Hardhat's answer (its network helpers insist on a boolean), where anvil's alias
+        answers the hash or null."""
+        return self.backend.drop_transaction(self.chain_id, tx_hash)
 
     def anvil_dropAllTransactions(self) -> None:
         self.backend.drop_all(self.chain_id)

@@ -16,7 +16,7 @@ from chains.rollup import BlockRef, CallMessage, MinedBlock, MinedTx, RollupChai
 from chains.txbuild import decode_raw
 from node import views
 from node.params import LogFilter, TxFields, typed_data_problem
-from node.txrequest import DEFAULT_TIP, signed_or_impersonated
+from node.txrequest import DEFAULT_TIP, call_message, signed_or_impersonated
 from node.views import d, q
 
 # Hardhat's network helpers accept only a client whose version starts with hardhat, zksync or
@@ -125,8 +125,7 @@ class EthApi:
     # -- execution without effect ------------------------------------------------------------
 
     def _message(self, fields: TxFields, gas: int | None = None) -> CallMessage:
-        return CallMessage(fields.sender or b"\x00" * 20, fields.to, fields.data, fields.value,
-                           gas if gas is not None else fields.gas, fields.access_list)
+        return call_message(fields, gas)
 
     async def eth_call(self, fields: TxFields, ref: BlockRef, _overrides: Any = None) -> str:
         return d(await self.backend.call(self.chain_id, self._message(fields), ref))
@@ -135,12 +134,15 @@ class EthApi:
         return q(await self.backend.estimate_gas(self.chain_id, self._message(fields), ref))
 
     async def eth_createAccessList(self, fields: TxFields, ref: BlockRef) -> dict[str, Any]:
-        accessed, gas = await self.backend.access_list(self.chain_id, self._message(fields), ref)
-        return {
+        result = await self.backend.access_list(self.chain_id, self._message(fields), ref)
+        answer = {
             "accessList": [{"address": d(a), "storageKeys": [d(s.to_bytes(32, "big")) for s in sorted(slots)]}
-                           for a, slots in accessed],
-            "gasUsed": q(gas),
+                           for a, slots in result.accessed],
+            "gasUsed": q(result.gas_used),
         }
+        if result.error is not None:
+            answer["error"] = result.error
+        return answer
 
     # -- sending -------------------------------------------------------------------------
 
@@ -245,8 +247,10 @@ class EthApi:
 
 def _tips_at(block: Any, percentiles: list[float]) -> list[int]:
     """The effective tip at each percentile (ascending) of the block's gas, as geth's
-    feeHistory: transactions sorted by tip once, then walked once for all percentiles."""
-    tips = sorted((t.outcome.effective_gas_price - block.header.base_fee_per_gas, t.outcome.gas_used) for t in block.txs)
+    feeHistory: transactions sorted by tip once, then walked once for all percentiles. A deposit
+    (gas price 0) tips nothing, never a negative amount."""
+    tips = sorted((max(0, t.outcome.effective_gas_price - block.header.base_fee_per_gas), t.outcome.gas_used)
+                  for t in block.txs)
     if not tips:
         return [0] * len(percentiles)
     total = sum(g for _, g in tips)

@@ -48,6 +48,8 @@ class Subscription:
 
 _ids = itertools.count(1)
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 1000
+# The settlement layer's heads: subscription kind -> the block tag whose moves it follows.
+TAG_SUBSCRIPTIONS = {"xr_safeHeads": "safe", "xr_finalizedHeads": "finalized"}
 
 
 class ChainEvents:
@@ -77,6 +79,7 @@ class ChainEvents:
         self._pending_base = 0  # backlog position of self._pending[0]
         self.subs_per_connection: dict[str, int] = {}  # connection id -> its live subscriptions
         self.watchers: set[ChainEvents] = set() if watchers is None else watchers
+        self._tag_sent: dict[str, bytes] = {}  # the block hash last pushed to each tag subscription
 
     @property
     def chain(self) -> RollupChain:
@@ -144,7 +147,9 @@ class ChainEvents:
         return [views.log_json(log) for log in find_logs(self.chain, spec)] if lo <= hi else []
 
     def _bound(self, ref: Any, open_end: int) -> int:
-        if ref in ("latest", "pending", "safe", "finalized"):
+        if ref in ("safe", "finalized"):
+            return min(self.chain.block(ref).number, open_end)
+        if ref in ("latest", "pending"):
             return open_end
         if ref == "earliest":
             return 0
@@ -166,7 +171,8 @@ class ChainEvents:
         filter), LimitReached (MAX_SUBSCRIPTIONS_PER_CONNECTION live on ``conn`` already)."""
         if not conn.supports_notifications:  # an HTTP request: the id would be dead on arrival
             raise RpcError(METHOD_NOT_FOUND, "notifications not supported: subscriptions need a WebSocket connection")
-        if kind not in ("newHeads", "logs", "newPendingTransactions", "xr_newSuperblocks", "xr_pendingTransactions"):
+        if kind not in ("newHeads", "logs", "newPendingTransactions", "xr_newSuperblocks", "xr_pendingTransactions",
+                        *TAG_SUBSCRIPTIONS):
             raise InvalidInput(f"unknown subscription type {kind[:48]!r}")
         count = self.subs_per_connection.get(conn.id, 0)
         if count >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
@@ -176,6 +182,8 @@ class ChainEvents:
             spec = parse_filter(arg) if kind == "logs" else arg
         except ValueError as exc:
             raise InvalidInput(f"invalid params: filter: {exc}") from None
+        if kind in TAG_SUBSCRIPTIONS and not self._by_kind.get(kind):  # push moves from the current head on
+            self._tag_sent[kind] = self.chain.block(TAG_SUBSCRIPTIONS[kind]).hash
         sub_id = hex(secrets.randbits(128))
         sub = Subscription(conn, kind, spec)
         self.subs[sub_id] = sub
@@ -248,6 +256,20 @@ class ChainEvents:
                     sub = self.subs.get(sub_id)
                     if sub is not None and matches(log, sub.spec):
                         self._send(sub_id, shaped)
+
+    def on_tags(self) -> None:
+        """The settlement layer moved the safe or finalized heads: xr_safeHeads and
+        xr_finalizedHeads get this chain's block header when its own tag moved."""
+        for kind, tag in TAG_SUBSCRIPTIONS.items():
+            if not self._by_kind.get(kind):
+                continue
+            block = self.chain.block(tag)
+            if self._tag_sent.get(kind) == block.hash:
+                continue
+            self._tag_sent[kind] = block.hash
+            header = views.block_json(block, self.chain_id, False)
+            header.pop("transactions")
+            self._push(kind, lambda _spec, header=header: header)  # type: ignore[misc]
 
     def on_superblock(self, superblock_json: Callable[[], Any]) -> None:
         """A superblock, whether or not this chain advanced in it: xr_newSuperblocks."""

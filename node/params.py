@@ -16,8 +16,10 @@ from backend.overrides import AccountOverride, StateOverrides
 from chains.errors import InvalidInput
 from chains.proofs import MAX_STORAGE_KEYS, StorageKey, parse_storage_key
 from chains.rollup import BlockRef
-from chains.txbuild import AccessList
+from chains.txbuild import AccessList, AuthorizationList, SignedAuthorization
 from rpc.jsonrpc import MalformedPayload, decode
+from shared_sequencer.faults import KINDS as FAULT_KINDS
+from shared_sequencer.faults import Fault, fault_from_json
 
 _HEX = re.compile(r"^0x[0-9a-fA-F]*$")
 BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
@@ -32,6 +34,7 @@ MAX_TOPICS = 4  # geth's maxTopics (LOG0..LOG4)
 MAX_FEE_PERCENTILES = 100  # geth's maxQueryLimit for eth_feeHistory's rewardPercentiles
 MAX_ACCESS_LIST_KEYS = 10_000  # addresses plus storage keys of one call's access list
 MAX_BUNDLE_LEGS = 100  # transactions of one xr_sendBundle / xr_simulateBundle
+MAX_AUTHORIZATIONS = 1_000  # EIP-7702 authorizations in one transaction object
 
 
 def _shown(value: Any, limit: int = 48) -> str:
@@ -207,6 +210,14 @@ def hash32(value: Any) -> Hash32:
     return Hash32(raw)
 
 
+def prev_randao(value: Any) -> bytes:
+    """A prevRandao: 32 bytes of hex, or a quantity up to 2^256-1 (Hardhat's helpers pad it to
+    32 bytes; a shorter one is padded here). Raises ValueError."""
+    if isinstance(value, str) and len(value) == 66:
+        return bytes(hash32(value))
+    return quantity(value).to_bytes(32, "big")
+
+
 def storage_keys(value: Any) -> list[StorageKey]:
     """eth_getProof's keys: a list of hex strings of at most 32 bytes each (geth's rules)."""
     if not isinstance(value, list):
@@ -283,6 +294,7 @@ class TxFields:
     nonce: int | None = None
     access_list: AccessList = ()
     chain_id: int | None = None
+    authorization_list: AuthorizationList = ()
 
 
 def tx_object(value: Any) -> TxFields:
@@ -314,7 +326,32 @@ def tx_object(value: Any) -> TxFields:
         nonce=get("nonce", uint64),
         access_list=access or (),
         chain_id=get("chainId", uint64),
+        authorization_list=get("authorizationList", authorization_list) or (),
     )
+
+
+def authorization_list(value: Any) -> AuthorizationList:
+    """EIP-7702 signed authorizations: [{chainId, address, nonce, yParity (or v), r, s}], at
+    most MAX_AUTHORIZATIONS. Raises ValueError."""
+    if not isinstance(value, list):
+        raise ValueError("expected a list of {chainId, address, nonce, yParity, r, s} objects")
+    if len(value) > MAX_AUTHORIZATIONS:
+        raise ValueError(f"at most {MAX_AUTHORIZATIONS} authorizations")
+    return tuple(_authorization(item, index) for index, item in enumerate(value))
+
+
+def _authorization(item: Any, index: int) -> SignedAuthorization:
+    if not isinstance(item, dict):
+        raise ValueError(f"[{index}]: expected an object with chainId, address, nonce, yParity, r, s")
+    parity = item.get("yParity", item.get("v"))
+    try:
+        y_parity = uint64(parity)
+        if y_parity > 1:
+            raise ValueError("yParity must be 0 or 1")
+        return (quantity(item.get("chainId")), address(item.get("address")), uint64(item.get("nonce")), y_parity,
+                quantity(item.get("r")), quantity(item.get("s")))
+    except ValueError as exc:
+        raise ValueError(f"[{index}]: {exc}") from None
 
 
 def access_list(value: Any) -> AccessList:
@@ -423,3 +460,28 @@ def percentiles(value: Any) -> list[float]:
     if value != sorted(value):
         raise ValueError("percentiles must be in ascending order")
     return [float(v) for v in value]
+
+
+# -- fault modes (xr_setFault, xr_clearFault, xr_reorg) ---------------------------------------
+
+
+def fault(value: Any) -> Fault:
+    """xr_setFault's object {kind, ...} (shared_sequencer/faults.py ``fault_from_json``)."""
+    return fault_from_json(value)
+
+
+def fault_selector(value: Any) -> int | str:
+    """A fault's id (a number or 0x quantity), or a kind (clears every fault of it)."""
+    if isinstance(value, str) and value in FAULT_KINDS:
+        return value
+    if isinstance(value, str) and not value.startswith("0x"):
+        raise ValueError(f"expected a fault id or one of {', '.join(FAULT_KINDS)}, got {_shown(value)}")
+    return uint64(value)
+
+
+def reorg_depth(value: Any) -> int:
+    """How many superblocks a reorg drops: at least 1."""
+    depth = uint64(value)
+    if depth < 1:
+        raise ValueError("a reorg drops at least 1 superblock")
+    return depth

@@ -14,10 +14,12 @@ from node import params as p
 from node.debug import DebugApi, trace_options
 from node.dev import DevApi
 from node.eth_extra import EthExtraApi
+from node.faults import FaultApi
 from node.filters import ChainEvents
 from node.flashbots import FlashbotsApi, call_bundle_param, send_bundle_param
 from node.mev import MevApi, report_range
-from node.ordering import LaneRequest, OrderingApi, controller, lane_options, opt_chain, ordering_param
+from node.ordering import LaneRequest, OrderingApi, bid_param, controller, lane_options, opt_chain, ordering_param
+from node.simulate import SimulateApi, simulate_options
 from node.xr import XrApi, bundle_param
 from rpc.jsonrpc import Connection, Method, MethodTable, Param
 
@@ -41,9 +43,11 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
     the server) and the chain's filters and subscriptions."""
     eth, dev, xr = EthExtraApi(backend, chain_id), DevApi(backend, chain_id), XrApi(backend, chain_id)
     debug = DebugApi(backend, chain_id)  # tracing
-    ordering = OrderingApi(backend)
+    ordering = OrderingApi(backend, chain_id)
     flashbots = FlashbotsApi(backend, chain_id)
     mev = MevApi(backend)
+    faults = FaultApi(backend)
+    sim = SimulateApi(backend, chain_id)
 
     def subscribe(conn: Connection, kind: str, arg: Any = None) -> str:
         return events.subscribe(conn, kind, arg, p.log_filter)
@@ -79,6 +83,7 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("eth_call", eth.eth_call, TX, BLOCK, Param("stateOverrides", p.state_overrides, optional=True)),
         M("eth_estimateGas", eth.eth_estimateGas, TX, BLOCK, ANY),
         M("eth_createAccessList", eth.eth_createAccessList, TX, BLOCK),
+        M("eth_simulateV1", sim.eth_simulateV1, Param("options", simulate_options), BLOCK),
         M("eth_sendRawTransaction", eth.eth_sendRawTransaction, Param("data", p.data)),
         M("eth_sendTransaction", eth.eth_sendTransaction, TX),
         M("eth_sendRawTransactionSync", eth.eth_sendRawTransactionSync, Param("data", p.data),
@@ -145,13 +150,16 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
         M("anvil_setNextBlockBaseFeePerGas", dev.anvil_setNextBlockBaseFeePerGas, Param("baseFee", p.base_fee),
           aliases=("hardhat_setNextBlockBaseFeePerGas",)),
         M("anvil_setCoinbase", dev.anvil_setCoinbase, ADDRESS, aliases=("hardhat_setCoinbase",)),
+        M("anvil_setNextBlockPrevRandao", dev.anvil_setNextBlockPrevRandao, Param("prevRandao", p.prev_randao)),
+        M("hardhat_setPrevRandao", dev.hardhat_setPrevRandao, Param("prevRandao", p.prev_randao)),
         M("evm_setBlockGasLimit", dev.evm_setBlockGasLimit, Param("gasLimit", p.quantity)),
         M("anvil_nodeInfo", dev.anvil_nodeInfo),
         M("anvil_dumpState", dev.anvil_dumpState, aliases=("hardhat_dumpState",)),
         M("anvil_loadState", dev.anvil_loadState, Param("state", p.data), aliases=("hardhat_loadState",)),
         M("anvil_reset", dev.anvil_reset, Param("options", p.any_value, optional=True), aliases=("hardhat_reset",)),
         # the pool
-        M("anvil_dropTransaction", dev.anvil_dropTransaction, HASH, aliases=("hardhat_dropTransaction",)),
+        M("anvil_dropTransaction", dev.anvil_dropTransaction, HASH),
+        M("hardhat_dropTransaction", dev.hardhat_dropTransaction, HASH),
         M("anvil_dropAllTransactions", dev.anvil_dropAllTransactions),
         M("txpool_status", dev.txpool_status),
         M("txpool_content", dev.txpool_content),
@@ -175,6 +183,14 @@ def build_table(backend: Backend, chain_id: int, events: ChainEvents) -> MethodT
           Param("chainId", opt_chain, optional=True, default=None)),
         M("xr_setExpressLane", ordering.xr_setExpressLane, Param("controller", controller, optional=True, default=None),
           Param("options", lane_options, optional=True, default=LaneRequest(None, None))),
+        M("xr_submitExpressLaneBid", ordering.xr_submitExpressLaneBid, Param("bid", bid_param)),
+        M("xr_getExpressLaneAuction", ordering.xr_getExpressLaneAuction,
+          Param("chainId", opt_chain, optional=True, default=None)),
+        # fault modes (node/faults.py, shared_sequencer/faults.py)
+        M("xr_setFault", faults.xr_setFault, Param("fault", p.fault)),
+        M("xr_clearFault", faults.xr_clearFault, Param("fault", p.fault_selector)),
+        M("xr_faults", faults.xr_faults),
+        M("xr_reorg", faults.xr_reorg, Param("depth", p.reorg_depth)),
         # -- tracing (node/debug.py, chains/tracing/) ---------------------------------------
         M("debug_traceTransaction", debug.debug_traceTransaction, HASH, TRACE),
         M("debug_traceCall", debug.debug_traceCall, TX, BLOCK, TRACE),

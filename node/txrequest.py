@@ -16,13 +16,17 @@ DEFAULT_TIP = 1_000_000_000
 
 
 def call_message(fields: TxFields, gas: int | None = None) -> CallMessage:
+    """The call ``fields`` describe (eth_call, eth_estimateGas...); with an authorizationList,
+    an EIP-7702 set-code call whose delegations are in force while it runs."""
     return CallMessage(fields.sender or b"\x00" * 20, fields.to, fields.data, fields.value,
-                       gas if gas is not None else fields.gas, fields.access_list)
+                       gas if gas is not None else fields.gas, fields.access_list, fields.authorization_list)
 
 
 async def fill_request(backend: Backend, chain_id: int, fields: TxFields) -> TxRequest:
     """``fields`` with what the sender left out filled in as anvil does: the pending nonce,
-    an estimate of the gas, EIP-1559 fees (twice the next base fee plus the tip). Raises
+    an estimate of the gas, EIP-1559 fees (twice the next base fee plus the tip). With an
+    ``authorizationList`` it is an EIP-7702 set-code transaction (type 4: EIP-1559 fees, a
+    ``gasPrice`` standing for both the fee cap and the tip, as anvil takes it). Raises
     InvalidInput (no sender), TransactionRejected (another chain id), ExecutionReverted."""
     if fields.sender is None:
         raise InvalidInput("transaction needs a from address")
@@ -35,14 +39,16 @@ async def fill_request(backend: Backend, chain_id: int, fields: TxFields) -> TxR
     nonce = fields.nonce if fields.nonce is not None else backend.pending_nonce(chain_id, fields.sender)
     base = backend.next_base_fee(chain_id)
     fee_fields: dict[str, Any]
-    if fields.gas_price is not None:
+    if fields.gas_price is not None and fields.authorization_list:
+        fee_fields = {"max_fee_per_gas": fields.gas_price, "max_priority_fee_per_gas": fields.gas_price}
+    elif fields.gas_price is not None:
         fee_fields = {"gas_price": fields.gas_price}
     else:
         tip = fields.max_priority_fee_per_gas if fields.max_priority_fee_per_gas is not None else DEFAULT_TIP
         cap = fields.max_fee_per_gas if fields.max_fee_per_gas is not None else 2 * base + tip
         fee_fields = {"max_fee_per_gas": cap, "max_priority_fee_per_gas": min(tip, cap)}
     return TxRequest(chain_id, fields.sender, nonce, gas, fields.to, fields.value, fields.data,
-                     access_list=fields.access_list, **fee_fields)
+                     access_list=fields.access_list, authorization_list=fields.authorization_list, **fee_fields)
 
 
 async def signed_or_impersonated(backend: Backend, chain_id: int, fields: TxFields) -> PendingTx:

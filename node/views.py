@@ -14,6 +14,8 @@ from eth.vm.forks.prague.blocks import PragueBlockHeader
 from eth_typing import Hash32
 
 from chains.block import PendingTx, base_fee_of
+from chains.deposits import DepositReceipt, DepositTx
+from chains.encoding import block_size
 from chains.rollup import LogRecord, MinedBlock, MinedTx
 
 
@@ -48,7 +50,42 @@ def pending_tx_json(pending: PendingTx, chain_id: int, sealed: bool) -> dict[str
             "blockHash": None, "blockNumber": None, "transactionIndex": None}
 
 
+def deposit_tx_json(pending: PendingTx, tx: DepositTx, mined: MinedTx | None) -> dict[str, Any]:
+    """A deposit (type 0x7e) as op-geth's RPC shows it: sourceHash, mint, isSystemTx only when
+    true, the receipt's depositNonce as nonce and its depositReceiptVersion, a gas price of 0,
+    zero v/r/s and no yParity, chainId or fee fields. ``mint`` is always there ("0x0" when
+    none), as op-reth has it; op-geth leaves a zero mint out."""
+    deposit = tx.deposit
+    receipt = mined.outcome.receipt if mined else None
+    out: dict[str, Any] = {
+        "hash": d(pending.hash),
+        "type": q(tx.type_id),
+        "sourceHash": d(deposit.source_hash),
+        "from": d(deposit.sender),
+        "to": d(deposit.to) if deposit.to else None,
+        "mint": q(deposit.mint),
+        "value": q(deposit.value),
+        "gas": q(deposit.gas),
+        "gasPrice": "0x0",
+        "input": d(deposit.data),
+        "nonce": q(receipt.deposit_nonce if isinstance(receipt, DepositReceipt) else 0),
+        "blockHash": d(mined.block_hash) if mined else None,
+        "blockNumber": q(mined.block_number) if mined else None,
+        "transactionIndex": q(mined.index) if mined else None,
+        "v": "0x0",
+        "r": "0x0",
+        "s": "0x0",
+    }
+    if deposit.is_system_tx:
+        out["isSystemTx"] = True
+    if isinstance(receipt, DepositReceipt):
+        out["depositReceiptVersion"] = q(receipt.deposit_receipt_version)
+    return out
+
+
 def tx_json(pending: PendingTx, chain_id: int, mined: MinedTx | None = None, base_fee: int | None = None) -> dict[str, Any]:
+    if isinstance(pending.tx, DepositTx):
+        return deposit_tx_json(pending, pending.tx, mined)
     tx: SignedTransactionAPI = pending.tx
     type_id = tx.type_id or 0
     out: dict[str, Any] = {
@@ -113,6 +150,9 @@ def receipt_json(mined: MinedTx, chain_id: int, extra: dict[str, Any] | None = N
         "type": q(tx.type_id or 0),
         "blobGasUsed": "0x0",
     }
+    if isinstance(receipt, DepositReceipt):  # op-geth's receipt fields of a deposit
+        out["depositNonce"] = q(receipt.deposit_nonce)
+        out["depositReceiptVersion"] = q(receipt.deposit_receipt_version)
     if extra:
         out.update(extra)
     return out
@@ -138,7 +178,7 @@ def block_json(mined: MinedBlock, chain_id: int, full: bool) -> dict[str, Any]:
         "difficulty": "0x0",
         "totalDifficulty": "0x0",
         "extraData": d(h.extra_data),
-        "size": q(len(rlp.encode(mined.sealed.block))),
+        "size": q(_size(mined)),
         "gasLimit": q(h.gas_limit),
         "gasUsed": q(h.gas_used),
         "timestamp": q(h.timestamp),
@@ -152,6 +192,13 @@ def block_json(mined: MinedBlock, chain_id: int, full: bool) -> dict[str, Any]:
         "transactions": txs,
         "uncles": [],
     }
+
+
+def _size(mined: MinedBlock) -> int:
+    """The block's rlp size; py-evm's block serializer knows no deposits (type 0x7e)."""
+    if any(isinstance(t.outcome.pending.tx, DepositTx) for t in mined.txs):
+        return block_size(mined.sealed.block)
+    return len(rlp.encode(mined.sealed.block))
 
 
 def pending_block_json(block: MinedBlock, chain_id: int, full: bool) -> dict[str, Any]:

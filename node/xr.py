@@ -64,7 +64,11 @@ class XrApi:
 
     def xr_getSuperblockByNumber(self, ref: int | str, full: bool) -> dict[str, Any] | None:
         seq = self.backend.sequencer
-        if ref in ("latest", "pending", "safe", "finalized"):
+        if ref == "safe" and seq.settled:
+            number = seq.safe_superblock
+        elif ref == "finalized" and seq.settled:
+            number = seq.finalized_superblock
+        elif ref in ("latest", "pending", "safe", "finalized"):
             number = seq.head.number
         elif ref == "earliest":
             number = 0

@@ -318,11 +318,13 @@ def xrollup_executable() -> str:
 @contextlib.contextmanager
 def xrollup_devnet(chains: Sequence[int] = (901, 902), extra: Sequence[str] = (), timeout: float = 120.0
                    ) -> Iterator[ServerProcess]:
-    """A silent xrollup devnet subprocess on free ports; ``startup_s`` covers every chain's first answer."""
+    """A silent xrollup devnet subprocess on free ports (its L1's too: never 8545); ``startup_s``
+    covers every chain's first answer."""
     exe = xrollup_executable()
     ids = ",".join(str(c) for c in chains)
     server = start_server(
-        lambda port: [exe, "--chains", ids, "--port", str(port), "--admin.port", "0", "--silent", *extra],
+        lambda port: [exe, "--chains", ids, "--port", str(port), "--admin.port", "0", "--l1.port", "0", "--silent",
+                      *extra],
         lambda port: [f"http://127.0.0.1:{port + i}" for i in range(len(chains))],
         count=len(chains), timeout=timeout,
     )

@@ -40,7 +40,7 @@ def log(text: str) -> None:
 
 def devnet(exe: str, chains: tuple[int, ...]) -> Any:
     ids = ",".join(map(str, chains))
-    return start_server(lambda port: [exe, "--chains", ids, "--port", str(port), "--admin.port", "0", "--silent"],
+    return start_server(lambda port: [exe, "--chains", ids, "--port", str(port), "--admin.port", "0", "--l1.port", "0", "--silent"],
                         lambda port: [f"http://127.0.0.1:{port + i}" for i in range(len(chains))],
                         count=len(chains), timeout=180)
 

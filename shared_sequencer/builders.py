@@ -12,7 +12,7 @@ or not (the planner asks it whether a destination exists).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Container
+from collections.abc import Callable, Collection, Container, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -30,10 +30,13 @@ class PerChain(dict[int, T], Generic[T]):
     chain the devnet does not run). Iterating, ``items()`` and ``len`` see only the values
     made so far; ``in`` answers for every chain of the devnet."""
 
-    def __init__(self, chains: Container[int], make: Callable[[int], T]) -> None:
+    def __init__(self, chains: Container[int], make: Callable[[int], T], halted: frozenset[int] = frozenset()) -> None:
+        """``halted``: chains the sequencer halted (a fault): they exist, but a cross-rollup
+        request to one fails (shared_sequencer/xcall.py)."""
         super().__init__()
         self._chains = chains
         self._make = make
+        self.halted = halted
 
     def __missing__(self, chain_id: int) -> T:
         if chain_id not in self._chains:
@@ -50,6 +53,11 @@ class PerChain(dict[int, T], Generic[T]):
         return dict.__contains__(self, chain_id)
 
 
+def halted_of(builders: Mapping[int, object]) -> frozenset[int]:
+    """The chains ``builders`` were made with as halted (none for a plain mapping)."""
+    return builders.halted if isinstance(builders, PerChain) else frozenset()
+
+
 Builders = PerChain[BlockBuilder]
 Envs = PerChain[BlockEnv]
 
@@ -58,9 +66,10 @@ Envs = PerChain[BlockEnv]
 class Build:
     """What one superblock is built from (``Sequencer.prepare``): its number, timestamp and
     parent, each chain's environment, the pools it takes from, every chain's head (hash,
-    state root) and the forced next timestamp and base fee when it was prepared, the budget
-    it runs under (None: no limit), the transactions it leaves out (deferred), and, for a
-    build off the event loop, the builders made beforehand."""
+    state root), the forced next timestamp, base fee and prevRandao, and the active fault
+    modes when it was prepared, the budget it runs under (None: no limit), the transactions
+    it leaves out (deferred), the chains halted (they never advance), and, for a build off
+    the event loop, the builders made beforehand."""
 
     number: int
     timestamp: int
@@ -69,10 +78,12 @@ class Build:
     chains: Collection[int] | None
     pools: dict[int, Mempool]
     heads: dict[int, tuple[bytes, bytes]] | None  # None: built and committed in one go, on the loop
-    overrides: tuple[int | None, int | None]
+    overrides: tuple[int | None, int | None, bytes | None]
     budget: Budget | None = None
     deferred: set[bytes] = field(default_factory=set)
     builders: Builders | None = None
+    halted: frozenset[int] = frozenset()
+    faults: frozenset[int] = frozenset()  # the active fault modes' ids
 
 
 @dataclass

@@ -8,6 +8,7 @@ transactions). ``BundleBook`` keeps the queue and each bundle's status for xr_ge
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from eth_utils import keccak
 from chains.block import PendingTx, TxOutcome
 from chains.builder import BlockBuilder
 from chains.errors import BundleFailure, TransactionRejected, decode_revert_reason
+from shared_sequencer.builders import halted_of
 from shared_sequencer.xcall import apply_with_xcalls
 
 
@@ -27,6 +29,7 @@ class Bundle:
     max_superblock: int | None = None
     min_timestamp: int | None = None  # the superblock's timestamp bounds (Flashbots bundles)
     max_timestamp: int | None = None
+    target: tuple[int, int] | None = None  # (chain id, block number): due only as that chain's next block
 
     @property
     def hash(self) -> bytes:
@@ -85,18 +88,30 @@ def execute_bundle(builders: dict[int, BlockBuilder], bundle: Bundle, stop_on_fa
     """Apply the legs in order. A rejected leg, or a reverted one not listed as allowed to
     revert, fails the bundle. Never raises for a leg's failure."""
     result = BundleResult([])
+    halted = halted_of(builders)
     for index, (chain_id, pending) in enumerate(bundle.legs):
+        if chain_id in halted:  # a fault: the chain makes no block, so the bundle cannot go in
+            failure = BundleFailure(index, chain_id, pending.hash, "halted", f"chain {chain_id} is halted")
+            result.legs.append(LegResult(index, chain_id, pending.hash, False, reason=failure.reason, failure=failure))
+            result.failed = result.failed or result.legs[-1]
+            if stop_on_failure:
+                break
+            continue
         try:
-            outcome = apply_with_xcalls(builders, chain_id, pending).outcome
+            applied = apply_with_xcalls(builders, chain_id, pending)
         except TransactionRejected as exc:
             failure = BundleFailure(index, chain_id, pending.hash, "rejected", str(exc))
             leg = LegResult(index, chain_id, pending.hash, False, reason=str(exc), failure=failure)
         else:
+            outcome = applied.outcome
             reason = None if outcome.success else decode_revert_reason(outcome.output)
             leg = LegResult(index, chain_id, pending.hash, outcome.success, outcome.gas_used,
                             outcome.output, reason, outcome=outcome)
             if not outcome.success and pending.hash not in bundle.reverting:
                 leg.failure = BundleFailure(index, chain_id, pending.hash, "reverted", reason, outcome.output)
+                if applied.failure is not None and applied.failure.halted:  # its cross-rollup call met one
+                    leg.failure = BundleFailure(index, applied.failure.chain_id, pending.hash, "halted",
+                                                applied.failure.reason, outcome.output)
         result.legs.append(leg)
         if leg.failure is not None and result.failed is None:
             result.failed = leg
@@ -145,14 +160,23 @@ class BundleBook:
         self.statuses[bundle.hash] = BundleStatus(
             "failed", {**_failure_detail(failure, height), "atSubmission": True}, failure)
 
-    def due(self, number: int, timestamp: int | None = None) -> list[Bundle]:
-        """Bundles to try in superblock ``number`` (at ``timestamp``); expired ones are failed here."""
+    def due(self, number: int, timestamp: int | None = None,
+            height: Callable[[int], int] | None = None) -> list[Bundle]:
+        """Bundles to try in superblock ``number`` (at ``timestamp``); expired ones are failed
+        here. ``height``: a chain's head number now, for bundles that target a chain's block
+        (due when that chain's next block is the target, expired once the chain is there)."""
         due = []
         for bundle in list(self.queue):
             late = timestamp is not None and bundle.max_timestamp is not None and timestamp > bundle.max_timestamp
+            next_block = None
+            if bundle.target is not None and height is not None:
+                next_block = height(bundle.target[0]) + 1
+                late = late or next_block > bundle.target[1]
             if late or (bundle.max_superblock is not None and number > bundle.max_superblock):
                 self.queue.remove(bundle)
                 self.statuses[bundle.hash] = BundleStatus("failed", {"error": "bundle expired", "superblock": number})
+            elif next_block is not None and bundle.target is not None and next_block < bundle.target[1]:
+                continue  # its chain is not there yet
             elif timestamp is not None and bundle.min_timestamp is not None and timestamp < bundle.min_timestamp:
                 continue  # too early: it may still land in a later superblock of its range
             elif bundle.min_superblock is None or number >= bundle.min_superblock:
@@ -181,6 +205,13 @@ class BundleBook:
                              "blockHash": ref.hash, "txHash": tx_hash})
             if bundle_hash in self.statuses:
                 self.statuses[bundle_hash].detail.update({"superblockHash": superblock.hash, "legs": legs})
+
+    def requeue(self, bundles: list[Bundle]) -> None:
+        """Queue again, in order and ahead of the rest, bundles whose superblocks a reorg dropped."""
+        self.queue[0:0] = bundles
+        for bundle in bundles:
+            self.legs[bundle.hash] = [(cid, p.hash) for cid, p in bundle.legs]
+            self.statuses[bundle.hash] = BundleStatus("pending")
 
     def status(self, bundle_hash: bytes) -> BundleStatus | None:
         return self.statuses.get(bundle_hash)

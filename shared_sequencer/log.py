@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
+from chains.deposits import L1Origin
 from chains.errors import XRollupError
 from chains.rollup import StateEdit
 from shared_sequencer.records import ZERO_HASH, BadRecord, check_entry, is_record, seal, starts_like_record, unseal
@@ -72,7 +73,7 @@ def encode_superblock(record: SuperblockRecord) -> dict[str, Any]:
         "bundles": [_hex(b) for b in sb.bundles],
         "bundleLegs": {_hex(h): [[cid, _hex(tx)] for cid, tx in legs] for h, legs in record.bundle_legs.items()},
         "xrollupErrors": {_hex(h): [f.chain_id, f.reason] for h, f in record.xcall_errors.items()},
-        "blocks": [
+        "blocks": [_with_origin(
             {
                 "chainId": ref.chain_id,
                 "number": ref.number,
@@ -82,10 +83,23 @@ def encode_superblock(record: SuperblockRecord) -> dict[str, Any]:
                 "gasLimit": bodies[ref.chain_id].gas_limit,
                 "coinbase": _hex(bodies[ref.chain_id].coinbase),
                 "baseFee": bodies[ref.chain_id].base_fee,
-            }
+                **_prev_randao(bodies[ref.chain_id].prev_randao),
+            }, bodies[ref.chain_id].l1_origin)
             for ref in sb.blocks
         ],
     }
+
+
+def _with_origin(block: dict[str, Any], origin: L1Origin | None) -> dict[str, Any]:
+    """A block entry, with the L1 origin its block wrote (absent when none: older logs read the same)."""
+    if origin is not None:
+        block["l1Origin"] = origin.to_json()
+    return block
+
+
+def _prev_randao(value: bytes | None) -> dict[str, str]:
+    """A forced prevRandao, in the entries that have one (older logs have none)."""
+    return {} if value is None else {"prevRandao": _hex(value)}
 
 
 def encode_edit(chain_id: int, edit: StateEdit) -> dict[str, Any]:
@@ -234,6 +248,28 @@ class SuperblockLog:
     def append_edit(self, chain_id: int, edit: StateEdit) -> None:
         self.append(encode_edit(chain_id, edit))
 
+    def superblock_end(self, number: int) -> int:
+        """How many entries the log holds up to superblock ``number``'s (1 for superblock 0:
+        the genesis entry). Raises KeyError when the log does not hold it."""
+        if number == 0:
+            return 1
+        for index in range(len(self._entries) - 1, 0, -1):
+            entry = self._entries[index]
+            if isinstance(entry, SuperblockRecord):
+                if entry.superblock.number == number:
+                    return index + 1
+            elif entry.get("t") == "superblock" and int(entry["number"]) == number:
+                return index + 1
+        raise KeyError(number)
+
+    def rewrite_tail(self, length: int, entry: dict[str, Any]) -> None:
+        """A reorg: drop the entries after the first ``length`` and append ``entry`` (a ``reorg``
+        record, which reading the log applies as a truncation to its ``length``)."""
+        del self._entries[length:]
+        self._encoded = min(self._encoded, length)
+        self._height = _height_of(self._entries)
+        self.append(entry)
+
     def truncate(self, length: int) -> None:
         if length < len(self._entries):
             del self._entries[length:]
@@ -350,8 +386,10 @@ def _apply(entries: list[dict[str, Any]], piece: bytes, records: int, path: Path
     reason = check_entry(entry) or _out_of_place(entry, records, len(entries))
     if reason:
         raise LogError(reason, path, lineno)
-    if entry["t"] == "truncate":
+    if entry["t"] in ("truncate", "reorg"):  # a reorg truncates too, and stays as its record
         del entries[entry["length"]:]
+        if entry["t"] == "reorg":
+            entries.append(entry)
         return next((e["number"] for e in reversed(entries) if e["t"] == "superblock"), 0)
     entries.append(entry)
     return int(entry["number"]) if entry["t"] == "superblock" else height
@@ -367,7 +405,7 @@ def _out_of_place(entry: dict[str, Any], records: int, length: int) -> str | Non
                     "start a new --state-dir, or use the xrollup that wrote it")
     elif kind == "genesis":
         return "a second genesis record"
-    elif kind == "truncate" and entry["length"] > length:
+    elif kind in ("truncate", "reorg") and entry["length"] > length:
         return f"a truncation to {entry['length']} entries, but the log has {length}"
     return None
 

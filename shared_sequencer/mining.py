@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from chains.errors import SequencerDown
 from shared_sequencer.batching import AutomineBatcher, Step
 from shared_sequencer.budget import DEFAULT_BUDGET_SECONDS, Budget, OffLoop, Yielded
 
@@ -113,6 +114,9 @@ class Minable(Protocol):
     @property
     def relays(self) -> Sequence[object]: ...
 
+    @property
+    def deposits(self) -> Mapping[int, Sequence[object]]: ...
+
     def has_bundles(self) -> bool: ...
 
     def prepare(self, timestamp: int | None = None, chains: Collection[int] | None = None,
@@ -193,11 +197,15 @@ class MiningService:
         if seq is None or batcher is None or not isinstance(seq.mode, Automine):
             return Step.IDLE
         before = seq.head
-        if self.budget <= 0 or seq.relays or seq.has_bundles():  # bundles and relays: on the loop, as ever
+        # Deposits, bundles and relays: built on the loop, as ever.
+        if self.budget <= 0 or seq.relays or seq.deposits or seq.has_bundles():
             seq.mine_pending()
             return Step.COMMITTED if seq.head is not before else Step.IDLE
         while True:
-            build = seq.prepare(budget=Budget(self.budget, batcher.waiting, INLINE_SLICE))
+            try:
+                build = seq.prepare(budget=Budget(self.budget, batcher.waiting, INLINE_SLICE))
+            except SequencerDown:  # a fault: nothing is mined while the sequencer is down
+                return Step.IDLE
             try:
                 built = seq.build(build, allow_empty=False)
             except OffLoop:
@@ -230,7 +238,10 @@ class MiningService:
         if seq is None or batcher is None:
             return Step.IDLE
         while True:
-            build = seq.prepare(budget=Budget(self.budget, batcher.waiting, pauses=True), off_loop=True)
+            try:
+                build = seq.prepare(budget=Budget(self.budget, batcher.waiting, pauses=True), off_loop=True)
+            except SequencerDown:  # a fault (maybe arisen while the last build ran): nothing is mined
+                return Step.IDLE
             try:
                 built = await asyncio.get_running_loop().run_in_executor(self._worker(), seq.build, build, False)
             except Yielded as exc:
@@ -305,6 +316,8 @@ class MiningService:
                     self._seq.mine_pending()  # held transactions were released
                 else:
                     self._seq.mine()
+            except SequencerDown:  # a fault: the tick builds nothing, the next one tries again
+                pass
             except Exception:  # keep the loop alive; the error is the sequencer's to report
                 log.exception("mining failed")
 
@@ -334,5 +347,7 @@ class MiningService:
                     due[cid] = now + intervals[cid]
             try:
                 seq.mine(chains=ready)
+            except SequencerDown:  # a fault: the tick builds nothing
+                pass
             except Exception:  # keep the loop alive; the error is the sequencer's to report
                 log.exception("interval mining failed")

@@ -11,7 +11,8 @@ when a held one becomes eligible, so that the mining service can wake then.
 - ``random``: a seeded shuffle per superblock (the same seed gives the same order).
 - ``encrypted``: a commit-reveal mempool: commitments only until ordered, arrival order.
 - ``express-lane``: rounds of ``round_seconds``; the round's controller's transactions go
-  first, at once; everyone else's only ``delay`` seconds after they arrived (Timeboost).
+  first, at once; everyone else's only ``delay`` seconds after they arrived (Timeboost). The
+  controller is set by hand or won in the policy's sealed-bid auction (auction.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from shared_sequencer.auction import Auction, AuctionRules, default_closing
 
 
 class Orderable(Protocol):
@@ -129,6 +132,8 @@ class RandomOrder(OrderingPolicy):
 
 DEFAULT_ROUND_SECONDS = 60.0
 DEFAULT_DELAY_SECONDS = 0.2  # Timeboost's non-express delay
+MIN_ROUND_SECONDS = 0.001  # rounds are counted from the epoch: a shorter one overflows the count
+MAX_ROUND_SECONDS = 1e9
 
 
 @dataclass(frozen=True)
@@ -137,20 +142,29 @@ class ExpressLane(OrderingPolicy):
     [n * round_seconds, (n + 1) * round_seconds) of wall-clock time). The controller of a round
     (``controllers``, set with ``set_controller``) has its transactions eligible at once and
     ordered first, by arrival; everyone else's become eligible ``delay`` seconds after they
-    arrived and follow by arrival. The ``controllers`` map is shared by the bound copies."""
+    arrived and follow by arrival. The ``controllers`` map and the ``auction`` (whose closed
+    rounds set controllers) are shared by the bound copies. ``closing``: how long before a
+    round its auction closes (None: a quarter of the round, as Timeboost's 15 s of 60 s);
+    ``reserve``: the auction's reserve price in wei."""
 
     holds = True
     name: str = "express-lane"
     round_seconds: float = DEFAULT_ROUND_SECONDS
     delay: float = DEFAULT_DELAY_SECONDS
+    closing: float | None = None
+    reserve: int = 0
     controllers: dict[int, bytes] = field(default_factory=dict, compare=False)
+    auction: Auction = field(default=None, compare=False)  # type: ignore[assignment]  # made in __post_init__
     now: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.round_seconds <= 0:
-            raise ValueError("express-lane round must be a positive number of seconds")
+        if not MIN_ROUND_SECONDS <= self.round_seconds <= MAX_ROUND_SECONDS:
+            raise ValueError(f"express-lane round must be from {MIN_ROUND_SECONDS} to {MAX_ROUND_SECONDS:.0f} seconds")
         if self.delay < 0:
             raise ValueError("express-lane delay must not be negative")
+        if self.auction is None:
+            closing = default_closing(self.round_seconds) if self.closing is None else self.closing
+            object.__setattr__(self, "auction", Auction(AuctionRules(self.round_seconds, closing, self.reserve)))
 
     def round_of(self, when: float) -> int:
         return int(when // self.round_seconds)
@@ -181,16 +195,21 @@ class ExpressLane(OrderingPolicy):
         return (0 if self._express(tx) else 1, tx.arrival)
 
     def describe(self) -> dict[str, object]:
-        return {"policy": self.name, "round": self.round_seconds, "delay": self.delay}
+        rules = self.auction.rules
+        return {"policy": self.name, "round": self.round_seconds, "delay": self.delay,
+                "auctionClosing": rules.closing, "reservePrice": str(rules.reserve)}
 
 
 @dataclass(frozen=True)
 class PolicySettings:
-    """The knobs of the configurable policies (--order-seed, --express-lane.*)."""
+    """The knobs of the configurable policies (--order-seed, --express-lane.*; the auction's
+    ``closing`` and ``reserve`` through xr_setOrdering)."""
 
     seed: int = 0
     round_seconds: float = DEFAULT_ROUND_SECONDS
     delay: float = DEFAULT_DELAY_SECONDS
+    closing: float | None = None
+    reserve: int = 0
 
 
 POLICY_NAMES = ("fifo", "fees", "random", "express-lane", "encrypted")
@@ -208,7 +227,7 @@ def policy(name: str, settings: PolicySettings | None = None) -> OrderingPolicy:
     if name == "encrypted":
         return Encrypted()
     if name == "express-lane":
-        return ExpressLane(round_seconds=s.round_seconds, delay=s.delay)
+        return ExpressLane(round_seconds=s.round_seconds, delay=s.delay, closing=s.closing, reserve=s.reserve)
     raise ValueError(f"unknown ordering policy {name!r}; choose one of {', '.join(POLICY_NAMES)}")
 
 

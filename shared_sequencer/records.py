@@ -100,11 +100,16 @@ def _dict(key: Check, value: Check) -> Check:
     return lambda v: isinstance(v, dict) and all(key(k) and value(x) for k, x in v.items())
 
 
-def _fields(spec: dict[str, Check]) -> Check:
-    return lambda v: isinstance(v, dict) and _first_bad_field(v, spec) is None
+def _fields(spec: dict[str, Check], optional: dict[str, Check] | None = None) -> Check:
+    """A dict with every field of ``spec``, and those of ``optional`` that it has, valid."""
+    return lambda v: isinstance(v, dict) and _first_bad_field(v, spec, optional) is None
 
 
-def _first_bad_field(entry: dict[str, Any], spec: dict[str, Check]) -> str | None:
+def _first_bad_field(entry: dict[str, Any], spec: dict[str, Check], optional: dict[str, Check] | None = None
+                     ) -> str | None:
+    for name, check in (optional or {}).items():
+        if name in entry and not check(entry[name]):
+            return f"has a malformed {name!r} field"
     for name, check in spec.items():
         if name not in entry:
             return f"has no {name!r} field"
@@ -123,17 +128,26 @@ _BLOCK: dict[str, Check] = {
     "chainId": _int, "number": _int, "hash": _H32, "stateRoot": _H32, "gasLimit": _int, "coinbase": _hex(20),
     "baseFee": _opt(_int), "txs": _list(_tuple(_hex(), _opt(_hex(20)))),
 }
+_L1_ORIGIN: dict[str, Check] = {
+    "number": _int, "timestamp": _int, "basefee": _int, "hash": _H32, "sequenceNumber": _int, "blobBaseFee": _int,
+    "batcherHash": _H32, "baseFeeScalar": _int, "blobBaseFeeScalar": _int,
+}
+# a block's L1 origin (chains/deposits.py): absent when it wrote none, and in logs from before it
+_BLOCK_OPTIONAL: dict[str, Check] = {"l1Origin": _fields(_L1_ORIGIN)}
 SPECS: dict[str, dict[str, Check]] = {
     "genesis": {"version": _int, "config": _fields(_GENESIS_CONFIG)},
     "superblock": {
         "number": _int, "timestamp": _int, "parentHash": _H32, "hash": _H32, "bundles": _list(_H32),
         "bundleLegs": _dict(_H32, _list(_tuple(_int, _H32))),
         "xrollupErrors": _dict(_H32, _tuple(_opt(_int), lambda v: isinstance(v, str))),
-        "blocks": _list(_fields(_BLOCK)),
+        "blocks": _list(_fields(_BLOCK, _BLOCK_OPTIONAL)),
     },
     "edit": {"chainId": _int, "kind": lambda v: v in ("balance", "nonce", "code", "storage"), "address": _hex(20),
              "value": lambda v: _int(v) or _hex()(v), "slot": _int},
     "truncate": {"length": lambda v: _int(v) and v >= 1},
+    # a reorg (shared_sequencer/faults.py): a truncation to ``length`` that says what it dropped
+    "reorg": {"length": lambda v: _int(v) and v >= 1, "fork": _int, "depth": _int, "dropped": _list(_H32),
+              "requeued": _list(_tuple(_int, _H32)), "time": _int},
 }
 
 

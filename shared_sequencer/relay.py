@@ -50,6 +50,7 @@ class RelayPolicy:
     auto: bool = True
     delay: int = 0  # seconds
     dependencies: Mapping[int, frozenset[int]] | None = None  # chain -> the sources it accepts
+    delay_superblocks: int = 0  # and superblocks after the one that sent it (a delay fault's)
 
     def accepts(self, destination: int, source: int) -> bool:
         """Whether ``destination`` executes messages initiated on ``source``."""
@@ -71,9 +72,11 @@ class RelayPolicy:
                     "chain id", f"invalid executing message: chain {source} is not in chain {chain_id}'s "
                                 f"dependency set {allowed}")
 
-    def due(self, relays: list[Relay], timestamp: int) -> list[Relay]:
-        """The relays a block at ``timestamp`` includes."""
-        return [r for r in relays if r.timestamp + self.delay <= timestamp]
+    def due(self, relays: list[Relay], timestamp: int, number: int | None = None) -> list[Relay]:
+        """The relays a block at ``timestamp`` (of superblock ``number``) includes."""
+        late = self.delay_superblocks
+        return [r for r in relays if r.timestamp + self.delay <= timestamp
+                and (not late or number is None or r.superblock + late < number)]
 
     def next_due(self, relays: list[Relay]) -> int | None:
         """The earliest timestamp at which one of ``relays`` is due; None for none."""
@@ -88,6 +91,7 @@ class Relay:
     log_index: int
     timestamp: int
     payload: bytes  # topics ++ data of the SentMessage log
+    superblock: int = 0  # the superblock that sent it
 
     @property
     def key(self) -> tuple[int, int, int]:
@@ -102,8 +106,8 @@ class Relay:
                            self.payload)
 
 
-def sent_messages(chain_id: int, block: MinedBlock, known: Container[int]) -> list[Relay]:
-    """Relays that ``block`` asks for, to chains of this devnet."""
+def sent_messages(chain_id: int, block: MinedBlock, known: Container[int], superblock: int = 0) -> list[Relay]:
+    """Relays that ``block`` (of superblock ``superblock``) asks for, to chains of this devnet."""
     out = []
     timestamp = int(block.header.timestamp)
     for log in block.logs:
@@ -111,7 +115,7 @@ def sent_messages(chain_id: int, block: MinedBlock, known: Container[int]) -> li
             destination = int.from_bytes(log.topics[1], "big")
             if destination in known:
                 payload = b"".join(log.topics) + log.data
-                out.append(Relay(chain_id, destination, block.number, log.log_index, timestamp, payload))
+                out.append(Relay(chain_id, destination, block.number, log.log_index, timestamp, payload, superblock))
     return out
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from chains.block import BlockEnv, PendingTx, SealedBlock
 from chains.builder import build
+from chains.deposits import DEPOSIT_TX_TYPE, L1Origin, as_pending, decode_deposit
 from chains.errors import XCallFailure, XRollupError
 from chains.mailbox import hash_mismatch
 from chains.txbuild import BUILDER
@@ -36,10 +37,18 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
     for blk in entry["blocks"]:
         cid = int(blk["chainId"])
         chain = seq.chain(cid)
-        env = BlockEnv(ts, int(blk["gasLimit"]), _unhex(blk["coinbase"]), blk["baseFee"])
+        origin = L1Origin.from_json(blk["l1Origin"]) if blk.get("l1Origin") is not None else None
+        randao = blk.get("prevRandao")
+        env = BlockEnv(ts, int(blk["gasLimit"]), _unhex(blk["coinbase"]), blk["baseFee"], origin,
+                       prev_randao=_unhex(randao) if randao is not None else None)
         txs = []
         for raw_hex, sender_hex in blk["txs"]:
-            tx = BUILDER.decode(_unhex(raw_hex))
+            raw = _unhex(raw_hex)
+            if raw[:1] == bytes((DEPOSIT_TX_TYPE,)):
+                deposit = decode_deposit(raw)
+                txs.append(as_pending(deposit))
+                continue
+            tx = BUILDER.decode(raw)
             if sender_hex:
                 txs.append(PendingTx(tx, _unhex(sender_hex), impersonated=True))
             else:
@@ -97,6 +106,8 @@ def replay(seq: Sequencer, entries: Iterable[dict[str, Any]], progress: Callable
                 progress(count)
         elif kind == "edit":
             seq.edit_state(int(entry["chainId"]), decode_edit(entry))
+        elif kind == "reorg":  # its truncation was applied when the log was read
+            seq.note_reorg(entry)
         elif kind != "genesis":
             raise LogError(f"unknown log entry type {kind!r}")
     return count

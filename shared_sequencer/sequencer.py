@@ -16,7 +16,7 @@ import copy
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,11 +25,14 @@ from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth_typing import Address
 
 from chains.block import BlockEnv, PendingTx, SealedBlock, base_fee_of
+from chains.deposits import Deposit, L1Origin, as_pending
 from chains.errors import (
     BlockNotFound,
     BundleFailed,
     BundleFailure,
+    ChainHalted,
     InvalidInput,
+    SequencerDown,
     TransactionRejected,
     UnknownChain,
     XCallFailure,
@@ -38,10 +41,12 @@ from chains.mailbox import MESSENGER, SEQUENCER, system_tx
 from chains.rollup import MinedBlock, RollupChain, StateEdit
 from chains.txbuild import tx_chain_id
 from shared_sequencer import admission, interop
+from shared_sequencer import faults as fault_modes
+from shared_sequencer import reorg as reorg_plan
 from shared_sequencer.budget import DEFAULT_MAX_DEFERRALS, Budget
 from shared_sequencer.builders import Build, Builders, Built, Envs, PerChain
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
-from shared_sequencer.log import SuperblockLog
+from shared_sequencer.log import SuperblockLog, decode_edit
 from shared_sequencer.mempool import Mempool, PoolTx
 from shared_sequencer.mining import Automine, MiningMode
 from shared_sequencer.ordering import ExpressLane, Fees, OrderingPolicy, Round
@@ -80,6 +85,9 @@ class Snapshot:
     bundles: BundleBook
     relays: list[Relay]
     gas_limits: dict[int, int] = field(default_factory=dict)  # evm_setBlockGasLimit's, per chain
+    deposits: dict[int, list[PendingTx]] = field(default_factory=dict)
+    l1_origins: dict[int, L1Origin] = field(default_factory=dict)
+    next_prev_randao: bytes | None = None
 
 
 @dataclass
@@ -104,6 +112,7 @@ class Sequencer:
         self._superblock_of: dict[int, list[int]] = {cid: [0] for cid in self.chains}
         self.impersonated: set[bytes] = set()
         self.next_base_fee: int | None = None
+        self.next_prev_randao: bytes | None = None  # the next blocks' mixHash, once (anvil_setNextBlockPrevRandao)
         self.snapshots: dict[int, Snapshot] = {}
         self._next_snapshot = 1
         self.superblock_listeners: list[SuperblockListener] = []
@@ -112,9 +121,20 @@ class Sequencer:
         # Why a cross-rollup transaction reverted, by tx hash: (chain that failed, reason).
         self.xcall_errors: dict[bytes, XCallFailure] = {}  # why a cross-rollup transaction reverted
         self.relays: list[Relay] = []  # OP messages waiting for the next superblock
+        self.deposits: dict[int, list[PendingTx]] = {}  # OP deposits waiting for their chain's next block
+        self.l1_origins: dict[int, L1Origin] = {}  # the L1 origin each chain's next block writes into L1Block
         self._automine_scheduler: Callable[[], None] | None = None
         self.deferrals: dict[bytes, int] = {}  # times a pooled transaction was interrupted (budget.py)
         self._deferred_next: set[bytes] = set()  # left out of the next superblock
+        self._ordered_at: dict[int, float] = {}  # per chain, the time its pool was last ordered
+        # Settlement (settlement/): once an L1 settles this devnet (``mark_safe``), the highest
+        # superblock whose batch is in an L1 block, and the highest whose L1 block is final.
+        self.settled = False
+        self.safe_superblock = 0
+        self.finalized_superblock = 0
+        self._carriers: list[tuple[int, int]] = []  # (last superblock carried, L1 block number), ascending
+        self.faults = fault_modes.FaultBook()  # fault modes (shared_sequencer/faults.py)
+        self._invalidated: dict[bytes, str] | None = None  # a reorg's re-sequencing: what was dropped, why
 
     # -- lookups ------------------------------------------------------------------------
 
@@ -161,8 +181,54 @@ class Sequencer:
         return out
 
     def superblock_json(self, superblock: SuperBlock, full: bool = False) -> dict[str, Any]:
-        """The view of ``superblock``: the chains that advanced in it, and every chain's head."""
-        return superblock.to_json(full, self.heads_at(superblock.number))
+        """The view of ``superblock``: the chains that advanced in it, and every chain's head;
+        once an L1 settles the devnet, its status (unsafe, safe, finalized) and the number of
+        the L1 block that carries its batch (null while unsafe)."""
+        out = superblock.to_json(full, self.heads_at(superblock.number))
+        if self.settled:
+            carrier = self.l1_block_of(superblock.number)
+            out["status"] = self.status_of(superblock.number)
+            out["l1BlockNumber"] = hex(carrier) if carrier is not None else None
+        return out
+
+    # -- settlement: safe and finalized heads ----------------------------------------------
+
+    def mark_safe(self, number: int, l1_block: int) -> None:
+        """Superblocks up to ``number`` (at most the head) are in L1 block ``l1_block``: every
+        chain's "safe" tag moves to its head as of it. The first call makes the devnet settled
+        (tags and statuses follow the L1 from then on). Never lowers the safe head."""
+        number = min(number, self.head.number)
+        if self.settled and number <= self.safe_superblock:
+            return
+        self.settled = True
+        self.safe_superblock = number
+        self._carriers.append((number, l1_block))
+        for cid, chain in self.chains.items():
+            chain.set_tag("safe", self.block_at(cid, number))
+            chain.tags.setdefault("finalized", 0)
+
+    def mark_finalized(self, number: int) -> None:
+        """Superblocks up to ``number`` (at most the safe head) are final on the L1: every
+        chain's "finalized" tag moves to its head as of it. Never lowers it."""
+        number = min(number, self.safe_superblock)
+        if number < self.finalized_superblock:
+            return
+        self.finalized_superblock = number
+        for cid, chain in self.chains.items():
+            chain.set_tag("finalized", self.block_at(cid, number))
+
+    def l1_block_of(self, number: int) -> int | None:
+        """The L1 block that carries superblock ``number``'s batch; None while it is unsafe."""
+        index = bisect.bisect_left(self._carriers, (number, -1))
+        return self._carriers[index][1] if index < len(self._carriers) else None
+
+    def status_of(self, number: int) -> str:
+        """unsafe, safe (its batch is in an L1 block) or finalized (that L1 block is final)."""
+        if not self.settled:
+            return "unsafe"
+        if number <= self.finalized_superblock:
+            return "finalized"
+        return "safe" if number <= self.safe_superblock else "unsafe"
 
     def pending_nonce(self, chain_id: int, sender: bytes) -> int:
         """The next nonce for ``sender``: the state's, past any contiguous pooled ones."""
@@ -218,14 +284,18 @@ class Sequencer:
 
     def release_at(self) -> float | None:
         """The earliest wall-clock time a transaction held back by its chain's policy becomes
-        eligible (express-lane's delay), or None when nothing is held."""
+        eligible (express-lane's delay), or None when nothing is held. Held means held when the
+        pool was last ordered: one that became eligible since is due now (a past time)."""
+        delayed = (fault_modes.release_at(self.faults, self._pooled_txs(), [(b.hash, b.legs) for b in self.bundles.queue])
+                   if self.faults.active else None)
         holding = [cid for cid, pool in self.pools.items() if pool and self.order_of(cid).holds]
         if not holding:
-            return None
+            return delayed
         times = [t for cid, pool in self.pools.items() if cid in holding
-                 for t in [pool.release_at(self.order_of(cid).bind(Round(self.head.number + 1, time.time())))]
+                 for t in [pool.release_at(self.order_of(cid).bind(Round(self.head.number + 1,
+                                                                          self._ordered_at.get(cid, 0.0))))]
                  if t is not None]
-        return min(times, default=None)
+        return min([*times, delayed] if delayed is not None else times, default=None)
 
     # -- submission ---------------------------------------------------------------------
 
@@ -267,6 +337,7 @@ class Sequencer:
         self.check(chain_id, pending)
         self.pools[chain_id].add(pending)
         self._pooled.add(chain_id)
+        self.faults.note_arrival(pending.hash, self.head.number)
         for listener in self.pending_listeners:
             listener(chain_id, pending.hash)
         self._automine()
@@ -290,16 +361,25 @@ class Sequencer:
 
     def mine_pending(self) -> None:
         """A superblock for what waits, then follow-ups while asynchronous messages wait to
-        be relayed (bounded: contracts may answer each message with another)."""
+        be relayed (bounded: contracts may answer each message with another). Nothing while
+        the sequencer is down."""
+        if fault_modes.is_down(self.faults):
+            return
         self.mine(allow_empty=False)
         for _ in range(MAX_RELAY_ROUNDS):
-            if not self.relay_policy.due(self.relays, self.clock.next(self.head.timestamp)):
+            if not self._due_relays(self.clock.next(self.head.timestamp), self.head.number + 1):
                 break
             self.mine(allow_empty=False)
 
     def submit_bundle(self, bundle: Bundle) -> bytes:
-        """Queue an atomic bundle (automine: mine at once). Returns the bundle hash."""
+        """Queue an atomic bundle (automine: mine at once). Returns the bundle hash. Raises
+        BundleFailed (a leg refused), ChainHalted (a leg on a halted chain); nothing is queued."""
+        halted = fault_modes.halted_chains(self.faults)
         for index, (chain_id, pending) in enumerate(bundle.legs):
+            if chain_id in halted:
+                failure = BundleFailure(index, chain_id, pending.hash, "halted", f"chain {chain_id} is halted")
+                self.bundles.refuse(bundle, failure, self.head.number)
+                raise ChainHalted(chain_id, bundle.hash, index)
             try:
                 self.check(chain_id, pending)
             except TransactionRejected as exc:
@@ -307,8 +387,50 @@ class Sequencer:
                 self.bundles.refuse(bundle, failure, self.head.number)
                 raise BundleFailed(bundle.hash, failure) from exc
         self.bundles.add(bundle, self.head.number)
+        self.faults.note_arrival(bundle.hash, self.head.number)
         self._automine()
+        if self.faults.active:  # a delay may hold it: the mining service recomputes when to wake
+            for listener in self.mode_listeners:
+                listener()
         return bundle.hash
+
+    def submit_deposits(self, deposits: Mapping[int, Sequence[Deposit]], l1_origin: L1Origin | None = None
+                        ) -> dict[int, list[bytes]]:
+        """Queue OP deposit transactions (type 0x7E) for the next block of each chain they name,
+        and ``l1_origin`` (the L1 block they come from) for the next block of every chain named:
+        the next superblock includes them all, at the top of their blocks, in the given order
+        (a chain's queue spills into later blocks only beyond its block gas limit). Deposits
+        pass no admission and no ordering policy. Wakes automine like a submission. Returns
+        each chain's deposit hashes.
+
+        Raises UnknownChain, or InvalidInput for a deposit whose gas is above its chain's block
+        gas limit (it could never be included); nothing is queued then."""
+        for chain_id, items in deposits.items():
+            limit = self.chain(chain_id).config.gas_limit
+            for deposit in items:
+                if deposit.gas > limit:
+                    raise InvalidInput(f"deposit 0x{deposit.hash.hex()} asks for {deposit.gas} gas, above chain "
+                                       f"{chain_id}'s block gas limit {limit}")
+        hashes: dict[int, list[bytes]] = {}
+        for chain_id, items in deposits.items():
+            self.deposits.setdefault(chain_id, []).extend(as_pending(d) for d in items)
+            hashes[chain_id] = [d.hash for d in items]
+            if l1_origin is not None:
+                self.l1_origins[chain_id] = l1_origin
+        self._automine()
+        return hashes
+
+    def _due_deposits(self, envs: Envs) -> dict[int, list[PendingTx]]:
+        """Each chain's queued deposits that fit in its next block, in queue order."""
+        due: dict[int, list[PendingTx]] = {}
+        for chain_id, queue in self.deposits.items():
+            room = envs[chain_id].gas_limit
+            for pending in queue:
+                if pending.tx.gas > room:
+                    break
+                room -= pending.tx.gas
+                due.setdefault(chain_id, []).append(pending)
+        return due
 
     def drop(self, chain_id: int, tx_hash: bytes) -> bool:
         """Remove one pooled transaction. Returns False if it was not pooled. Raises UnknownChain."""
@@ -329,7 +451,8 @@ class Sequencer:
         (a forced one, else None: the builder computes it from the parent), unless
         ``base_fee`` is given (simulations that charge nothing pass 0)."""
         fee = base_fee if base_fee is not None else self.next_base_fee
-        return BlockEnv(timestamp, self.chains[chain_id].config.gas_limit, self.coinbase, fee)
+        return BlockEnv(timestamp, self.chains[chain_id].config.gas_limit, self.coinbase, fee,
+                        self.l1_origins.get(chain_id), prev_randao=self.next_prev_randao)
 
     def block_envs(self, timestamp: int, base_fee: int | None = None) -> Envs:
         """Every chain's environment for a block at ``timestamp`` (``block_env``), each made
@@ -343,8 +466,9 @@ class Sequencer:
         interval tick passes the chains due). Any other chain advances only if work lands on
         it (a bundle leg, a cross-rollup call's system transaction, a relay). With
         ``allow_empty`` False (automine), idle chains do not advance and nothing is mined
-        when nothing is included. Raises InvalidInput for a timestamp not after the previous
-        superblock's."""
+        when nothing is included. A halted chain never advances (faults.py). Raises
+        InvalidInput for a timestamp not after the previous superblock's, SequencerDown while
+        the sequencer is down."""
         build = self.prepare(timestamp, chains)
         built = self.build(build, allow_empty)
         if built is None and build.deferred:  # only what was deferred waits: it may go now
@@ -360,7 +484,11 @@ class Sequencer:
         owns it, to be built under ``budget`` (None: none). ``off_loop`` (a build in the
         mining service's worker thread): the pools are copies and every chain's builder is
         made here, so that the build shares nothing that the event loop changes meanwhile.
-        Raises InvalidInput for a timestamp not after the previous superblock's."""
+        Raises InvalidInput for a timestamp not after the previous superblock's,
+        SequencerDown while the sequencer is down."""
+        if fault_modes.is_down(self.faults):
+            raise SequencerDown()
+        halted = fault_modes.halted_chains(self.faults)
         parent = self.head
         if timestamp is not None and timestamp <= parent.timestamp:
             raise InvalidInput(f"timestamp {timestamp} is not after the previous block's {parent.timestamp}")
@@ -370,15 +498,19 @@ class Sequencer:
         # Off the loop, what the build started from, to see at commit whether it moved since.
         heads = {cid: (c.head.hash, c.head_state_root) for cid, c in self.chains.items()} if off_loop else None
         build = Build(parent.number + 1, ts, parent, self.block_envs(ts), chains, pools, heads,
-                      (self.clock.next_timestamp, self.next_base_fee), budget, set(self._deferred_next))
+                      (self.clock.next_timestamp, self.next_base_fee, self.next_prev_randao), budget,
+                      set(self._deferred_next), halted=halted, faults=frozenset(self.faults.active))
         if off_loop:
-            build.builders = self._builders(build.envs)
+            build.builders = self._builders(build.envs, halted)
             for cid in self.chains:
                 build.builders[cid]  # noqa: B018 (made now, on this thread)
         return build
 
-    def _builders(self, envs: Envs) -> Builders:
-        return PerChain(self.chains, lambda cid: self.chains[cid].new_builder(envs[cid]))
+    def _height(self, chain_id: int) -> int:
+        return self.chains[chain_id].height
+
+    def _builders(self, envs: Envs, halted: frozenset[int]) -> Builders:
+        return PerChain(self.chains, lambda cid: self.chains[cid].new_builder(envs[cid]), halted)
 
     def build(self, build: Build, allow_empty: bool = True) -> Built | None:
         """Build the superblock ``build`` describes, changing nothing but its builders (and the
@@ -389,22 +521,27 @@ class Sequencer:
         envs = build.envs
 
         def fresh(applied: dict[int, list[PendingTx]]) -> Builders:
-            builders = self._builders(envs)
+            builders = self._builders(envs, build.halted)
             for cid, txs in applied.items():
                 for pending in txs:
                     builders[cid].apply(pending)
             return builders
 
-        applied: dict[int, list[PendingTx]] = {}
-        # Off the loop (builders made beforehand) only pools are built from: the bundle book and
-        # the relays are the loop's (the mining service builds those superblocks there).
+        # Off the loop (builders made beforehand) only pools are built from: the deposits, the
+        # bundle book and the relays are the loop's (the mining service builds those superblocks
+        # there). Deposits first, before anything else.
         off_loop = build.builders is not None
-        for relay in self.relay_policy.due(self.relays, build.timestamp) if not off_loop else ():
+        applied: dict[int, list[PendingTx]] = self._due_deposits(envs) if not off_loop else {}
+        for relay in self._due_relays(build.timestamp, build.number) if not off_loop else ():
             before = applied.setdefault(relay.destination, [])  # asynchronous messages first, at the top
             before.append(self._relay_tx(relay, before, envs))
         builders = build.builders if build.builders is not None else fresh(applied)
         included_bundles: list[bytes] = []
-        for bundle in self.bundles.due(build.number, build.timestamp) if not off_loop else ():
+        due = self.bundles.due(build.number, build.timestamp, self._height) if not off_loop else ()
+        for bundle in due:
+            if self.faults.active and fault_modes.bundle_hold(self.faults, bundle.hash, bundle.legs, build.number,
+                                                              time.time()):
+                continue  # censored or delayed: the bundle waits as a whole
             result = execute_bundle(builders, bundle)
             self.bundles.settle(bundle, result, build.number)
             if result.ok:
@@ -414,7 +551,7 @@ class Sequencer:
             else:
                 builders = fresh(applied)  # throw the failed bundle's VMs away
         dropped: list[tuple[int, bytes]] = []
-        for cid in sorted(build.pools, key=self._order.__getitem__):
+        for cid in sorted(set(build.pools) - build.halted, key=self._order.__getitem__):
             self._fill_from_pool(cid, builders, build, dropped)
         advancing = {cid for cid, b in builders.items() if b.outcomes}
         if not allow_empty and not advancing:
@@ -422,7 +559,7 @@ class Sequencer:
                 self.pools[cid].remove(tx_hash)
             return None  # automine with nothing to include (a failed bundle, a nonce gap)
         if allow_empty:
-            advancing.update(self.chains if build.chains is None else build.chains)
+            advancing.update(set(self.chains if build.chains is None else build.chains) - build.halted)
         order = self._order
         sealed = {cid: builders[cid].seal() for cid in sorted(advancing, key=order.__getitem__)}
         return Built(build, sealed, builders, tuple(included_bundles), dropped)
@@ -447,7 +584,8 @@ class Sequencer:
         assert build.heads is not None
         return (self.head is not build.parent
                 or any((c.head.hash, c.head_state_root) != build.heads[cid] for cid, c in self.chains.items())
-                or (self.clock.next_timestamp, self.next_base_fee) != build.overrides
+                or (self.clock.next_timestamp, self.next_base_fee, self.next_prev_randao) != build.overrides
+                or frozenset(self.faults.active) != build.faults
                 or any(o.pending.hash not in self.pools[cid].by_hash
                        for cid, s in built.sealed.items() if cid in build.pools for o in s.outcomes
                        if o.pending.hash in build.pools[cid].by_hash))
@@ -474,7 +612,7 @@ class Sequencer:
 
     def _relay_tx(self, relay: Relay, before: list[PendingTx], envs: dict[int, BlockEnv]) -> PendingTx:
         chain = self.chains[relay.destination]
-        nonce = chain.state_at("latest").get_nonce(SEQUENCER) + len(before)
+        nonce = chain.state_at("latest").get_nonce(SEQUENCER) + sum(1 for p in before if p.sender == SEQUENCER)
         base_fee = envs[relay.destination].base_fee
         if base_fee is None:
             base_fee = self.next_base_fee_of(relay.destination)
@@ -491,12 +629,16 @@ class Sequencer:
         if not pool:
             return
         full: set[bytes] = set()
-        order = self.order_of(chain_id).bind(Round(build.number, time.time()))
+        self._ordered_at[chain_id] = now = time.time()
+        order = self.order_of(chain_id).bind(Round(build.number, now))
         ready = list(pool.ready(builders[chain_id].nonce_of, order, int(base_fee_of(builders[chain_id].header))))
         budget = build.budget
         for index, entry in enumerate(ready):
             sender, tx_hash = entry.pending.sender, entry.pending.hash
             if sender in full:
+                continue
+            if self.faults.active and fault_modes.tx_hold(self.faults, chain_id, entry.pending, build.number, now):
+                full.add(sender)  # censored or delayed: it waits in the pool, and its successors too
                 continue
             if entry.pending.tx.gas > builders[chain_id].gas_left or tx_hash in build.deferred:
                 full.add(sender)  # keep it for the next block, and its successors too
@@ -513,6 +655,8 @@ class Sequencer:
                 pool.remove(tx_hash)
                 dropped.append((chain_id, tx_hash))
                 full.add(sender)
+                if self._invalidated is not None:
+                    self._invalidated[entry.pending.hash] = str(exc)
                 _log.warning("chain %d: dropped transaction 0x%s, invalid at inclusion: %s",
                              chain_id, tx_hash.hex(), exc)
                 continue
@@ -558,6 +702,8 @@ class Sequencer:
                 envs[cid].gas_limit,
                 envs[cid].coinbase,
                 envs[cid].base_fee,
+                envs[cid].l1_origin,
+                prev_randao=envs[cid].prev_randao,
             )
             for cid in mined
         )
@@ -566,6 +712,7 @@ class Sequencer:
         self.log.append_superblock(SuperblockRecord(superblock, bodies, legs, errors))
         self.clock.next_timestamp = None
         self.next_base_fee = None
+        self.next_prev_randao = None
         for cid, block in mined.items():  # only these chains' states changed
             pool = self.pools[cid]
             for tx in block.txs:
@@ -576,16 +723,29 @@ class Sequencer:
         self._deferred_next.clear()  # a deferral holds for one superblock
         if self.deferrals:  # forget what left the pools
             self.deferrals = {h: n for h, n in self.deferrals.items() if any(h in p.by_hash for p in self.pools.values())}
+        self._settle_deposits(mined, envs)
         self.bundles.mark_included(superblock, logged_legs)
         done = set().union(*(relayed_keys(m) for m in mined.values()))
         self.relays = [r for r in self.relays if r.key not in done]
         for cid, block in mined.items():
             if self.relay_policy.auto:
                 accepting = {d for d in self.chains if self.relay_policy.accepts(d, cid)}
-                self.relays.extend(sent_messages(cid, block, accepting))
+                self.relays.extend(sent_messages(cid, block, accepting, number))
         for listener in list(self.superblock_listeners):
             listener(superblock, mined)
         return superblock
+
+    def _settle_deposits(self, mined: Mapping[int, MinedBlock], envs: Mapping[int, BlockEnv]) -> None:
+        """Forget the queued deposits and L1 origins the chains in ``mined`` just included."""
+        for cid, block in mined.items():
+            queue = self.deposits.get(cid)
+            if queue:
+                included = {tx.hash for tx in block.txs}
+                queue[:] = [p for p in queue if p.hash not in included]
+                if not queue:
+                    del self.deposits[cid]
+            if cid in self.l1_origins and envs[cid].l1_origin == self.l1_origins[cid]:
+                del self.l1_origins[cid]
 
     # -- dev methods --------------------------------------------------------------------
 
@@ -617,6 +777,15 @@ class Sequencer:
     def set_next_base_fee(self, fee: int) -> None:
         """The next block's base fee on every chain (anvil_setNextBlockBaseFeePerGas)."""
         self.next_base_fee = fee
+
+    def set_next_prev_randao(self, value: bytes) -> None:
+        """The next superblock's blocks' prevRandao (their header's mixHash, ``block.prevrandao``),
+        for that superblock only (anvil_setNextBlockPrevRandao, hardhat_setPrevRandao); the
+        superblock log records it, so replay needs nothing more. Raises InvalidInput for a
+        value that is not 32 bytes."""
+        if len(value) != 32:
+            raise InvalidInput(f"prevRandao must be 32 bytes, got {len(value)}")
+        self.next_prev_randao = bytes(value)
 
     def set_block_gas_limit(self, gas_limit: int) -> None:
         """The gas limit of every chain's next blocks (evm_setBlockGasLimit); admission and
@@ -661,6 +830,9 @@ class Sequencer:
             bundles=self.bundles.copy(),
             relays=list(self.relays),
             gas_limits={cid: c.config.gas_limit for cid, c in self.chains.items()},
+            deposits={cid: list(q) for cid, q in self.deposits.items()},
+            l1_origins=dict(self.l1_origins),
+            next_prev_randao=self.next_prev_randao,
         )
         return snap_id
 
@@ -676,12 +848,18 @@ class Sequencer:
                 chain.truncate(height, root)
                 del self._superblock_of[cid][height + 1 :]
         del self.superblocks[snap.height + 1 :]
+        self.safe_superblock = min(self.safe_superblock, snap.height)
+        self.finalized_superblock = min(self.finalized_superblock, snap.height)
+        self._carriers = [(min(number, snap.height), l1) for number, l1 in self._carriers]
         self.pools = {cid: snap.pools[cid].copy() if cid in snap.pools else Mempool() for cid in self.chains}
         self._pooled = set(snap.pools)
         self.clock = copy.copy(snap.clock)
         self.next_base_fee = snap.next_base_fee
+        self.next_prev_randao = snap.next_prev_randao
         self.bundles = snap.bundles.copy()
         self.relays = list(snap.relays)
+        self.deposits = {cid: list(q) for cid, q in snap.deposits.items()}
+        self.l1_origins = dict(snap.l1_origins)
         for cid, gas_limit in snap.gas_limits.items():
             if self.chains[cid].config.gas_limit != gas_limit:
                 self.chains[cid].config = dataclasses.replace(self.chains[cid].config, gas_limit=gas_limit)
@@ -689,6 +867,142 @@ class Sequencer:
         for later in [i for i in self.snapshots if i >= snap_id]:
             del self.snapshots[later]
         return True
+
+    # -- faults (shared_sequencer/faults.py) and reorgs (reorg.py) -------------------------
+
+    def set_fault(self, fault: fault_modes.Fault) -> int:
+        """Start ``fault`` now (from the next superblock on). Returns its id. Raises
+        UnknownChain for a chain this devnet does not run."""
+        for cid in fault_modes.named_chains(fault):
+            self.chain(cid)
+        fault_id = self.faults.add(fault, self.head.number).id
+        self._faults_changed()
+        return fault_id
+
+    def clear_faults(self, selector: int | str) -> list[int]:
+        """End the active faults ``selector`` names (an id, or a kind: all of that kind); what
+        they held back is sequenced now (automine). Returns their ids. Raises InvalidInput when
+        none is active."""
+        ids = self.faults.matching(selector)
+        if not ids:
+            raise InvalidInput(f"no active fault {selector!r} (xr_faults lists them)")
+        self.faults.remove(ids, self.head.number)
+        self._faults_changed()
+        return ids
+
+    def _faults_changed(self) -> None:
+        base = self.faults.base_relay or self.relay_policy
+        self.relay_policy = fault_modes.relay_policy(base, self.faults)  # a message delay is the relay policy's
+        self.faults.base_relay = base if self.relay_policy is not base else None
+        for listener in self.mode_listeners:
+            listener()
+        if any(self.pools.values()) or self.bundles.queue or self.relays:
+            self._automine()
+
+    def held(self) -> list[tuple[int, bytes, str]]:
+        """Pooled transactions a fault holds back now: (chain id, hash, reason), and queued
+        bundles (chain id 0, bundle hash, reason)."""
+        if not self.faults.active:
+            return []
+        number, now = self.head.number + 1, time.time()
+        out = [(cid, pending.hash, reason) for cid, pending in self._pooled_txs()
+               if (reason := fault_modes.tx_hold(self.faults, cid, pending, number, now)) is not None]
+        halted = fault_modes.halted_chains(self.faults)
+        for bundle in self.bundles.queue:
+            reason = fault_modes.bundle_hold(self.faults, bundle.hash, bundle.legs, number, now)
+            if reason is None and any(cid in halted for cid, _ in bundle.legs):
+                reason = "halted"
+            if reason is not None:
+                out.append((0, bundle.hash, reason))
+        return out
+
+    def _pooled_txs(self) -> list[tuple[int, PendingTx]]:
+        return [(cid, e.pending) for cid in self._pooled for e in self.pools[cid].by_key.values()]
+
+    def _due_relays(self, timestamp: int, number: int) -> list[Relay]:
+        due = self.relay_policy.due(self.relays, timestamp, number)
+        if self.faults.active:
+            due = [r for r in due if not fault_modes.relay_hold(self.faults, r)]
+        return due
+
+    def reorg(self, depth: int) -> fault_modes.Reorg:
+        """Drop the last ``depth`` superblocks and sequence again: every chain rolls back to its
+        head at the fork point (dev-method edits made after that superblock are undone too),
+        with the cross-rollup calls and messages of the dropped superblocks on every side; the
+        users' transactions go back to the pools and the bundles to the queue, and one
+        superblock in which every rolled-back chain advances is mined at once (unless the
+        sequencer is down; under automine, what else waits follows). The log records the reorg (a restart and replay reproduce it). Returns
+        the record, with what could not be sequenced again and why. Raises InvalidInput for a
+        depth below 1 or one that reaches a safe superblock (at or below ``safe_superblock``)."""
+        if depth < 1:
+            raise InvalidInput(f"reorg depth must be at least 1, got {depth}")
+        fork = self.head.number - depth
+        if fork < self.safe_superblock:
+            raise InvalidInput(f"cannot reorg {depth} superblocks: that drops superblock {max(fork + 1, 0)}, but "
+                               f"superblocks up to {self.safe_superblock} are safe (head {self.head.number})")
+        heights = {cid: self.block_at(cid, fork) for cid in self.chains}
+        work = reorg_plan.dropped_work(self.chains, self.superblocks[fork + 1 :], heights, self.bundles.legs)
+        length = self.log.superblock_end(fork)
+        rolled = {cid for cid, chain in self.chains.items() if chain.height != heights[cid]}
+        self.relays = reorg_plan.relays_after(self.relays, work, self.chains, self._superblock_of)
+        dropped = tuple(sb.hash for sb in self.superblocks[fork + 1 :])
+        self._roll_back(fork, heights, length)
+        for tx_hash in work.tx_hashes:
+            self.xcall_errors.pop(tx_hash, None)
+        invalid: list[tuple[int, bytes, str]] = []
+        for cid, pending in work.txs:
+            try:  # an executing message whose log a dropped block held is invalid now
+                interop.check_pending(pending, lambda c, n: self.chain(c).block(n))
+                self.pools[cid].add(pending)
+                self._pooled.add(cid)
+            except TransactionRejected as exc:
+                invalid.append((cid, pending.hash, str(exc)))
+        self.bundles.requeue(work.bundles)
+        requeued = tuple((cid, p.hash) for cid, p in work.txs) + tuple(
+            (cid, p.hash) for bundle in work.bundles for cid, p in bundle.legs)
+        record = fault_modes.Reorg(fork, depth, dropped, requeued, time.time())
+        self.log.rewrite_tail(length, fault_modes.reorg_entry(record, length))
+        self._invalidated = {}
+        try:
+            if not fault_modes.is_down(self.faults):
+                advancing = rolled - fault_modes.halted_chains(self.faults)
+                if advancing:
+                    self.mine(chains=advancing)
+                if isinstance(self.mode, Automine):
+                    self.mine_pending()
+            chain_of = {h: cid for cid, h in requeued}
+            invalid += [(chain_of[h], h, reason) for h, reason in self._invalidated.items() if h in chain_of]
+        finally:
+            self._invalidated = None
+        record = dataclasses.replace(record, invalid=tuple(invalid))
+        self.faults.reorgs.append(record)
+        for listener in self.mode_listeners:
+            listener()
+        return record
+
+    def _roll_back(self, fork: int, heights: dict[int, int], length: int) -> None:
+        """Every chain back to ``heights`` (its head at superblock ``fork``) plus the dev edits
+        the log keeps before ``length``; superblocks after ``fork`` and the snapshots taken
+        after the cut are dropped."""
+        entries = self.log.entries
+        for cid, chain in self.chains.items():
+            height = heights[cid]
+            start = self.log.superblock_end(self._superblock_of[cid][height])
+            edits = [decode_edit(e) for e in entries[start:length] if e["t"] == "edit" and e["chainId"] == cid]
+            root = bytes(chain.blocks[height].header.state_root)
+            if chain.height != height or chain.head_state_root != root or edits:
+                chain.truncate(height, root)
+                del self._superblock_of[cid][height + 1 :]
+                for edit in edits:
+                    chain.edit_state(edit)
+        del self.superblocks[fork + 1 :]
+        for snap_id in [i for i, snap in self.snapshots.items() if snap.height > fork or snap.log_length > length]:
+            del self.snapshots[snap_id]
+
+    def note_reorg(self, entry: dict[str, Any]) -> None:
+        """Replay: a reorg record of the log (its truncation was applied when the log was read)."""
+        self.faults.reorgs.append(fault_modes.reorg_from_entry(entry))
+        self.log.append(entry, sync=False)
 
     def _genesis_superblock(self) -> SuperBlock:
         refs = tuple(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from chains.deposits import L1Origin
 from chains.engine import rlpfast
 from chains.engine.hashing import keccak
 from chains.errors import XCallFailure
@@ -84,6 +85,8 @@ class BlockBody:
     gas_limit: int
     coinbase: bytes
     base_fee: int | None = None
+    l1_origin: L1Origin | None = None  # written into L1Block before the block's transactions
+    prev_randao: bytes | None = None  # a forced mixHash (anvil_setNextBlockPrevRandao)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,8 @@ from chains.mailbox import (
     xcall_log_request_id,
 )
 from chains.mailbox import system_tx as signed_system_tx
+from shared_sequencer.builders import halted_of
+from shared_sequencer.faults import halted_error
 
 MAX_DEPTH = 8  # nested requests: A -> B -> C ... at most this deep
 MAX_ROUNDS = 64  # simulation rounds for one user transaction
@@ -507,6 +509,8 @@ def _plan_request(plan: Plan, req: Request, builders: Mapping[int, BlockBuilder]
     # A request that cannot run is answered at once with a failure, which xcall reverts with.
     if req.dst not in builders:
         plan.responses[req.id] = (False, error_string(f"xrollup: unknown destination chain {req.dst}"))
+    elif req.dst in halted_of(builders):  # a fault: the chain makes no block, so nothing runs there
+        plan.responses[req.id] = (False, halted_error(req.dst))
     elif plan.depth.get(req.id, 1) > MAX_DEPTH:
         plan.responses[req.id] = (False, error_string(f"xrollup: cross-rollup call depth limit {MAX_DEPTH} exceeded"))
     else:
@@ -542,7 +546,8 @@ def _failure(plan: Plan, outcome: TxOutcome, chain_id: int) -> XCallFailure | No
         if not success and data == outcome.output:
             reason = decode_revert_reason(data) or ("0x" + data.hex() if data else "empty revert data")
             # A caller that could not pay for the far side failed on its own chain.
-            return XCallFailure(req.src if data == COST_NOT_COVERED else req.dst, reason, req.id, data)
+            return XCallFailure(req.src if data == COST_NOT_COVERED else req.dst, reason, req.id, data,
+                                halted=data == halted_error(req.dst))
     own = decode_revert_reason(outcome.output)
     return XCallFailure(chain_id, own, None, outcome.output) if own is not None else None
 

@@ -58,6 +58,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _plain_fault_field(value: Any) -> Any:
+    """A fault field as xr_setFault takes it: addresses as 0x text, lists as lists."""
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain_fault_field(v) for v in value]
+    return value
+
+
 def _hex(value: bytes | str) -> str:
     if isinstance(value, (bytes, bytearray)):
         return "0x" + bytes(value).hex()
@@ -70,12 +79,15 @@ class Devnet:
     ``accounts``, ``mnemonic``, ``block_time`` (interval mining; None: automine) and any other
     ``DevnetConfig`` field (``no_mining``, ``gas_limit``, ``base_fee``, ``balance_eth``,
     ``order``, ``state_dir``, ``genesis_timestamp``, ``host``, ``port``, ``silent``...) are
-    passed through. Nothing listens on a port until :meth:`serve`.
+    passed through. Nothing listens on a port until :meth:`serve`. The L1 (chain
+    ``l1_chain_id``, 900) runs beside the rollups unless ``l1=False``: ``w3(900)`` talks to
+    it, and :meth:`serve` puts it on a port too (``l1_url``).
     """
 
     def __init__(self, chains: Iterable[int] = (901, 902), *, accounts: int = 10, mnemonic: str = DEFAULT_MNEMONIC,
                  block_time: float | None = None, silent: bool = True, **config: Any) -> None:
         config.setdefault("port", 0)
+        config.setdefault("l1", True)
         self.config = DevnetConfig(chain_ids=tuple(int(c) for c in chains), accounts=accounts, mnemonic=mnemonic,
                                    block_time=block_time, silent=silent, **config)
         self.core = CoreDevnet(self.config)
@@ -163,17 +175,32 @@ class Devnet:
     def chain_ids(self) -> tuple[int, ...]:
         return self.config.chain_ids
 
+    @property
+    def l1_chain_id(self) -> int | None:
+        """The L1's chain id; None without an L1."""
+        return self.core.l1.chain_id if self.core.l1 is not None else None
+
+    @property
+    def l1_url(self) -> str | None:
+        """The L1's HTTP URL once :meth:`serve` was called (None before, or without an L1)."""
+        return self.core.l1.url if self.core.l1 is not None else None
+
     def _chain(self, chain: int | None) -> int:
         if chain is None:
             return self.chain_ids[0]
-        if chain not in self.core.dispatchers:
+        if chain not in self.core.dispatchers and chain != self.l1_chain_id:
             raise ValueError(f"no chain {chain} in this devnet (chains: {list(self.chain_ids)})")
         return int(chain)
+
+    def _dispatcher(self, cid: int) -> Any:
+        if self.core.l1 is not None and cid == self.core.l1.chain_id:
+            return self.core.l1.dispatcher
+        return self.core.dispatchers[cid]
 
     def provider(self, chain: int | None = None) -> InProcessProvider:
         """A new in-process web3.py provider for ``chain`` (default: the first chain)."""
         cid = self._chain(chain)
-        return InProcessProvider(self.core.dispatchers[cid], self._loop, chain_id=cid)
+        return InProcessProvider(self._dispatcher(cid), self._loop, chain_id=cid)
 
     def new_w3(self, chain: int | None = None) -> Web3:
         """A new ``Web3`` for ``chain`` (in-process; default account: dev account 0)."""
@@ -196,7 +223,7 @@ class Devnet:
     def async_w3(self, chain: int | None = None) -> AsyncWeb3[Any]:
         """A new ``AsyncWeb3`` for ``chain``, for async code (any event loop)."""
         cid = self._chain(chain)
-        w3: AsyncWeb3[Any] = AsyncWeb3(AsyncInProcessProvider(self.core.dispatchers[cid], self._loop, chain_id=cid))
+        w3: AsyncWeb3[Any] = AsyncWeb3(AsyncInProcessProvider(self._dispatcher(cid), self._loop, chain_id=cid))
         w3.eth.default_account = self.accounts[0].address
         return w3
 
@@ -344,6 +371,60 @@ class Devnet:
         """Go back to a snapshot (every chain, pools, clock); it and later ones are consumed.
         Returns False for an unknown id."""
         return bool(self.request("evm_revert", [hex(snapshot_id)]))
+
+    # -- fault modes (shared_sequencer/faults.py) ----------------------------------------------
+
+    def set_fault(self, kind: str, **fields: Any) -> int:
+        """Make the sequencer misbehave (``xr_setFault``): ``set_fault("down")``,
+        ``set_fault("censor", senders=[addr], contracts=[...], chains=[902])``,
+        ``set_fault("delay", chains=[902], senders=[...], messages=True, superblocks=3, seconds=0)``,
+        ``set_fault("halt", chainId=902)``. Returns the fault's id."""
+        spec = {"kind": kind, **{k: _plain_fault_field(v) for k, v in fields.items()}}
+        return int(self.request("xr_setFault", [spec])["id"])
+
+    def clear_fault(self, fault: int | str) -> list[int]:
+        """End a fault by id, or every fault of a kind (``xr_clearFault``); returns their ids."""
+        return list(self.request("xr_clearFault", [fault]))
+
+    def faults(self) -> dict[str, Any]:
+        """``xr_faults``: the active faults, every fault period, the reorgs, what is held back."""
+        return cast(dict[str, Any], self.request("xr_faults"))
+
+    def reorg(self, depth: int) -> dict[str, Any]:
+        """Drop the last ``depth`` superblocks and sequence again (``xr_reorg``)."""
+        return cast(dict[str, Any], self.request("xr_reorg", [depth]))
+
+    @contextmanager
+    def fault(self, *, down: bool = False, censor: Any = None, halt: int | None = None,
+              delay: Mapping[str, Any] | None = None) -> Iterator[list[int]]:
+        """The sequencer misbehaves inside the block and behaves again on exit (what was held
+        back is then sequenced)::
+
+            with devnet.fault(censor=alice.address): ...      # a sender (or {"contracts": [...]})
+            with devnet.fault(down=True): ...
+            with devnet.fault(halt=902): ...
+            with devnet.fault(delay={"chains": [902], "superblocks": 3}): ...
+
+        Yields the ids of the faults set."""
+        ids: list[int] = []
+        try:
+            if down:
+                ids.append(self.set_fault("down"))
+            if censor is not None:
+                fields = dict(censor) if isinstance(censor, Mapping) else {
+                    "senders": list(censor) if isinstance(censor, (list, tuple, set)) else [censor]}
+                ids.append(self.set_fault("censor", **fields))
+            if halt is not None:
+                ids.append(self.set_fault("halt", chainId=halt))
+            if delay is not None:
+                ids.append(self.set_fault("delay", **delay))
+            yield ids
+        finally:
+            if not self._closed:
+                active = {f["id"] for f in self.faults()["active"]}
+                for fault_id in ids:
+                    if fault_id in active:
+                        self.clear_fault(fault_id)
 
     @contextmanager
     def isolated(self) -> Iterator[None]:

@@ -17,6 +17,8 @@ from typing import TypeVar
 
 from chains.engine import DEFAULT_FORK, FORKS
 from chains.errors import XRollupError
+from shared_sequencer.faults import FLAG_HELP as FAULT_FLAG_HELP
+from shared_sequencer.faults import parse_fault_flag
 from shared_sequencer.ordering import parse_order
 from xrollup import __version__
 from xrollup.config import DevnetConfig
@@ -121,9 +123,31 @@ def add_supersim_flags(ap: argparse.ArgumentParser) -> None:
                     help="write each chain's call log to DIR/anvil-<chain id>.log")
 
 
+def add_l1_flags(ap: argparse.ArgumentParser) -> None:
+    """The settlement layer's L1 (supersim's defaults: chain 900 on port 8545)."""
+    ap.add_argument("--no-l1", action="store_false", dest="l1",
+                    help="run the rollups alone, without an L1 (safe and finalized are then the latest block)")
+    ap.add_argument("--l1.port", type=int, dest="l1_port", default=None, metavar="PORT",
+                    help="the L1's port (default: 8545; a free port when --port is 0; 0: a free port)")
+    ap.add_argument("--l1.chain-id", type=int, dest="l1_chain_id", default=900, metavar="ID",
+                    help="the L1's chain id (default: 900)")
+    ap.add_argument("--l1.block-time", type=_positive_float, dest="l1_block_time", default=2.0, metavar="SECONDS",
+                    help="seconds between L1 blocks; a transaction sent to the L1 is also mined at once (default: 2)")
+    ap.add_argument("--l1.finality-depth", type=_count_or_zero, dest="l1_finality_depth", default=4,
+                    metavar="BLOCKS", help="an L1 block this many blocks under the L1's head is final (default: 4)")
+
+
 def _order(text: str) -> str:
     try:
         parse_order(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _fault(text: str) -> str:
+    try:
+        parse_fault_flag(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
@@ -134,7 +158,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"xrollup {__version__}")
     sub = ap.add_subparsers(dest="command")
     rp = sub.add_parser("replay", help="rebuild every chain from a superblock log and check every block")
-    rp.add_argument("state_dir", help="the --state-dir of a devnet")
+    rp.add_argument("state_dir", nargs="?", default=None, help="the --state-dir of a devnet")
+    rp.add_argument("--from-l1", dest="from_l1", default=None, metavar="URL_OR_DIR",
+                    help="read nothing but the L1 (its JSON-RPC URL, or a devnet's --state-dir holding its "
+                         "saved L1): rebuild every rollup from the batches posted to it")
     from xrollup import trace_cli  # tracing: `xrollup trace TXHASH`
 
     trace_cli.add_arguments(sub.add_parser("trace", help="print a transaction's call tree, across chains"))
@@ -152,6 +179,8 @@ def parser() -> argparse.ArgumentParser:
                     help="seconds per express-lane round (default: 60)")
     ap.add_argument("--express-lane.delay", type=_non_negative_float, default=0.2, dest="express_lane_delay",
                     help="seconds non-controller transactions wait under express-lane (default: 0.2)")
+    ap.add_argument("--fault", type=_fault, action="append", default=[], dest="faults", metavar="FAULT",
+                    help=FAULT_FLAG_HELP)
     ap.add_argument("--accounts", "-a", type=int, default=10, help="dev accounts to fund (default: 10)")
     ap.add_argument("--balance", type=int, default=10_000, help="ETH per dev account (default: 10000)")
     ap.add_argument("--mnemonic", "-m", default=DevnetConfig.mnemonic, help="BIP-39 mnemonic of the dev accounts")
@@ -169,6 +198,7 @@ def parser() -> argparse.ArgumentParser:
                     help="log level (default: info; warning with --silent)")
     ap.add_argument("--silent", action="store_true", help="print nothing but errors")
     add_supersim_flags(ap)
+    add_l1_flags(ap)
     ap.add_argument("--gas-cap", type=_count_or_zero, default=DevnetConfig.gas_cap,
                     help="most gas an eth_call, eth_estimateGas, trace or simulation may use; more is lowered to it "
                          "(geth's RPCGasCap; 0: no cap; default: 50000000)")
@@ -202,6 +232,9 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
         logs_directory=args.logs_directory, dependency_set=args.dependency_set,
         order_seed=args.order_seed, express_lane_round=args.express_lane_round,
         express_lane_delay=args.express_lane_delay,
+        l1=args.l1, l1_port=args.l1_port, l1_chain_id=args.l1_chain_id, l1_block_time=args.l1_block_time,
+        l1_finality_depth=args.l1_finality_depth,
+        faults=tuple(args.faults),
     )
 
 
@@ -213,6 +246,16 @@ def banner(devnet: object) -> str:
     lines = [BANNER.format(version=__version__), "Chains", "=================="]
     for cid, url in devnet.urls.items():
         lines.append(f"chain {cid}: {url}  (ws: {url.replace('http://', 'ws://')})")
+    if devnet.l1 is not None:
+        lines += ["", "L1 (settlement)", "=================="]
+        lines.append(f"chain {devnet.l1.chain_id}: {devnet.l1.url}  (ws: {(devnet.l1.url or '').replace('http://', 'ws://')})"
+                     f"  block time {cfg.l1_block_time}s, final {cfg.l1_finality_depth} blocks deep")
+        from settlement.contracts import addresses_json
+
+        addresses = addresses_json(cfg.chain_ids)
+        lines += [f"{name:<28} {addresses[name]}" for name in ("BatchInbox", "Batcher", "Proposer")]
+        for cid, contracts in addresses["rollups"].items():  # type: ignore[attr-defined]
+            lines += [f"{name + ' ' + cid:<28} {address}" for name, address in contracts.items()]
     lines += ["", "Available Accounts", "=================="]
     lines += [f"({i}) {a.checksum_address} ({cfg.balance_eth} ETH)" for i, a in enumerate(devnet.accounts)]
     lines += ["", "Private Keys", "=================="]
@@ -230,6 +273,8 @@ def banner(devnet: object) -> str:
         lines += ["", f"Admin API:         {devnet.admin_url}"]
     lines += [f"Auto-relay:        {'on' if cfg.autorelay else 'off'}"
               + (f", after {cfg.relay_delay}s" if cfg.relay_delay else "")]
+    if cfg.faults:
+        lines += [f"Faults:            {', '.join(cfg.faults)}"]
     if cfg.state_dir:
         lines += ["", f"State dir:         {cfg.state_dir} (superblock {devnet.sequencer.head.number})"]
     from xrollup import explorer
@@ -319,10 +364,63 @@ def replay_command(state_dir: str) -> int:
     return 0
 
 
+def replay_from_l1_command(where: str) -> int:
+    """Derive the superblock log from the L1 alone and replay it into fresh chains."""
+    from settlement.deposits import check_deposits
+    from settlement.derive import SourceError, derive, l1_deposits, source_of
+    from shared_sequencer.replay import replay
+    from xrollup.devnet import Devnet
+
+    started = time.perf_counter()
+    try:
+        source = source_of(where)
+        derived = derive(source)
+    except (SourceError, XRollupError) as exc:
+        print(f"replay --from-l1 FAILED: {exc}", file=sys.stderr)
+        return 1
+    print(f"read {derived.l1_blocks} L1 blocks of {source.describe()}: {derived.frames} batch frames from the "
+          f"batcher in {derived.channels} channels; ignored {derived.ignored_strangers} inbox writes by others "
+          f"and {derived.ignored_bad} frames that do not decode")
+    entries = derived.entries
+    if not entries:
+        print("no batches on this L1", file=sys.stderr)
+        return 2
+    try:
+        devnet = Devnet(DevnetConfig(silent=True).with_genesis(entries[0]["config"]))
+        count = replay(devnet.sequencer, entries[1:])
+    except (XRollupError, ValueError, KeyError, TypeError) as exc:
+        print(f"replay --from-l1 FAILED: {exc}", file=sys.stderr)
+        return 1
+    try:
+        deposits = check_deposits(devnet.sequencer.chains, l1_deposits(source, devnet.config.chain_ids))
+    except SourceError as exc:
+        print(f"replay --from-l1 FAILED: {exc}", file=sys.stderr)
+        return 1
+    if deposits.problems:
+        for problem in deposits.problems:
+            print(f"replay --from-l1 FAILED: {problem}", file=sys.stderr)
+        return 1
+    elapsed = time.perf_counter() - started
+    print(f"replay --from-l1 OK: {count} superblocks rebuilt from the L1 alone, every block hash and state root "
+          f"matches ({elapsed:.1f} s)")
+    print(f"deposits: {deposits.on_l1} on the L1 (the portals' TransactionDeposited logs), {deposits.included} "
+          "included on their rollups in the L1's order, none without a log behind it")
+    for cid, chain in devnet.sequencer.chains.items():
+        head = chain.head
+        print(f"  chain {cid}: block {head.number} hash 0x{head.hash.hex()} state root "
+              f"0x{bytes(head.header.state_root).hex()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     setup_logging(args.log_level or ("warning" if args.silent else "info"), args.log_format)
     if args.command == "replay":
+        if args.from_l1 is not None:
+            return replay_from_l1_command(args.from_l1)
+        if args.state_dir is None:
+            print("error: replay needs a state dir, or --from-l1 URL_OR_DIR", file=sys.stderr)
+            return 2
         return replay_command(args.state_dir)
     if args.command == "trace":  # tracing
         from xrollup import trace_cli

@@ -9,6 +9,7 @@ from typing import Any
 from chains.engine import DEFAULT_FORK, FORKS
 from chains.genesis import DEFAULT_MNEMONIC, WEI_PER_ETH
 from shared_sequencer.budget import DEFAULT_BUDGET_SECONDS, DEFAULT_MAX_DEFERRALS
+from shared_sequencer.faults import named_chains, parse_fault_flag
 from shared_sequencer.ordering import PolicySettings as OrderSettings
 from shared_sequencer.ordering import build_orders
 
@@ -48,6 +49,14 @@ class DevnetConfig:
     relay_delay: int = 0
     dependency_set: tuple[int, ...] | None = None  # supersim's --dependency.set; None: all chains
     logs_directory: str | None = None  # each chain's call log goes to <dir>/anvil-<chain id>.log
+    # The settlement layer (settlement/): an L1 chain beside the rollups. The CLI, the Python API
+    # and the pytest plugin turn it on (--no-l1: off); a bare configuration runs without it.
+    l1: bool = False
+    l1_port: int | None = None  # None: 8545, or a free port when ``port`` is 0
+    l1_chain_id: int = 900
+    l1_block_time: float = 2.0  # seconds between L1 blocks (the L1 also mines a user's transaction at once)
+    l1_finality_depth: int = 4  # an L1 block this many blocks under the L1's head is final
+    faults: tuple[str, ...] = ()  # --fault: fault modes the sequencer starts with (shared_sequencer/faults.py)
 
     def __post_init__(self) -> None:
         if not self.chain_ids:
@@ -94,6 +103,24 @@ class DevnetConfig:
         if self.hardfork not in FORKS:
             raise ValueError(f"--hardfork {self.hardfork!r} is not supported: use one of {', '.join(FORKS)}")
         build_orders(self.order, self.order_settings, self.chain_ids)  # raises ValueError
+        if self.l1:
+            if self.l1_chain_id in self.chain_ids:
+                raise ValueError(f"--l1.chain-id {self.l1_chain_id} is also one of --chains")
+            if not 0 < self.l1_chain_id < 2**64:
+                raise ValueError(f"--l1.chain-id {self.l1_chain_id} is out of range")
+            if not self.l1_block_time > 0:
+                raise ValueError("--l1.block-time must be more than 0 seconds")
+            if self.l1_finality_depth < 0:
+                raise ValueError("--l1.finality-depth must be 0 or more")
+            if not 0 <= self.l1_listen_port <= 65535:
+                raise ValueError(f"--l1.port {self.l1_listen_port} is out of range")
+        self._check_faults()
+
+    def _check_faults(self) -> None:
+        """Raises ValueError for a --fault that does not parse or names a chain not run here."""
+        for text in self.faults:
+            for cid in sorted(named_chains(parse_fault_flag(text)) - set(self.chain_ids)):
+                raise ValueError(f"--fault {text}: chain {cid} is not one of --chains {list(self.chain_ids)}")
 
     @property
     def order_settings(self) -> OrderSettings:
@@ -102,6 +129,14 @@ class DevnetConfig:
     @property
     def balance_wei(self) -> int:
         return self.balance_eth * WEI_PER_ETH
+
+    @property
+    def l1_listen_port(self) -> int:
+        """The L1's port: --l1.port, else 8545 (supersim's), or a free one when the rollups
+        take free ports (--port 0)."""
+        if self.l1_port is not None:
+            return self.l1_port
+        return 8545 if self.port else 0
 
     def port_of(self, chain_id: int) -> int:
         return self.port + self.chain_ids.index(chain_id) if self.port else 0

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from backend import Backend
-from backend.admin import AdminServices, NetworkInfo, decode_sent_message
+from backend.admin import AdminServices, L1Info, NetworkInfo, decode_sent_message
 from backend.dumps import DumpError
 from backend.reads import ReadLimits
 from chains.errors import XRollupError
@@ -35,6 +35,9 @@ from node.filters import ChainEvents, FilterLimits
 from node.table import build_table
 from rpc.jsonrpc import Dispatcher
 from rpc.server import BindError, Endpoint, ServerGroup, build_app
+from settlement.contracts import rollup_contracts
+from settlement.service import Settlement
+from shared_sequencer.faults import parse_fault_flag
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
 from shared_sequencer.mining import Automine, mode_from_flags
 from shared_sequencer.ordering import build_orders
@@ -43,6 +46,7 @@ from shared_sequencer.replay import replay
 from shared_sequencer.sequencer import Sequencer
 from shared_sequencer.superblock import SuperBlock
 from xrollup.config import DevnetConfig
+from xrollup.l1 import L1Node
 
 log = logging.getLogger("xrollup")
 
@@ -84,6 +88,8 @@ class Devnet:
         self.predeploys = default_predeploys() if predeploys is None else predeploys
         self.accounts = dev_accounts(config.mnemonic, config.accounts)
         self.events: dict[int, ChainEvents] = {}  # none yet: replaying the state dir tells nobody
+        # The settlement layer: batches, heads and proposals on an L1 beside the rollups (--no-l1: none).
+        self.settlement = Settlement(lambda: self.sequencer, config.l1_finality_depth) if config.l1 else None
         self.backend = Backend(self._new_sequencer(config, entries[1:], state_dir), self, self.accounts,
                                self.predeploys, ReadLimits(config.gas_cap, config.evm_timeout))
         self.backend.mining.budget = config.mining_budget
@@ -97,8 +103,16 @@ class Devnet:
             for cid in config.chain_ids
         }
         self.urls = self.backend.urls
+        # The settlement layer: the L1 beside the rollups (--no-l1: none).
+        self.l1: L1Node | None = None
+        if config.l1:
+            assert self.settlement is not None
+            self.l1 = L1Node(config, self.accounts, lambda: self.sequencer, self.settlement.attach)
+            self.settlement.batcher.listeners.append(self._on_heads)
+            self.backend.chain_extras.append(self._l1_json)
         # supersim's admin API, on its own port (config.admin_port; None: not served).
-        self.admin = AdminServices(lambda: self.sequencer, self._network_info, self._ports)
+        self.admin = AdminServices(lambda: self.sequencer, self._network_info, self._ports,
+                                   None if self.l1 is None else lambda cid: rollup_contracts(cid).admin_json())
         self.admin_dispatcher = Dispatcher(build_admin_table(self.admin), error_mapper=to_rpc_error)
         self.admin_url: str | None = None
         # Called with (app, chain id, chain index) for each chain's FastAPI app before serving.
@@ -140,13 +154,22 @@ class Devnet:
         if state_dir is not None:
             seq.log.open()
             seq.log.write_genesis()
+        if self.settlement is not None:
+            self.settlement.adopt(seq)
+        for text in config.faults:  # --fault: the sequencer starts faulty
+            seq.set_fault(parse_fault_flag(text))
         return seq
 
     def _network_info(self) -> NetworkInfo:
         cfg = self.config
+        l1 = None
+        if self.l1 is not None:
+            port = int(self.l1.url.rsplit(":", 1)[1]) if self.l1.url else cfg.l1_listen_port
+            l1 = L1Info(self.l1.chain_id, port, cfg.l1_block_time,
+                        {cid: rollup_contracts(cid).admin_json() for cid in cfg.chain_ids})
         return NetworkInfo(cfg.chain_ids, cfg.host, cfg.port, cfg.block_time, cfg.accounts, cfg.mnemonic,
                            cfg.genesis_timestamp, cfg.autorelay, cfg.relay_delay,
-                           cfg.logs_directory or "", cfg.dependency_set)
+                           cfg.logs_directory or "", cfg.dependency_set, l1)
 
     def _ports(self) -> dict[int, int]:
         bound = {cid: int(url.rsplit(":", 1)[1]) for cid, url in self.urls.items()}
@@ -195,6 +218,20 @@ class Devnet:
 
     def chains_json(self) -> list[dict[str, Any]]:
         return self.backend.chains_json()
+
+    # -- the L1 -------------------------------------------------------------------------------
+
+    def _l1_json(self, chain_id: int) -> dict[str, Any]:
+        assert self.l1 is not None
+        return {"l1": {"chainId": self.l1.chain_id, "rpcUrl": self.l1.url,
+                       "wsUrl": self.l1.url.replace("http://", "ws://") if self.l1.url else None,
+                       **rollup_contracts(chain_id).admin_json()}}
+
+    def _on_heads(self, seq: Sequencer) -> None:
+        """The safe or finalized heads moved: the tag subscriptions of every chain."""
+        if seq is self.sequencer:
+            for events in self.events.values():
+                events.on_tags()
 
     # -- events ----------------------------------------------------------------------------
 
@@ -293,12 +330,18 @@ class Devnet:
             admin = build_app(self.admin_dispatcher, title="xrollup admin")
             admin.router.add_route("/ready", _ready, methods=["GET"])  # supersim's readiness probe
             endpoints.append(Endpoint(self.config.host, self.config.admin_port, admin))
+        if self.l1 is not None:  # last
+            endpoints.append(Endpoint(self.config.host, self.config.l1_listen_port,
+                                      build_app(self.l1.dispatcher, title=f"xrollup L1 {self.l1.chain_id}")))
         servers = ServerGroup(endpoints)
         try:
             await servers.start()
         except BindError as exc:
             what = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
-            if exc.index >= len(self.config.chain_ids):  # the admin endpoint comes last
+            if self.l1 is not None and exc.index == len(endpoints) - 1:  # the L1's comes last
+                raise OSError(exc.errno, f"port {exc.port} of the L1 (chain {self.l1.chain_id}) {what} "
+                                         "(--l1.port; 0 takes a free port; --no-l1 runs without an L1)") from exc
+            if exc.index >= len(self.config.chain_ids):  # the admin endpoint comes after the chains
                 raise OSError(exc.errno, f"admin port {exc.port} {what} (--admin.port; 0 takes a free port)") from exc
             cid = self.config.chain_ids[exc.index]
             raise OSError(exc.errno, f"port {exc.port} of chain {cid} {what} (--port {self.config.port}: the "
@@ -309,7 +352,9 @@ class Devnet:
         for cid, port in zip(self.dispatchers, ports, strict=False):
             self.urls[cid] = f"http://{self.config.host}:{port}"
         if self.config.admin_port is not None:
-            self.admin_url = f"http://{self.config.host}:{ports[-1]}"
+            self.admin_url = f"http://{self.config.host}:{ports[len(self.config.chain_ids)]}"
+        if self.l1 is not None:
+            self.l1.url = f"http://{self.config.host}:{ports[-1]}"
 
     @property
     def serving(self) -> bool:
@@ -319,8 +364,12 @@ class Devnet:
         """Automine batching and the interval-mining loop, on the running event loop; no port
         is bound (the in-process API runs these alone). Idempotent."""
         self.backend.start_services()
+        if self.l1 is not None:
+            self.l1.start_services()
 
     def stop_services(self) -> None:
+        if self.l1 is not None:
+            self.l1.stop_services()
         self.backend.stop_services()
 
     async def settled(self) -> None:
@@ -333,7 +382,11 @@ class Devnet:
             await self._servers.stop()
             self._servers = None
             self.admin_url = None
+            if self.l1 is not None:
+                self.l1.url = None
         self.sequencer.log.close()
+        if self.l1 is not None:
+            self.l1.close()
 
     async def serve_forever(self) -> None:
         assert self._servers is not None

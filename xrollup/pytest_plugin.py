@@ -21,6 +21,9 @@ Fixtures:
   for suites that talk to a node only over the network. A conftest (or a module) overrides it
   to serve other chains or options; the isolation below still applies.
 
+Both run the settlement layer's L1 (chain 900) beside the rollups, on a free port when served
+(``xrollup_devnet.w3(900)``, ``xrollup_server.devnet.l1.url``).
+
 Every test that uses one of them runs isolated: snapshot before, revert after (every chain,
 the pools, the clock, the mining mode, the coinbase, impersonation; only the chains that moved
 have anything to undo, so isolation costs the same with 2 chains or 100). In automine a test's
@@ -143,7 +146,8 @@ def xrollup_server(pytestconfig: pytest.Config) -> Iterator[DevnetThread]:
     from xrollup.config import DevnetConfig
     from xrollup.testing import DevnetThread
 
-    config = DevnetConfig(chain_ids=_chains(pytestconfig), accounts=_accounts(pytestconfig), port=0, silent=True)
+    config = DevnetConfig(chain_ids=_chains(pytestconfig), accounts=_accounts(pytestconfig), port=0, silent=True,
+                          l1=True)  # the L1 on a free port too (devnet.l1.url)
     with DevnetThread(config) as server:
         yield server
 

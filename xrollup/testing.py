@@ -34,6 +34,7 @@ class Checkpoint:
     mode: MiningMode
     coinbase: bytes
     impersonated: frozenset[bytes]
+    faults: frozenset[int] = frozenset()  # the active fault modes' ids
 
 
 def checkpoint(devnet: Devnet) -> Checkpoint:
@@ -41,7 +42,8 @@ def checkpoint(devnet: Devnet) -> Checkpoint:
     impersonated accounts, which a snapshot does not cover (as in anvil). Call it on the
     devnet's loop."""
     seq = devnet.sequencer
-    return Checkpoint(seq, seq.snapshot(), seq.mode, seq.coinbase, frozenset(seq.impersonated))
+    return Checkpoint(seq, seq.snapshot(), seq.mode, seq.coinbase, frozenset(seq.impersonated),
+                      frozenset(seq.faults.active))
 
 
 def restore(devnet: Devnet, saved: Checkpoint) -> None:
@@ -59,6 +61,8 @@ def restore(devnet: Devnet, saved: Checkpoint) -> None:
         seq.set_mode(saved.mode)
     seq.set_coinbase(saved.coinbase)
     seq.set_impersonated(set(saved.impersonated))
+    for fault_id in set(seq.faults.active) - saved.faults:  # a fault the test left on
+        seq.clear_faults(fault_id)
 
 
 class DevnetThread:

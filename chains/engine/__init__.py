@@ -4,7 +4,9 @@ The speed-ups (each tested to give py-evm's exact bytes): a shared-node Merkle P
 (``mpt``), accounts as tuples and slots decoded in place (``accounts``), plain transfers
 without the interpreter's machinery (``fastpath``), the rollups' VM with a leaner interpreter
 loop (``evm``), rlp without serializers (``rlpfast``), keccak straight from pysha3
-(``hashing``) and sender recovery from raw bytes (``sender``).
+(``hashing``) and sender recovery from raw bytes (``sender``); calls without the validation
+and finalize whose work a call throws away (``fastcall``), on states reused at the same block
+and root for either engine (``callstates``).
 
 Importing this package changes nothing outside it: no environment variable, no module of
 another library, no class of py-evm. The fast classes are subclasses that a chain uses only

@@ -46,7 +46,8 @@ class BlockView:
     @classmethod
     def mined(cls, chain: RollupChain, block: MinedBlock) -> BlockView:
         h = block.header
-        env = BlockEnv(int(h.timestamp), int(h.gas_limit), bytes(h.coinbase), int(h.base_fee_per_gas or 0))
+        env = BlockEnv(int(h.timestamp), int(h.gas_limit), bytes(h.coinbase), int(h.base_fee_per_gas or 0),
+                       prev_randao=bytes(h.mix_hash))
         return cls(
             chain, block.number, chain.blocks[block.number - 1].header, block.sealed.base_state_root, env,
             [t.outcome.pending for t in block.txs],

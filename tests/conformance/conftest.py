@@ -3,7 +3,9 @@
 web3.py runs these suites against geth from a prepared data directory: contracts deployed, a
 block with a transaction, a block with a log, two reverting transactions, an empty block. Here
 the same chain state is built once per session on a served xrollup devnet with the chain id
-those suites hard-code (131277322940537). The chain automines, except during the tests that
+those suites hard-code (131277322940537), once per test module: the sync suites and the async
+ones each get a fresh server, as each of web3.py's runs gets a fresh geth (their EIP-7702 test
+leaves storage in the keyfile account that the other's would read). The chain automines, except during the tests that
 expect a transaction they just sent to stay pending (replacing or modifying it, or finding no
 receipt yet, as on a node with a block time): those run with mining paused, and what they left
 in the pool is mined after them. With a block time instead, a block now and then falls between
@@ -21,7 +23,7 @@ from typing import Any
 
 import pytest
 from eth_utils import to_bytes
-from web3 import Web3
+from web3 import AsyncHTTPProvider, AsyncWeb3, Web3
 from web3._utils.contract_sources.contract_data.emitter_contract import EMITTER_CONTRACT_DATA
 from web3._utils.contract_sources.contract_data.math_contract import MATH_CONTRACT_DATA
 from web3._utils.contract_sources.contract_data.offchain_lookup import OFFCHAIN_LOOKUP_DATA
@@ -32,7 +34,7 @@ from web3._utils.module_testing.utils import RequestMocker
 from web3.contract import Contract
 from web3.types import BlockData
 
-from tests.conformance.known_failures import KNOWN_FAILURES
+from tests.conformance.known_failures import KNOWN_FAILURES, SOMETIMES_FAILING
 from tests.support import served
 from xrollup.testing import DevnetThread
 
@@ -58,13 +60,13 @@ class ChainState:
     block_with_txn_hash: str
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def conformance_server() -> Iterator[DevnetThread]:
     with served((CONFORMANCE_CHAIN_ID,)) as server:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def conformance_url(conformance_server: DevnetThread) -> str:
     return conformance_server.urls[CONFORMANCE_CHAIN_ID]
 
@@ -80,7 +82,7 @@ def _block_hash_of(w3: Web3, tx_hash: bytes) -> str:
     return w3.eth.wait_for_transaction_receipt(tx_hash)["blockHash"].to_0x_hex()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chain_state(conformance_server: DevnetThread, conformance_url: str) -> ChainState:
     w3 = Web3(Web3.HTTPProvider(conformance_url, request_kwargs={"timeout": 30}))
     accounts = conformance_server.devnet.accounts
@@ -261,16 +263,97 @@ def block_hash_revert_no_msg(chain_state: ChainState) -> str:
     return chain_state.block_hash_revert_no_msg
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # web3.py's module also holds the async suites, marked for pytest-asyncio, which this suite
-    # does not run: the mark is declared so that importing them warns of nothing
-    config.addinivalue_line("markers", "asyncio: an async test of web3.py's suites (not run here)")
+# -- the async suites' fixtures: the same chain state, through web3.py's async client ----------
+# (Block fixtures are read with the sync client: their values are the same dicts.)
+
+
+@pytest.fixture
+def async_w3(conformance_url: str, chain_state: ChainState) -> AsyncWeb3[Any]:
+    return AsyncWeb3(AsyncHTTPProvider(conformance_url, request_kwargs={"timeout": 30}))
+
+
+@pytest.fixture
+def async_skip_if_testrpc() -> Any:
+    return lambda w3: None
+
+
+def _async_contract(async_w3: AsyncWeb3[Any], data: dict[str, Any], address: str) -> Any:
+    return async_w3.eth.contract(address=address, abi=data["abi"], bytecode=data["bytecode"])
+
+
+@pytest.fixture
+def async_math_contract(async_w3: AsyncWeb3[Any], chain_state: ChainState) -> Any:
+    return _async_contract(async_w3, MATH_CONTRACT_DATA, chain_state.contracts["math"])
+
+
+@pytest.fixture
+def async_math_contract_address(async_math_contract: Any, address_conversion_func: Any) -> Any:
+    return address_conversion_func(async_math_contract.address)
+
+
+@pytest.fixture
+def async_emitter_contract(async_w3: AsyncWeb3[Any], chain_state: ChainState) -> Any:
+    return _async_contract(async_w3, EMITTER_CONTRACT_DATA, chain_state.contracts["emitter"])
+
+
+@pytest.fixture
+def async_emitter_contract_address(async_emitter_contract: Any, address_conversion_func: Any) -> Any:
+    return address_conversion_func(async_emitter_contract.address)
+
+
+@pytest.fixture
+def async_revert_contract(async_w3: AsyncWeb3[Any], chain_state: ChainState) -> Any:
+    return _async_contract(async_w3, REVERT_CONTRACT_DATA, chain_state.contracts["revert"])
+
+
+@pytest.fixture
+def async_offchain_lookup_contract(async_w3: AsyncWeb3[Any], chain_state: ChainState) -> Any:
+    return _async_contract(async_w3, OFFCHAIN_LOOKUP_DATA, chain_state.contracts["offchain_lookup"])
+
+
+@pytest.fixture
+def async_panic_errors_contract(async_w3: AsyncWeb3[Any], chain_state: ChainState) -> Any:
+    return _async_contract(async_w3, PANIC_ERRORS_CONTRACT_DATA, chain_state.contracts["panic_errors"])
+
+
+@pytest.fixture
+def async_storage_contract(async_w3: AsyncWeb3[Any], chain_state: ChainState) -> Any:
+    return _async_contract(async_w3, STORAGE_CONTRACT_DATA, chain_state.contracts["storage"])
+
+
+@pytest.fixture
+def async_keyfile_account_address(chain_state: ChainState) -> str:
+    return chain_state.keyfile_account
+
+
+@pytest.fixture
+def async_keyfile_account_address_dual_type(async_keyfile_account_address: str, address_conversion_func: Any) -> Any:
+    return async_keyfile_account_address
+
+
+@pytest.fixture
+def async_empty_block(empty_block: BlockData) -> BlockData:
+    return empty_block
+
+
+@pytest.fixture
+def async_block_with_txn(block_with_txn: BlockData) -> BlockData:
+    return block_with_txn
+
+
+@pytest.fixture
+def async_block_with_txn_with_log(block_with_txn_with_log: BlockData) -> BlockData:
+    return block_with_txn_with_log
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each known failure as a strict expected failure, with its reason."""
+    """Mark each known failure as a strict expected failure, with its reason (one that fails
+    only now and then: a non-strict one)."""
     for item in items:
         cls = getattr(item, "cls", None)
         name = getattr(item, "originalname", item.name)
-        if cls is not None and f"{cls.__name__}::{name}" in KNOWN_FAILURES:
-            item.add_marker(pytest.mark.xfail(reason=KNOWN_FAILURES[f"{cls.__name__}::{name}"], strict=True))
+        key = f"{cls.__name__}::{name}" if cls is not None else ""
+        if key in KNOWN_FAILURES:
+            item.add_marker(pytest.mark.xfail(reason=KNOWN_FAILURES[key], strict=True))
+        elif key in SOMETIMES_FAILING:
+            item.add_marker(pytest.mark.xfail(reason=SOMETIMES_FAILING[key], strict=False))

@@ -109,7 +109,7 @@ def test_bad_state_files_are_refused_and_nothing_changes(own: tuple[DevnetThread
 
 def _cli(port: int, *args: str) -> subprocess.Popen[str]:
     exe = Path(sys.executable).with_name("xrollup")
-    return subprocess.Popen([str(exe), "--chains", "901", "--port", str(port), "--admin.port", "0", *args],
+    return subprocess.Popen([str(exe), "--chains", "901", "--port", str(port), "--admin.port", "0", "--l1.port", "0", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

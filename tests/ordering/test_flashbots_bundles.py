@@ -94,3 +94,46 @@ def test_bundle_bad_input_is_invalid_params() -> None:
         ]:
             err = rpc.error(method, params)
             assert err.code in (-32602, -32000, -32003), (method, params, err)
+
+
+def test_block_number_is_the_chains_own_when_other_chains_advance_alone() -> None:
+    """Superblocks that hold only chain 902 do not bring chain 901's target block nearer: the
+    bundle lands in 901's block ``head + 2``, whatever superblock builds it."""
+    with DevnetServer() as server:  # automine: a superblock holds only the chains with work
+        a, b = server.rpc(901), server.rpc(902)
+        head = a.height()
+        raw, tx_hash = transfer(901, 6, 0, value=5)
+        sent = a.call("eth_sendBundle", {"txs": [raw], "blockNumber": hex(head + 2)})
+        for nonce in range(3):  # three superblocks in which 901 does not advance
+            other, other_hash = transfer(902, 7, nonce)
+            b.call("eth_sendRawTransaction", other)
+            assert b.receipt(other_hash) is not None
+        assert a.height() == head and a.receipt(tx_hash) is None
+        assert a.call("xr_getBundleStatus", sent["bundleHash"])["status"] == "pending"
+        first, h1 = transfer(901, 7, 0)
+        a.call("eth_sendRawTransaction", first)  # 901's block head+1: not the bundle's
+        assert int(a.receipt(h1)["blockNumber"], 16) == head + 1 and a.receipt(tx_hash) is None
+        second, _ = transfer(902, 7, 3)
+        b.call("eth_sendRawTransaction", second)  # the next superblock: 901's next block is head+2
+        receipt = a.receipt(tx_hash)
+        assert receipt is not None and int(receipt["blockNumber"], 16) == head + 2
+        status = a.call("xr_getBundleStatus", sent["bundleHash"])
+        assert status["status"] == "included"
+        assert [(leg["chainId"], leg["blockNumber"]) for leg in status["legs"]] == [(901, head + 2)]
+
+
+def test_a_bundle_is_dropped_once_its_chain_has_passed_the_block() -> None:
+    with DevnetServer(no_mining=True) as server:
+        a, b = server.rpc(901), server.rpc(902)
+        head = a.height()
+        now = int(a.call("eth_getBlockByNumber", "latest", False)["timestamp"], 16)
+        raw, tx_hash = transfer(901, 6, 0)
+        # too early for block head+1, and block head+1 is its only block
+        sent = a.call("eth_sendBundle", {"txs": [raw], "blockNumber": hex(head + 1), "minTimestamp": now + 10**6})
+        a.call("evm_mine")
+        assert a.height() == head + 1 and a.receipt(tx_hash) is None
+        assert a.call("xr_getBundleStatus", sent["bundleHash"])["status"] == "pending"
+        b.call("evm_mine")  # the next superblock: 901 has passed its block
+        status = a.call("xr_getBundleStatus", sent["bundleHash"])
+        assert status["status"] == "failed" and status["error"] == "bundle expired"
+        assert a.receipt(tx_hash) is None and a.nonce(ADDRS[6]) == 0

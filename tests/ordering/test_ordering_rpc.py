@@ -107,3 +107,27 @@ def test_cli_order_flags_reach_the_configuration() -> None:
             parser().parse_args(bad)
     with pytest.raises(ValueError, match="not one of this devnet's chains"):
         config_from_args(parser().parse_args(["--order", "999=fees"]))
+
+
+def test_express_lane_mines_every_held_transaction_of_a_concurrent_burst() -> None:
+    """Transactions held a moment apart become eligible a moment apart: the mining service
+    must come back for each, not only for those eligible when it woke (a burst used to leave
+    some pooled for good, with nothing left to wake the service)."""
+    import threading
+
+    with DevnetServer(order="express-lane", express_lane_delay=0.2, express_lane_round=3600.0) as server:
+        clients = {k: server.rpc(901 + k % 2) for k in range(8)}
+        for nonce in range(6):
+            sent: dict[int, str] = {}
+
+            def send(key: int, nonce: int = nonce, sent: dict[int, str] = sent) -> None:
+                sent[key] = clients[key].call("eth_sendRawTransaction", transfer(901 + key % 2, key, nonce)[0])
+
+            threads = [threading.Thread(target=send, args=(k,)) for k in clients]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for key, tx_hash in sent.items():
+                wait_for(lambda key=key, tx_hash=tx_hash: clients[key].receipt(tx_hash), timeout=15,
+                         what=f"round {nonce}: sender {key}'s held transaction")

@@ -1,6 +1,6 @@
 """Every kind of read stops at the time limit with geth's error, and the devnet goes on:
 eth_call across chains (the far side loops), eth_estimateGas, eth_createAccessList,
-debug_traceCall, xr_simulateBundle. Against a real devnet with a 0.3 s limit (conftest.py)."""
+debug_traceCall, xr_simulateBundle, eth_simulateV1. Against a real devnet with a 0.3 s limit (conftest.py)."""
 
 from __future__ import annotations
 
@@ -58,3 +58,10 @@ def test_a_bundle_simulation_stops_at_the_time_limit(loops: ChainRpc) -> None:
     leg = "0x" + bytes(signed.raw_transaction).hex()
     assert _error(loops, "xr_simulateBundle", [{"txs": [leg]}]) == TIMEOUT_ERROR
     assert int(loops.ok(901, "eth_getTransactionCount", [A0, "pending"]), 16) == nonce  # nothing was sent
+
+
+def test_a_block_simulation_stops_at_the_time_limit(loops: ChainRpc) -> None:
+    """eth_simulateV1 is one read: its blocks share the request's deadline."""
+    call = {"from": A0, "to": LOOP_ADDRESS, "gas": hex(10_000_000)}
+    blocks = [{"calls": [call]}, {"calls": [call]}]
+    assert _error(loops, "eth_simulateV1", [{"blockStateCalls": blocks}, "latest"]) == TIMEOUT_ERROR

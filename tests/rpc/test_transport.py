@@ -238,6 +238,20 @@ def test_single_call_exact_bytes(port: int) -> None:
     assert body == b'{"jsonrpc":"2.0","id":1,"result":3}'
 
 
+def test_a_response_leaves_in_one_piece(port: int) -> None:
+    """Head and body in one write: a keep-alive client's first read gets the whole answer
+    (one that gets the head alone wakes up twice per answer)."""
+    body = json.dumps(req("add", [1, 2])).encode()
+    request = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (
+        len(body), body)
+    with socket.create_connection((HOST, port), timeout=10) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(20):
+            sock.sendall(request)
+            first = sock.recv(65536)
+            assert first.startswith(b"HTTP/1.1 200 ") and first.endswith(b'{"jsonrpc":"2.0","id":1,"result":3}'), first
+
+
 def test_ids_are_echoed_verbatim(port: int) -> None:
     assert rpc(port, req("echo", ["x"], rid="abc")) == ok("abc", "x")
     assert rpc(port, req("echo", [None], rid=None)) == err(None, -32602, "missing value for required argument 0 (value)")

@@ -193,7 +193,7 @@ class CliDevnet:
         self.chains = chains
         for attempt in range(3):  # free_port_block is best effort: another process may take a port first
             self.port = free_port_block(len(chains))
-            args = ["--chains", ",".join(map(str, chains)), "--port", str(self.port), "--admin.port", "0", "--silent",
+            args = ["--chains", ",".join(map(str, chains)), "--port", str(self.port), "--admin.port", "0", "--l1.port", "0", "--silent",
                     *flags]
             if state_dir is not None:
                 args += ["--state-dir", str(state_dir)]

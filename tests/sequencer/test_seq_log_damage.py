@@ -139,7 +139,7 @@ def edit_line(state_dir: Path, number: int, old: bytes, new: bytes) -> None:
 def refused(state_dir: Path) -> str:
     """Start ``xrollup`` on ``state_dir``; it must exit 1 without a traceback. Returns stderr."""
     port = free_port_block(len(CHAINS))
-    done = subprocess.run(xrollup_cmd("--chains", "901,902", "--port", str(port), "--admin.port", "0", "--silent", "--state-dir",
+    done = subprocess.run(xrollup_cmd("--chains", "901,902", "--port", str(port), "--admin.port", "0", "--l1.port", "0", "--silent", "--state-dir",
                                       str(state_dir)), cwd=ROOT, capture_output=True, text=True, timeout=120)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output[-3000:]

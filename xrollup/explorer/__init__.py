@@ -3,7 +3,8 @@
 One lane per chain, superblocks advancing live (``xr_newSuperblocks`` over the WebSocket),
 each block's transactions, bundles outlined across the lanes they span, cross-rollup calls
 drawn as arrows from the source transaction to the destination transaction, failures in red
-with their reason. Clicking a transaction shows its receipt, decoded logs and cross-chain
+with their reason, MEV findings (sandwiches, back-runs, cross-rollup arbitrage, from
+``xr_getMevReport``) marked on their transactions and linked across the lanes. Clicking a transaction shows its receipt, decoded logs and cross-chain
 trace. Plain HTML/CSS and native ES modules (no build step); the page reads everything over
 JSON-RPC.
 
@@ -30,8 +31,8 @@ PATH = "/explorer"
 STATIC_DIR = Path(__file__).resolve().parent
 #: The page's ES modules: ``app.js`` starts the page and imports the others. A browser runs a
 #: module only when it is served as JavaScript.
-MODULES = ("app.js", "abi.js", "board.js", "dom.js", "format.js", "lookups.js", "overlay.js", "panel.js", "rpc.js",
-           "state.js")
+MODULES = ("app.js", "abi.js", "board.js", "dom.js", "format.js", "lookups.js", "mev.js", "overlay.js", "panel.js",
+           "rpc.js", "state.js", "faults.js")
 STATIC_FILES = {
     "index.html": "text/html; charset=utf-8",
     **{name: "text/javascript; charset=utf-8" for name in MODULES},

@@ -6,9 +6,11 @@
 //   format.js  hex quantities, short hashes, decoded values
 //   lookups.js contract names, revert reasons, call traces
 //   board.js   the lanes view: lanes, superblock columns, transactions
-//   overlay.js bundle outlines and cross-rollup arrows (SVG)
+//   overlay.js bundle outlines, cross-rollup arrows and MEV links (SVG)
+//   mev.js     MEV findings (xr_getMevReport) marked on the transactions they involve
 //   panel.js   the details view: one transaction's receipt, logs and trace
 //   dom.js     small DOM helpers
+//   faults.js  the sequencer's fault modes: banner, superblock marks, reorgs, held transactions
 //
 // Lanes (rows) are chains, columns are superblocks (newest on the right). Superblocks arrive
 // live from eth_subscribe("xr_newSuperblocks") on this page's own chain (the first chain);
@@ -18,13 +20,16 @@
 //
 // Stable hooks for tests: .lane-label[data-chain], .cell[data-chain][data-superblock],
 // .tx[data-tx][data-chain][data-status][data-superblock] (class "failed" when status 0),
-// path.arrow[data-from-tx][data-to-tx], rect.bundle[data-bundle], #panel[data-tx].
+// path.arrow[data-from-tx][data-to-tx], rect.bundle[data-bundle], #panel[data-tx],
+// .tx[data-mev-role][data-mev-kind], path.mev[data-finding][data-kind].
 
 import { decodeCall, decodeLog, decodeTuple, hexToBytes } from "./abi.js";
 import { addSuperblock, followControls, setupLanes } from "./board.js";
 import { $, message } from "./dom.js";
+import { refreshFaults, watchFaults } from "./faults.js";
 import { hexToInt } from "./format.js";
 import { fingerprint } from "./lookups.js";
+import { mevMarks } from "./mev.js";
 import { draw, scheduleDraw } from "./overlay.js";
 import { closePanel, openPanel } from "./panel.js";
 import { browserUrl, rpc } from "./rpc.js";
@@ -85,6 +90,7 @@ function connect() {
           .catch(() => {});
       }
       addSuperblock(sb);
+      refreshFaults(); // fault marks for the new column (faults.js)
     }
   };
   ws.onclose = () => {
@@ -124,7 +130,8 @@ async function start() {
     return;
   }
   connect();
+  watchFaults();
 }
 
-window.xrollupExplorer = { state, decodeLog, decodeCall, decodeTuple, hexToBytes, fingerprint, openPanel, draw };
+window.xrollupExplorer = { state, decodeLog, decodeCall, decodeTuple, hexToBytes, fingerprint, openPanel, draw, mevMarks };
 start();

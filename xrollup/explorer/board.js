@@ -1,12 +1,14 @@
 // The board (lanes view): one lane per chain, one column per superblock, each block's transactions
 // with their status and reason; columns arrive in order, the oldest leave. A superblock lists only
 // the chains that advanced in it: an idle chain's cell stays empty (class "idle"), and its lane
-// label keeps showing its head (the superblock's "heads").
+// label keeps showing its head (the superblock's "heads"). Once a column's transactions are in,
+// its superblock's MEV findings mark them (mev.js).
 
 import { decodeCall } from "./abi.js";
 import { $, el, requestPanel } from "./dom.js";
 import { hexToInt, short } from "./format.js";
 import { revertReason } from "./lookups.js";
+import { loadMev } from "./mev.js";
 import { scheduleDraw } from "./overlay.js";
 import { rpc } from "./rpc.js";
 import { MAX_COLUMNS, state } from "./state.js";
@@ -57,6 +59,7 @@ function removeColumn(col) {
   }
   state.arrows = state.arrows.filter((a) => a.superblock !== col.number);
   for (const b of col.bundles) state.bundles.delete(b);
+  for (const f of col.mev || []) state.mev.delete(f);
 }
 
 // Place a superblock on the board (synchronously, so that columns keep their order), then
@@ -115,6 +118,7 @@ async function fillColumn(col) {
   }
   await Promise.all(jobs);
   if (col.bundles.length) await loadBundles(col);
+  if (col.txs.length) await loadMev(col);
   col.el.dataset.loaded = "true";
   scheduleDraw();
 }

@@ -1,5 +1,6 @@
-// The SVG overlay over the board: bundle outlines across the lanes they span, and cross-rollup
-// calls as arrows from the source transaction to the destination transaction.
+// The SVG overlay over the board: bundle outlines across the lanes they span, cross-rollup
+// calls as arrows from the source transaction to the destination transaction, and MEV findings
+// as dotted links through their transactions (front-run, victims, back-run; arbitrage legs).
 
 import { $, el, requestPanel, svg } from "./dom.js";
 import { short } from "./format.js";
@@ -48,6 +49,29 @@ export function draw() {
     overlay.append(rect, label);
     const needed = label.getComputedTextLength() + 12;
     if (needed > x2 - x1) rect.setAttribute("width", String(needed));
+  }
+  // MEV findings: a link through the finding's transactions, in order, across the lanes
+  for (const f of state.mev.values()) {
+    const nodes = f.txs.map((t) => state.txs.get(t.hash)).filter((e) => e && e.el.isConnected).map((e) => box(e.el));
+    if (nodes.length < 2) continue;
+    // a bracket in the cells' left margin, with a tick into each transaction
+    const spine = (n) => `${n.x - 7} ${n.y + n.h / 2}`;
+    const edge = (n) => `${n.x} ${n.y + n.h / 2}`;
+    const d = nodes.map((n, i) => (i === 0 ? `M ${edge(n)} L ${spine(n)}`
+      : `L ${spine(n)} L ${edge(n)}${i < nodes.length - 1 ? ` L ${spine(n)}` : ""}`));
+    const path = svg("path", {
+      class: `mev ${f.kind}${f.crossRollup ? " cross" : ""}`,
+      d: d.join(" "),
+      "data-finding": f.id,
+      "data-kind": f.kind,
+      "data-chains": [...new Set(f.txs.map((t) => t.chainId))].join(","),
+      "data-txs": f.txs.map((t) => t.hash).join(","),
+    });
+    const title = svg("title");
+    title.textContent = `${f.kind}${f.crossRollup ? " (cross-rollup)" : ""} by ${f.extractor}\n`
+      + f.value.map((v) => `taken: ${v.amount} of ${v.token}`).join("\n");
+    path.append(title);
+    overlay.append(path);
   }
   // cross-rollup calls: from the source transaction to the destination transaction
   const fan = new Map();

@@ -16,6 +16,7 @@ export const state = {
   arrows: [], // {from, to, fromChain, toChain, success, superblock}
   incoming: new Map(), // destination tx hash -> [{from, fromChain}]
   bundles: new Map(), // bundle hash -> {hash, superblock, legs}
+  mev: new Map(), // finding id -> {id, kind, superblock, extractor, crossRollup, chains, value, txs: [{hash, chainId, role}]}
   trace: new Map(), // chain id -> true | false (debug_traceTransaction available)
   sequencer: null,
   lastNumber: -1,

@@ -1,0 +1,49 @@
+"""Fault services: set and clear the sequencer's fault modes, list them, reorg (xr_setFault...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.base import SequencerHolder
+from chains.errors import BundleFailed, ChainHalted
+from shared_sequencer.bundles import BundleStatus
+from shared_sequencer.faults import Fault, Reorg
+
+
+class FaultServices(SequencerHolder):
+    def set_fault(self, fault: Fault) -> int:
+        """Raises UnknownChain."""
+        return self.sequencer.set_fault(fault)
+
+    def clear_faults(self, selector: int | str) -> list[int]:
+        """Raises InvalidInput when no active fault matches."""
+        return self.sequencer.clear_faults(selector)
+
+    def reorg(self, depth: int) -> Reorg:
+        """Raises InvalidInput (a depth below 1, or one reaching a safe superblock)."""
+        return self.sequencer.reorg(depth)
+
+    def faults_view(self) -> dict[str, Any]:
+        """The active faults, every fault period, the reorgs, what the faults hold back now,
+        and the safe superblock: what xr_faults answers and the explorer draws."""
+        seq = self.sequencer
+        return {
+            "active": [p.to_json() for p in seq.faults.active.values()],
+            "periods": [p.to_json() for p in seq.faults.history],
+            "reorgs": [r.to_json() for r in seq.faults.reorgs],
+            "held": [{"chainId": cid or None, ("hash" if cid else "bundleHash"): "0x" + h.hex(), "reason": reason}
+                     for cid, h, reason in seq.held()],
+            "safeSuperblock": seq.safe_superblock,
+            "head": seq.head.number,
+        }
+
+
+def raise_for_halted(bundle_hash: bytes, status: BundleStatus) -> None:
+    """A bundle that failed because it touched a halted chain: ChainHalted names the chain;
+    any other failure: BundleFailed."""
+    failure = status.failure
+    if failure is None:
+        return
+    if failure.kind == "halted":
+        raise ChainHalted(failure.chain_id, bundle_hash, failure.leg)
+    raise BundleFailed(bundle_hash, failure)

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Benchmark what the settlement layer costs: sequential transfer throughput with the L1 on
+against ``--no-l1``.
+
+Against real ``xrollup`` subprocesses over HTTP (chains 901 and 902, automine), one client sends
+pre-signed transfers to chain 901 one after the other, each answered once mined; the devnet runs
+once with its L1 (a free port, blocks every ``--l1.block-time`` seconds, the batcher posting
+the superblock log before each L1 block, the proposer proposing output roots) and once with
+``--no-l1``, twice each, alternating (off, on, off, on), and the best run of each counts. Also
+printed for the L1 runs: how long after the last transfer its block was safe (its batch in an
+L1 block), the batches posted and their calldata bytes.
+
+Target, printed MET / NOT MET (never an exit status): the L1 costs at most 10%, that is
+(transfers/s with the L1) / (transfers/s without) >= 0.90.
+
+    .venv/bin/python scripts/bench_settlement.py [--quick] [--transfers N] [--json [FILE]]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from _bench_common import RpcClient, machine_summary, xrollup_devnet
+from eth_account import Account
+
+CHAINS = (901, 902)
+MNEMONIC = "test test test test test test test test test test test junk"
+GWEI = 10**9
+TARGET = 0.90
+BATCHER = "0x4193625c46fcd5f019c216bb1d94f02ac1695fe5"
+INBOX = "0xff00000000000000000000000000000000000900"
+
+
+def dev_key(index: int) -> Any:
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+
+
+KEY = dev_key(9)
+SINK = dev_key(8).address
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def presign(chain_id: int, first_nonce: int, count: int) -> list[tuple[str, str]]:
+    out = []
+    for nonce in range(first_nonce, first_nonce + count):
+        signed = Account.sign_transaction({
+            "chainId": chain_id, "nonce": nonce, "to": SINK, "value": 1, "gas": 21_000, "data": "0x",
+            "maxFeePerGas": 20 * GWEI, "maxPriorityFeePerGas": GWEI, "type": 2,
+        }, KEY.key)
+        out.append(("0x" + signed.raw_transaction.hex(), "0x" + signed.hash.hex()))
+    return out
+
+
+def sequential(url: str, count: int) -> dict[str, Any]:
+    with RpcClient(url) as client:
+        nonce = int(client.call("eth_getTransactionCount", [KEY.address, "pending"]), 16)
+        warm = presign(CHAINS[0], nonce, 20)
+        for raw, _ in warm:
+            client.call("eth_sendRawTransaction", [raw])
+        txs = presign(CHAINS[0], nonce + len(warm), count)
+        started = time.perf_counter()
+        for raw, _ in txs:
+            client.call("eth_sendRawTransaction", [raw])
+        elapsed = time.perf_counter() - started
+        assert client.call("eth_getTransactionReceipt", [txs[-1][1]]) is not None
+        head = int(client.call("eth_blockNumber"), 16)
+    return {"transfers": count, "seconds": elapsed, "tx_per_s": count / elapsed, "head": head}
+
+
+def settlement_figures(url: str, head: int, timeout: float = 60.0) -> dict[str, Any]:
+    """After the run: when the last block became safe, and what the batcher posted."""
+    with RpcClient(url) as client:
+        l1_url = client.call("xr_chains")[0]["l1"]["rpcUrl"]
+        started = time.perf_counter()
+        while int(client.call("eth_getBlockByNumber", ["safe", False])["number"], 16) < head:
+            if time.perf_counter() - started > timeout:
+                raise TimeoutError(f"block {head} not safe after {timeout}s")
+            time.sleep(0.01)
+        to_safe = time.perf_counter() - started
+    batches = calldata = 0
+    with RpcClient(l1_url) as l1:
+        height = int(l1.call("eth_blockNumber"), 16)
+        for n in range(height + 1):
+            for tx in l1.call("eth_getBlockByNumber", [hex(n), True])["transactions"]:
+                if tx["from"].lower() == BATCHER and (tx["to"] or "").lower() == INBOX:
+                    batches += 1
+                    calldata += (len(tx["input"]) - 2) // 2
+    return {"safe_after_s": to_safe, "l1_blocks": height + 1, "batches": batches, "calldata_bytes": calldata}
+
+
+def one_run(with_l1: bool, count: int) -> dict[str, Any]:
+    with xrollup_devnet(CHAINS, extra=() if with_l1 else ("--no-l1",)) as server:
+        url = server.urls[0]
+        result = sequential(url, count)
+        if with_l1:
+            result.update(settlement_figures(url, result["head"]))
+    log(f"  {'L1 on ' if with_l1 else '--no-l1'}: {result['tx_per_s']:.0f} transfers/s")
+    return result
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    count = 300 if args.quick else args.transfers
+    runs: dict[str, list[dict[str, Any]]] = {"no_l1": [], "l1": []}
+    for with_l1 in (False, True, False, True):
+        runs["l1" if with_l1 else "no_l1"].append(one_run(with_l1, count))
+    best = {k: max(v, key=lambda r: r["tx_per_s"]) for k, v in runs.items()}
+    ratio = best["l1"]["tx_per_s"] / best["no_l1"]["tx_per_s"]
+    return {"machine": machine_summary(), "transfers": count, "runs": runs, "best": best, "ratio": ratio,
+            "target": TARGET, "met": ratio >= TARGET}
+
+
+def report(r: dict[str, Any]) -> None:
+    best = r["best"]
+    on, off = best["l1"], best["no_l1"]
+    print(f"sequential transfers on chain 901 ({r['transfers']} per run, best of 2):")
+    print(f"  --no-l1 : {off['tx_per_s']:8.1f} transfers/s")
+    print(f"  L1 on   : {on['tx_per_s']:8.1f} transfers/s  (last block safe {on['safe_after_s']:.2f} s after the "
+          f"run; {on['batches']} batches, {on['calldata_bytes']} calldata bytes in {on['l1_blocks']} L1 blocks)")
+    print(f"  ratio L1 on / --no-l1: {r['ratio']:.3f}  (target >= {TARGET}: {'MET' if r['met'] else 'NOT MET'})")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="300 transfers per run")
+    ap.add_argument("--transfers", type=int, default=2000, help="transfers per run (default: 2000)")
+    ap.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
+                    help="also write the figures as JSON (to FILE, or stdout)")
+    return ap.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    results = run(args)
+    report(results)
+    if args.json == "-":
+        print(json.dumps(results))
+    elif args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
