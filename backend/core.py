@@ -112,16 +112,16 @@ class Backend(OverrideServices, SimulateServices, CallServices, FlashbotsService
         self.mining.stop()
         self.reads.close()
 
-    async def settled(self) -> None:
-        """Wait until every submission so far is mined (automine batches per loop tick).
-        Re-raises a mining failure."""
-        await self.mining.settled()
+    async def settled(self, tx_hash: bytes | None = None) -> None:
+        """Wait until every submission so far is mined (automine batches per loop tick), and
+        ``tx_hash`` if the mining budget deferred it. Re-raises a mining failure."""
+        await self.mining.settled(tx_hash)
 
     async def send_transaction(self, chain_id: int, pending: PendingTx) -> bytes:
         """Submit to the sequencer and wait until automine has mined it (other modes: until
         it is pooled). Returns the hash. Raises TransactionRejected, UnknownChain."""
         tx_hash = self.sequencer.submit(chain_id, pending)
-        await self.settled()
+        await self.settled(tx_hash)
         return tx_hash
 
     # -- accounts and the devnet -------------------------------------------------------------

@@ -5,15 +5,22 @@ must not pay for a builder (a VM, a state, a header) or an environment on every 
 ``PerChain`` is the mapping the bundle executor and the cross-rollup planner work on: a chain's
 value is made the first time it is read, and ``in`` answers for every chain of the devnet, made
 or not (the planner asks it whether a destination exists).
+
+``Build`` and ``Built`` are a superblock before and after it is built (``Sequencer.prepare``,
+``build``, ``commit_built``): the mining service builds a long one in a worker thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Collection, Container, Mapping
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from chains.block import BlockEnv
+from chains.block import BlockEnv, SealedBlock
 from chains.builder import BlockBuilder
+from shared_sequencer.budget import Budget
+from shared_sequencer.mempool import Mempool
+from shared_sequencer.superblock import SuperBlock
 
 T = TypeVar("T")
 
@@ -53,3 +60,40 @@ def halted_of(builders: Mapping[int, object]) -> frozenset[int]:
 
 Builders = PerChain[BlockBuilder]
 Envs = PerChain[BlockEnv]
+
+
+@dataclass
+class Build:
+    """What one superblock is built from (``Sequencer.prepare``): its number, timestamp and
+    parent, each chain's environment, the pools it takes from, every chain's head (hash,
+    state root), the forced next timestamp, base fee and prevRandao, and the active fault
+    modes when it was prepared, the budget it runs under (None: no limit), the transactions
+    it leaves out (deferred), the chains halted (they never advance), and, for a build off
+    the event loop, the builders made beforehand."""
+
+    number: int
+    timestamp: int
+    parent: SuperBlock
+    envs: Envs
+    chains: Collection[int] | None
+    pools: dict[int, Mempool]
+    heads: dict[int, tuple[bytes, bytes]] | None  # None: built and committed in one go, on the loop
+    overrides: tuple[int | None, int | None, bytes | None]
+    budget: Budget | None = None
+    deferred: set[bytes] = field(default_factory=set)
+    builders: Builders | None = None
+    halted: frozenset[int] = frozenset()
+    faults: frozenset[int] = frozenset()  # the active fault modes' ids
+
+
+@dataclass
+class Built:
+    """A built superblock, not committed yet: one sealed block per advancing chain, the
+    builders (their warm databases go to the chains), the bundles included and the
+    transactions found invalid at inclusion."""
+
+    build: Build
+    sealed: dict[int, SealedBlock]
+    builders: Builders
+    bundles: tuple[bytes, ...]
+    dropped: list[tuple[int, bytes]]

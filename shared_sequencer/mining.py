@@ -3,7 +3,13 @@
 Automine mines a superblock as soon as work arrives: while the devnet serves, the service's
 ``AutomineBatcher`` (batching.py) mines at the end of the event-loop tick, so that a
 transaction's receipt exists when eth_sendRawTransaction returns and concurrent submissions
-share one superblock; without the service the sequencer mines inline in ``submit``. Automine
+share one superblock; without the service the sequencer mines inline in ``submit``. The
+service builds an automine superblock on the event loop; one with a transaction that executes
+longer than ``INLINE_SLICE`` (a heavy cross-rollup call) is built again in a worker thread while the
+loop goes on answering and taking submissions, and is committed back on the loop (only the
+loop changes what readers see). It runs under an execution budget (budget.py): a
+transaction that executes longer than ``budget`` seconds while others wait is deferred so
+that what waits is mined first. Automine
 advances only the chains with work. Interval advances every chain on its cadence whether or not
 there is work (the service's loop): one superblock of every chain every ``seconds``, or, with
 per-chain intervals, a superblock of the chains due at each tick (chains due together share
@@ -14,15 +20,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chains.errors import SequencerDown
-from shared_sequencer.batching import AutomineBatcher
+from shared_sequencer.batching import AutomineBatcher, Step
+from shared_sequencer.budget import DEFAULT_BUDGET_SECONDS, Budget, OffLoop, Yielded
+
+if TYPE_CHECKING:
+    from shared_sequencer.builders import Build, Built
 
 log = logging.getLogger("xrollup.mining")
+
+INLINE_SLICE = 0.005  # seconds a transaction executes on the event loop before its superblock moves to the worker
+SWITCH_INTERVAL = 0.0005  # seconds the building thread may hold the GIL while the loop waits for it
 
 
 @dataclass(frozen=True)
@@ -93,16 +108,45 @@ class Minable(Protocol):
 
     def set_automine_scheduler(self, schedule: Callable[[], None] | None) -> None: ...
 
+    @property
+    def head(self) -> object: ...
+
+    @property
+    def relays(self) -> Sequence[object]: ...
+
+    @property
+    def deposits(self) -> Mapping[int, Sequence[object]]: ...
+
+    def has_bundles(self) -> bool: ...
+
+    def prepare(self, timestamp: int | None = None, chains: Collection[int] | None = None,
+                budget: Budget | None = None, off_loop: bool = False) -> Build: ...
+
+    def build(self, build: Build, allow_empty: bool = True) -> Built | None: ...
+
+    def commit_built(self, built: Built) -> object | None: ...
+
+    def defer(self, tx_hash: bytes) -> None: ...
+
+    def release_deferred(self) -> None: ...
+
+    def is_deferred(self, tx_hash: bytes | None = None) -> bool: ...
+
 
 class MiningService:
-    """Mines for one sequencer at a time, on the event loop: automine batching (installed as
-    the sequencer's automine scheduler) and the interval loop."""
+    """Mines for one sequencer at a time: automine batching (installed as the sequencer's
+    automine scheduler; long builds in a worker thread) and the interval loop, on the event
+    loop. ``budget``: seconds an automine build may run while others wait before the
+    transaction it executes is deferred (budget.py; 0: never, and every build on the loop)."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: float = DEFAULT_BUDGET_SECONDS) -> None:
+        self.budget = budget
         self._seq: Minable | None = None
         self._batcher: AutomineBatcher | None = None
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._off_loop_next = False  # the last quick step ran past INLINE_SLICE
 
     @property
     def running(self) -> bool:
@@ -121,7 +165,7 @@ class MiningService:
         sequencer goes back to mining inline."""
         self.detach()
         self._seq = seq
-        self._batcher = AutomineBatcher(seq.mine_pending)
+        self._batcher = AutomineBatcher(seq.mine_pending, self._step, seq.is_deferred, self._step_inline)
         seq.set_automine_scheduler(self._batcher.schedule)
         seq.mode_listeners.append(self.wake)
         seq.pending_listeners.append(self._on_pending)
@@ -141,11 +185,95 @@ class MiningService:
         if self._task is not None:
             self._task.cancel()
             self._task = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
-    async def settled(self) -> None:
-        """Wait until every automine submission so far is mined. Re-raises a mining failure."""
+    def _step_inline(self) -> Step | None:
+        """One automine superblock built and committed on the loop (the batcher's quick
+        step); None when a transaction executes past INLINE_SLICE (the build is thrown away:
+        ``_step`` builds it in the worker thread)."""
+        seq, batcher = self._seq, self._batcher
+        if seq is None or batcher is None or not isinstance(seq.mode, Automine):
+            return Step.IDLE
+        before = seq.head
+        # Deposits, bundles and relays: built on the loop, as ever.
+        if self.budget <= 0 or seq.relays or seq.deposits or seq.has_bundles():
+            seq.mine_pending()
+            return Step.COMMITTED if seq.head is not before else Step.IDLE
+        while True:
+            try:
+                build = seq.prepare(budget=Budget(self.budget, batcher.waiting, INLINE_SLICE))
+            except SequencerDown:  # a fault: nothing is mined while the sequencer is down
+                return Step.IDLE
+            try:
+                built = seq.build(build, allow_empty=False)
+            except OffLoop:
+                self._off_loop_next = True
+                return None
+            except Yielded as exc:  # a budget below the slice
+                seq.defer(exc.tx_hash)
+                return Step.YIELDED
+            if built is None:
+                if build.deferred:  # only what was deferred waits: it may go now
+                    seq.release_deferred()
+                    continue
+                return Step.IDLE
+            seq.commit_built(built)  # built and committed in one go: nothing moved
+            break
+        if seq.relays:  # asynchronous messages the superblock sent: follow-ups, as mine_pending does
+            seq.mine_pending()
+        return Step.COMMITTED
+
+    async def _step(self) -> Step:
+        """One automine superblock (the batcher's step): built on the loop, or, with a
+        transaction past INLINE_SLICE, built again in the worker thread under the budget and
+        committed here; built again if the sequencer moved meanwhile."""
+        if not self._off_loop_next:  # the quick step just found it needs the worker: no second try
+            quick = self._step_inline()
+            if quick is not None:
+                return quick
+        self._off_loop_next = False
+        seq, batcher = self._seq, self._batcher
+        if seq is None or batcher is None:
+            return Step.IDLE
+        while True:
+            try:
+                build = seq.prepare(budget=Budget(self.budget, batcher.waiting, pauses=True), off_loop=True)
+            except SequencerDown:  # a fault (maybe arisen while the last build ran): nothing is mined
+                return Step.IDLE
+            try:
+                built = await asyncio.get_running_loop().run_in_executor(self._worker(), seq.build, build, False)
+            except Yielded as exc:
+                if seq is self._seq:
+                    seq.defer(exc.tx_hash)
+                return Step.YIELDED
+            if seq is not self._seq:  # reset or loaded meanwhile
+                return Step.IDLE
+            if built is None:
+                if build.deferred:
+                    seq.release_deferred()
+                    continue
+                return Step.IDLE
+            if seq.commit_built(built) is not None:
+                break
+        if seq.relays:
+            seq.mine_pending()
+        return Step.COMMITTED
+
+    def _worker(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="xrollup-mine")
+            # The building thread holds the GIL until asked to let go, every switch interval
+            # (5 ms by default): the loop would wait that long each time it wants it back.
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+        return self._executor
+
+    async def settled(self, tx_hash: bytes | None = None) -> None:
+        """Wait until every automine submission so far is mined, ``tx_hash`` too if the
+        budget deferred it. Re-raises a mining failure."""
         if self._batcher is not None:
-            await self._batcher.settled()
+            await self._batcher.settled(tx_hash)
 
     def wake(self) -> None:
         """Call after the mode changed, so that a new interval takes effect at once."""

@@ -4,7 +4,9 @@ It keeps one mempool per chain, builds superblocks (a block for each chain with 
 every chain on evm_mine and interval ticks), commits them to those chains at once, appends
 them to the superblock log and tells listeners. It also owns
 the devnet's clock, snapshots and dev-method state edits. Everything here is synchronous and
-runs on the server's event loop, so no reader ever sees half a superblock.
+runs on the server's event loop, so no reader ever sees half a superblock; only ``build``
+may run in the mining service's worker thread, on what ``prepare`` took for it, and changes
+nothing that readers see (``commit_built``, back on the loop, does).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +25,6 @@ from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth_typing import Address
 
 from chains.block import BlockEnv, PendingTx, SealedBlock, base_fee_of
-from chains.builder import BlockBuilder
 from chains.deposits import DEPOSIT_TX_TYPE, Deposit, L1Origin, as_pending
 from chains.errors import (
     BlockNotFound,
@@ -42,10 +44,11 @@ from shared_sequencer import admission, interop
 from shared_sequencer import faults as fault_modes
 from shared_sequencer import reorg as reorg_plan
 from shared_sequencer import window as windows
-from shared_sequencer.builders import Builders, Envs, PerChain
+from shared_sequencer.budget import DEFAULT_MAX_DEFERRALS, Budget
+from shared_sequencer.builders import Build, Builders, Built, Envs, PerChain
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
 from shared_sequencer.log import SuperblockLog, decode_edit
-from shared_sequencer.mempool import Mempool
+from shared_sequencer.mempool import Mempool, PoolTx
 from shared_sequencer.mining import Automine, MiningMode
 from shared_sequencer.ordering import ExpressLane, Fees, OrderingPolicy, Round
 from shared_sequencer.relay import RELAY_GAS, Relay, RelayPolicy, relayed_keys, sent_messages
@@ -100,6 +103,7 @@ class Sequencer:
     relay_policy: RelayPolicy = field(default_factory=RelayPolicy)  # --interop.autorelay / .delay
     chain_orders: dict[int, OrderingPolicy] = field(default_factory=dict)  # per-chain overrides of ``order``
     sequencing_window: int = windows.DEFAULT_WINDOW  # L1 blocks a deposit may wait (window.py)
+    max_deferrals: int = DEFAULT_MAX_DEFERRALS  # --max-deferrals (budget.py)
 
     def __post_init__(self) -> None:
         self.pools: dict[int, Mempool] = {cid: Mempool() for cid in self.chains}
@@ -126,6 +130,8 @@ class Sequencer:
         # holds, kept through evm_revert and reorgs (a rollup must include every one of them).
         self._l1_deposits: dict[int, list[tuple[PendingTx, L1Origin | None]]] = {}
         self._automine_scheduler: Callable[[], None] | None = None
+        self.deferrals: dict[bytes, int] = {}  # times a pooled transaction was interrupted (budget.py)
+        self._deferred_next: set[bytes] = set()  # left out of the next superblock
         self._ordered_at: dict[int, float] = {}  # per chain, the time its pool was last ordered
         # Settlement (settlement/): once an L1 settles this devnet (``mark_safe``), the highest
         # superblock whose batch is in an L1 block, and the highest whose L1 block is final.
@@ -557,6 +563,23 @@ class Sequencer:
         when nothing is included. A halted chain never advances (faults.py). Raises
         InvalidInput for a timestamp not after the previous superblock's, SequencerDown while
         the sequencer is down."""
+        build = self.prepare(timestamp, chains)
+        built = self.build(build, allow_empty)
+        if built is None and build.deferred:  # only what was deferred waits: it may go now
+            self.release_deferred()
+            built = self.build(self.prepare(timestamp, chains), allow_empty)
+        superblock = self.commit_built(built) if built is not None else self.head
+        assert superblock is not None  # built and committed in one go: nothing moved between
+        return superblock
+
+    def prepare(self, timestamp: int | None = None, chains: Collection[int] | None = None,
+                budget: Budget | None = None, off_loop: bool = False) -> Build:
+        """What ``build`` needs of the sequencer's present state, taken on the thread that
+        owns it, to be built under ``budget`` (None: none). ``off_loop`` (a build in the
+        mining service's worker thread): the pools are copies and every chain's builder is
+        made here, so that the build shares nothing that the event loop changes meanwhile.
+        Raises InvalidInput for a timestamp not after the previous superblock's,
+        SequencerDown while the sequencer is down."""
         if fault_modes.is_down(self.faults):
             raise SequencerDown()
         halted = fault_modes.halted_chains(self.faults)
@@ -564,47 +587,122 @@ class Sequencer:
         if timestamp is not None and timestamp <= parent.timestamp:
             raise InvalidInput(f"timestamp {timestamp} is not after the previous block's {parent.timestamp}")
         ts = timestamp if timestamp is not None else self.clock.next(parent.timestamp)
-        envs = self.block_envs(ts)
-        number = parent.number + 1
+        pooled = self._pooled if chains is None else self._pooled.intersection(chains)
+        pools = {cid: self.pools[cid].copy() if off_loop else self.pools[cid] for cid in pooled}
+        # Off the loop, what the build started from, to see at commit whether it moved since.
+        heads = {cid: (c.head.hash, c.head_state_root) for cid, c in self.chains.items()} if off_loop else None
+        build = Build(parent.number + 1, ts, parent, self.block_envs(ts), chains, pools, heads,
+                      (self.clock.next_timestamp, self.next_base_fee, self.next_prev_randao), budget,
+                      set(self._deferred_next), halted=halted, faults=frozenset(self.faults.active))
+        if off_loop:
+            build.builders = self._builders(build.envs, halted)
+            for cid in self.chains:
+                build.builders[cid]  # noqa: B018 (made now, on this thread)
+        return build
+
+    def _height(self, chain_id: int) -> int:
+        return self.chains[chain_id].height
+
+    def _builders(self, envs: Envs, halted: frozenset[int]) -> Builders:
+        return PerChain(self.chains, lambda cid: self.chains[cid].new_builder(envs[cid]), halted)
+
+    def build(self, build: Build, allow_empty: bool = True) -> Built | None:
+        """Build the superblock ``build`` describes, changing nothing but its builders (and the
+        bundle book's record of a bundle that failed). None: automine (``allow_empty``
+        False) has nothing to include. Raises Yielded when its budget ran out while others
+        wait, OffLoop past its slice on the event loop (budget.py): nothing of it may be
+        committed then."""
+        envs = build.envs
 
         def fresh(applied: dict[int, list[PendingTx]]) -> Builders:
-            builders: Builders = PerChain(self.chains, lambda cid: self.chains[cid].new_builder(envs[cid]), halted)
+            builders = self._builders(envs, build.halted)
             for cid, txs in applied.items():
                 for pending in txs:
                     builders[cid].apply(pending)
             return builders
 
-        applied: dict[int, list[PendingTx]] = self._due_deposits(envs)  # deposits first, before anything else
-        for relay in self._due_relays(ts, number):  # asynchronous messages first, at the top
-            before = applied.setdefault(relay.destination, [])
+        # Off the loop (builders made beforehand) only pools are built from: the deposits, the
+        # bundle book and the relays are the loop's (the mining service builds those superblocks
+        # there). Deposits first, before anything else.
+        off_loop = build.builders is not None
+        applied: dict[int, list[PendingTx]] = self._due_deposits(envs) if not off_loop else {}
+        for relay in self._due_relays(build.timestamp, build.number) if not off_loop else ():
+            before = applied.setdefault(relay.destination, [])  # asynchronous messages first, at the top
             before.append(self._relay_tx(relay, before, envs))
-        builders = fresh(applied)
+        builders = build.builders if build.builders is not None else fresh(applied)
         included_bundles: list[bytes] = []
-        for bundle in self.bundles.due(number, ts, lambda cid: self.chains[cid].height):
-            if self.faults.active and fault_modes.bundle_hold(self.faults, bundle.hash, bundle.legs, number, time.time()):
+        due = self.bundles.due(build.number, build.timestamp, self._height) if not off_loop else ()
+        for bundle in due:
+            if self.faults.active and fault_modes.bundle_hold(self.faults, bundle.hash, bundle.legs, build.number,
+                                                              time.time()):
                 continue  # censored or delayed: the bundle waits as a whole
             result = execute_bundle(builders, bundle)
-            self.bundles.settle(bundle, result, number)
+            self.bundles.settle(bundle, result, build.number)
             if result.ok:
                 included_bundles.append(bundle.hash)
                 for chain_id, pending in bundle.legs:
                     applied.setdefault(chain_id, []).append(pending)
             else:
                 builders = fresh(applied)  # throw the failed bundle's VMs away
-        pooled = (self._pooled if chains is None else self._pooled.intersection(chains)) - halted
-        for cid in sorted(pooled, key=self._order.__getitem__):
-            self._fill_from_pool(cid, builders)
+        dropped: list[tuple[int, bytes]] = []
+        for cid in sorted(set(build.pools) - build.halted, key=self._order.__getitem__):
+            self._fill_from_pool(cid, builders, build, dropped)
         advancing = {cid for cid, b in builders.items() if b.outcomes}
         if not allow_empty and not advancing:
-            return parent  # automine with nothing to include (a failed bundle, a nonce gap)
+            for cid, tx_hash in dropped:
+                self.pools[cid].remove(tx_hash)
+            return None  # automine with nothing to include (a failed bundle, a nonce gap)
         if allow_empty:
-            advancing.update(set(self.chains if chains is None else chains) - halted)
+            advancing.update(set(self.chains if build.chains is None else build.chains) - build.halted)
         order = self._order
         sealed = {cid: builders[cid].seal() for cid in sorted(advancing, key=order.__getitem__)}
-        superblock = self.commit(number, ts, parent, sealed, envs, tuple(included_bundles))
-        for cid in sealed:
-            self.chains[cid].keep_warm(builders[cid])
+        return Built(build, sealed, builders, tuple(included_bundles), dropped)
+
+    def commit_built(self, built: Built) -> SuperBlock | None:
+        """Commit what ``build`` built (``commit``), unless what it was built on has moved
+        since ``prepare`` (a superblock mined meanwhile, a state edit, a pooled transaction
+        dropped or replaced...): then nothing changes and None is returned (build again)."""
+        build, pools = built.build, self.pools
+        if build.heads is not None and self._moved(built):
+            return None
+        for cid, tx_hash in built.dropped:
+            pools[cid].remove(tx_hash)
+        superblock = self.commit(build.number, build.timestamp, build.parent, built.sealed, build.envs, built.bundles)
+        for cid in built.sealed:
+            self.chains[cid].keep_warm(built.builders[cid])
         return superblock
+
+    def _moved(self, built: Built) -> bool:
+        """Whether what an off-loop build started from changed since ``prepare``."""
+        build = built.build
+        assert build.heads is not None
+        return (self.head is not build.parent
+                or any((c.head.hash, c.head_state_root) != build.heads[cid] for cid, c in self.chains.items())
+                or (self.clock.next_timestamp, self.next_base_fee, self.next_prev_randao) != build.overrides
+                or frozenset(self.faults.active) != build.faults
+                or any(o.pending.hash not in self.pools[cid].by_hash
+                       for cid, s in built.sealed.items() if cid in build.pools for o in s.outcomes
+                       if o.pending.hash in build.pools[cid].by_hash))
+
+    def defer(self, tx_hash: bytes) -> None:
+        """``tx_hash``'s execution ran past its superblock's budget while others waited
+        (budget.py): leave it out of the next superblock committed; it is interrupted at most
+        ``max_deferrals`` times."""
+        self.deferrals[tx_hash] = self.deferrals.get(tx_hash, 0) + 1
+        self._deferred_next.add(tx_hash)
+
+    def has_bundles(self) -> bool:
+        """Whether bundles are queued."""
+        return bool(self.bundles.queue)
+
+    def release_deferred(self) -> None:
+        """Let what was deferred into the next superblock prepared (nothing else waits)."""
+        self._deferred_next.clear()
+
+    def is_deferred(self, tx_hash: bytes | None = None) -> bool:
+        """Whether ``tx_hash`` (None: any transaction) is pooled still after being deferred
+        (budget.py)."""
+        return bool(self.deferrals) if tx_hash is None else tx_hash in self.deferrals
 
     def _relay_tx(self, relay: Relay, before: list[PendingTx], envs: dict[int, BlockEnv]) -> PendingTx:
         chain = self.chains[relay.destination]
@@ -615,42 +713,63 @@ class Sequencer:
         return system_tx(relay.destination, nonce, MESSENGER, relay.calldata(), RELAY_GAS, base_fee,
                          access_list=relay.access_list())
 
-    def _fill_from_pool(self, chain_id: int, builders: dict[int, BlockBuilder]) -> None:
-        """Apply the pool's ready transactions in policy order. Cross-rollup calls may
-        replace entries of ``builders`` with forks that carry their system transactions."""
-        pool = self.pools[chain_id]
+    def _fill_from_pool(self, chain_id: int, builders: Builders, build: Build,
+                        dropped: list[tuple[int, bytes]]) -> None:
+        """Apply the pool's ready transactions in policy order, but those ``build`` defers.
+        Cross-rollup calls may replace entries of ``builders`` with forks that carry their
+        system transactions. What is invalid at inclusion goes to ``dropped``. Raises
+        Yielded, OffLoop (budget.py)."""
+        pool = build.pools[chain_id]
         if not pool:
             return
         full: set[bytes] = set()
         self._ordered_at[chain_id] = now = time.time()
-        order = self.order_of(chain_id).bind(Round(self.head.number + 1, now))
+        order = self.order_of(chain_id).bind(Round(build.number, now))
         ready = list(pool.ready(builders[chain_id].nonce_of, order, int(base_fee_of(builders[chain_id].header))))
-        number = self.head.number + 1
-        for entry in ready:
-            sender = entry.pending.sender
+        budget = build.budget
+        for index, entry in enumerate(ready):
+            sender, tx_hash = entry.pending.sender, entry.pending.hash
             if sender in full:
                 continue
-            if self.faults.active and fault_modes.tx_hold(self.faults, chain_id, entry.pending, number, now):
+            if self.faults.active and fault_modes.tx_hold(self.faults, chain_id, entry.pending, build.number, now):
                 full.add(sender)  # censored or delayed: it waits in the pool, and its successors too
                 continue
-            if entry.pending.tx.gas > builders[chain_id].gas_left:
+            if entry.pending.tx.gas > builders[chain_id].gas_left or tx_hash in build.deferred:
                 full.add(sender)  # keep it for the next block, and its successors too
                 continue
+            interruptible = budget is not None and self.deferrals.get(tx_hash, 0) < self.max_deferrals
             try:
                 # the builder checks nonce, funds and base fee against the block; not EIP-3607
                 code = bytes(builders[chain_id].vm.state.get_code(Address(sender)))
                 admission.check_sender_code(code, entry.pending.impersonated)
-                result = apply_with_xcalls(builders, chain_id, entry.pending)
+                others = lambda: self._others_in_build(builders, build, chain_id, ready, index)  # noqa: B023, E731
+                with budget.interruptible(tx_hash, interruptible, others) if budget is not None else nullcontext():
+                    result = apply_with_xcalls(builders, chain_id, entry.pending)
             except TransactionRejected as exc:  # invalid now: dropped and reported, never retried
-                pool.remove(entry.pending.hash)
+                pool.remove(tx_hash)
+                dropped.append((chain_id, tx_hash))
                 full.add(sender)
                 if self._invalidated is not None:
                     self._invalidated[entry.pending.hash] = str(exc)
                 _log.warning("chain %d: dropped transaction 0x%s, invalid at inclusion: %s",
-                             chain_id, entry.pending.hash.hex(), exc)
+                             chain_id, tx_hash.hex(), exc)
                 continue
             if result.failure is not None:
-                self.xcall_errors[entry.pending.hash] = result.failure
+                self.xcall_errors[tx_hash] = result.failure
+
+    def _others_in_build(self, builders: Builders, build: Build, chain_id: int, ready: list[PoolTx],
+                         index: int) -> bool:
+        """Whether ``build`` holds a transaction of another sender than ``ready[index]``'s:
+        applied already, after it in its chain's ``ready``, or ready in a chain filled later."""
+        sender = ready[index].pending.sender
+        if any(o.pending.sender not in (sender, SEQUENCER) for b in builders.values() for o in b.outcomes):
+            return True
+        if any(e.pending.sender != sender for e in ready[index + 1:]):
+            return True
+        later = [cid for cid in build.pools if self._order[cid] > self._order[chain_id]]
+        return any(next(iter(build.pools[cid].ready(builders[cid].nonce_of, self.order_of(cid).bind(
+            Round(build.number, time.time())), int(base_fee_of(builders[cid].header)))), None) is not None
+            for cid in later)
 
     def commit(self, number: int, ts: int, parent: SuperBlock, sealed: dict[int, SealedBlock],
                envs: Mapping[int, BlockEnv], bundles: tuple[bytes, ...],
@@ -695,6 +814,9 @@ class Sequencer:
             if pool:  # drop what the new state made stale (same sender, used nonce)
                 pool.prune(self.chains[cid].state_at("latest").get_nonce)
         self._pooled = {cid for cid in self._pooled if self.pools[cid]}
+        self._deferred_next.clear()  # a deferral holds for one superblock
+        if self.deferrals:  # forget what left the pools
+            self.deferrals = {h: n for h, n in self.deferrals.items() if any(h in p.by_hash for p in self.pools.values())}
         self._settle_deposits(mined, envs)
         self.bundles.mark_included(superblock, logged_legs)
         done = set().union(*(relayed_keys(m) for m in mined.values()))

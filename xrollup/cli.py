@@ -215,6 +215,13 @@ def parser() -> argparse.ArgumentParser:
                     help="seconds a polling filter lives without being polled (0: forever; default: 300, as geth)")
     ap.add_argument("--max-filters", type=_count_or_zero, default=DevnetConfig.max_filters,
                     help="polling filters each chain keeps at once (default: 10000)")
+    ap.add_argument("--mining-budget", type=_seconds_or_zero, default=DevnetConfig.mining_budget, metavar="SECONDS",
+                    help="seconds one transaction of an automine superblock may execute while other transactions "
+                         "wait; past it that transaction is deferred to a later superblock (0: no budget; "
+                         "default: 0.01)")
+    ap.add_argument("--max-deferrals", type=_count_or_zero, default=DevnetConfig.max_deferrals,
+                    help="times a transaction past --mining-budget is deferred at most; then it runs to its end "
+                         "(default: 128)")
     return ap
 
 
@@ -225,7 +232,7 @@ def config_from_args(args: argparse.Namespace) -> DevnetConfig:
         block_times=args.block_time[1],
         no_mining=args.no_mining, order=args.order, silent=args.silent, state_dir=args.state_dir,
         gas_cap=args.gas_cap, evm_timeout=args.evm_timeout, filter_timeout=args.filter_timeout,
-        max_filters=args.max_filters,
+        max_filters=args.max_filters, mining_budget=args.mining_budget, max_deferrals=args.max_deferrals,
         hardfork=args.hardfork,
         admin_port=args.admin_port, autorelay=args.autorelay, relay_delay=args.relay_delay,
         logs_directory=args.logs_directory, dependency_set=args.dependency_set,

@@ -8,6 +8,7 @@ from typing import Any
 
 from chains.engine import DEFAULT_FORK, FORKS
 from chains.genesis import DEFAULT_MNEMONIC, WEI_PER_ETH
+from shared_sequencer.budget import DEFAULT_BUDGET_SECONDS, DEFAULT_MAX_DEFERRALS
 from shared_sequencer.faults import named_chains, parse_fault_flag
 from shared_sequencer.ordering import PolicySettings as OrderSettings
 from shared_sequencer.ordering import build_orders
@@ -37,6 +38,8 @@ class DevnetConfig:
     evm_timeout: float = 5.0  # seconds a read may run (geth's RPCEVMTimeout); 0: no limit
     filter_timeout: float = 300.0  # seconds a polling filter lives unpolled (geth: 5 minutes); 0: forever
     max_filters: int = 10_000  # polling filters per chain
+    mining_budget: float = DEFAULT_BUDGET_SECONDS  # seconds an automine build runs while others wait (0: no budget)
+    max_deferrals: int = DEFAULT_MAX_DEFERRALS  # times a transaction past the budget is deferred at most
     hardfork: str = DEFAULT_FORK  # prague or osaka: what every chain executes (chains/engine/forks.py)
     extra: dict[str, Any] = field(default_factory=dict)
     # supersim's: the admin API's port (None: no admin server; 0: a free port), whether the
@@ -97,6 +100,8 @@ class DevnetConfig:
             raise ValueError("--evm-timeout and --filter-timeout must be 0 or more seconds")
         if self.max_filters < 1:
             raise ValueError("--max-filters must be at least 1")
+        if not self.mining_budget >= 0 or self.max_deferrals < 0:
+            raise ValueError("--mining-budget and --max-deferrals must not be negative")
         if self.hardfork not in FORKS:
             raise ValueError(f"--hardfork {self.hardfork!r} is not supported: use one of {', '.join(FORKS)}")
         build_orders(self.order, self.order_settings, self.chain_ids)  # raises ValueError

@@ -92,6 +92,7 @@ class Devnet:
         self.settlement = Settlement(lambda: self.sequencer, config.l1_finality_depth) if config.l1 else None
         self.backend = Backend(self._new_sequencer(config, entries[1:], state_dir), self, self.accounts,
                                self.predeploys, ReadLimits(config.gas_cap, config.evm_timeout))
+        self.backend.mining.budget = config.mining_budget
         watchers: set[ChainEvents] = set()  # the chains' events with xr_newSuperblocks subscriptions
         filter_limits = FilterLimits(config.filter_timeout, config.max_filters)
         self.events = {cid: ChainEvents(self.backend, cid, watchers, filter_limits) for cid in config.chain_ids}
@@ -142,6 +143,7 @@ class Devnet:
         order, chain_orders = build_orders(config.order, config.order_settings, config.chain_ids)
         seq = Sequencer(chains, mode=mode_from_flags(config.block_time, config.no_mining, config.block_times),
                         order=order, chain_orders=chain_orders, log=SuperblockLog(state_dir),
+                        max_deferrals=config.max_deferrals,
                         relay_policy=RelayPolicy(config.autorelay, config.relay_delay,
                                                  dependency_map(config.chain_ids, config.dependency_set)),
                         sequencing_window=config.sequencing_window)
