@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from chains.block import PendingTx
 from chains.genesis import DevAccount, Predeploy
 from chains.rollup import ChainConfig, RollupChain
+from shared_sequencer.budget import Budget
+from shared_sequencer.builders import Build
 from shared_sequencer.log import SuperblockLog
 from shared_sequencer.mining import Automine
 from shared_sequencer.sequencer import Clock, Sequencer
-from shared_sequencer.superblock import SuperBlock
 
 log = logging.getLogger("xrollup.l1")
 
@@ -107,8 +108,10 @@ class L1Sequencer(Sequencer):
             listener()
         return True
 
-    def mine(self, timestamp: int | None = None, allow_empty: bool = True,
-             chains: Collection[int] | None = None) -> SuperBlock:
+    def prepare(self, timestamp: int | None = None, chains: Collection[int] | None = None,
+                budget: Budget | None = None, off_loop: bool = False) -> Build:
+        """Every block starts here (``mine``, and the mining service's own steps): the
+        ``before_block`` hooks run first, so that what they pool is in the block."""
         if not self._in_hooks:
             self._in_hooks = True
             try:
@@ -116,7 +119,7 @@ class L1Sequencer(Sequencer):
                     hook()
             finally:
                 self._in_hooks = False
-        return super().mine(timestamp, allow_empty, chains)
+        return super().prepare(timestamp, chains, budget, off_loop)
 
 
 def new_l1(settings: L1Settings, accounts: tuple[DevAccount, ...], predeploys: tuple[Predeploy, ...],
