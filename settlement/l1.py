@@ -24,7 +24,8 @@ from shared_sequencer.budget import Budget
 from shared_sequencer.builders import Build
 from shared_sequencer.log import SuperblockLog
 from shared_sequencer.mining import Automine
-from shared_sequencer.sequencer import Clock, Sequencer
+from shared_sequencer.seq_state import Clock
+from shared_sequencer.sequencer import Sequencer
 
 log = logging.getLogger("xrollup.l1")
 

@@ -2,8 +2,10 @@
 
 It keeps one mempool per chain, builds superblocks (a block for each chain with work in it;
 every chain on evm_mine and interval ticks), commits them to those chains at once, appends
-them to the superblock log and tells listeners. It also owns
-the devnet's clock, snapshots and dev-method state edits. Everything here is synchronous and
+them to the superblock log and tells listeners. It also owns the devnet's clock, snapshots
+and dev-method state edits (seq_dev.py), fault modes and reorgs (seq_faults.py) and its side
+of the settlement layer: safe heads, deposits and the sequencing window (seq_settlement.py);
+those mixins share the state declared in seq_state.py. Everything here is synchronous and
 runs on the server's event loop, so no reader ever sees half a superblock; only ``build``
 may run in the mining service's worker thread, on what ``prepare`` took for it, and changes
 nothing that readers see (``commit_built``, back on the loop, does).
@@ -12,11 +14,9 @@ nothing that readers see (``commit_built``, back on the loop, does).
 from __future__ import annotations
 
 import bisect
-import copy
-import dataclasses
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +25,7 @@ from eth.vm.forks.london.headers import calculate_expected_base_fee_per_gas
 from eth_typing import Address
 
 from chains.block import BlockEnv, PendingTx, SealedBlock, base_fee_of
-from chains.deposits import DEPOSIT_TX_TYPE, Deposit, L1Origin, as_pending
+from chains.deposits import L1Origin
 from chains.errors import (
     BlockNotFound,
     BundleFailed,
@@ -38,20 +38,23 @@ from chains.errors import (
     XCallFailure,
 )
 from chains.mailbox import MESSENGER, SEQUENCER, system_tx
-from chains.rollup import MinedBlock, RollupChain, StateEdit
+from chains.rollup import MinedBlock, RollupChain
 from chains.txbuild import tx_chain_id
 from shared_sequencer import admission, interop
 from shared_sequencer import faults as fault_modes
-from shared_sequencer import reorg as reorg_plan
 from shared_sequencer import window as windows
 from shared_sequencer.budget import DEFAULT_MAX_DEFERRALS, Budget
 from shared_sequencer.builders import Build, Builders, Built, Envs, PerChain
 from shared_sequencer.bundles import Bundle, BundleBook, execute_bundle
-from shared_sequencer.log import SuperblockLog, decode_edit
+from shared_sequencer.log import SuperblockLog
 from shared_sequencer.mempool import Mempool, PoolTx
 from shared_sequencer.mining import Automine, MiningMode
 from shared_sequencer.ordering import ExpressLane, Fees, OrderingPolicy, Round
 from shared_sequencer.relay import RELAY_GAS, Relay, RelayPolicy, relayed_keys, sent_messages
+from shared_sequencer.seq_dev import DevMixin
+from shared_sequencer.seq_faults import FaultsMixin
+from shared_sequencer.seq_settlement import SettlementMixin
+from shared_sequencer.seq_state import Clock, Snapshot
 from shared_sequencer.superblock import BlockBody, ChainBlockRef, SuperBlock, SuperblockRecord
 from shared_sequencer.xcall import apply_with_xcalls
 
@@ -60,40 +63,8 @@ _log = logging.getLogger(__name__)
 SuperblockListener = Callable[[SuperBlock, dict[int, MinedBlock]], None]
 PendingListener = Callable[[int, bytes], None]
 
-
 @dataclass
-class Clock:
-    """Devnet time: wall clock plus an offset, or a timestamp forced for the next superblock."""
-
-    offset: int = 0
-    next_timestamp: int | None = None
-
-    def next(self, parent_timestamp: int) -> int:
-        if self.next_timestamp is not None:
-            return self.next_timestamp
-        return max(int(time.time()) + self.offset, parent_timestamp + 1)
-
-
-@dataclass
-class Snapshot:
-    height: int
-    chain_heights: dict[int, int]
-    state_roots: dict[int, bytes]
-    pools: dict[int, Mempool]  # the pools that held anything (the others were empty)
-    clock: Clock
-    next_base_fee: int | None
-    log_length: int
-    bundles: BundleBook
-    relays: list[Relay]
-    gas_limits: dict[int, int] = field(default_factory=dict)  # evm_setBlockGasLimit's, per chain
-    deposits: dict[int, list[PendingTx]] = field(default_factory=dict)
-    l1_origins: dict[int, L1Origin] = field(default_factory=dict)
-    windows: windows.Windows = field(default_factory=windows.Windows)
-    next_prev_randao: bytes | None = None
-
-
-@dataclass
-class Sequencer:
+class Sequencer(DevMixin, FaultsMixin, SettlementMixin):
     chains: dict[int, RollupChain]
     mode: MiningMode = field(default_factory=Automine)
     order: OrderingPolicy = field(default_factory=Fees)
@@ -198,45 +169,6 @@ class Sequencer:
             out["status"] = self.status_of(superblock.number)
             out["l1BlockNumber"] = hex(carrier) if carrier is not None else None
         return out
-
-    # -- settlement: safe and finalized heads ----------------------------------------------
-
-    def mark_safe(self, number: int, l1_block: int) -> None:
-        """Superblocks up to ``number`` (at most the head) are in L1 block ``l1_block``: every
-        chain's "safe" tag moves to its head as of it. The first call makes the devnet settled
-        (tags and statuses follow the L1 from then on). Never lowers the safe head."""
-        number = min(number, self.head.number)
-        if self.settled and number <= self.safe_superblock:
-            return
-        self.settled = True
-        self.safe_superblock = number
-        self._carriers.append((number, l1_block))
-        for cid, chain in self.chains.items():
-            chain.set_tag("safe", self.block_at(cid, number))
-            chain.tags.setdefault("finalized", 0)
-
-    def mark_finalized(self, number: int) -> None:
-        """Superblocks up to ``number`` (at most the safe head) are final on the L1: every
-        chain's "finalized" tag moves to its head as of it. Never lowers it."""
-        number = min(number, self.safe_superblock)
-        if number < self.finalized_superblock:
-            return
-        self.finalized_superblock = number
-        for cid, chain in self.chains.items():
-            chain.set_tag("finalized", self.block_at(cid, number))
-
-    def l1_block_of(self, number: int) -> int | None:
-        """The L1 block that carries superblock ``number``'s batch; None while it is unsafe."""
-        index = bisect.bisect_left(self._carriers, (number, -1))
-        return self._carriers[index][1] if index < len(self._carriers) else None
-
-    def status_of(self, number: int) -> str:
-        """unsafe, safe (its batch is in an L1 block) or finalized (that L1 block is final)."""
-        if not self.settled:
-            return "unsafe"
-        if number <= self.finalized_superblock:
-            return "finalized"
-        return "safe" if number <= self.safe_superblock else "unsafe"
 
     def pending_nonce(self, chain_id: int, sender: bytes) -> int:
         """The next nonce for ``sender``: the state's, past any contiguous pooled ones."""
@@ -401,130 +333,6 @@ class Sequencer:
             for listener in self.mode_listeners:
                 listener()
         return bundle.hash
-
-    def submit_deposits(self, deposits: Mapping[int, Sequence[Deposit]], l1_origin: L1Origin | None = None
-                        ) -> dict[int, list[bytes]]:
-        """Queue OP deposit transactions (type 0x7E) for the next block of each chain they name,
-        and ``l1_origin`` (the L1 block they come from) for the next block of every chain named:
-        the next superblock includes them all, at the top of their blocks, in the given order
-        (a chain's queue spills into later blocks only beyond its block gas limit). Deposits
-        pass no admission and no ordering policy. Wakes automine like a submission. Returns
-        each chain's deposit hashes.
-
-        Raises UnknownChain, or InvalidInput for a deposit whose gas is above its chain's block
-        gas limit (it could never be included); nothing is queued then."""
-        for chain_id, items in deposits.items():
-            limit = self.chain(chain_id).config.gas_limit
-            for deposit in items:
-                if deposit.gas > limit:
-                    raise InvalidInput(f"deposit 0x{deposit.hash.hex()} asks for {deposit.gas} gas, above chain "
-                                       f"{chain_id}'s block gas limit {limit}")
-        hashes: dict[int, list[bytes]] = {}
-        for chain_id, items in deposits.items():
-            pendings = [as_pending(d) for d in items]
-            self.deposits.setdefault(chain_id, []).extend(pendings)
-            self._l1_deposits.setdefault(chain_id, []).extend((p, l1_origin) for p in pendings)
-            hashes[chain_id] = [d.hash for d in items]
-            self.windows.submit(chain_id, hashes[chain_id], None if l1_origin is None else l1_origin.number,
-                                self.chains[chain_id].height)
-            if l1_origin is not None:
-                self.l1_origins[chain_id] = l1_origin
-        self._automine()
-        return hashes
-
-    def _included_deposits(self) -> set[bytes]:
-        """The hashes of the deposits handed in that the chains include now."""
-        return {p.hash for cid, held in self._l1_deposits.items() for p, _origin in held
-                if p.hash in self.chains[cid].tx_by_hash}
-
-    def _requeue_deposits(self, included: set[bytes]) -> None:
-        """After a revert or reorg: the deposits of ``included`` (those the chains included
-        before it) that their chain no longer includes wait again, with those still queued, in
-        the L1's order, and the newest L1 origin among them for the chain's next block. (A
-        deposit queued after an evm_snapshot and never included is forgotten by evm_revert
-        to it, as any queued work.)"""
-        for cid, held in self._l1_deposits.items():
-            wanted = included | {p.hash for p in self.deposits.get(cid, [])}
-            missing = [(p, origin) for p, origin in held
-                       if p.hash in wanted and p.hash not in self.chains[cid].tx_by_hash]
-            if missing:
-                self.deposits[cid] = [p for p, _origin in missing]
-                origin = missing[-1][1]
-                if origin is not None:
-                    current = self.l1_origins.get(cid)
-                    self.l1_origins[cid] = origin if current is None or current.number < origin.number else current
-            else:
-                self.deposits.pop(cid, None)
-
-    def l1_reverted(self, l1_height: int) -> None:
-        """The L1 went back to block ``l1_height`` (evm_revert, a reorg there): superblocks
-        whose batches were in later L1 blocks are unsafe again (safe and finalized fall to the
-        last superblock a remaining L1 block carries), and deposits from later L1 blocks are
-        forgotten: those still waiting are not included, those a rollup already included stay
-        (unsafe: a revert or reorg of the rollup removes them)."""
-        self._l1_deposits = {cid: [(p, o) for p, o in held if o is None or o.number <= l1_height]
-                             for cid, held in self._l1_deposits.items()}
-        for cid, queue in list(self.deposits.items()):
-            kept = {p.hash for p, _o in self._l1_deposits.get(cid, [])}
-            queue[:] = [p for p in queue if p.hash in kept]
-            if not queue:
-                del self.deposits[cid]
-        self.l1_origins = {cid: o for cid, o in self.l1_origins.items() if o.number <= l1_height}
-        kept_carriers = [(number, l1) for number, l1 in self._carriers if l1 <= l1_height]
-        if kept_carriers == self._carriers:
-            return
-        self._carriers = kept_carriers
-        safe = max((number for number, _l1 in kept_carriers), default=0)
-        if safe >= self.safe_superblock:
-            return
-        self.safe_superblock = safe
-        self.finalized_superblock = min(self.finalized_superblock, safe)
-        for cid, chain in self.chains.items():
-            chain.set_tag("safe", self.block_at(cid, safe))
-            chain.set_tag("finalized", self.block_at(cid, self.finalized_superblock))
-
-    def _due_deposits(self, envs: Envs) -> dict[int, list[PendingTx]]:
-        """Each chain's queued deposits that fit in its next block, in queue order; a chain's
-        queue stops at a deposit a censor fault holds (window.py: until its deadline, when
-        ``enforce_window`` includes it)."""
-        due: dict[int, list[PendingTx]] = {}
-        for chain_id, queue in self.deposits.items():
-            room = envs[chain_id].gas_limit
-            for pending in queue:
-                if pending.tx.gas > room or (self.faults.active and windows.censored(self.faults, chain_id, pending)):
-                    break
-                room -= pending.tx.gas
-                due.setdefault(chain_id, []).append(pending)
-        return due
-
-    def enforce_window(self, l1_block: int) -> list[SuperBlock]:
-        """L1 block ``l1_block`` is about to be built: include every queued deposit whose
-        deadline (window.py) is that block or earlier, with the deposits before it on its chain,
-        as derivation would: in superblocks of those deposits alone (as many as their gas
-        needs), whether the sequencer is down, censoring or halting their chain. Returns the
-        superblocks made (none when nothing is overdue). Raises nothing of its own."""
-        self.windows.l1_head = max(self.windows.l1_head, l1_block - 1)
-        made: list[SuperBlock] = []
-        while due := windows.overdue(self.deposits, self.windows, l1_block):
-            parent = self.head
-            ts = self.clock.next(parent.timestamp)
-            envs = self.block_envs(ts)
-            sealed: dict[int, SealedBlock] = {}
-            for cid in sorted(due, key=self._order.__getitem__):
-                builder = self.chains[cid].new_builder(envs[cid])
-                room = envs[cid].gas_limit
-                for pending in self.deposits[cid][: due[cid]]:
-                    if pending.tx.gas > room:
-                        break
-                    room -= pending.tx.gas
-                    builder.apply(pending)
-                sealed[cid] = builder.seal()
-            self._forcing = True
-            try:
-                made.append(self.commit(parent.number + 1, ts, parent, sealed, envs, ()))
-            finally:
-                self._forcing = False
-        return made
 
     def drop(self, chain_id: int, tx_hash: bytes) -> bool:
         """Remove one pooled transaction. Returns False if it was not pooled. Raises UnknownChain."""
@@ -828,300 +636,6 @@ class Sequencer:
         for listener in list(self.superblock_listeners):
             listener(superblock, mined)
         return superblock
-
-    def _settle_deposits(self, mined: Mapping[int, MinedBlock], envs: Mapping[int, BlockEnv]) -> None:
-        """Forget the queued deposits and L1 origins the chains in ``mined`` just included."""
-        for cid, block in mined.items():
-            queue = self.deposits.get(cid)
-            if queue:
-                included = {tx.hash for tx in block.txs}
-                self.windows.note_included([p.hash for p in queue if p.hash in included],
-                                           self._superblock_of[cid][block.number], block.number, self._forcing)
-                queue[:] = [p for p in queue if p.hash not in included]
-                if not queue:
-                    del self.deposits[cid]
-            if cid in self.l1_origins and envs[cid].l1_origin == self.l1_origins[cid]:
-                del self.l1_origins[cid]
-
-    # -- dev methods --------------------------------------------------------------------
-
-    def edit_state(self, chain_id: int, edit: StateEdit) -> None:
-        chain = self.chain(chain_id)
-        chain.edit_state(edit)
-        self.log.append_edit(chain_id, edit)
-
-    def increase_time(self, seconds: int) -> int:
-        """Move the clock ``seconds`` ahead of the chain's own time (evm_increaseTime), as
-        anvil and Hardhat do: when blocks have run ahead of the wall clock (several a second
-        in automine), the offset first catches up with the head, so the next block comes at
-        least ``seconds`` after it. Returns the total offset."""
-        self.clock.offset = max(self.clock.offset, self.head.timestamp - int(time.time())) + seconds
-        return self.clock.offset
-
-    def set_time(self, timestamp: int) -> int:
-        """Make the clock read ``timestamp`` now (anvil_setTime). Returns the new offset."""
-        self.clock.offset = timestamp - int(time.time())
-        return self.clock.offset
-
-    def set_next_timestamp(self, timestamp: int) -> None:
-        """The next superblock's timestamp (evm_setNextBlockTimestamp). Raises InvalidInput
-        for one not after the head's."""
-        if timestamp <= self.head.timestamp:
-            raise InvalidInput(f"timestamp {timestamp} is not after the latest block's {self.head.timestamp}")
-        self.clock.next_timestamp = timestamp
-
-    def set_next_base_fee(self, fee: int) -> None:
-        """The next block's base fee on every chain (anvil_setNextBlockBaseFeePerGas)."""
-        self.next_base_fee = fee
-
-    def set_next_prev_randao(self, value: bytes) -> None:
-        """The next superblock's blocks' prevRandao (their header's mixHash, ``block.prevrandao``),
-        for that superblock only (anvil_setNextBlockPrevRandao, hardhat_setPrevRandao); the
-        superblock log records it, so replay needs nothing more. Raises InvalidInput for a
-        value that is not 32 bytes."""
-        if len(value) != 32:
-            raise InvalidInput(f"prevRandao must be 32 bytes, got {len(value)}")
-        self.next_prev_randao = bytes(value)
-
-    def set_block_gas_limit(self, gas_limit: int) -> None:
-        """The gas limit of every chain's next blocks (evm_setBlockGasLimit); admission and
-        estimates follow it. Each block's limit is in the superblock log, so replay needs
-        nothing more. Raises InvalidInput below a transfer's 21,000."""
-        if gas_limit < 21_000:
-            raise InvalidInput(f"block gas limit {gas_limit} is below 21000")
-        for chain in self.chains.values():
-            chain.config = dataclasses.replace(chain.config, gas_limit=gas_limit)
-
-    def set_coinbase(self, address: bytes) -> None:
-        """Who receives the fees of the next blocks (anvil_setCoinbase)."""
-        self.coinbase = address
-
-    def impersonate(self, address: bytes) -> None:
-        """Accept unsigned transactions from ``address`` (anvil_impersonateAccount)."""
-        self.impersonated.add(address)
-
-    def stop_impersonating(self, address: bytes) -> None:
-        self.impersonated.discard(address)
-
-    def set_impersonated(self, addresses: set[bytes]) -> None:
-        """Exactly ``addresses`` are impersonated from now on (restoring a saved set)."""
-        self.impersonated = set(addresses)
-
-    def set_mode(self, mode: MiningMode) -> None:
-        self.mode = mode
-        for listener in self.mode_listeners:
-            listener()
-
-    def snapshot(self) -> int:
-        snap_id = self._next_snapshot
-        self._next_snapshot += 1
-        self.snapshots[snap_id] = Snapshot(
-            height=self.head.number,
-            chain_heights={cid: c.height for cid, c in self.chains.items()},
-            state_roots={cid: c.head_state_root for cid, c in self.chains.items()},
-            pools={cid: p.copy() for cid, p in self.pools.items() if p},
-            clock=copy.copy(self.clock),
-            next_base_fee=self.next_base_fee,
-            log_length=len(self.log),
-            bundles=self.bundles.copy(),
-            relays=list(self.relays),
-            gas_limits={cid: c.config.gas_limit for cid, c in self.chains.items()},
-            deposits={cid: list(q) for cid, q in self.deposits.items()},
-            l1_origins=dict(self.l1_origins),
-            windows=self.windows.copy(),
-            next_prev_randao=self.next_prev_randao,
-        )
-        return snap_id
-
-    def revert(self, snap_id: int) -> bool:
-        """Restore every chain, the mempools, the clock and the log; drop this snapshot and
-        every later one. Returns False for an unknown id (as anvil does)."""
-        snap = self.snapshots.get(snap_id)
-        if snap is None:
-            return False
-        included = self._included_deposits()
-        for cid, chain in self.chains.items():  # only the chains that moved since have work to undo
-            height, root = snap.chain_heights[cid], snap.state_roots[cid]
-            if chain.height != height or chain.head_state_root != root:
-                chain.truncate(height, root)
-                del self._superblock_of[cid][height + 1 :]
-        del self.superblocks[snap.height + 1 :]
-        self.safe_superblock = min(self.safe_superblock, snap.height)
-        self.finalized_superblock = min(self.finalized_superblock, snap.height)
-        self._carriers = [(min(number, snap.height), l1) for number, l1 in self._carriers]
-        self.pools = {cid: snap.pools[cid].copy() if cid in snap.pools else Mempool() for cid in self.chains}
-        self._pooled = set(snap.pools)
-        self.clock = copy.copy(snap.clock)
-        self.next_base_fee = snap.next_base_fee
-        self.next_prev_randao = snap.next_prev_randao
-        self.bundles = snap.bundles.copy()
-        self.relays = list(snap.relays)
-        self.deposits = {cid: list(q) for cid, q in snap.deposits.items()}
-        self.l1_origins = dict(snap.l1_origins)
-        self.windows = snap.windows.copy()
-        self._requeue_deposits(included)
-        for cid, gas_limit in snap.gas_limits.items():
-            if self.chains[cid].config.gas_limit != gas_limit:
-                self.chains[cid].config = dataclasses.replace(self.chains[cid].config, gas_limit=gas_limit)
-        self.log.truncate(snap.log_length)
-        for later in [i for i in self.snapshots if i >= snap_id]:
-            del self.snapshots[later]
-        return True
-
-    # -- faults (shared_sequencer/faults.py) and reorgs (reorg.py) -------------------------
-
-    def set_fault(self, fault: fault_modes.Fault) -> int:
-        """Start ``fault`` now (from the next superblock on). Returns its id. Raises
-        UnknownChain for a chain this devnet does not run."""
-        for cid in fault_modes.named_chains(fault):
-            self.chain(cid)
-        fault_id = self.faults.add(fault, self.head.number).id
-        self._faults_changed()
-        return fault_id
-
-    def clear_faults(self, selector: int | str) -> list[int]:
-        """End the active faults ``selector`` names (an id, or a kind: all of that kind); what
-        they held back is sequenced now (automine). Returns their ids. Raises InvalidInput when
-        none is active."""
-        ids = self.faults.matching(selector)
-        if not ids:
-            raise InvalidInput(f"no active fault {selector!r} (xr_faults lists them)")
-        self.faults.remove(ids, self.head.number)
-        self._faults_changed()
-        return ids
-
-    def _faults_changed(self) -> None:
-        base = self.faults.base_relay or self.relay_policy
-        self.relay_policy = fault_modes.relay_policy(base, self.faults)  # a message delay is the relay policy's
-        self.faults.base_relay = base if self.relay_policy is not base else None
-        for listener in self.mode_listeners:
-            listener()
-        if any(self.pools.values()) or self.bundles.queue or self.relays:
-            self._automine()
-
-    def held(self) -> list[tuple[int, bytes, str]]:
-        """Pooled transactions a fault holds back now: (chain id, hash, reason), and queued
-        bundles (chain id 0, bundle hash, reason)."""
-        if not self.faults.active:
-            return []
-        number, now = self.head.number + 1, time.time()
-        out = [(cid, pending.hash, reason) for cid, pending in self._pooled_txs()
-               if (reason := fault_modes.tx_hold(self.faults, cid, pending, number, now)) is not None]
-        halted = fault_modes.halted_chains(self.faults)
-        for bundle in self.bundles.queue:
-            reason = fault_modes.bundle_hold(self.faults, bundle.hash, bundle.legs, number, now)
-            if reason is None and any(cid in halted for cid, _ in bundle.legs):
-                reason = "halted"
-            if reason is not None:
-                out.append((0, bundle.hash, reason))
-        return out
-
-    def _pooled_txs(self) -> list[tuple[int, PendingTx]]:
-        return [(cid, e.pending) for cid in self._pooled for e in self.pools[cid].by_key.values()]
-
-    def _due_relays(self, timestamp: int, number: int) -> list[Relay]:
-        due = self.relay_policy.due(self.relays, timestamp, number)
-        if self.faults.active:
-            due = [r for r in due if not fault_modes.relay_hold(self.faults, r)]
-        return due
-
-    def reorg(self, depth: int) -> fault_modes.Reorg:
-        """Drop the last ``depth`` superblocks and sequence again: every chain rolls back to its
-        head at the fork point (dev-method edits made after that superblock are undone too),
-        with the cross-rollup calls and messages of the dropped superblocks on every side; the
-        users' transactions go back to the pools and the bundles to the queue, and one
-        superblock in which every rolled-back chain advances is mined at once (unless the
-        sequencer is down; under automine, what else waits follows). The log records the reorg (a restart and replay reproduce it). Returns
-        the record, with what could not be sequenced again and why. Raises InvalidInput for a
-        depth below 1 or one that reaches a safe superblock (at or below ``safe_superblock``)."""
-        if depth < 1:
-            raise InvalidInput(f"reorg depth must be at least 1, got {depth}")
-        fork = self.head.number - depth
-        if fork < self.safe_superblock:
-            raise InvalidInput(f"cannot reorg {depth} superblocks: that drops superblock {max(fork + 1, 0)}, but "
-                               f"superblocks up to {self.safe_superblock} are safe (head {self.head.number})")
-        heights = {cid: self.block_at(cid, fork) for cid in self.chains}
-        work = reorg_plan.dropped_work(self.chains, self.superblocks[fork + 1 :], heights, self.bundles.legs)
-        length = self.log.superblock_end(fork)
-        rolled = {cid for cid, chain in self.chains.items() if chain.height != heights[cid]}
-        included = self._included_deposits()
-        self.relays = reorg_plan.relays_after(self.relays, work, self.chains, self._superblock_of)
-        dropped = tuple(sb.hash for sb in self.superblocks[fork + 1 :])
-        self._roll_back(fork, heights, length)
-        for tx_hash in work.tx_hashes:
-            self.xcall_errors.pop(tx_hash, None)
-        invalid: list[tuple[int, bytes, str]] = []
-        user_txs = self._requeue_reorged_deposits(work.txs)
-        for cid, pending in user_txs:
-            try:  # an executing message whose log a dropped block held is invalid now
-                interop.check_pending(pending, lambda c, n: self.chain(c).block(n))
-                self.pools[cid].add(pending)
-                self._pooled.add(cid)
-            except TransactionRejected as exc:
-                invalid.append((cid, pending.hash, str(exc)))
-        self.bundles.requeue(work.bundles)
-        self._requeue_deposits(included)  # in the L1's order, with what still waits
-        requeued = tuple((cid, p.hash) for cid, p in user_txs) + tuple(
-            (cid, p.hash) for bundle in work.bundles for cid, p in bundle.legs)
-        record = fault_modes.Reorg(fork, depth, dropped, requeued, time.time())
-        self.log.rewrite_tail(length, fault_modes.reorg_entry(record, length))
-        self._invalidated = {}
-        try:
-            if not fault_modes.is_down(self.faults):
-                advancing = rolled - fault_modes.halted_chains(self.faults)
-                if advancing:
-                    self.mine(chains=advancing)
-                if isinstance(self.mode, Automine):
-                    self.mine_pending()
-            chain_of = {h: cid for cid, h in requeued}
-            invalid += [(chain_of[h], h, reason) for h, reason in self._invalidated.items() if h in chain_of]
-        finally:
-            self._invalidated = None
-        record = dataclasses.replace(record, invalid=tuple(invalid))
-        self.faults.reorgs.append(record)
-        for listener in self.mode_listeners:
-            listener()
-        return record
-
-    def _roll_back(self, fork: int, heights: dict[int, int], length: int) -> None:
-        """Every chain back to ``heights`` (its head at superblock ``fork``) plus the dev edits
-        the log keeps before ``length``; superblocks after ``fork`` and the snapshots taken
-        after the cut are dropped."""
-        entries = self.log.entries
-        for cid, chain in self.chains.items():
-            height = heights[cid]
-            start = self.log.superblock_end(self._superblock_of[cid][height])
-            edits = [decode_edit(e) for e in entries[start:length] if e["t"] == "edit" and e["chainId"] == cid]
-            root = bytes(chain.blocks[height].header.state_root)
-            if chain.height != height or chain.head_state_root != root or edits:
-                chain.truncate(height, root)
-                del self._superblock_of[cid][height + 1 :]
-                for edit in edits:
-                    chain.edit_state(edit)
-        del self.superblocks[fork + 1 :]
-        for snap_id in [i for i, snap in self.snapshots.items() if snap.height > fork or snap.log_length > length]:
-            del self.snapshots[snap_id]
-
-    def _requeue_reorged_deposits(self, txs: list[tuple[int, PendingTx]]) -> list[tuple[int, PendingTx]]:
-        """Put the deposits among a reorg's dropped ``txs`` back at the front of their chains'
-        queues, in their order (a deposit is never lost, and keeps its deadline); returns the
-        other transactions."""
-        back: dict[int, list[PendingTx]] = {}
-        rest = []
-        for cid, pending in txs:
-            if getattr(pending.tx, "type_id", None) == DEPOSIT_TX_TYPE:
-                back.setdefault(cid, []).append(pending)
-            else:
-                rest.append((cid, pending))
-        for cid, items in back.items():
-            self.deposits[cid] = items + self.deposits.get(cid, [])
-            self.windows.forget_included(p.hash for p in items)
-        return rest
-
-    def note_reorg(self, entry: dict[str, Any]) -> None:
-        """Replay: a reorg record of the log (its truncation was applied when the log was read)."""
-        self.faults.reorgs.append(fault_modes.reorg_from_entry(entry))
-        self.log.append(entry, sync=False)
 
     def _genesis_superblock(self) -> SuperBlock:
         refs = tuple(
