@@ -198,7 +198,7 @@ class MiningService:
             return Step.IDLE
         before = seq.head
         # Deposits, bundles and relays: built on the loop, as ever.
-        if self.budget <= 0 or seq.relays or seq.deposits or seq.has_bundles():
+        if self.budget <= 0 or seq.relays or any(seq.deposits.values()) or seq.has_bundles():
             seq.mine_pending()
             return Step.COMMITTED if seq.head is not before else Step.IDLE
         while True:

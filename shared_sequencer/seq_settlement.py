@@ -78,7 +78,8 @@ class SettlementMixin(SequencerState):
         hashes: dict[int, list[bytes]] = {}
         for chain_id, items in deposits.items():
             pendings = [as_pending(d) for d in items]
-            self.deposits.setdefault(chain_id, []).extend(pendings)
+            if pendings:  # an empty queue would read as work waiting (the mining service's test)
+                self.deposits.setdefault(chain_id, []).extend(pendings)
             self._l1_deposits.setdefault(chain_id, []).extend((p, l1_origin) for p in pendings)
             hashes[chain_id] = [d.hash for d in items]
             self.windows.submit(chain_id, hashes[chain_id], None if l1_origin is None else l1_origin.number,
@@ -191,7 +192,7 @@ class SettlementMixin(SequencerState):
                 self.windows.note_included([p.hash for p in queue if p.hash in included],
                                            self._superblock_of[cid][block.number], block.number, self._forcing)
                 queue[:] = [p for p in queue if p.hash not in included]
-                if not queue:
-                    del self.deposits[cid]
+            if queue is not None and not queue:
+                del self.deposits[cid]
             if cid in self.l1_origins and envs[cid].l1_origin == self.l1_origins[cid]:
                 del self.l1_origins[cid]

@@ -85,3 +85,15 @@ def test_an_l1_revert_lowers_the_safe_head_and_forgets_its_deposits(w3_l1: Web3,
         rollups[901].call("evm_setAutomine", True)
     l1.call("evm_mine")  # the L1 carries the batches again
     assert w3.eth.get_block("safe").number >= landed.blockNumber
+
+
+def test_an_l1_block_without_deposits_leaves_no_queue_behind(server: DevnetThread, w3_l1: Web3,
+                                                             w3s: dict[int, Web3]) -> None:
+    """Each L1 block hands every rollup its deposits, often none: nothing may stay queued, or
+    the mining service would take it for waiting work and build every superblock without its
+    execution budget (a far-side burn would then hold everyone again)."""
+    l2_hash = deposit(w3_l1, 902, ETH)
+    assert w3s[902].eth.wait_for_transaction_receipt(l2_hash, timeout=30).status == 1
+    for _ in range(2):  # L1 blocks with no deposit at all
+        w3_l1.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    assert dict(server.devnet.sequencer.deposits) == {}
