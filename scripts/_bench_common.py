@@ -420,3 +420,11 @@ def machine_summary() -> dict[str, Any]:
         "platform": sys.platform,
         "loadavg": load,
     }
+
+
+def write_json(results: Any, dest: str | None) -> None:
+    """``--json [FILE]``: nothing for None, one line on stdout for "-", else FILE, indented."""
+    if dest == "-":
+        print(json.dumps(results))
+    elif dest:
+        Path(dest).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -33,7 +33,6 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from _bench_common import (
@@ -45,6 +44,7 @@ from _bench_common import (
     machine_summary,
     median,
     percentile,
+    write_json,
     xrollup_devnet,
 )
 from eth_abi import encode
@@ -277,12 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     worst = max(figures[name]["p99_ms"] for name in ran)
     verdict = "MET" if worst < TARGET_P99_MS else "NOT MET"
     print(f"target: victim p99 < {TARGET_P99_MS:.0f} ms in every scenario: {verdict} (worst {worst:.1f} ms)")
-    if args.json:
-        body = json.dumps({"machine": machine, "transfers": transfers, "scenarios": figures}, indent=2)
-        if args.json == "-":
-            print(body)
-        else:
-            Path(args.json).write_text(body + "\n", encoding="utf-8")
+    write_json({"machine": machine, "transfers": transfers, "scenarios": figures}, args.json)
     return 0
 
 

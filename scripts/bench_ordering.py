@@ -25,16 +25,14 @@ transfers). The figure of a policy is the median over the rounds; a ratio is tha
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from _bench_common import RpcClient, machine_summary, median, print_table, xrollup_devnet
+from _bench_common import RpcClient, machine_summary, median, print_table, write_json, xrollup_devnet
 from eth_account import Account
 
 CHAINS = (901, 902)
@@ -230,10 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     results = run(args)
     report(results)
-    if args.json == "-":
-        print(json.dumps(results))
-    elif args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_json(results, args.json)
     return 0
 
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,6 +43,7 @@ from _bench_common import (
     find_anvil,
     install_anvil,
     machine_summary,
+    write_json,
 )
 from bench.report import Peer, json_safe, report, versions_of
 from bench.sessions import ANVIL_CHAIN_ID, XROLLUP_CHAINS, cold_eth_tester_startup, open_session, run_round
@@ -151,10 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     results = report(peers, args, machine, versions_of(anvil_exe if any(p.name == "anvil" for p in peers) else None),
                      warmups, anvil_note)
-    if args.json == "-":
-        print(json.dumps(json_safe(results)))
-    elif args.json:
-        Path(args.json).write_text(json.dumps(json_safe(results), indent=2) + "\n", encoding="utf-8")
+    write_json(json_safe(results), args.json)
     return 0
 
 

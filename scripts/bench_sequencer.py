@@ -27,7 +27,6 @@ concurrent throughput >= 2x the single-chain sequential figure (checked for both
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import subprocess
 import sys
@@ -38,7 +37,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from _bench_common import RpcClient, machine_summary, percentile, xrollup_devnet, xrollup_executable
+from _bench_common import RpcClient, machine_summary, percentile, write_json, xrollup_devnet, xrollup_executable
 from eth_account import Account
 
 CHAINS = (901, 902, 903)
@@ -339,10 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     results = run(args)
     report(results)
-    if args.json == "-":
-        print(json.dumps(json_safe(results)))
-    elif args.json:
-        Path(args.json).write_text(json.dumps(json_safe(results), indent=2) + "\n", encoding="utf-8")
+    write_json(json_safe(results), args.json)
     return 0
 
 

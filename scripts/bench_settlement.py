@@ -24,14 +24,12 @@ Target, printed MET / NOT MET (never an exit status): the L1 costs at most 10%, 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from _bench_common import RpcClient, machine_summary, median, percentile, xrollup_devnet
+from _bench_common import RpcClient, machine_summary, median, percentile, write_json, xrollup_devnet
 from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
@@ -192,10 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     results = run(args)
     report(results)
-    if args.json == "-":
-        print(json.dumps(results))
-    elif args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_json(results, args.json)
     return 0
 
 

@@ -26,11 +26,9 @@ most 3x a plain transaction's (the local call) p50.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from _bench_common import (
@@ -41,6 +39,7 @@ from _bench_common import (
     machine_summary,
     median,
     percentile,
+    write_json,
     xrollup_devnet,
 )
 from eth_abi import encode
@@ -240,10 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ratio_xcall_to_transfer_p50": ratio_transfer,
         "target": {"description": f"xcall p50 <= {TARGET_RATIO:g}x plain p50", "max_ratio": TARGET_RATIO, "met": met},
     }
-    if args.json == "-":
-        print(json.dumps(results))
-    elif args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_json(results, args.json)
     return 0
 
 
