@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from backend.base import SequencerHolder
@@ -11,13 +12,22 @@ from shared_sequencer.faults import Fault, Reorg
 
 
 class FaultServices(SequencerHolder):
-    def set_fault(self, fault: Fault) -> int:
-        """Raises UnknownChain."""
-        return self.sequencer.set_fault(fault)
+    settled: Callable[[], Awaitable[None]]
 
-    def clear_faults(self, selector: int | str) -> list[int]:
-        """Raises InvalidInput when no active fault matches."""
-        return self.sequencer.clear_faults(selector)
+    async def set_fault(self, fault: Fault) -> int:
+        """Start ``fault`` and wait until automine has mined what it no longer holds.
+        Raises UnknownChain."""
+        fault_id = self.sequencer.set_fault(fault)
+        await self.settled()
+        return fault_id
+
+    async def clear_faults(self, selector: int | str) -> list[int]:
+        """End the faults ``selector`` names and wait until automine has mined what they
+        held back, so a client sees it included when the call answers. Raises InvalidInput
+        when no active fault matches."""
+        ids = self.sequencer.clear_faults(selector)
+        await self.settled()
+        return ids
 
     def reorg(self, depth: int) -> Reorg:
         """Raises InvalidInput (a depth below 1, or one reaching a safe superblock)."""

@@ -15,14 +15,15 @@ class FaultApi:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
-    def xr_setFault(self, fault: Fault) -> dict[str, Any]:
+    async def xr_setFault(self, fault: Fault) -> dict[str, Any]:
         """Start ``fault``; answers its id and what it does."""
-        fault_id = self.backend.set_fault(fault)
+        fault_id = await self.backend.set_fault(fault)
         return {"id": fault_id, **fault.describe()}
 
-    def xr_clearFault(self, selector: int | str) -> list[int]:
-        """End the fault with this id, or every fault of this kind; answers their ids."""
-        return self.backend.clear_faults(selector)
+    async def xr_clearFault(self, selector: int | str) -> list[int]:
+        """End the fault with this id, or every fault of this kind (what it held back is
+        mined before the answer, under automine); answers their ids."""
+        return await self.backend.clear_faults(selector)
 
     def xr_faults(self) -> dict[str, Any]:
         return self.backend.faults_view()
