@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from backend.base import SequencerHolder
@@ -34,20 +35,24 @@ class LaneGrant:
 
 
 class OrderingServices(SequencerHolder):
+    settled: Callable[[], Awaitable[None]]
+
     def ordering(self) -> dict[str, object]:
         """The devnet-wide policy and each chain's, as ``describe`` shows them."""
         seq = self.sequencer
         return {"default": seq.order.describe(),
                 "chains": {str(cid): seq.order_of(cid).describe() for cid in seq.chains}}
 
-    def set_ordering(self, name: str, settings: PolicySettings, chain_id: int | None) -> dict[str, object]:
-        """Order ``chain_id``'s pool (None: every chain's) by a fresh policy ``name``. Raises
-        InvalidInput (unknown name, bad settings), UnknownChain."""
+    async def set_ordering(self, name: str, settings: PolicySettings, chain_id: int | None) -> dict[str, object]:
+        """Order ``chain_id``'s pool (None: every chain's) by a fresh policy ``name``; answers
+        once automine has mined what the old policy held back. Raises InvalidInput (unknown
+        name, bad settings), UnknownChain."""
         try:
             made = policy(name, settings)
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
         self.sequencer.set_ordering(made, chain_id)
+        await self.settled()
         return self.ordering()
 
     def set_express_lane(self, controller: bytes | None, round_number: int | None,

@@ -140,8 +140,8 @@ class OrderingApi:
     def xr_getOrdering(self) -> dict[str, Any]:
         return self.backend.ordering()
 
-    def xr_setOrdering(self, request: OrderingRequest, chain_id: int | None) -> dict[str, Any]:
-        return self.backend.set_ordering(request.name, request.settings, chain_id)
+    async def xr_setOrdering(self, request: OrderingRequest, chain_id: int | None) -> dict[str, Any]:
+        return await self.backend.set_ordering(request.name, request.settings, chain_id)
 
     def xr_setExpressLane(self, who: bytes | None, options: LaneRequest) -> dict[str, Any]:
         grants = self.backend.set_express_lane(who, options.round, options.chain_id)
