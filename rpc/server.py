@@ -8,7 +8,7 @@ import errno
 import itertools
 import logging
 import socket
-from collections.abc import Generator, Iterable
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from rpc.fasthttp import MAX_BODY_BYTES, rpc_protocol, too_large_reply
 from rpc.jsonrpc import Connection, Dispatcher, dumps
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,6 @@ logger = logging.getLogger(__name__)
 _ws_ids = itertools.count(1)
 
 
-MAX_BODY_BYTES = 32 * 1024 * 1024  # a JSON-RPC request or batch, HTTP body or WebSocket message
 # Text waiting to be sent to one WebSocket peer; past it the peer is too slow and is dropped.
 MAX_SEND_QUEUE_BYTES = 4 * 1024 * 1024
 _SLOW_CLOSE_TIMEOUT = 1.0  # seconds to try a close frame to a dropped peer before giving up
@@ -145,114 +145,14 @@ class WsConnection(Connection):
             super().close()
 
 
-class _OneWrite(asyncio.Transport):
-    """A connection's transport whose writes in one turn of the event loop leave as one
-    write, at the end of that turn (nothing waits on a timer).
-
-    uvicorn writes a response's head as soon as the app starts the response and its body
-    next: two TCP segments (the socket has TCP_NODELAY). A client that reads the head first
-    (Python's http.client, most HTTP/1.1 clients) wakes up for it, then sleeps again until
-    the body comes: two wake-ups per answer on each side, which on a busy machine cost more
-    than a short answer itself.
-    """
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__()
-        self.transport = transport
-        self._loop = loop
-        self._pending: list[bytes] = []
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        if not self._pending:
-            self._loop.call_soon(self.flush)
-        self._pending.append(bytes(data))
-
-    def writelines(self, list_of_data: Iterable[bytes | bytearray | memoryview]) -> None:
-        for data in list_of_data:
-            self.write(data)
-
-    def flush(self) -> None:
-        """Write what is held back now."""
-        pending, self._pending = self._pending, []
-        if pending and not self.transport.is_closing():
-            self.transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
-
-    def close(self) -> None:
-        self.flush()
-        self.transport.close()
-
-    def write_eof(self) -> None:
-        self.flush()
-        self.transport.write_eof()
-
-    def abort(self) -> None:
-        self._pending = []
-        self.transport.abort()
-
-    def can_write_eof(self) -> bool:
-        return self.transport.can_write_eof()
-
-    def is_closing(self) -> bool:
-        return self.transport.is_closing()
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return self.transport.get_extra_info(name, default)
-
-    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
-        self.transport.set_protocol(protocol)
-
-    def get_protocol(self) -> asyncio.BaseProtocol:
-        return self.transport.get_protocol()
-
-    def is_reading(self) -> bool:
-        return self.transport.is_reading()
-
-    def pause_reading(self) -> None:
-        self.transport.pause_reading()
-
-    def resume_reading(self) -> None:
-        self.transport.resume_reading()
-
-    def set_write_buffer_limits(self, high: int | None = None, low: int | None = None) -> None:
-        self.transport.set_write_buffer_limits(high, low)
-
-    def get_write_buffer_size(self) -> int:
-        return self.transport.get_write_buffer_size() + sum(len(data) for data in self._pending)
-
-    def get_write_buffer_limits(self) -> tuple[int, int]:
-        return self.transport.get_write_buffer_limits()
-
-
-_HttpProtocol: type[asyncio.Protocol] | None = None
-try:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-except ImportError:  # pragma: no cover - uvicorn[standard] brings httptools where it builds
-    pass
-else:
-    class _OneWriteHttpTools(HttpToolsProtocol):
-        """uvicorn's httptools protocol, writing through ``_OneWrite``: each response leaves
-        in one write. A connection upgraded to a WebSocket gets the transport itself."""
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self.transport = _OneWrite(transport, self.loop)
-
-        def handle_websocket_upgrade(self) -> None:
-            if isinstance(self.transport, _OneWrite):
-                self.transport.flush()
-                self.transport = self.transport.transport
-            super().handle_websocket_upgrade()
-
-    _HttpProtocol = _OneWriteHttpTools
-
-
 class _JsonRpcHttp:
-    """Pure-ASGI fast path for ``POST /`` (the benchmarked hot path), outermost.
+    """Pure-ASGI ``POST /``, outermost, for the requests the protocol does not answer itself
+    (rpc/fasthttp.py: with ``Expect: 100-continue``, or without httptools).
 
-    It answers JSON-RPC POSTs itself, in front of FastAPI's routing and Starlette's middleware
-    stack (error, body-limit and CORS layers cost ~0.15 ms a request, about 7% of an automined
-    transfer's round trip), adding the CORS header a browser dapp needs (any origin, as the
-    CORS middleware is configured for the rest). Everything else goes to the FastAPI app.
+    It answers JSON-RPC POSTs in front of FastAPI's routing and Starlette's middleware stack
+    (error, body-limit and CORS layers cost ~0.15 ms a request), adding the CORS header a
+    browser dapp needs (any origin, as the CORS middleware is configured for the rest).
+    Everything else goes to the FastAPI app.
     """
 
     def __init__(self, app: ASGIApp, dispatcher: Dispatcher) -> None:
@@ -294,8 +194,7 @@ class _JsonRpcHttp:
 
 async def _too_large(send: Send, size: int) -> None:
     """HTTP 413 with a JSON-RPC error, the body left unread; the connection closes."""
-    reply = dumps({"jsonrpc": "2.0", "id": None, "error": {
-        "code": -32600, "message": f"request body too large: {size} bytes, the limit is {MAX_BODY_BYTES}"}}).encode()
+    reply = too_large_reply(size)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(reply)).encode()),
                (b"connection", b"close")]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
@@ -436,7 +335,7 @@ class ServerGroup:
             app: ASGIApp = ep.app if dispatcher is None else _JsonRpcHttp(ep.app, dispatcher)
             config = uvicorn.Config(
                 app, host=ep.host, port=port, log_config=None, log_level=self._log_level,
-                http=_HttpProtocol or "auto",
+                http=(None if dispatcher is None else rpc_protocol(dispatcher)) or "auto",
                 lifespan="off", ws="websockets-sansio", ws_max_size=MAX_BODY_BYTES, access_log=False,
                 proxy_headers=False,
                 timeout_graceful_shutdown=self._graceful_timeout,

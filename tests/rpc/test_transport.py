@@ -524,14 +524,102 @@ def test_method_table_rejects_duplicates() -> None:
         Method("x", coro)
 
 
-def test_oversized_body_gets_413_and_the_server_keeps_serving(port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("expect", [False, True], ids=["direct", "expect-100-continue"])
+def test_oversized_body_gets_413_and_the_server_keeps_serving(port: int, monkeypatch: pytest.MonkeyPatch,
+                                                              expect: bool) -> None:
+    import rpc.fasthttp
     import rpc.server
 
-    monkeypatch.setattr(rpc.server, "MAX_BODY_BYTES", 1024)
+    monkeypatch.setattr(rpc.server, "MAX_BODY_BYTES", 1024)  # the ASGI path (Expect: 100-continue)
+    monkeypatch.setattr(rpc.fasthttp, "MAX_BODY_BYTES", 1024)  # the protocol's own path
     big = json.dumps(req("chain", ["x" * 2000]))
-    status, body, headers = post(port, big)
+    status, body, headers = post(port, big, {"Expect": "100-continue"} if expect else None)
     assert status == 413 and headers.get("connection") == "close"
     error = json.loads(body)["error"]
     assert error["code"] == -32600 and "too large" in error["message"] and "1024" in error["message"]
     status, body, _ = post(port, req("chain"))  # a new connection is served as before
     assert status == 200 and "result" in json.loads(body)
+
+
+def raw_exchange(port: int, data: bytes, until: int, timeout: float = 10) -> bytes:
+    """Send ``data`` as it is on one connection; read until ``until`` responses came (or the
+    server closed the connection)."""
+    with socket.create_connection((HOST, port), timeout=timeout) as sock:
+        sock.sendall(data)
+        got = b""
+        while got.count(b"HTTP/1.1 ") < until or not _complete(got):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        return got
+
+
+def _complete(raw: bytes) -> bool:
+    """Whether the last response in ``raw`` has its whole body."""
+    head, sep, body = raw.rpartition(b"HTTP/1.1 ")[2].partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
+    return len(body) >= length
+
+
+def http_post(body: dict[str, Any], extra: bytes = b"", version: bytes = b"1.1") -> bytes:
+    data = json.dumps(body).encode()
+    return (b"POST / HTTP/" + version + b"\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(data)).encode() + b"\r\n" + extra + b"\r\n" + data)
+
+
+def bodies(raw: bytes) -> list[Any]:
+    return [json.loads(part.partition(b"\r\n\r\n")[2]) for part in raw.split(b"HTTP/1.1 ")[1:]]
+
+
+def test_pipelined_requests_are_answered_in_order(port: int) -> None:
+    """A slow (awaiting) request, then quick ones and a GET pipelined behind it on one
+    connection: answered in the order asked."""
+    data = (http_post(req("slow_echo", ["first"], 1)) + http_post(req("echo", ["second"], 2))
+            + b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + http_post(req("slow_echo", ["fourth"], 4))
+            + http_post(req("echo", ["fifth"], 5)))
+    answers = bodies(raw_exchange(port, data, 5))
+    assert [a.get("result", a.get("name")) for a in answers] == ["first", "second", "chain-a", "fourth", "fifth"]
+
+
+def test_a_body_in_pieces_and_chunked_is_read_whole(port: int) -> None:
+    payload = json.dumps(req("echo", ["x" * 5000])).encode()
+    head = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(payload[i:i + 700]), payload[i:i + 700]) for i in range(0, len(payload), 700))
+    with socket.create_connection((HOST, port), timeout=10) as sock:
+        sock.sendall(head)
+        for i in range(0, len(chunks), 1000):  # the body arrives in several reads
+            sock.sendall(chunks[i:i + 1000])
+            time.sleep(0.002)
+        sock.sendall(b"0\r\n\r\n")
+        got = b""
+        while not (got.count(b"HTTP/1.1 ") and _complete(got)):
+            got += sock.recv(65536)
+    assert bodies(got)[0]["result"] == "x" * 5000
+
+
+def test_a_chunked_body_over_the_limit_gets_413(port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rpc.fasthttp
+
+    monkeypatch.setattr(rpc.fasthttp, "MAX_BODY_BYTES", 1024)
+    payload = json.dumps(req("echo", ["x" * 3000])).encode()
+    data = (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + b"%x\r\n%s\r\n0\r\n\r\n" % (len(payload), payload))
+    raw = raw_exchange(port, data, 1)
+    assert raw.startswith(b"HTTP/1.1 413") and b"connection: close" in raw
+    assert "too large" in bodies(raw)[0]["error"]["message"]
+
+
+def test_http_10_and_connection_close_are_honoured(port: int) -> None:
+    for data in (http_post(req("echo", [1]), version=b"1.0"), http_post(req("echo", [2]), b"Connection: close\r\n")):
+        raw = raw_exchange(port, data, 1)
+        assert b"connection: close" in raw.lower()
+        assert bodies(raw)[0]["result"] in (1, 2)  # and the server closed the connection: the read ended
+
+
+def test_a_notification_gets_an_empty_answer_with_cors(port: int) -> None:
+    status, body, headers = post(port, {"jsonrpc": "2.0", "method": "echo", "params": [1]}, {"Origin": "http://dapp"})
+    assert status == 200 and body == b"" and headers["content-length"] == "0"
+    assert headers["access-control-allow-origin"] == "*"
