@@ -69,7 +69,7 @@ class Build:
     state root), the forced next timestamp, base fee and prevRandao, and the active fault
     modes when it was prepared, the budget it runs under (None: no limit), the transactions
     it leaves out (deferred), the chains halted (they never advance), and, for a build off
-    the event loop, the builders made beforehand."""
+    the event loop, the builders made beforehand and the transactions it found invalid."""
 
     number: int
     timestamp: int
@@ -84,6 +84,9 @@ class Build:
     builders: Builders | None = None
     halted: frozenset[int] = frozenset()
     faults: frozenset[int] = frozenset()  # the active fault modes' ids
+    # Found invalid by a build off the loop that then had nothing to commit: the loop
+    # removes them from the pools (``Sequencer.drop_invalid``).
+    invalid: list[tuple[int, bytes]] = field(default_factory=list)
 
 
 @dataclass

@@ -124,6 +124,8 @@ class Minable(Protocol):
 
     def build(self, build: Build, allow_empty: bool = True) -> Built | None: ...
 
+    def drop_invalid(self, dropped: Iterable[tuple[int, bytes]]) -> None: ...
+
     def commit_built(self, built: Built) -> object | None: ...
 
     def defer(self, tx_hash: bytes) -> None: ...
@@ -251,6 +253,7 @@ class MiningService:
             if seq is not self._seq:  # reset or loaded meanwhile
                 return Step.IDLE
             if built is None:
+                seq.drop_invalid(build.invalid)
                 if build.deferred:
                     seq.release_deferred()
                     continue

@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -457,8 +457,10 @@ class Sequencer(DevMixin, FaultsMixin, SettlementMixin):
             self._fill_from_pool(cid, builders, build, dropped)
         advancing = {cid for cid, b in builders.items() if b.outcomes}
         if not allow_empty and not advancing:
-            for cid, tx_hash in dropped:
-                self.pools[cid].remove(tx_hash)
+            if off_loop:  # the pools are the loop's: it removes them (drop_invalid)
+                build.invalid.extend(dropped)
+            else:
+                self.drop_invalid(dropped)
             return None  # automine with nothing to include (a failed bundle, a nonce gap)
         if allow_empty:
             advancing.update(set(self.chains if build.chains is None else build.chains) - build.halted)
@@ -479,6 +481,12 @@ class Sequencer(DevMixin, FaultsMixin, SettlementMixin):
         for cid in built.sealed:
             self.chains[cid].keep_warm(built.builders[cid])
         return superblock
+
+    def drop_invalid(self, dropped: Iterable[tuple[int, bytes]]) -> None:
+        """Remove from the pools the transactions (chain id, hash) a build found invalid at
+        inclusion (event-loop thread: a build off the loop leaves them in ``Build.invalid``)."""
+        for cid, tx_hash in dropped:
+            self.pools[cid].remove(tx_hash)
 
     def _moved(self, built: Built) -> bool:
         """Whether what an off-loop build started from changed since ``prepare``."""

@@ -157,3 +157,18 @@ def test_light_transfers_overtake_a_far_side_burn_which_is_still_mined() -> None
         ahead = {r902.superblock_of(r) for r in lights if r902.superblock_of(r) < heavy_superblock}
         assert 1 <= len(ahead) <= 3
 
+
+
+def test_a_build_off_the_loop_leaves_the_pools_to_the_loop() -> None:
+    """A transaction found invalid at inclusion by a build in the worker thread, with nothing
+    else to mine: the build changes no pool (they are the event loop's); it lists the
+    transaction and the loop drops it."""
+    devnet = Devnet(DevnetConfig(chain_ids=(901, 902), silent=True, port=0, no_mining=True))
+    seq = devnet.sequencer
+    tx_hash = pooled(seq, 902, transfer(902, 1, 0)[0])
+    seq.edit_state(902, StateEdit("balance", bytes.fromhex(ADDRS[1][2:]), 0))  # it cannot pay any more
+    build = seq.prepare(budget=spent(), off_loop=True)
+    assert seq.build(build, allow_empty=False) is None
+    assert build.invalid == [(902, tx_hash)] and tx_hash in seq.pools[902].by_hash
+    seq.drop_invalid(build.invalid)
+    assert tx_hash not in seq.pools[902].by_hash
