@@ -19,9 +19,30 @@ tests/chains/test_fastcall.py compares calls on both engines.
 
 from __future__ import annotations
 
+from typing import Any
+
 from eth.abc import ComputationAPI, SignedTransactionAPI, StateAPI
+from eth.vm.spoof import SpoofTransaction
 
 from chains.engine.evm import RollupState
+
+
+class CallTransaction:
+    """A call's spoofed transaction with the fields the executor reads held as plain
+    attributes: a ``SpoofTransaction`` answers each of the twenty-odd reads of a call
+    through ``__getattr__`` and the transaction's field getters. Anything else is read from
+    the spoofed transaction itself."""
+
+    __slots__ = ("_spoof", "sender", "to", "gas", "value", "data", "nonce", "access_list", "type_id",
+                 "intrinsic_gas", "max_fee_per_gas", "max_priority_fee_per_gas")
+
+    def __init__(self, spoof: Any) -> None:
+        self._spoof = spoof
+        for name in self.__slots__[1:]:
+            setattr(self, name, getattr(spoof, name))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._spoof, name)
 
 
 def apply_call(state: StateAPI, tx: SignedTransactionAPI) -> ComputationAPI:
@@ -29,6 +50,8 @@ def apply_call(state: StateAPI, tx: SignedTransactionAPI) -> ComputationAPI:
     checks of ``check_call`` passed), on a state that is reverted afterwards."""
     if not isinstance(state, RollupState):
         return state.apply_transaction(tx)
+    if type(tx) is SpoofTransaction:
+        tx = CallTransaction(tx)  # type: ignore[assignment]
     executor = state.get_transaction_executor()
     message = executor.build_evm_message(tx)
     computation = executor.build_computation(message, tx)
