@@ -120,46 +120,69 @@ class RollupComputation(PragueComputation):
                 if not message.is_delegation:
                     precompile(computation)
                 return computation
-            opcode_lookup = computation.opcodes
+            table = dispatch_table(computation.opcodes)
             meter = computation._gas_meter
             code = computation.code
+            raw = code._raw_code_bytes  # type: ignore[attr-defined]  # py-evm CodeStream
             values = computation._stack.values  # type: ignore[attr-defined]  # py-evm Stack
-            inline = _INLINE
             deadline = current_deadline()  # a read's time limit (chains/engine/deadline.py)
             check_deadline(deadline)
             countdown = CHECK_EVERY
-            for opcode in code:
-                if deadline is not None:
-                    countdown -= 1
-                    if not countdown:
-                        countdown = CHECK_EVERY
-                        check_deadline(deadline)
-                opcode_fn = opcode_lookup.get(opcode)
-                if opcode_fn is None:
-                    opcode_fn = InvalidOpcode(opcode)
-                try:
-                    if type(opcode_fn) is _FastOpcode:
-                        gas = opcode_fn.gas_cost
-                        if gas > meter.gas_remaining:
-                            raise OutOfGas(f"Out of gas: Needed {gas} - Remaining {meter.gas_remaining} "
-                                           f"- Reason: {opcode_fn.mnemonic}")
-                        meter.gas_remaining -= gas
-                        step = inline.get(opcode_fn.logic_fn)
-                        if step is None:
-                            opcode_fn.logic_fn(computation)
-                        elif step.__class__ is tuple:
-                            _inline_step(step, code, values)
-                        else:
-                            step(computation, values)
+            try:
+                for opcode in code:
+                    if deadline is not None:
+                        countdown -= 1
+                        if not countdown:
+                            countdown = CHECK_EVERY
+                            check_deadline(deadline)
+                    kind, gas, arg, name = table[opcode]
+                    if kind == _OTHER:
+                        arg(computation=computation)
+                        continue
+                    if gas > meter.gas_remaining:
+                        raise OutOfGas(f"Out of gas: Needed {gas} - Remaining {meter.gas_remaining} - Reason: {name}")
+                    meter.gas_remaining -= gas
+                    if kind == _PUSH:
+                        if len(values) > 1023:
+                            raise FullStack("Stack limit reached")
+                        pc = code.program_counter
+                        pushed = raw[pc:pc + arg]
+                        code.program_counter = pc + arg
+                        values.append(pushed if len(pushed) == arg else pushed.ljust(arg, b"\x00"))
+                    elif kind == _DUP:
+                        if len(values) > 1023:
+                            raise FullStack("Stack limit reached")
+                        try:
+                            values.append(values[-arg])
+                        except IndexError:
+                            raise InsufficientStack(f"Insufficient stack items for DUP{arg}") from None
+                    elif kind == _SWAP:
+                        try:
+                            values[-1], values[-arg - 1] = values[-arg - 1], values[-1]
+                        except IndexError:
+                            raise InsufficientStack(f"Insufficient stack items for SWAP{arg}") from None
+                    elif kind == _NOP:
+                        pass
+                    elif kind == _BINARY:
+                        if len(values) < 2:
+                            raise InsufficientStack(f"Wanted 2 stack items, only had {len(values)}")
+                        a, b = values.pop(), values.pop()  # the stack holds ints and byte strings
+                        values.append(arg(a if a.__class__ is int else int.from_bytes(a, "big"),
+                                          b if b.__class__ is int else int.from_bytes(b, "big")))
+                    elif kind == _FUNCTION:
+                        arg(computation, values)
+                    elif kind == _LOGIC:
+                        arg(computation)
                     else:
-                        opcode_fn(computation=computation)
-                except Halt:
-                    break
+                        _inline_step(kind, arg, code, values)
+            except Halt:
+                pass
         return computation
 
 
-# py-evm's logic functions of the stack opcodes -> (kind, n), run by _inline_step instead
+# py-evm's logic functions of the stack opcodes -> (kind, n), run in the loop or by _inline_step
 _PUSH, _DUP, _SWAP, _POP, _NOP, _BINARY, _UNARY, _JUMP, _JUMPI = range(9)
+_FUNCTION, _LOGIC, _OTHER = 9, 10, 11  # an _INLINE function, a plain py-evm logic function, any other opcode
 _MAX = 2**256 - 1
 # (top, second) -> result, as py-evm's logic functions compute them
 _BINARY_OPS: tuple[Callable[[int, int], int], ...] = (
@@ -235,10 +258,10 @@ _INLINE.update({memory_logic.mstore: _mstore, memory_logic.mload: _mload, contex
                 sha3_logic.sha3: _sha3})
 
 
-def _inline_step(step: tuple[int, int], code: Any, values: list[Any]) -> None:
-    """What py-evm's push_XX / dup / swap / pop / jumpdest do to the stack (a list of ints
-    and byte strings), with the same FullStack and InsufficientStack errors."""
-    kind, n = step
+def _inline_step(kind: int, n: Any, code: Any, values: list[Any]) -> None:
+    """What py-evm's pop, jump, jumpi and unary opcodes do to the stack (a list of ints and
+    byte strings), with the same errors; PUSH, DUP, SWAP, JUMPDEST and the binary ones run
+    in the loop itself (the same code, kept here for the record of what they do)."""
     if kind == _PUSH:
         if len(values) > 1023:
             raise FullStack("Stack limit reached")
@@ -265,7 +288,7 @@ def _inline_step(step: tuple[int, int], code: Any, values: list[Any]) -> None:
         if len(values) < 2:
             raise InsufficientStack(f"Wanted 2 stack items, only had {len(values)}")
         a, b = values.pop(), values.pop()  # the stack holds ints and byte strings
-        values.append(_BINARY_OPS[n](a if a.__class__ is int else int.from_bytes(a, "big"),
+        values.append(n(a if a.__class__ is int else int.from_bytes(a, "big"),
                                      b if b.__class__ is int else int.from_bytes(b, "big")))
     elif kind == _JUMP or kind == _JUMPI:
         if kind == _JUMP:
@@ -291,7 +314,45 @@ def _inline_step(step: tuple[int, int], code: Any, values: list[Any]) -> None:
             a = values.pop()
         except IndexError:
             raise InsufficientStack("Wanted 1 stack item, had none") from None
-        values.append(_UNARY_OPS[n](a if a.__class__ is int else int.from_bytes(a, "big")))
+        values.append(n(a if a.__class__ is int else int.from_bytes(a, "big")))
+
+
+_TABLES: dict[int, tuple[Any, tuple[tuple[int, int, Any, str], ...]]] = {}
+_MAX_TABLES = 32  # opcode tables kept (each fork's, and a tracer's for a while)
+
+
+def dispatch_table(opcodes: Any) -> tuple[tuple[int, int, Any, str], ...]:
+    """For each byte value, how the loop runs it: (kind, static gas, argument, mnemonic).
+    The argument: the byte count of a PUSH, the depth of a DUP or SWAP, the function of a
+    binary or unary operation or of an ``_INLINE`` step, py-evm's logic function of another
+    plain opcode, or (``_OTHER``: opcodes with dynamic gas, a tracer's wrappers, undefined
+    ones) the opcode object, called as py-evm's loop calls it. Made once per table."""
+    cached = _TABLES.get(id(opcodes))
+    if cached is not None and cached[0] is opcodes:
+        return cached[1]
+    entries: list[tuple[int, int, Any, str]] = []
+    for value in range(256):
+        opcode_fn = opcodes.get(value)
+        if opcode_fn is None:
+            entries.append((_OTHER, 0, InvalidOpcode(value), "INVALID"))
+        elif type(opcode_fn) is not _FastOpcode:
+            entries.append((_OTHER, 0, opcode_fn, ""))
+        else:
+            gas, name = opcode_fn.gas_cost, opcode_fn.mnemonic
+            step = _INLINE.get(opcode_fn.logic_fn)
+            if step is None:
+                entries.append((_LOGIC, gas, opcode_fn.logic_fn, name))
+            elif step.__class__ is not tuple:
+                entries.append((_FUNCTION, gas, step, name))
+            else:
+                kind, n = step
+                arg = _BINARY_OPS[n] if kind == _BINARY else _UNARY_OPS[n] if kind == _UNARY else n
+                entries.append((kind, gas, arg, name))
+    table = tuple(entries)
+    if len(_TABLES) >= _MAX_TABLES:
+        _TABLES.clear()
+    _TABLES[id(opcodes)] = (opcodes, table)
+    return table
 
 
 class RollupTransactionExecutor(PragueTransactionExecutor):
