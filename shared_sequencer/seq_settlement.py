@@ -1,12 +1,15 @@
 """The sequencer's side of the settlement layer: safe and finalized superblocks as the L1
-carries them (``mark_safe``), OP deposits handed in from the L1 (queued, re-queued after a
-revert, forgotten after an L1 revert) and the sequencing window that forces overdue ones in
-(shared_sequencer/window.py). A mixin of ``Sequencer``: its state is declared in seq_state.py."""
+carries them (``mark_safe``), OP deposits handed in from the L1 (queued, held by a censor
+fault, re-queued after a revert, forgotten after an L1 revert) and the sequencing window
+that forces overdue ones in (shared_sequencer/window.py), whose record goes into the
+superblock log with each superblock. A mixin of ``Sequencer``: its state is declared in
+seq_state.py."""
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from chains.block import BlockEnv, PendingTx, SealedBlock
 from chains.deposits import Deposit, L1Origin, as_pending
@@ -182,6 +185,28 @@ class SettlementMixin(SequencerState):
             finally:
                 self._forcing = False
         return made
+
+    def _window_record(self, mined: Mapping[int, MinedBlock], number: int) -> tuple[dict[str, Any], ...]:
+        """The window records (window.py ``record_entry``) of the deposits superblock
+        ``number`` includes, in block order, for its log record."""
+        included = self.windows.included
+        if not included:
+            return ()
+        out = []
+        for block in mined.values():
+            for tx in block.txs:
+                went = included.get(tx.hash)
+                if went is not None and went.superblock == number:
+                    entry = self.windows.record_entry(tx.hash)
+                    if entry is not None:
+                        out.append(entry)
+        return tuple(out)
+
+    def restore_windows(self, entries: Sequence[Mapping[str, Any]], number: int, blocks: Mapping[int, int]) -> None:
+        """Replay: superblock ``number``'s window records (``_window_record``), its chains'
+        block numbers in ``blocks``."""
+        for entry in entries:
+            self.windows.restore(entry, number, blocks[int(entry["chainId"])])
 
     def _settle_deposits(self, mined: Mapping[int, MinedBlock], envs: Mapping[int, BlockEnv]) -> None:
         """Forget the queued deposits and L1 origins the chains in ``mined`` just included."""

@@ -611,7 +611,8 @@ class Sequencer(DevMixin, FaultsMixin, SettlementMixin):
         )
         legs = logged_legs if logged_legs is not None else {h: self.bundles.legs.get(h, []) for h in bundles}
         errors = {t.hash: self.xcall_errors[t.hash] for m in mined.values() for t in m.txs if t.hash in self.xcall_errors}
-        self.log.append_superblock(SuperblockRecord(superblock, bodies, legs, errors))
+        self._settle_deposits(mined, envs)  # before the log: its record carries the deposits' windows
+        self.log.append_superblock(SuperblockRecord(superblock, bodies, legs, errors, self._window_record(mined, number)))
         self.clock.next_timestamp = None
         self.next_base_fee = None
         self.next_prev_randao = None
@@ -625,7 +626,6 @@ class Sequencer(DevMixin, FaultsMixin, SettlementMixin):
         self._deferred_next.clear()  # a deferral holds for one superblock
         if self.deferrals:  # forget what left the pools
             self.deferrals = {h: n for h, n in self.deferrals.items() if any(h in p.by_hash for p in self.pools.values())}
-        self._settle_deposits(mined, envs)
         self.bundles.mark_included(superblock, logged_legs)
         done = set().union(*(relayed_keys(m) for m in mined.values()))
         self.relays = [r for r in self.relays if r.key not in done]
