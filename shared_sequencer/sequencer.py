@@ -226,7 +226,8 @@ class Sequencer(DevMixin, FaultsMixin, SettlementMixin):
         """The earliest wall-clock time a transaction held back by its chain's policy becomes
         eligible (express-lane's delay), or None when nothing is held. Held means held when the
         pool was last ordered: one that became eligible since is due now (a past time)."""
-        delayed = (fault_modes.release_at(self.faults, self._pooled_txs(), [(b.hash, b.legs) for b in self.bundles.queue])
+        delayed = (fault_modes.release_at(self.faults, self._pooled_txs() + self.queued_deposits(),
+                                          [(b.hash, b.legs) for b in self.bundles.queue])
                    if self.faults.active else None)
         holding = [cid for cid, pool in self.pools.items() if pool and self.order_of(cid).holds]
         if not holding:

@@ -7,6 +7,9 @@ the deposit still waits, derivation includes it anyway (``overdue``: the queue p
 go in, in L1 order), in a superblock of deposits alone if need be, even while the sequencer is
 down. ``Windows`` keeps, per deposit hash, when it came and when and how it was included.
 
+A ``delay`` fault that names a deposit's chain or sender holds it as a censor does, for its
+superblocks or seconds (``delayed``), and never past its deadline: the window forces it in then.
+
 The superblock log keeps, with each superblock, the window record of the deposits included in it
 (``record_entry``: the L1 block, deadline, the rollup's head when it came, and whether it was
 forced), so that a restart, a replay or anvil_loadState knows them again (``Windows.restore``).
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chains.block import PendingTx
-from shared_sequencer.faults import Censor, FaultBook
+from shared_sequencer.faults import Censor, Delay, FaultBook, delayed
 
 DEFAULT_WINDOW = 4  # L1 blocks: 8 s at the L1's default 2 s block time
 
@@ -120,3 +123,19 @@ def censored(book: FaultBook, chain_id: int, pending: PendingTx) -> bool:
     target = bytes(pending.tx.to) if pending.tx.to else b""
     return any(isinstance(f, Censor) and (pending.sender in f.senders or target in f.contracts
                                           or chain_id in f.chains) for f in book.faults())
+
+
+def deposit_hold(book: FaultBook, chain_id: int, pending: PendingTx, number: int, now: float) -> str | None:
+    """Why the sequencer holds a queued deposit (and those after it on its chain) out of
+    superblock ``number`` at wall-clock ``now``: ``censored`` (``censored``), or ``delayed``: an
+    active ``delay`` fault names its chain or its sender (the deposit's ``from``) and its
+    superblocks or seconds, counted from when the deposit came (or the delay began), have not
+    passed. None when it may go. Either way its deadline forces it in (``overdue``)."""
+    if censored(book, chain_id, pending):
+        return "censored"
+    for period in book.active.values():
+        fault = period.fault
+        if (isinstance(fault, Delay) and (chain_id in fault.chains or pending.sender in fault.senders)
+                and delayed(book, period, pending.hash, number, now)):
+            return "delayed"
+    return None
