@@ -6,13 +6,16 @@ or by force, with the hand-off; a log written before the window records replays 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from eth_utils import to_checksum_address
 from web3 import Web3
 
 from bridge_contracts import load_artifact
+from chains.errors import XRollupError
 from settlement.contracts import portal_address
 from shared_sequencer.log import HEAD_FILE, LOG_FILE
 from shared_sequencer.records import ZERO_HASH, seal
@@ -62,6 +65,20 @@ def _sequenced_and_forced(l1: Rpc, l1_url: str, rollup: Rpc) -> list[str]:
         l1.call("evm_mine")
     rollup.call("xr_clearFault", fault["id"])
     return [plain, censored]
+
+
+def _reseal(state: Path, change: Callable[[dict[str, Any]], object]) -> None:
+    """Apply ``change`` to every record of the log in ``state`` and seal them again (as the
+    log would have been written so), without the head marker."""
+    prev, lines = ZERO_HASH, []
+    for line in (state / LOG_FILE).read_text().splitlines():
+        entry = json.loads(line)
+        del entry["prev"], entry["h"]
+        change(entry)
+        text, prev = seal(prev, entry)
+        lines.append(text)
+    (state / LOG_FILE).write_text("\n".join(lines) + "\n")
+    (state / HEAD_FILE).unlink()
 
 
 def test_window_survives_a_restart_from_the_state_dir(tmp_path: Path) -> None:
@@ -120,15 +137,7 @@ def test_a_log_without_window_records_still_replays(tmp_path: Path) -> None:
         finally:
             l1.close()
             rollup.close()
-    prev, lines = ZERO_HASH, []
-    for line in (state / LOG_FILE).read_text().splitlines():
-        entry = json.loads(line)
-        del entry["prev"], entry["h"]
-        entry.pop("deposits", None)
-        text, prev = seal(prev, entry)
-        lines.append(text)
-    (state / LOG_FILE).write_text("\n".join(lines) + "\n")
-    (state / HEAD_FILE).unlink()
+    _reseal(state, lambda entry: entry.pop("deposits", None))
     with served((901, 902), **_config(state)) as dt:
         rollup = Rpc(dt.urls[902])
         try:
@@ -139,3 +148,23 @@ def test_a_log_without_window_records_still_replays(tmp_path: Path) -> None:
         assert (new["status"], new["rollupBlock"], new["superblock"]) == ("included", old["rollupBlock"],
                                                                          old["superblock"])
         assert new["includedBy"] is None and new["l1HeadAtInclusion"] is None
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    (lambda d: d.update(forced="yes"), "malformed 'deposits' field"),
+    (lambda d: d.update(hash="0x" + "ab" * 32), "deposit window mismatch"),
+])
+def test_a_window_record_that_does_not_match_is_refused(tmp_path: Path, change: Callable[[dict[str, Any]], object],
+                                                        reason: str) -> None:
+    state = tmp_path / "state"
+    with served((901, 902), **_config(state)) as dt:
+        assert dt.devnet.l1 is not None and dt.devnet.l1.url
+        _deposit(dt.devnet.l1.url, PAYER, 5)
+
+    def tamper(entry: dict[str, Any]) -> None:
+        for item in entry.get("deposits", []):
+            change(item)
+
+    _reseal(state, tamper)
+    with pytest.raises(XRollupError, match=reason):
+        served((901, 902), **_config(state))
