@@ -34,15 +34,19 @@ class FaultServices(SequencerHolder):
         return self.sequencer.reorg(depth)
 
     def faults_view(self) -> dict[str, Any]:
-        """The active faults, every fault period, the reorgs, what the faults hold back now,
-        and the safe superblock: what xr_faults answers and the explorer draws."""
+        """The active faults, every fault period, the reorgs, what the faults hold back now
+        (pooled transactions, queued bundles, and deposits from the L1, marked ``deposit`` with
+        the L1 block by which the window forces them in), and the safe superblock: what
+        xr_faults answers and the explorer draws."""
         seq = self.sequencer
         return {
             "active": [p.to_json() for p in seq.faults.active.values()],
             "periods": [p.to_json() for p in seq.faults.history],
             "reorgs": [r.to_json() for r in seq.faults.reorgs],
             "held": [{"chainId": cid or None, ("hash" if cid else "bundleHash"): "0x" + h.hex(), "reason": reason}
-                     for cid, h, reason in seq.held()],
+                     for cid, h, reason in seq.held()]
+            + [{"chainId": cid, "hash": "0x" + h.hex(), "reason": reason, "deposit": True, "deadline": deadline}
+               for cid, h, reason, deadline in seq.held_deposits()],
             "forced": [{"superblock": inc.superblock, "chainId": seq.windows.submitted[h].chain_id, "hash": "0x" + h.hex(),
                         "block": inc.block} for h, inc in seq.windows.included.items() if inc.forced],
             "safeSuperblock": seq.safe_superblock,

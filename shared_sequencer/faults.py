@@ -12,7 +12,9 @@ plain functions below while it builds a superblock, as it consults its ordering 
   (``relay_hold``).
 - ``delay``: a transaction of one of ``chains`` or ``senders`` is included only ``superblocks``
   superblocks and ``seconds`` seconds after it was pooled; with ``messages``, asynchronous
-  messages are relayed that late (the relay policy's own delay, ``relay_policy``).
+  messages are relayed that late (the relay policy's own delay, ``relay_policy``). A deposit
+  from the L1 to such a chain or from such a sender waits as long, but never past its
+  sequencing window (shared_sequencer/window.py).
 - ``halt``: one chain produces no block; atomic work that touches it fails as a whole
   (``halted_chains``; the sequencer raises ChainHalted, the cross-rollup planner answers a
   request to it with ``halted_error``).
@@ -226,7 +228,10 @@ def _arrival(book: FaultBook, key: bytes, period: FaultPeriod) -> Arrival:
     return seen
 
 
-def _delayed(book: FaultBook, period: FaultPeriod, key: bytes, number: int, now: float) -> bool:
+def delayed(book: FaultBook, period: FaultPeriod, key: bytes, number: int, now: float) -> bool:
+    """Whether the delay fault of ``period`` still holds ``key`` (a transaction, bundle or
+    deposit hash) out of superblock ``number`` at wall-clock ``now``: its superblocks or its
+    seconds, counted from when ``key`` came (or the delay began), have not passed."""
     fault = period.fault
     assert isinstance(fault, Delay)
     came = _arrival(book, key, period)
@@ -253,7 +258,7 @@ def tx_hold(book: FaultBook, chain_id: int, pending: PendingTx, number: int, now
         if isinstance(fault, Censor) and _censors(fault, chain_id, pending):
             return "censored"
         if (isinstance(fault, Delay) and _delays(fault, chain_id, pending)
-                and _delayed(book, period, pending.hash, number, now)):
+                and delayed(book, period, pending.hash, number, now)):
             return "delayed"
     return None
 
@@ -271,7 +276,7 @@ def bundle_hold(book: FaultBook, bundle_hash: bytes, legs: Sequence[tuple[int, P
             if isinstance(fault, Censor) and _censors(fault, chain_id, pending):
                 return "censored"
             if (isinstance(fault, Delay) and _delays(fault, chain_id, pending)
-                    and _delayed(book, period, bundle_hash, number, now)):
+                    and delayed(book, period, bundle_hash, number, now)):
                 return "delayed"
     return None
 

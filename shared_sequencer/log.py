@@ -1,8 +1,10 @@
 """The superblock log: the sequencer's output stream, in memory or on disk.
 
 Entries are JSON objects: the devnet's genesis, each superblock with the block body of every
-chain that advanced in it (format 3; in format 2 every chain advanced in every superblock),
-dev-method state edits, and truncations (evm_revert). On disk (``--state-dir``) it is one
+chain that advanced in it (format 3; in format 2 every chain advanced in every superblock) and,
+when it includes deposits from the L1, their sequencing windows (``deposits``: window.py; logs
+from before it have none and replay as ever), dev-method state edits, and truncations
+(evm_revert). On disk (``--state-dir``) it is one
 sealed record per line (``records.py``: a hash chain over every record), flushed and fsynced per
 superblock, and after each fsync a small head marker (``superblocks.head``: records, height, last
 hash) is overwritten in place.
@@ -64,7 +66,7 @@ def _unhex(s: str) -> bytes:
 def encode_superblock(record: SuperblockRecord) -> dict[str, Any]:
     sb = record.superblock
     bodies = {b.chain_id: b for b in record.bodies}
-    return {
+    entry = {
         "t": "superblock",
         "number": sb.number,
         "timestamp": sb.timestamp,
@@ -88,6 +90,9 @@ def encode_superblock(record: SuperblockRecord) -> dict[str, Any]:
             for ref in sb.blocks
         ],
     }
+    if record.deposits:  # the deposits' windows (absent when none: older logs read the same)
+        entry["deposits"] = list(record.deposits)
+    return entry
 
 
 def _with_origin(block: dict[str, Any], origin: L1Origin | None) -> dict[str, Any]:

@@ -134,6 +134,10 @@ _L1_ORIGIN: dict[str, Check] = {
 }
 # a block's L1 origin (chains/deposits.py): absent when it wrote none, and in logs from before it
 _BLOCK_OPTIONAL: dict[str, Check] = {"l1Origin": _fields(_L1_ORIGIN)}
+_DEPOSIT_WINDOW: dict[str, Check] = {
+    "chainId": _int, "hash": _H32, "l1Block": _int, "deadline": _int, "rollupHead": _int,
+    "forced": lambda v: isinstance(v, bool), "l1Head": _int,
+}
 SPECS: dict[str, dict[str, Check]] = {
     "genesis": {"version": _int, "config": _fields(_GENESIS_CONFIG)},
     "superblock": {
@@ -151,6 +155,13 @@ SPECS: dict[str, dict[str, Check]] = {
 }
 
 
+# fields a record may lack (logs written before them): checked when present
+OPTIONAL: dict[str, dict[str, Check]] = {
+    # the sequencing window of each deposit the superblock includes (shared_sequencer/window.py)
+    "superblock": {"deposits": _list(_fields(_DEPOSIT_WINDOW))},
+}
+
+
 def check_entry(entry: Any) -> str | None:
     """What is wrong with ``entry`` (``"superblock record has no 'timestamp' field"``), or None."""
     if not isinstance(entry, dict):
@@ -159,5 +170,5 @@ def check_entry(entry: Any) -> str | None:
     spec = SPECS.get(kind) if isinstance(kind, str) else None
     if spec is None:
         return f"unknown record type {kind!r}"
-    bad = _first_bad_field(entry, spec)
+    bad = _first_bad_field(entry, spec, OPTIONAL.get(str(kind)))
     return f"{kind} record {bad}" if bad else None

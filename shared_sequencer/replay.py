@@ -64,7 +64,10 @@ def replay_superblock(seq: Sequencer, entry: dict[str, Any]) -> None:
     errors = {_unhex(tx_hash): XCallFailure(cid, reason)  # the log keeps what receipts report
               for tx_hash, (cid, reason) in entry.get("xrollupErrors", {}).items()}
     _check_claims(int(entry["number"]), sealed, bundles, logged, errors)
+    windows = entry.get("deposits", [])  # absent in logs from before the window records
+    _check_windows(int(entry["number"]), sealed, windows)
     seq.xcall_errors.update(errors)
+    seq.restore_windows(windows, parent.number + 1, {cid: int(b.header.block_number) for cid, b in sealed.items()})
     superblock = seq.commit(parent.number + 1, ts, parent, sealed, envs, bundles, logged)
     if "0x" + superblock.hash.hex() != entry["hash"]:
         raise ReplayMismatch(0, superblock.number, "superblock hash", entry["hash"], "0x" + superblock.hash.hex())
@@ -91,6 +94,17 @@ def _check_claims(number: int, sealed: dict[int, Any], bundles: tuple[bytes, ...
     for tx_hash in errors:
         if tx_hash not in every:
             raise ReplayMismatch(0, number, "cross-rollup error", "one of 0x" + tx_hash.hex(), "no such transaction")
+
+
+def _check_windows(number: int, sealed: dict[int, Any], windows: list[dict[str, Any]]) -> None:
+    """Every deposit window record of a logged superblock names a deposit transaction in its
+    chain's block. Raises ReplayMismatch."""
+    for item in windows:
+        cid, tx_hash = int(item["chainId"]), _unhex(item["hash"])
+        block = sealed.get(cid)
+        if block is None or not any(o.pending.hash == tx_hash and getattr(o.pending.tx, "type_id", None) == DEPOSIT_TX_TYPE
+                                    for o in block.outcomes):
+            raise ReplayMismatch(cid, number, "deposit window", "deposit 0x" + tx_hash.hex(), "no such deposit in it")
 
 
 def replay(seq: Sequencer, entries: Iterable[dict[str, Any]], progress: Callable[[int], None] | None = None) -> int:

@@ -1,12 +1,16 @@
 """The sequencer's side of the settlement layer: safe and finalized superblocks as the L1
-carries them (``mark_safe``), OP deposits handed in from the L1 (queued, re-queued after a
-revert, forgotten after an L1 revert) and the sequencing window that forces overdue ones in
-(shared_sequencer/window.py). A mixin of ``Sequencer``: its state is declared in seq_state.py."""
+carries them (``mark_safe``), OP deposits handed in from the L1 (queued, held by a censor or
+delay fault, re-queued after a revert, forgotten after an L1 revert) and the sequencing window
+that forces overdue ones in (shared_sequencer/window.py), whose record goes into the
+superblock log with each superblock. A mixin of ``Sequencer``: its state is declared in
+seq_state.py."""
 
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from chains.block import BlockEnv, PendingTx, SealedBlock
 from chains.deposits import Deposit, L1Origin, as_pending
@@ -14,6 +18,7 @@ from chains.errors import (
     InvalidInput,
 )
 from chains.rollup import MinedBlock
+from shared_sequencer import faults as fault_modes
 from shared_sequencer import window as windows
 from shared_sequencer.builders import Envs
 from shared_sequencer.seq_state import SequencerState
@@ -86,7 +91,12 @@ class SettlementMixin(SequencerState):
                                 self.chains[chain_id].height)
             if l1_origin is not None:
                 self.l1_origins[chain_id] = l1_origin
+            for tx_hash in hashes[chain_id]:  # a delay fault counts from here
+                self.faults.note_arrival(tx_hash, self.head.number)
         self._automine()
+        if self.faults.active:  # a delay may hold them: the mining service recomputes when to wake
+            for listener in self.mode_listeners:
+                listener()
         return hashes
 
     def _included_deposits(self) -> set[bytes]:
@@ -141,14 +151,16 @@ class SettlementMixin(SequencerState):
             chain.set_tag("finalized", self.block_at(cid, self.finalized_superblock))
 
     def _due_deposits(self, envs: Envs) -> dict[int, list[PendingTx]]:
-        """Each chain's queued deposits that fit in its next block, in queue order; a chain's
-        queue stops at a deposit a censor fault holds (window.py: until its deadline, when
-        ``enforce_window`` includes it)."""
+        """Each chain's queued deposits that fit in the next superblock's block, in queue order;
+        a chain's queue stops at a deposit a censor or delay fault holds (window.py: at most
+        until its deadline, when ``enforce_window`` includes it)."""
         due: dict[int, list[PendingTx]] = {}
+        number, now = self.head.number + 1, time.time()
         for chain_id, queue in self.deposits.items():
             room = envs[chain_id].gas_limit
             for pending in queue:
-                if pending.tx.gas > room or (self.faults.active and windows.censored(self.faults, chain_id, pending)):
+                if pending.tx.gas > room or (self.faults.active and windows.deposit_hold(
+                        self.faults, chain_id, pending, number, now) is not None):
                     break
                 room -= pending.tx.gas
                 due.setdefault(chain_id, []).append(pending)
@@ -182,6 +194,51 @@ class SettlementMixin(SequencerState):
             finally:
                 self._forcing = False
         return made
+
+    def held_deposits(self) -> list[tuple[int, bytes, str, int | None]]:
+        """Queued deposits the sequencer holds back now: (chain id, hash, reason, deadline).
+        The reason is the fault's (``down``, ``censored``, ``delayed``: window.py), or, for one
+        queued behind a held deposit of its chain, that deposit's; each waits at most until
+        its deadline."""
+        if not self.faults.active:
+            return []
+        number, now = self.head.number + 1, time.time()
+        down = fault_modes.is_down(self.faults)
+        out = []
+        for chain_id, queue in self.deposits.items():
+            reason: str | None = "down" if down else None
+            for pending in queue:
+                reason = reason or windows.deposit_hold(self.faults, chain_id, pending, number, now)
+                if reason is not None:
+                    out.append((chain_id, pending.hash, reason, self.windows.deadline_of(pending.hash)))
+        return out
+
+    def queued_deposits(self) -> list[tuple[int, PendingTx]]:
+        """Every queued deposit, with its chain (what a delay in seconds may hold: the mining
+        service wakes when it ends)."""
+        return [(chain_id, pending) for chain_id, queue in self.deposits.items() for pending in queue]
+
+    def _window_record(self, mined: Mapping[int, MinedBlock], number: int) -> tuple[dict[str, Any], ...]:
+        """The window records (window.py ``record_entry``) of the deposits superblock
+        ``number`` includes, in block order, for its log record."""
+        included = self.windows.included
+        if not included:
+            return ()
+        out = []
+        for block in mined.values():
+            for tx in block.txs:
+                went = included.get(tx.hash)
+                if went is not None and went.superblock == number:
+                    entry = self.windows.record_entry(tx.hash)
+                    if entry is not None:
+                        out.append(entry)
+        return tuple(out)
+
+    def restore_windows(self, entries: Sequence[Mapping[str, Any]], number: int, blocks: Mapping[int, int]) -> None:
+        """Replay: superblock ``number``'s window records (``_window_record``), its chains'
+        block numbers in ``blocks``."""
+        for entry in entries:
+            self.windows.restore(entry, number, blocks[int(entry["chainId"])])
 
     def _settle_deposits(self, mined: Mapping[int, MinedBlock], envs: Mapping[int, BlockEnv]) -> None:
         """Forget the queued deposits and L1 origins the chains in ``mined`` just included."""

@@ -226,7 +226,8 @@ class Sequencer(DevMixin, FaultsMixin, SettlementMixin):
         """The earliest wall-clock time a transaction held back by its chain's policy becomes
         eligible (express-lane's delay), or None when nothing is held. Held means held when the
         pool was last ordered: one that became eligible since is due now (a past time)."""
-        delayed = (fault_modes.release_at(self.faults, self._pooled_txs(), [(b.hash, b.legs) for b in self.bundles.queue])
+        delayed = (fault_modes.release_at(self.faults, self._pooled_txs() + self.queued_deposits(),
+                                          [(b.hash, b.legs) for b in self.bundles.queue])
                    if self.faults.active else None)
         holding = [cid for cid, pool in self.pools.items() if pool and self.order_of(cid).holds]
         if not holding:
@@ -619,7 +620,8 @@ class Sequencer(DevMixin, FaultsMixin, SettlementMixin):
         )
         legs = logged_legs if logged_legs is not None else {h: self.bundles.legs.get(h, []) for h in bundles}
         errors = {t.hash: self.xcall_errors[t.hash] for m in mined.values() for t in m.txs if t.hash in self.xcall_errors}
-        self.log.append_superblock(SuperblockRecord(superblock, bodies, legs, errors))
+        self._settle_deposits(mined, envs)  # before the log: its record carries the deposits' windows
+        self.log.append_superblock(SuperblockRecord(superblock, bodies, legs, errors, self._window_record(mined, number)))
         self.clock.next_timestamp = None
         self.next_base_fee = None
         self.next_prev_randao = None
@@ -633,7 +635,6 @@ class Sequencer(DevMixin, FaultsMixin, SettlementMixin):
         self._deferred_next.clear()  # a deferral holds for one superblock
         if self.deferrals:  # forget what left the pools
             self.deferrals = {h: n for h, n in self.deferrals.items() if any(h in p.by_hash for p in self.pools.values())}
-        self._settle_deposits(mined, envs)
         self.bundles.mark_included(superblock, logged_legs)
         done = set().union(*(relayed_keys(m) for m in mined.values()))
         self.relays = [r for r in self.relays if r.key not in done]

@@ -95,3 +95,4 @@ class SuperblockRecord:
     bodies: tuple[BlockBody, ...] = field(default_factory=tuple)
     bundle_legs: dict[bytes, list[tuple[int, bytes]]] = field(default_factory=dict)  # (chain id, tx hash)
     xcall_errors: dict[bytes, XCallFailure] = field(default_factory=dict)  # by tx hash
+    deposits: tuple[dict[str, Any], ...] = ()  # the window records of its deposits (shared_sequencer/window.py)

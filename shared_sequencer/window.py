@@ -6,15 +6,23 @@ sender, target or chain does: ``censored``); when the L1 is about to build the d
 the deposit still waits, derivation includes it anyway (``overdue``: the queue prefix that must
 go in, in L1 order), in a superblock of deposits alone if need be, even while the sequencer is
 down. ``Windows`` keeps, per deposit hash, when it came and when and how it was included.
+
+A ``delay`` fault that names a deposit's chain or sender holds it as a censor does, for its
+superblocks or seconds (``delayed``), and never past its deadline: the window forces it in then.
+
+The superblock log keeps, with each superblock, the window record of the deposits included in it
+(``record_entry``: the L1 block, deadline, the rollup's head when it came, and whether it was
+forced), so that a restart, a replay or anvil_loadState knows them again (``Windows.restore``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from chains.block import PendingTx
-from shared_sequencer.faults import Censor, FaultBook
+from shared_sequencer.faults import Censor, Delay, FaultBook, delayed
 
 DEFAULT_WINDOW = 4  # L1 blocks: 8 s at the L1's default 2 s block time
 
@@ -72,6 +80,26 @@ class Windows:
     def copy(self) -> Windows:
         return Windows(self.window, self.l1_head, dict(self.submitted), dict(self.included))
 
+    def record_entry(self, tx_hash: bytes) -> dict[str, Any] | None:
+        """The superblock log's record of deposit ``tx_hash``'s window and inclusion (None for
+        a deposit it does not know as included): where it was included follows from the
+        superblock record it goes with."""
+        came, went = self.submitted.get(tx_hash), self.included.get(tx_hash)
+        if came is None or went is None:
+            return None
+        return {"chainId": came.chain_id, "hash": "0x" + tx_hash.hex(), "l1Block": came.l1_block,
+                "deadline": came.deadline, "rollupHead": came.rollup_head, "forced": went.forced,
+                "l1Head": went.l1_head}
+
+    def restore(self, entry: Mapping[str, Any], superblock: int, block: int) -> None:
+        """Replay: a deposit's record (``record_entry``) of superblock ``superblock``, in which
+        its chain's block is ``block``."""
+        tx_hash = bytes.fromhex(str(entry["hash"])[2:])
+        self.submitted[tx_hash] = Submitted(int(entry["chainId"]), int(entry["l1Block"]), int(entry["deadline"]),
+                                            int(entry["rollupHead"]))
+        self.included[tx_hash] = Included(superblock, block, bool(entry["forced"]), int(entry["l1Head"]))
+        self.l1_head = max(self.l1_head, int(entry["l1Head"]))
+
 
 def overdue(queues: Mapping[int, Sequence[PendingTx]], windows: Windows, building: int) -> dict[int, int]:
     """For L1 block ``building`` about to be built: per chain, how many of its queued deposits
@@ -95,3 +123,19 @@ def censored(book: FaultBook, chain_id: int, pending: PendingTx) -> bool:
     target = bytes(pending.tx.to) if pending.tx.to else b""
     return any(isinstance(f, Censor) and (pending.sender in f.senders or target in f.contracts
                                           or chain_id in f.chains) for f in book.faults())
+
+
+def deposit_hold(book: FaultBook, chain_id: int, pending: PendingTx, number: int, now: float) -> str | None:
+    """Why the sequencer holds a queued deposit (and those after it on its chain) out of
+    superblock ``number`` at wall-clock ``now``: ``censored`` (``censored``), or ``delayed``: an
+    active ``delay`` fault names its chain or its sender (the deposit's ``from``) and its
+    superblocks or seconds, counted from when the deposit came (or the delay began), have not
+    passed. None when it may go. Either way its deadline forces it in (``overdue``)."""
+    if censored(book, chain_id, pending):
+        return "censored"
+    for period in book.active.values():
+        fault = period.fault
+        if (isinstance(fault, Delay) and (chain_id in fault.chains or pending.sender in fault.senders)
+                and delayed(book, period, pending.hash, number, now)):
+            return "delayed"
+    return None
