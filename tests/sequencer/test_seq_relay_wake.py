@@ -88,7 +88,8 @@ def test_the_service_wakes_at_the_first_second_a_superblock_includes_the_next_re
 
 
 def test_the_running_service_mines_a_delayed_relay_by_itself_when_it_falls_due() -> None:
-    devnet = Devnet(DevnetConfig(chain_ids=(A, B), silent=True, port=0, relay_delay=2))
+    delay = 3  # seconds: the relay is not due before the next check even on a loaded machine
+    devnet = Devnet(DevnetConfig(chain_ids=(A, B), silent=True, port=0, relay_delay=delay))
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
@@ -99,7 +100,7 @@ def test_the_running_service_mines_a_delayed_relay_by_itself_when_it_falls_due()
             await devnet.settled()
             sent = seq.head.number
             [relay] = seq.relays  # waiting for its delay
-            assert service.next_wake() == relay.timestamp + 2 - seq.clock.offset
+            assert service.next_wake() == relay.timestamp + delay - seq.clock.offset
             deadline = loop.time() + 30
             while seq.relays and loop.time() < deadline:  # no other traffic: the service alone mines it
                 await asyncio.sleep(0.05)
@@ -109,7 +110,7 @@ def test_the_running_service_mines_a_delayed_relay_by_itself_when_it_falls_due()
             [tx] = block.txs
             assert tx.outcome.pending.sender == SEQUENCER and tx.outcome.pending.tx.to == MESSENGER
             assert tx.outcome.success
-            assert int(block.header.timestamp) >= relay.timestamp + 2
+            assert int(block.header.timestamp) >= relay.timestamp + delay
             assert service.next_wake() is None
         finally:
             devnet.stop_services()
