@@ -160,6 +160,9 @@ class MiningService:
         self._executor: ThreadPoolExecutor | None = None
         self._off_loop_next = False  # the last quick step ran past INLINE_SLICE
         self._relay_wake: float | None = None  # the relay due time the loop last slept toward
+        # (wake time, head) of a wake-up that mined nothing although its time had come: what
+        # it was for is held by something else too (a censor, a halt, the sequencer down)
+        self._spent_wake: tuple[float, object] | None = None
 
     @property
     def running(self) -> bool:
@@ -329,7 +332,11 @@ class MiningService:
         seq = self._seq
         self._relay_wake = seq.next_relay_due() if seq is not None and isinstance(mode, Automine) else None
         wake = self.next_wake() if isinstance(mode, Automine) else None
-        return None if wake is None else max(0.0, wake - time.time()) + 0.001
+        if wake is None:
+            return None
+        if seq is not None and wake <= time.time() and self._spent_wake == (wake, seq.head):
+            return None  # it woke for this already and nothing could go: until something changes
+        return max(0.0, wake - time.time()) + 0.001
 
     async def _mine_due(self) -> None:
         """Under automine, what fell due with no submission: the batcher's step, as for a
@@ -357,7 +364,13 @@ class MiningService:
                 if self._seq is None:
                     continue
                 if isinstance(mode, Automine):
-                    await self._mine_due()  # held transactions were released, or a relay is due
+                    wake, head = self.next_wake(), self._seq.head
+                    try:
+                        await self._mine_due()  # held transactions were released, or a relay is due
+                    finally:
+                        seq = self._seq
+                        self._spent_wake = ((wake, head) if seq is not None and seq.head is head and wake is not None
+                                            and self.next_wake() == wake else None)
                 else:
                     self._seq.mine()
             except SequencerDown:  # a fault: the tick builds nothing, the next one tries again

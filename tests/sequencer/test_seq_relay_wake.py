@@ -178,3 +178,47 @@ def test_cli_interop_delay_and_a_message_delay_fault_relay_by_themselves() -> No
         finally:
             a.close()
             b.close()
+
+
+def test_a_release_held_by_another_fault_too_does_not_spin_the_service() -> None:
+    """A transaction whose delay in seconds has passed but which a censor still holds: the
+    service wakes for the delay's end once, mines nothing, and then sleeps until something
+    changes (it used to wake every millisecond); clearing the censor mines it."""
+    from shared_sequencer.faults import Censor
+
+    devnet = Devnet(DevnetConfig(chain_ids=(A, B), silent=True, port=0))
+
+    async def run() -> None:
+        devnet.start_services()
+        try:
+            seq = devnet.sequencer
+            sender = bytes.fromhex(ADDRS[3][2:])
+            seq.set_fault(Delay(senders=frozenset({sender}), seconds=1))
+            seq.set_fault(Censor(senders=frozenset({sender})))
+            raw, tx_hash = sign(A, 3, 0, to=ADDRS[9], value=1)
+            submit(seq, A, raw)
+            height = seq.head.number
+            await asyncio.sleep(1.3)  # past the delay: the service has woken for it
+            calls = 0
+            release_at = seq.release_at
+
+            def counted() -> float | None:
+                nonlocal calls
+                calls += 1
+                return release_at()
+
+            seq.release_at = counted  # type: ignore[method-assign]
+            await asyncio.sleep(0.5)
+            assert calls <= 2, f"the mining service woke {calls} times in 0.5 s for a transaction a censor holds"
+            assert seq.head.number == height  # still held
+            seq.release_at = release_at  # type: ignore[method-assign]
+            [censor] = [fid for fid, p in seq.faults.active.items() if isinstance(p.fault, Censor)]
+            seq.clear_faults(censor)
+            await devnet.settled()
+            assert seq.head.number == height + 1
+            block = seq.chain(A).block(seq.chain(A).height)
+            assert [tx.outcome.pending.hash for tx in block.txs] == [bytes.fromhex(tx_hash[2:])]
+        finally:
+            devnet.stop_services()
+
+    asyncio.run(run())
