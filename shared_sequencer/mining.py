@@ -101,6 +101,7 @@ class Minable(Protocol):
 
     mode: MiningMode
     mode_listeners: list[Callable[[], None]]
+    clock_listeners: list[Callable[[], None]]
     pending_listeners: list[Callable[[int, bytes], None]]
     superblock_listeners: list[Callable[[SuperBlock, dict[int, MinedBlock]], None]]
 
@@ -184,6 +185,7 @@ class MiningService:
         self._batcher = AutomineBatcher(seq.mine_pending, self._step, seq.is_deferred, self._step_inline)
         seq.set_automine_scheduler(self._batcher.schedule)
         seq.mode_listeners.append(self.wake)
+        seq.clock_listeners.append(self._on_clock)
         seq.pending_listeners.append(self._on_pending)
         seq.superblock_listeners.append(self._on_superblock)
         self._relay_wake = None
@@ -194,6 +196,8 @@ class MiningService:
             self._seq.set_automine_scheduler(None)
             if self.wake in self._seq.mode_listeners:
                 self._seq.mode_listeners.remove(self.wake)
+            if self._on_clock in self._seq.clock_listeners:
+                self._seq.clock_listeners.remove(self._on_clock)
             if self._on_pending in self._seq.pending_listeners:
                 self._seq.pending_listeners.remove(self._on_pending)
             if self._on_superblock in self._seq.superblock_listeners:
@@ -299,6 +303,24 @@ class MiningService:
     def wake(self) -> None:
         """Call after the mode changed, so that a new interval takes effect at once."""
         self._changed.set()
+
+    def _on_clock(self) -> None:
+        """The devnet clock moved, or an evm_revert brought waiting work back: under automine
+        work waiting for time may be due sooner (recompute when to wake). Interval mining
+        keeps its rhythm."""
+        seq = self._seq
+        if seq is not None and isinstance(seq.mode, Automine):
+            self.wake()
+            if seq.relays and self._batcher is not None and self._on_loop():  # some may be due now: mine them
+                self._batcher.kick()
+
+    def _on_loop(self) -> bool:
+        """Whether this runs on the service's event loop (a dev command does; a script that
+        drives the sequencer from another thread does not, and mines itself)."""
+        try:
+            return self._task is not None and asyncio.get_running_loop() is self._task.get_loop()
+        except RuntimeError:
+            return False
 
     def _on_pending(self, chain_id: int, tx_hash: bytes) -> None:
         """Under automine a new transaction may be held back by the ordering policy

@@ -92,6 +92,9 @@ class Sequencer(DevMixin, FaultsMixin, SettlementMixin):
         self.superblock_listeners: list[SuperblockListener] = []
         self.pending_listeners: list[PendingListener] = []
         self.mode_listeners: list[Callable[[], None]] = []
+        # called when the devnet clock moved, or waiting work came back (evm_increaseTime,
+        # anvil_setTime, evm_setNextBlockTimestamp, evm_revert): what waits for time is due sooner
+        self.clock_listeners: list[Callable[[], None]] = []
         # Why a cross-rollup transaction reverted, by tx hash: (chain that failed, reason).
         self.xcall_errors: dict[bytes, XCallFailure] = {}  # why a cross-rollup transaction reverted
         self.relays: list[Relay] = []  # OP messages waiting for the next superblock

@@ -222,3 +222,27 @@ def test_a_release_held_by_another_fault_too_does_not_spin_the_service() -> None
             devnet.stop_services()
 
     asyncio.run(run())
+
+
+def test_evm_increase_time_past_a_relays_delay_mines_it_at_once() -> None:
+    """--interop.delay 600 and a message sent: evm_increaseTime(601) makes the relay due, and
+    the service mines it by itself now rather than ten minutes later."""
+    devnet = Devnet(DevnetConfig(chain_ids=(A, B), silent=True, port=0, relay_delay=600))
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        devnet.start_services()
+        try:
+            seq = devnet.sequencer
+            submit(seq, A, message(A, B, 0)[0])
+            await devnet.settled()
+            assert seq.relays  # waiting for its delay
+            seq.increase_time(601)
+            deadline = loop.time() + 20
+            while seq.relays and loop.time() < deadline:
+                await asyncio.sleep(0.05)
+            assert seq.relays == [], "the relay made due by evm_increaseTime was not mined"
+        finally:
+            devnet.stop_services()
+
+    asyncio.run(run())
