@@ -379,12 +379,14 @@ def dispatch_table(opcodes: Any) -> tuple[tuple[int, int, Any, str], ...]:
 class RollupTransactionExecutor(PragueTransactionExecutor):
     def build_evm_message(self, transaction: SignedTransactionAPI) -> MessageAPI:
         """CancunTransactionExecutor.build_evm_message (Prague's delegation-aware code lookup
-        included), less its eagerly formatted debug line."""
+        included), less its eagerly formatted debug line and, for a fee of 0, the write of the
+        sender's unchanged balance."""
         state = self.vm_state
         gas_fee = transaction.gas * state.get_gas_price(transaction)
         if transaction.type_id == BLOB_TX_TYPE:
             gas_fee += self.calc_data_fee(cast(BlobTransaction, transaction))
-        state.delta_balance(transaction.sender, -gas_fee)
+        if gas_fee:  # a call's (gas price 0) would write the balance it read: the nonce write follows anyway
+            state.delta_balance(transaction.sender, -gas_fee)
         state.increment_nonce(transaction.sender)
         msg_refund = self.calc_message_refund(transaction)
         message_gas = transaction.gas - transaction.intrinsic_gas
