@@ -281,36 +281,13 @@ _INLINE.update({memory_logic.mstore: _mstore, memory_logic.mload: _mload, contex
 
 def _inline_step(kind: int, n: Any, code: Any, values: list[Any]) -> None:
     """What py-evm's pop, jump, jumpi and unary opcodes do to the stack (a list of ints and
-    byte strings), with the same errors; PUSH, DUP, SWAP, JUMPDEST and the binary ones run
-    in the loop itself (the same code, kept here for the record of what they do)."""
-    if kind == _PUSH:
-        if len(values) > 1023:
-            raise FullStack("Stack limit reached")
-        raw = code.read(n)
-        values.append(raw if len(raw) == n else raw.ljust(n, b"\x00"))
-    elif kind == _DUP:
-        if len(values) > 1023:
-            raise FullStack("Stack limit reached")
-        try:
-            values.append(values[-n])
-        except IndexError:
-            raise InsufficientStack(f"Insufficient stack items for DUP{n}") from None
-    elif kind == _SWAP:
-        try:
-            values[-1], values[-n - 1] = values[-n - 1], values[-1]
-        except IndexError:
-            raise InsufficientStack(f"Insufficient stack items for SWAP{n}") from None
-    elif kind == _POP:
+    byte strings), with the same errors (PUSH, DUP, SWAP, JUMPDEST and the binary ones run in
+    the loop itself)."""
+    if kind == _POP:
         try:
             values.pop()
         except IndexError:
             raise InsufficientStack("Wanted 1 stack item, had none") from None
-    elif kind == _BINARY:
-        if len(values) < 2:
-            raise InsufficientStack(f"Wanted 2 stack items, only had {len(values)}")
-        a, b = values.pop(), values.pop()  # the stack holds ints and byte strings
-        values.append(n(a if a.__class__ is int else int.from_bytes(a, "big"),
-                                     b if b.__class__ is int else int.from_bytes(b, "big")))
     elif kind == _JUMP or kind == _JUMPI:
         if kind == _JUMP:
             try:
