@@ -81,18 +81,23 @@ def _reseal(state: Path, change: Callable[[dict[str, Any]], object]) -> None:
     (state / HEAD_FILE).unlink()
 
 
-def test_window_survives_a_restart_from_the_state_dir(tmp_path: Path) -> None:
-    state = tmp_path / "state"
+def _first_run(state: Path) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+    """A devnet on ``state``: one deposit taken by the sequencer and one forced. Returns their
+    L1 transactions, their xr_getForcedInclusion reports and xr_faults' forced list."""
     with served((901, 902), **_config(state)) as dt:
         assert dt.devnet.l1 is not None and dt.devnet.l1.url
         l1, rollup = Rpc(dt.devnet.l1.url), Rpc(dt.urls[902])
         try:
             l1_txs = _sequenced_and_forced(l1, dt.devnet.l1.url, rollup)
-            before = _reports(rollup, l1_txs)
-            forced_before = rollup.call("xr_faults")["forced"]
+            return l1_txs, _reports(rollup, l1_txs), rollup.call("xr_faults")["forced"]
         finally:
             l1.close()
             rollup.close()
+
+
+def test_window_survives_a_restart_from_the_state_dir(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    l1_txs, before, forced_before = _first_run(state)
     sequenced, forced = before
     assert (sequenced["status"], sequenced["includedBy"]) == ("included", "sequencer")
     assert (forced["status"], forced["includedBy"]) == ("included", "force")
@@ -128,15 +133,7 @@ def test_a_log_without_window_records_still_replays(tmp_path: Path) -> None:
     """A log written before the window records (the same superblocks without ``deposits``,
     sealed again) restarts as it did then: the deposits are there, how they came is not known."""
     state = tmp_path / "state"
-    with served((901, 902), **_config(state)) as dt:
-        assert dt.devnet.l1 is not None and dt.devnet.l1.url
-        l1, rollup = Rpc(dt.devnet.l1.url), Rpc(dt.urls[902])
-        try:
-            l1_txs = _sequenced_and_forced(l1, dt.devnet.l1.url, rollup)
-            before = _reports(rollup, l1_txs)
-        finally:
-            l1.close()
-            rollup.close()
+    l1_txs, before, _ = _first_run(state)
     _reseal(state, lambda entry: entry.pop("deposits", None))
     with served((901, 902), **_config(state)) as dt:
         rollup = Rpc(dt.urls[902])
