@@ -35,13 +35,14 @@ def _seconds(value: Any, what: str, positive: bool) -> float:
 def ordering_param(value: Any) -> OrderingRequest:
     """A policy name, or {policy, seed?, round?, delay?, closing?, reservePrice?} (round, delay
     and the auction's closing in seconds, the reserve price in wei). Raises ValueError."""
+    field = "" if isinstance(value, str) else "policy: "  # the parameter itself, or its field
     if isinstance(value, str):
         value = {"policy": value}
     if not isinstance(value, dict):
         raise ValueError("expected a policy name or {policy, seed?, round?, delay?}")
     name = value.get("policy")
     if name not in POLICY_NAMES:
-        raise ValueError(f"policy: expected one of {', '.join(POLICY_NAMES)}")
+        raise ValueError(f"{field}expected one of {', '.join(POLICY_NAMES)}, got {name!r}")
     defaults = PolicySettings()
     seed = value.get("seed", defaults.seed)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**255:
