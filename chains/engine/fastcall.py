@@ -38,8 +38,9 @@ class CallTransaction:
 
     def __init__(self, spoof: Any) -> None:
         self._spoof = spoof
-        for name in self.__slots__[1:]:
-            setattr(self, name, getattr(spoof, name))
+        target, overrides = spoof.spoof_target, spoof.overrides
+        for name in self.__slots__[1:]:  # what SpoofAttributes.__getattr__ answers, read once
+            setattr(self, name, overrides[name] if name in overrides else getattr(target, name))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._spoof, name)
