@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import logging
 import re
@@ -22,6 +21,7 @@ from shared_sequencer.faults import parse_fault_flag
 from shared_sequencer.ordering import parse_order
 from xrollup import __version__
 from xrollup.config import DevnetConfig
+from xrollup.gctune import GcTuner
 
 _N = TypeVar("_N", int, float)
 
@@ -309,26 +309,30 @@ async def run(config: DevnetConfig, load: Path | None = None, dump: Path | None 
     if config.logs_directory:
         chain_logs(Path(config.logs_directory), config.chain_ids, config.silent)
     explorer.install(devnet)  # the superblock explorer, at <first chain's URL>/explorer
-    # The modules and genesis state made so far live as long as the process: keep the garbage
-    # collector from walking them (~90,000 objects, ~30 ms) on every full collection. (Not in
-    # Devnet itself: in a test process it would pin whatever else the process holds.)
-    gc.freeze()
-    if load is not None:
-        height = devnet.load_state(load.read_bytes(), _progress(f"loading {load}"))
-        logging.getLogger("xrollup").info("loaded %s: superblock %d", load, height)
-    await devnet.start()
-    if not config.silent:
-        print(banner(devnet), flush=True)
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    serving = asyncio.create_task(devnet.serve_forever())
-    await asyncio.wait([serving, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
-    await devnet.stop()
-    if dump is not None:
-        dump.write_bytes(devnet.dump_state())
-        logging.getLogger("xrollup").info("state written to %s", dump)
+    # The modules and genesis state made so far, and the chains' history from now on, live as
+    # long as the process: keep the garbage collector from walking them on every full
+    # collection (xrollup/gctune.py). Not in Devnet itself: a test process keeps its own.
+    tuner = GcTuner(asyncio.get_running_loop().call_soon_threadsafe)
+    tuner.install()
+    try:
+        if load is not None:
+            height = devnet.load_state(load.read_bytes(), _progress(f"loading {load}"))
+            logging.getLogger("xrollup").info("loaded %s: superblock %d", load, height)
+        await devnet.start()
+        if not config.silent:
+            print(banner(devnet), flush=True)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        serving = asyncio.create_task(devnet.serve_forever())
+        await asyncio.wait([serving, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+        await devnet.stop()
+        if dump is not None:
+            dump.write_bytes(devnet.dump_state())
+            logging.getLogger("xrollup").info("state written to %s", dump)
+    finally:
+        tuner.uninstall()
     if not config.silent:
         print("\nShut down cleanly.", flush=True)
 
