@@ -307,6 +307,23 @@ def rpc_protocol(dispatcher: Dispatcher) -> type[asyncio.Protocol] | None:
             if not cycle.keep_alive:
                 transport.close()
             self.on_response_complete()
+            if self.flow.write_paused and not transport.is_closing():
+                # answers pile up unread (a client that pipelines and does not read): read no
+                # more requests until the client has taken them (``resume_writing``); the
+                # connection is not idle meanwhile (no keep-alive timeout)
+                self._unset_keepalive_if_required()
+                self.flow.pause_reading()
+
+        def resume_writing(self) -> None:
+            super().resume_writing()
+            cycle = self.cycle
+            if self.pipeline or (cycle is not None and type(cycle) is not _Cycle and not cycle.response_complete):
+                return  # uvicorn's own request is under way: it resumes its reads itself
+            self.flow.resume_reading()
+            if ((cycle is None or cycle.response_complete) and self.timeout_keep_alive_task is None
+                    and not self.transport.is_closing()):
+                self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive,
+                                                                    self.timeout_keep_alive_handler)
 
         def refuse(self, cycle: _Cycle) -> None:
             """HTTP 413 with a JSON-RPC error, the rest of the body left unread; the

@@ -623,3 +623,30 @@ def test_a_notification_gets_an_empty_answer_with_cors(port: int) -> None:
     status, body, headers = post(port, {"jsonrpc": "2.0", "method": "echo", "params": [1]}, {"Origin": "http://dapp"})
     assert status == 200 and body == b"" and headers["content-length"] == "0"
     assert headers["access-control-allow-origin"] == "*"
+
+
+def test_a_client_that_does_not_read_its_answers_is_not_read_from(chains: tuple[ToyChain, ToyChain, int, int]) -> None:
+    """Pipelined requests whose answers the client does not read: once the answers fill the
+    connection's buffers the server stops reading its requests (nothing piles up in the
+    server's memory), and the connection stays open however slowly it reads; when the client
+    reads, every answer comes, in order."""
+    toy, port = chains[0], chains[2]
+    big = "x" * 65536
+    count = 300  # ~20 MB of answers: more than the socket buffers hold
+    data = b"".join(http_post(req("echo", [big], i)) for i in range(count))
+    before = len(toy.calls)
+    with socket.create_connection((HOST, port), timeout=30) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        sender = threading.Thread(target=sock.sendall, args=(data,), daemon=True)
+        sender.start()  # blocks once the server stops reading
+        time.sleep(6.0)  # longer than uvicorn's keep-alive timeout (5 s): a slow reader is not idle
+        handled = len(toy.calls) - before
+        assert handled < count, "the server answered every request although the client read none"
+        got = b""
+        while got.count(b"HTTP/1.1 200") < count or not _complete(got):
+            chunk = sock.recv(1 << 20)
+            assert chunk, "the server closed the connection"
+            got += chunk
+        sender.join(10)
+    answers = bodies(got)
+    assert [a["id"] for a in answers] == list(range(count)) and all(a["result"] == big for a in answers)
