@@ -1,6 +1,7 @@
 """The sequencer's side of the settlement layer: safe and finalized superblocks as the L1
 carries them (``mark_safe``), OP deposits handed in from the L1 (queued, held by a censor or
-delay fault, re-queued after a revert, forgotten after an L1 revert) and the sequencing window
+delay fault, re-queued after a revert, forgotten after an L1 revert, queued again from the L1
+after a restart or a load: ``restore_deposits``) and the sequencing window
 that forces overdue ones in (shared_sequencer/window.py), whose record goes into the
 superblock log with each superblock. A mixin of ``Sequencer``: its state is declared in
 seq_state.py."""
@@ -157,8 +158,9 @@ class SettlementMixin(SequencerState):
                                                                   for item in fresh]
             self.deposits[chain_id] = sorted([p for p, _o in pendings] + self.deposits.get(chain_id, []),
                                              key=self._l1_block_of_deposit)
-            self._l1_deposits[chain_id] = sorted(self._l1_deposits.get(chain_id, []) + pendings,
-                                                 key=lambda held: self._l1_block_of_deposit(held[0]))
+            self._l1_deposits[chain_id] = sorted(
+                self._l1_deposits.get(chain_id, []) + pendings,
+                key=lambda held: held[1].number if held[1] is not None else self._l1_block_of_deposit(held[0]))
             newest = max((item.origin for item in fresh), key=lambda origin: origin.number)
             if newest.number > self._origin_number(chain_id):
                 self.l1_origins[chain_id] = newest

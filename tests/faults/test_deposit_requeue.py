@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
 from bridge_contracts import load_artifact
@@ -29,6 +29,7 @@ USER = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"  # dev account 5
 PAYER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # dev account 0
 SINK = to_checksum_address("0x00000000000000000000000000000000000f0e1d")
 PORTAL = load_artifact("OptimismPortal")["abi"]
+L1_BLOCK = "0x4200000000000000000000000000000000000015"
 FLAGS = ("--l1.block-time", "3600", "--sequencing-window", str(WINDOW))  # the L1 mines when told
 
 
@@ -61,6 +62,12 @@ def _deposits_on(rollup: Rpc) -> list[str]:
         block = rollup.call("eth_getBlockByNumber", hex(number), True)
         out += [tx["hash"] for tx in block["transactions"] if tx["type"] == "0x7e"]
     return out
+
+
+def _origin(rollup: Rpc) -> int:
+    """The L1 origin number the rollup's head holds (L1Block.number())."""
+    return int(rollup.call("eth_call", {"to": L1_BLOCK, "data": "0x" + keccak(text="number()")[:4].hex()},
+                           "latest"), 16)
 
 
 def _sink(rollup: Rpc) -> int:
@@ -182,8 +189,15 @@ def test_an_l1_loaded_alone_brings_its_deposits_and_forces_the_overdue_at_once()
         l1, rollup = Rpc(other.devnet.l1.url), Rpc(other.urls[902])
         try:
             assert rollup.call("xr_getForcedInclusion", first) is None
+            for _ in range(8):  # this L1 runs ahead of the loaded one: the rollups' origin is newer
+                l1.call("evm_mine")
+            rollup.call("eth_sendTransaction", {"from": PAYER, "to": PAYER, "value": "0x0"})
+            origin = _origin(rollup)
+            assert origin > int(l1.call("eth_blockNumber"), 16) - 2
             assert l1.call("anvil_loadState", l1_dump) is True
+            assert int(l1.call("eth_blockNumber"), 16) < origin
             reports = [_report(rollup, first), _report(rollup, second)]
+            assert _origin(rollup) == origin  # never backwards
             assert [(r["status"], r["includedBy"]) for r in reports] == [("included", "force")] * 2
             assert reports[0]["rollupBlock"] <= reports[1]["rollupBlock"]
             assert _deposits_on(rollup) == [r["depositHash"] for r in reports]  # in L1 order
