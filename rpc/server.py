@@ -337,7 +337,7 @@ class ServerGroup:
                 app, host=ep.host, port=port, log_config=None, log_level=self._log_level,
                 http=(None if dispatcher is None else rpc_protocol(dispatcher)) or "auto",
                 lifespan="off", ws="websockets-sansio", ws_max_size=MAX_BODY_BYTES, access_log=False,
-                proxy_headers=False,
+                proxy_headers=False, server_header=False,  # anvil names no server either
                 timeout_graceful_shutdown=self._graceful_timeout,
             )
             server = _Server(config)

@@ -9,7 +9,9 @@ waiting as soon as it holds as many submissions as the batch before it: clients 
 for their answer before sending again are all back, and nobody else is coming.
 
 The mining service (mining.py) owns one batcher per sequencer and installs its ``schedule``
-with ``Sequencer.set_automine_scheduler``.
+with ``Sequencer.set_automine_scheduler``; when work falls due with no submission (a held
+transaction released, a delayed relay due), the service's loop calls ``kick``, so that it is
+mined by the same step.
 
 With a ``step`` (the mining service's: a superblock built on the loop, or in a worker thread
 when it takes longer), mining is a task that goes on while the event loop serves: batches
@@ -79,6 +81,17 @@ class AutomineBatcher:
         elif self._task is None and self._timer is not None and self._batch >= self._last_batch:
             self._timer.cancel()  # as full as the last batch: mine at the end of this tick
             self._timer = None
+            loop.call_soon(self._run)
+
+    def kick(self) -> None:
+        """Mine what fell due with no submission (a transaction its ordering policy or a fault
+        held until now, a relay whose delay has passed): the step a submission gets, counted
+        in no batch (event-loop thread only). ``settled`` waits for it too."""
+        if self._done is not None:
+            return  # a batch is gathered already: its step comes
+        loop = asyncio.get_running_loop()
+        self._done = loop.create_future()
+        if self._task is None:
             loop.call_soon(self._run)
 
     async def settled(self, tx_hash: bytes | None = None) -> None:

@@ -14,6 +14,11 @@ advances only the chains with work. Interval advances every chain on its cadence
 there is work (the service's loop): one superblock of every chain every ``seconds``, or, with
 per-chain intervals, a superblock of the chains due at each tick (chains due together share
 it). Manual mines only on evm_mine / anvil_mine (every chain).
+
+Under automine the service's loop also mines what falls due with no submission, through the
+batcher's step (``AutomineBatcher.kick``): a transaction the ordering policy or a fault held
+until a time (``release_at``), and an asynchronous message whose relay waits for its delay
+(--interop.delay, a fault's message delay: ``next_relay_due``). ``next_wake`` is that time.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ from shared_sequencer.batching import AutomineBatcher, Step
 from shared_sequencer.budget import DEFAULT_BUDGET_SECONDS, Budget, OffLoop, Yielded
 
 if TYPE_CHECKING:
+    from chains.rollup import MinedBlock
     from shared_sequencer.builders import Build, Built
+    from shared_sequencer.superblock import SuperBlock
 
 log = logging.getLogger("xrollup.mining")
 
@@ -94,9 +101,13 @@ class Minable(Protocol):
 
     mode: MiningMode
     mode_listeners: list[Callable[[], None]]
+    clock_listeners: list[Callable[[], None]]
     pending_listeners: list[Callable[[int, bytes], None]]
+    superblock_listeners: list[Callable[[SuperBlock, dict[int, MinedBlock]], None]]
 
     def release_at(self) -> float | None: ...
+
+    def next_relay_due(self) -> float | None: ...
 
     @property
     def chains(self) -> Mapping[int, object]: ...
@@ -149,6 +160,10 @@ class MiningService:
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._off_loop_next = False  # the last quick step ran past INLINE_SLICE
+        self._relay_wake: float | None = None  # the relay due time the loop last slept toward
+        # (wake time, head) of a wake-up that mined nothing although its time had come: what
+        # it was for is held by something else too (a censor, a halt, the sequencer down)
+        self._spent_wake: tuple[float, object] | None = None
 
     @property
     def running(self) -> bool:
@@ -170,7 +185,10 @@ class MiningService:
         self._batcher = AutomineBatcher(seq.mine_pending, self._step, seq.is_deferred, self._step_inline)
         seq.set_automine_scheduler(self._batcher.schedule)
         seq.mode_listeners.append(self.wake)
+        seq.clock_listeners.append(self._on_clock)
         seq.pending_listeners.append(self._on_pending)
+        seq.superblock_listeners.append(self._on_superblock)
+        self._relay_wake = None
         self.wake()
 
     def detach(self) -> None:
@@ -178,8 +196,12 @@ class MiningService:
             self._seq.set_automine_scheduler(None)
             if self.wake in self._seq.mode_listeners:
                 self._seq.mode_listeners.remove(self.wake)
+            if self._on_clock in self._seq.clock_listeners:
+                self._seq.clock_listeners.remove(self._on_clock)
             if self._on_pending in self._seq.pending_listeners:
                 self._seq.pending_listeners.remove(self._on_pending)
+            if self._on_superblock in self._seq.superblock_listeners:
+                self._seq.superblock_listeners.remove(self._on_superblock)
         self._seq = self._batcher = None
 
     def stop(self) -> None:
@@ -282,22 +304,70 @@ class MiningService:
         """Call after the mode changed, so that a new interval takes effect at once."""
         self._changed.set()
 
+    def _on_clock(self) -> None:
+        """The devnet clock moved, or an evm_revert brought waiting work back: under automine
+        work waiting for time may be due sooner (recompute when to wake). Interval mining
+        keeps its rhythm."""
+        seq = self._seq
+        if seq is not None and isinstance(seq.mode, Automine):
+            self.wake()
+            if seq.relays and self._batcher is not None and self._on_loop():  # some may be due now: mine them
+                self._batcher.kick()
+
+    def _on_loop(self) -> bool:
+        """Whether this runs on the service's event loop (a dev command does; a script that
+        drives the sequencer from another thread does not, and mines itself)."""
+        try:
+            return self._task is not None and asyncio.get_running_loop() is self._task.get_loop()
+        except RuntimeError:
+            return False
+
     def _on_pending(self, chain_id: int, tx_hash: bytes) -> None:
         """Under automine a new transaction may be held back by the ordering policy
         (express-lane's delay): recompute when to wake. Interval mining keeps its rhythm."""
         if self._seq is not None and isinstance(self._seq.mode, Automine) and self._seq.release_at() is not None:
             self.wake()
 
+    def _on_superblock(self, superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:
+        """A superblock may have queued a message whose relay waits for its delay, or relayed
+        the one the loop sleeps toward: under automine, recompute when to wake (interval
+        mining keeps its rhythm)."""
+        seq = self._seq
+        if seq is not None and isinstance(seq.mode, Automine) and seq.next_relay_due() != self._relay_wake:
+            self.wake()
+
+    def next_wake(self) -> float | None:
+        """The wall-clock time at which the service mines next with no submission, under
+        automine: when the ordering policy or a fault releases a held transaction
+        (``release_at``) or the next waiting relay falls due (``next_relay_due``). None when
+        nothing waits for the clock, or in another mode."""
+        seq = self._seq
+        if seq is None or not isinstance(seq.mode, Automine):
+            return None
+        return min((t for t in (seq.release_at(), seq.next_relay_due()) if t is not None), default=None)
+
     def _timeout(self, mode: MiningMode) -> float | None:
-        """How long to sleep: the interval, or under automine until the ordering policy
-        releases a held transaction (None: until woken)."""
+        """How long to sleep: the interval, or under automine until ``next_wake`` (None:
+        until woken)."""
         if isinstance(mode, IntervalMining):
             return mode.seconds
-        if isinstance(mode, Automine) and self._seq is not None:
-            release = self._seq.release_at()
-            if release is not None:
-                return max(0.0, release - time.time()) + 0.001
-        return None
+        seq = self._seq
+        self._relay_wake = seq.next_relay_due() if seq is not None and isinstance(mode, Automine) else None
+        wake = self.next_wake() if isinstance(mode, Automine) else None
+        if wake is None:
+            return None
+        if seq is not None and wake <= time.time() and self._spent_wake == (wake, seq.head):
+            return None  # it woke for this already and nothing could go: until something changes
+        return max(0.0, wake - time.time()) + 0.001
+
+    async def _mine_due(self) -> None:
+        """Under automine, what fell due with no submission: the batcher's step, as for a
+        submission (the budget, the worker thread and deferrals apply). Re-raises a mining
+        failure."""
+        batcher = self._batcher
+        if batcher is not None:
+            batcher.kick()
+            await batcher.settled()
 
     async def _run(self) -> None:
         while True:
@@ -316,7 +386,13 @@ class MiningService:
                 if self._seq is None:
                     continue
                 if isinstance(mode, Automine):
-                    self._seq.mine_pending()  # held transactions were released
+                    wake, head = self.next_wake(), self._seq.head
+                    try:
+                        await self._mine_due()  # held transactions were released, or a relay is due
+                    finally:
+                        seq = self._seq
+                        self._spent_wake = ((wake, head) if seq is not None and seq.head is head and wake is not None
+                                            and self.next_wake() == wake else None)
                 else:
                     self._seq.mine()
             except SequencerDown:  # a fault: the tick builds nothing, the next one tries again

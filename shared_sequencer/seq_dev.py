@@ -29,11 +29,13 @@ class DevMixin(SequencerState):
         in automine), the offset first catches up with the head, so the next block comes at
         least ``seconds`` after it. Returns the total offset."""
         self.clock.offset = max(self.clock.offset, self.head.timestamp - int(time.time())) + seconds
+        self._clock_moved()
         return self.clock.offset
 
     def set_time(self, timestamp: int) -> int:
         """Make the clock read ``timestamp`` now (anvil_setTime). Returns the new offset."""
         self.clock.offset = timestamp - int(time.time())
+        self._clock_moved()
         return self.clock.offset
 
     def set_next_timestamp(self, timestamp: int) -> None:
@@ -42,6 +44,7 @@ class DevMixin(SequencerState):
         if timestamp <= self.head.timestamp:
             raise InvalidInput(f"timestamp {timestamp} is not after the latest block's {self.head.timestamp}")
         self.clock.next_timestamp = timestamp
+        self._clock_moved()
 
     def set_next_base_fee(self, fee: int) -> None:
         """The next block's base fee on every chain (anvil_setNextBlockBaseFeePerGas)."""
@@ -139,4 +142,9 @@ class DevMixin(SequencerState):
         self.log.truncate(snap.log_length)
         for later in [i for i in self.snapshots if i >= snap_id]:
             del self.snapshots[later]
+        self._clock_moved()  # the clock went back, and relays or held transactions may be back
         return True
+
+    def _clock_moved(self) -> None:
+        for listener in self.clock_listeners:
+            listener()

@@ -78,6 +78,7 @@ class SequencerState:
     snapshots: dict[int, Snapshot]
     _next_snapshot: int
     mode_listeners: list[Callable[[], None]]
+    clock_listeners: list[Callable[[], None]]
     xcall_errors: dict[bytes, XCallFailure]
     relays: list[Relay]
     deposits: dict[int, list[PendingTx]]

@@ -92,6 +92,9 @@ class Sequencer(DevMixin, FaultsMixin, SettlementMixin):
         self.superblock_listeners: list[SuperblockListener] = []
         self.pending_listeners: list[PendingListener] = []
         self.mode_listeners: list[Callable[[], None]] = []
+        # called when the devnet clock moved, or waiting work came back (evm_increaseTime,
+        # anvil_setTime, evm_setNextBlockTimestamp, evm_revert): what waits for time is due sooner
+        self.clock_listeners: list[Callable[[], None]] = []
         # Why a cross-rollup transaction reverted, by tx hash: (chain that failed, reason).
         self.xcall_errors: dict[bytes, XCallFailure] = {}  # why a cross-rollup transaction reverted
         self.relays: list[Relay] = []  # OP messages waiting for the next superblock
@@ -237,6 +240,18 @@ class Sequencer(DevMixin, FaultsMixin, SettlementMixin):
                                                                           self._ordered_at.get(cid, 0.0))))]
                  if t is not None]
         return min([*times, delayed] if delayed is not None else times, default=None)
+
+    def next_relay_due(self) -> float | None:
+        """The earliest wall-clock time a waiting asynchronous message falls due (its relay
+        policy's delay: --interop.delay, or a fault's message delay, has passed for the next
+        superblock's timestamp), or None when no relay waits for the clock. A relay already due
+        by time is not counted: it goes with the next superblock, or waits for what no clock
+        brings (superblocks still to come, a fault, a timestamp set for the next block)."""
+        if not self.relays or self.clock.next_timestamp is not None:
+            return None
+        due_now = set(self.relay_policy.due(self.relays, self.clock.next(self.head.timestamp)))
+        due = self.relay_policy.next_due([r for r in self.relays if r not in due_now])
+        return None if due is None else float(due - self.clock.offset)
 
     # -- submission ---------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ own port (``rpc``). anvil_reset and anvil_loadState come back here for fresh cha
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import errno
 import logging
@@ -40,7 +39,7 @@ from settlement.l1 import L1Sequencer
 from settlement.service import Settlement
 from shared_sequencer.faults import parse_fault_flag
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
-from shared_sequencer.mining import Automine, mode_from_flags
+from shared_sequencer.mining import mode_from_flags
 from shared_sequencer.ordering import build_orders
 from shared_sequencer.relay import RelayPolicy, dependency_map
 from shared_sequencer.replay import replay
@@ -152,7 +151,6 @@ class Devnet:
                                                  dependency_map(config.chain_ids, config.dependency_set)),
                         sequencing_window=config.sequencing_window)
         seq.superblock_listeners.append(lambda superblock, mined: self._on_superblock(seq, superblock, mined))
-        seq.superblock_listeners.append(self._schedule_relays)
         if not config.silent or config.logs_directory:
             seq.superblock_listeners.append(self._log_messages)
         seq.pending_listeners.append(self._on_pending)
@@ -308,25 +306,6 @@ class Devnet:
                             "L2ToL2CrossChainMessenger#SentMessage sourceChainID=%d destinationChainID=%d nonce=%d "
                             "sender=0x%s target=0x%s msgHash=0x%s txHash=0x%s", msg.source, msg.destination,
                             msg.nonce, msg.sender.hex(), msg.target.hex(), msg.hash.hex(), tx.hash.hex())
-
-    def _schedule_relays(self, superblock: SuperBlock, mined: dict[int, MinedBlock]) -> None:
-        """Automine with --interop.delay: mine when the next waiting relay falls due."""
-        if not self.events:  # replaying the state dir in __init__: no service runs yet
-            return
-        seq = self.sequencer
-        due = seq.relay_policy.next_due(seq.relays)
-        if due is None or not seq.relay_policy.delay or not isinstance(seq.mode, Automine):
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # replaying in __init__, or no service running: nothing to wake
-            return
-        wait = due - seq.clock.offset - time.time()
-        loop.call_later(max(wait, 0) + 0.05, self._relay_due, seq)
-
-    def _relay_due(self, seq: Sequencer) -> None:
-        if seq is self.sequencer and isinstance(seq.mode, Automine) and seq.relays:
-            seq.mine_pending()
 
     def _on_pending(self, chain_id: int, tx_hash: bytes) -> None:
         def tx_json() -> Any:

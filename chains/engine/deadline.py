@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -44,21 +43,26 @@ class _Limit(threading.local):
 _limit = _Limit()
 
 
-@contextmanager
-def limit(seconds: float, deadline: float | None = None,
-          on_check: Callable[[], None] | None = None) -> Iterator[None]:
+class limit:  # noqa: N801  # used as a function: ``with limit(seconds): ...``
     """Run what is inside with a time limit of ``seconds`` (reported in the error), ending at
     ``deadline`` (time.monotonic(); by default ``seconds`` from now), in this thread only.
     Inside, execution past the deadline raises ExecutionTimeout; ``on_check`` is called at
-    every check that passes (a worker lets others have their turn there)."""
-    saved = _limit.deadline, _limit.seconds, _limit.on_check
-    _limit.deadline = time.monotonic() + seconds if deadline is None else deadline
-    _limit.seconds = seconds
-    _limit.on_check = on_check
-    try:
-        yield
-    finally:
-        _limit.deadline, _limit.seconds, _limit.on_check = saved
+    every check that passes (a worker lets others have their turn there). A class rather
+    than a generator context manager: every eth_call enters one."""
+
+    __slots__ = ("_deadline", "_seconds", "_on_check", "_saved")
+
+    def __init__(self, seconds: float, deadline: float | None = None,
+                 on_check: Callable[[], None] | None = None) -> None:
+        self._seconds, self._on_check = seconds, on_check
+        self._deadline = time.monotonic() + seconds if deadline is None else deadline
+
+    def __enter__(self) -> None:
+        self._saved = _limit.deadline, _limit.seconds, _limit.on_check
+        _limit.deadline, _limit.seconds, _limit.on_check = self._deadline, self._seconds, self._on_check
+
+    def __exit__(self, *exc: object) -> None:
+        _limit.deadline, _limit.seconds, _limit.on_check = self._saved
 
 
 def current() -> float | None:

@@ -38,7 +38,7 @@ from eth.abc import MessageAPI, SignedTransactionAPI
 from eth.constants import CREATE_CONTRACT_ADDRESS, GAS_SHA3WORD
 from eth.exceptions import FullStack, Halt, InsufficientStack, InvalidInstruction, InvalidJumpDestination, OutOfGas
 from eth.vm.code_stream import CodeStream
-from eth.vm.computation import NO_RESULT
+from eth.vm.computation import NO_RESULT, memory_gas_cost
 from eth.vm.forks.cancun.constants import BLOB_TX_TYPE
 from eth.vm.forks.cancun.transactions import BlobTransaction
 from eth.vm.forks.prague import PragueVM
@@ -96,6 +96,27 @@ class RollupComputation(PragueComputation):
     def __init__(self, state: Any, message: Any, transaction_context: Any) -> None:
         super().__init__(state, message, transaction_context)
         self.code = CachedCodeStream(message.code)
+
+    def extend_memory(self, start_position: int, size: int) -> None:
+        """py-evm's extend_memory (every MSTORE, MLOAD, RETURN, KECCAK256 and copy calls it)
+        without the work it does when the memory does not grow: the same checks, the same gas
+        ("Expanding memory <before> -> <after>") and the same OutOfGas."""
+        memory = self._memory
+        if (start_position.__class__ is not int or size.__class__ is not int or start_position < 0 or size < 0
+                or start_position > _MAX or size > _MAX or self.logger.show_debug2):
+            super().extend_memory(start_position, size)  # its ValidationError, its debug line
+            return
+        if not size:
+            return
+        before_size = len(memory)  # a multiple of 32 (py-evm's Memory grows by words)
+        end = start_position + size
+        if end <= before_size:
+            return  # no growth: no gas (py-evm charges only a rise in cost), nothing to extend
+        after_size = ceil32(end)
+        gas_fee = memory_gas_cost(after_size) - memory_gas_cost(before_size)
+        if gas_fee > 0:
+            self._gas_meter.consume_gas(gas_fee, reason=f"Expanding memory {before_size} -> {after_size}")
+        memory.extend(start_position, size)
 
     @classmethod
     def apply_computation(cls, state: Any, message: Any, transaction_context: Any,
@@ -358,12 +379,14 @@ def dispatch_table(opcodes: Any) -> tuple[tuple[int, int, Any, str], ...]:
 class RollupTransactionExecutor(PragueTransactionExecutor):
     def build_evm_message(self, transaction: SignedTransactionAPI) -> MessageAPI:
         """CancunTransactionExecutor.build_evm_message (Prague's delegation-aware code lookup
-        included), less its eagerly formatted debug line."""
+        included), less its eagerly formatted debug line and, for a fee of 0, the write of the
+        sender's unchanged balance."""
         state = self.vm_state
         gas_fee = transaction.gas * state.get_gas_price(transaction)
         if transaction.type_id == BLOB_TX_TYPE:
             gas_fee += self.calc_data_fee(cast(BlobTransaction, transaction))
-        state.delta_balance(transaction.sender, -gas_fee)
+        if gas_fee:  # a call's (gas price 0) would write the balance it read: the nonce write follows anyway
+            state.delta_balance(transaction.sender, -gas_fee)
         state.increment_nonce(transaction.sender)
         msg_refund = self.calc_message_refund(transaction)
         message_gas = transaction.gas - transaction.intrinsic_gas

@@ -275,6 +275,32 @@ def test_inlined_arithmetic_matches_py_evm(steps: list[str]) -> None:
     test_interpreter_stack_steps_match_py_evm(program)
 
 
+def _push(value: int) -> str:
+    raw = value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big")
+    return f"{0x5F + len(raw):02x}" + raw.hex()
+
+
+_offset = st.one_of(st.integers(0, 300), st.integers(0, 40_000), st.just(2**256 - 1))
+_memory_steps = st.lists(st.one_of(
+    st.tuples(st.just("51"), st.tuples(_offset)),  # MLOAD(offset)
+    st.tuples(st.just("52"), st.tuples(_offset, st.integers(0, 255))),  # MSTORE(offset, value)
+    st.tuples(st.just("20"), st.tuples(_offset, _offset)),  # KECCAK256(offset, size)
+    st.tuples(st.just("5e"), st.tuples(_offset, _offset, _offset)),  # MCOPY(dst, src, size)
+    st.tuples(st.just("37"), st.tuples(_offset, st.integers(0, 64), _offset)),  # CALLDATACOPY(dst, src, size)
+    st.tuples(st.just("f3"), st.tuples(_offset, _offset)),  # RETURN(offset, size)
+), min_size=1, max_size=8)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_memory_steps)
+def test_memory_growth_matches_py_evm(steps: list[tuple[str, tuple[int, ...]]]) -> None:
+    """Memory growth (the engine's extend_memory) by MLOAD, MSTORE, KECCAK256, MCOPY,
+    CALLDATACOPY and RETURN at offsets and sizes from none to past any gas: the same
+    result, gas and error as plain PragueVM."""
+    program = "".join("".join(_push(arg) for arg in reversed(args)) + op for op, args in steps)
+    test_interpreter_stack_steps_match_py_evm(program)
+
+
 _u256 = st.integers(0, 2**256 - 1)
 _access = st.lists(st.tuples(st.binary(min_size=20, max_size=20), st.lists(_u256, max_size=3)), max_size=3)
 

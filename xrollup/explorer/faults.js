@@ -57,7 +57,7 @@ export function renderFaults() {
   }
   const held = $("#held");
   held.replaceChildren(...faults.held.map((h) => el("div", { class: "held-tx", dataset: { tx: h.hash || h.bundleHash, reason: h.reason, chain: String(h.chainId ?? "") } },
-    `${h.reason}: ${h.hash ? "tx " + short(h.hash) + " on " + h.chainId : "bundle " + short(h.bundleHash)}`)));
+    `${h.reason}: ${h.hash ? (h.deposit ? "deposit " : "tx ") + short(h.hash) + " on " + h.chainId : "bundle " + short(h.bundleHash)}`)));
   held.hidden = faults.held.length === 0;
 }
 
