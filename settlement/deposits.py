@@ -8,6 +8,13 @@ first superblock after the L1 block that holds it, deposits to several rollups i
 A log the portal did not emit, or one op-node would refuse, is no deposit; nor is one asking
 for more gas than its rollup's block holds (it could never be included).
 
+The queue of deposits waiting for their rollup lives in memory only. When the settlement layer
+attaches to an L1 that already has blocks (a restart from --state-dir, anvil_loadState), or to
+rollups loaded from a dump, ``waiting_deposits`` reads the L1's portal logs for those no rollup
+block includes yet and the sequencer queues them again (``Sequencer.restore_deposits``), each
+with its own L1 block: its deadline is the one it had, and one whose deadline the L1 passed
+goes in at once, by force.
+
 Derivation checks the rebuilt rollups against the same logs (``check_deposits``): every deposit
 transaction in them stands for a portal log of the L1, on that rollup, in the L1's order.
 """
@@ -22,6 +29,7 @@ from chains.deposits import DEPOSIT_TX_TYPE, TRANSACTION_DEPOSITED, Deposit, L1O
 from chains.errors import InvalidInput, XRollupError
 from chains.rollup import MinedBlock, RollupChain
 from settlement.contracts import portal_address
+from shared_sequencer.seq_settlement import WaitingDeposit, origin_number_at
 from shared_sequencer.sequencer import Sequencer
 
 log = logging.getLogger("xrollup.settlement")
@@ -94,6 +102,60 @@ def submit_block_deposits(seq: Sequencer, block: MinedBlock) -> None:
         for deposit in deposits:
             logging.getLogger(f"xrollup.chain.{cid}").info(
                 "OptimismPortal#depositTransaction chain.id=%d l2TxHash=0x%s", cid, deposit.hash.hex())
+
+
+def rollup_head_at(chain: RollupChain, l1_block: int) -> int:
+    """``chain``'s head when L1 block ``l1_block`` came: its last block whose L1 origin is an
+    earlier L1 block (the first block after an L1 block takes it as origin; the origins of a
+    chain's blocks never go down while it follows one L1)."""
+    low, high = 0, chain.height  # block ``low`` is before it (genesis holds no origin)
+    if origin_number_at(chain, high) < l1_block:
+        return high
+    while high - low > 1:
+        middle = (low + high) // 2
+        if origin_number_at(chain, middle) < l1_block:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def waiting_deposits(seq: Sequencer, l1: RollupChain) -> dict[int, list[WaitingDeposit]]:
+    """The deposits of ``l1``'s blocks that no rollup of ``seq`` includes or queues, per
+    rollup, in L1 order, each with its L1 block as origin and the rollup's head when it came.
+    A deposit asking for more gas than its rollup's blocks hold is left out (it never waited:
+    ``submit_block_deposits``)."""
+    by_portal = portals(seq.chains)
+    out: dict[int, list[WaitingDeposit]] = {}
+    heads: dict[tuple[int, int], int] = {}
+    for block in l1.blocks:
+        found = deposits_in(block_logs(block), by_portal)
+        for cid, deposits in found.items():
+            chain = seq.chains[cid]
+            queued = {p.hash for p in seq.deposits.get(cid, [])}
+            for deposit in deposits:
+                if deposit.hash in chain.tx_by_hash or deposit.hash in queued or deposit.gas > chain.config.gas_limit:
+                    continue
+                if (cid, block.number) not in heads:
+                    heads[cid, block.number] = rollup_head_at(chain, block.number)
+                out.setdefault(cid, []).append(WaitingDeposit(deposit, origin_of(block), heads[cid, block.number]))
+    return out
+
+
+def requeue_waiting(seq: Sequencer, l1: RollupChain) -> None:
+    """Hand ``seq`` again the deposits of ``l1`` no rollup includes yet (``waiting_deposits``),
+    with ``l1``'s head as the last L1 block built."""
+    waiting = waiting_deposits(seq, l1)
+    if not waiting:
+        return
+    try:
+        queued = seq.restore_deposits(waiting, l1.height)
+    except XRollupError as exc:  # nothing was queued
+        log.warning("the deposits waiting on the L1 could not be queued again: %s", exc)
+        return
+    for cid, hashes in queued.items():
+        log.info("chain %d: %d deposit(s) from the L1 queued again: %s", cid, len(hashes),
+                 ", ".join("0x" + h.hex() for h in hashes))
 
 
 @dataclass

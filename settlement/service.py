@@ -1,7 +1,15 @@
 """The settlement services on an L1: the batcher and the proposer before each L1 block; after
 it, the rollups' and the L1's heads, and the block's deposits (with the block as L1 origin)
 handed to the sequencer. An evm_revert of the L1 makes the superblocks whose batches it
-dropped unsafe again, and the deposits it dropped are forgotten (``Sequencer.l1_reverted``)."""
+dropped unsafe again, and the deposits it dropped are forgotten (``Sequencer.l1_reverted``).
+
+The rollups' queue of deposits is not saved; the L1 is their record. ``requeue`` hands the
+rollups again the L1's deposits no rollup block includes yet, in L1 order, each with its
+original L1 block (deadline): the composition root calls it once the L1 and the rollups it
+serves are both in place after a restart from --state-dir, an anvil_loadState of either side
+and an anvil_reset of the L1 (whose new chain holds no deposit: nothing to do). An
+anvil_reset of the rollups does not: fresh rollups follow the L1 from its head on, and the
+deposits of earlier L1 blocks, included or waiting, went with the chains they were for."""
 
 from __future__ import annotations
 
@@ -10,7 +18,7 @@ from collections.abc import Callable
 from chains.rollup import MinedBlock
 from settlement import forced
 from settlement.batcher import Batcher
-from settlement.deposits import submit_block_deposits
+from settlement.deposits import requeue_waiting, submit_block_deposits
 from settlement.l1 import L1Sequencer
 from settlement.proposer import Proposer
 from shared_sequencer.sequencer import Sequencer
@@ -30,6 +38,12 @@ class Settlement:
         its contracts); everything after it waits for its batch."""
         seq.mark_safe(0, 0)
         seq.mark_finalized(0)
+
+    def requeue(self, l1: L1Sequencer) -> None:
+        """Queue again, on the rollups, the deposits of ``l1`` that none of their blocks
+        includes (settlement/deposits.py ``requeue_waiting``): those past their deadline go in
+        at once, by force; the others as the sequencer takes deposits."""
+        requeue_waiting(self._rollups(), l1.l1)
 
     def attach(self, l1: L1Sequencer) -> None:
         """Serve a new L1 sequencer (at start, anvil_reset or anvil_loadState on the L1)."""

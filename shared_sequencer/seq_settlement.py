@@ -1,6 +1,7 @@
 """The sequencer's side of the settlement layer: safe and finalized superblocks as the L1
 carries them (``mark_safe``), OP deposits handed in from the L1 (queued, held by a censor or
-delay fault, re-queued after a revert, forgotten after an L1 revert) and the sequencing window
+delay fault, re-queued after a revert, forgotten after an L1 revert, queued again from the L1
+after a restart or a load: ``restore_deposits``) and the sequencing window
 that forces overdue ones in (shared_sequencer/window.py), whose record goes into the
 superblock log with each superblock. A mixin of ``Sequencer``: its state is declared in
 seq_state.py."""
@@ -10,19 +11,42 @@ from __future__ import annotations
 import bisect
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from eth_typing import Address
+
 from chains.block import BlockEnv, PendingTx, SealedBlock
-from chains.deposits import Deposit, L1Origin, as_pending
+from chains.deposits import L1_BLOCK, Deposit, L1Origin, as_pending
 from chains.errors import (
     InvalidInput,
 )
-from chains.rollup import MinedBlock
+from chains.rollup import BlockRef, MinedBlock, RollupChain
 from shared_sequencer import faults as fault_modes
 from shared_sequencer import window as windows
 from shared_sequencer.builders import Envs
 from shared_sequencer.seq_state import SequencerState
 from shared_sequencer.superblock import SuperBlock
+
+ORIGIN_NUMBER_BITS = 64  # L1Block's slot 0: the origin's number in its low 64 bits
+
+
+@dataclass(frozen=True)
+class WaitingDeposit:
+    """A deposit of the L1 that no rollup block includes yet (settlement/deposits.py finds
+    them when the settlement layer attaches after a restart or a load): the L1 block that holds
+    it, as L1 origin, and its chain's head block when that L1 block came (where its hand-off
+    starts)."""
+
+    deposit: Deposit
+    origin: L1Origin
+    rollup_head: int
+
+
+def origin_number_at(chain: RollupChain, ref: BlockRef = "latest") -> int:
+    """The number of the L1 origin ``chain``'s block ``ref`` holds in L1Block (0 before any).
+    Raises BlockNotFound."""
+    return int(chain.state_at(ref).get_storage(Address(L1_BLOCK), 0)) & ((1 << ORIGIN_NUMBER_BITS) - 1)
 
 
 class SettlementMixin(SequencerState):
@@ -98,6 +122,72 @@ class SettlementMixin(SequencerState):
             for listener in self.mode_listeners:
                 listener()
         return hashes
+
+    def restore_deposits(self, waiting: Mapping[int, Sequence[WaitingDeposit]], l1_head: int
+                         ) -> dict[int, list[bytes]]:
+        """Queue again deposits the L1 holds that no chain includes yet (the queue is not in the
+        superblock log: after a restart from the state dir or a load, the L1 is the record of
+        them), each with its own L1 block: its deadline is the one it had, and each chain's
+        queue stays in the L1's order. A deposit its chain includes or queues already is
+        skipped. A chain's next L1 origin moves up to the newest of its deposits' L1 blocks,
+        never below the origin its head holds or the one already waiting. Then, as before L1
+        block ``l1_head + 1``: deposits whose deadline is ``l1_head`` or earlier (the L1 built
+        their deadline block without them) are included at once, by force (``enforce_window``);
+        the others wake automine like a submission. Returns each chain's deposits queued again.
+
+        Raises UnknownChain, or InvalidInput for a deposit whose gas is above its chain's block
+        gas limit; nothing is queued then."""
+        for chain_id, items in waiting.items():
+            limit = self.chain(chain_id).config.gas_limit
+            for item in items:
+                if item.deposit.gas > limit:
+                    raise InvalidInput(f"deposit 0x{item.deposit.hash.hex()} asks for {item.deposit.gas} gas, above "
+                                       f"chain {chain_id}'s block gas limit {limit}")
+        self.windows.l1_head = max(self.windows.l1_head, l1_head)
+        hashes: dict[int, list[bytes]] = {}
+        for chain_id, items in waiting.items():
+            chain = self.chains[chain_id]
+            queued = {p.hash for p in self.deposits.get(chain_id, [])}
+            fresh = [item for item in items if item.deposit.hash not in chain.tx_by_hash
+                     and item.deposit.hash not in queued]
+            if not fresh:
+                continue
+            for item in fresh:
+                self.windows.submit(chain_id, [item.deposit.hash], item.origin.number, item.rollup_head)
+            pendings: list[tuple[PendingTx, L1Origin | None]] = [(as_pending(item.deposit), item.origin)
+                                                                  for item in fresh]
+            self.deposits[chain_id] = sorted([p for p, _o in pendings] + self.deposits.get(chain_id, []),
+                                             key=self._l1_block_of_deposit)
+            self._l1_deposits[chain_id] = sorted(
+                self._l1_deposits.get(chain_id, []) + pendings,
+                key=lambda held: held[1].number if held[1] is not None else self._l1_block_of_deposit(held[0]))
+            newest = max((item.origin for item in fresh), key=lambda origin: origin.number)
+            if newest.number > self._origin_number(chain_id):
+                self.l1_origins[chain_id] = newest
+            hashes[chain_id] = [item.deposit.hash for item in fresh]
+            for tx_hash in hashes[chain_id]:  # a delay fault counts from here
+                self.faults.note_arrival(tx_hash, self.head.number)
+        if not hashes:
+            return hashes
+        self.enforce_window(l1_head)
+        if any(self.deposits.values()):
+            self._automine()
+        if self.faults.active:  # a delay may hold them: the mining service recomputes when to wake
+            for listener in self.mode_listeners:
+                listener()
+        return hashes
+
+    def _l1_block_of_deposit(self, pending: PendingTx) -> int:
+        """The L1 block a queued deposit came from (the window's record; the last one known
+        for a deposit without one)."""
+        came = self.windows.submitted.get(pending.hash)
+        return self.windows.l1_head if came is None else came.l1_block
+
+    def _origin_number(self, chain_id: int) -> int:
+        """The number of the L1 origin ``chain_id``'s next block writes: the one waiting, else
+        the one its head block holds in L1Block (0 before any)."""
+        waiting = self.l1_origins.get(chain_id)
+        return waiting.number if waiting is not None else origin_number_at(self.chains[chain_id])
 
     def _included_deposits(self) -> set[bytes]:
         """The hashes of the deposits handed in that the chains include now."""

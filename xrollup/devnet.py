@@ -35,6 +35,7 @@ from node.table import build_table
 from rpc.jsonrpc import Dispatcher
 from rpc.server import BindError, Endpoint, ServerGroup, build_app
 from settlement.contracts import rollup_contracts
+from settlement.l1 import L1Sequencer
 from settlement.service import Settlement
 from shared_sequencer.faults import parse_fault_flag
 from shared_sequencer.log import FORMAT_VERSION, SuperblockLog, load_entries
@@ -104,14 +105,17 @@ class Devnet:
         self.urls = self.backend.urls
         # The settlement layer: the L1 beside the rollups (--no-l1: none).
         self.l1: L1Node | None = None
+        self._loaded: Sequencer | None = None  # rollups from_log made, that the backend installs next
+        self._loading_l1 = False  # the L1 of a rollup dump is being installed, before its rollups
         if config.l1:
             assert self.settlement is not None
-            self.l1 = L1Node(config, self.accounts, lambda: self.sequencer, self.settlement.attach)
+            self.l1 = L1Node(config, self.accounts, lambda: self.sequencer, self._l1_installed)
             self.settlement.batcher.listeners.append(self._on_heads)
             self.backend.chain_extras.append(self._l1_json)
             l1 = self.l1
             self.backend.l1_log = lambda: l1.sequencer.log.entries
-            self.backend.l1_load = lambda entries: l1.backend.install(l1.from_log(entries, None))
+            self.backend.l1_load = self._load_l1
+            self.backend.install_listeners.append(self._rollups_installed)
             self.backend.l1_chain = lambda: l1.sequencer.l1  # xr_getForcedInclusion
         # supersim's admin API, on its own port (config.admin_port; None: not served).
         self.admin = AdminServices(lambda: self.sequencer, self._network_info, self._ports,
@@ -202,6 +206,7 @@ class Devnet:
         except (XRollupError, ValueError, KeyError, TypeError) as exc:
             raise DumpError(f"the state does not replay: {exc}") from exc
         self.config = config
+        self._loaded = seq
         return seq
 
     # -- state: dump, load, reset (the backend's; kept here for the CLI and the Python API) -----
@@ -229,6 +234,38 @@ class Devnet:
         return {"l1": {"chainId": self.l1.chain_id, "rpcUrl": self.l1.url,
                        "wsUrl": self.l1.url.replace("http://", "ws://") if self.l1.url else None,
                        **rollup_contracts(chain_id).admin_json()}}
+
+    def _load_l1(self, entries: list[dict[str, Any]]) -> None:
+        """anvil_loadState of a dump with an L1, on a rollup endpoint: the dump's L1 first (the
+        rollups from the same dump are installed next, and take its waiting deposits then).
+        Raises DumpError, changing nothing."""
+        assert self.l1 is not None
+        l1 = self.l1
+        seq = l1.from_log(entries, None)
+        self._loading_l1 = True
+        try:
+            l1.backend.install(seq)
+        finally:
+            self._loading_l1 = False
+
+    def _l1_installed(self, l1: L1Sequencer) -> None:
+        """A new L1 sequencer (at start, anvil_reset or anvil_loadState on the L1): the
+        settlement services attach to it, and the rollups take again the deposits it holds
+        that they do not include (after a restart, what waited when the devnet stopped) --
+        unless the rollups of the same dump come next."""
+        assert self.settlement is not None
+        self.settlement.attach(l1)
+        if not self._loading_l1:
+            self.settlement.requeue(l1)
+
+    def _rollups_installed(self, seq: Sequencer) -> None:
+        """New rollups: those of anvil_loadState take the L1's deposits they do not include
+        (their dump holds no queue); those of anvil_reset follow the L1 from its head on."""
+        if seq is not self._loaded:
+            return
+        self._loaded = None
+        if self.settlement is not None and self.l1 is not None:
+            self.settlement.requeue(self.l1.sequencer)
 
     def _on_heads(self, seq: Sequencer) -> None:
         """The safe or finalized heads moved: the tag subscriptions of every chain."""
