@@ -154,7 +154,7 @@ def test_delay_chain_by_superblocks(net: Net) -> None:
 
 def test_delay_sender_by_seconds_then_mined_by_automine(net: Net) -> None:
     sender = ADDRS[2]
-    net.rpc(A, "xr_setFault", [{"kind": "delay", "senders": [sender], "seconds": 2}])
+    net.rpc(A, "xr_setFault", [{"kind": "delay", "senders": [sender], "seconds": 4}])  # long enough for a loaded machine to look first
     tx = send(net, A, 2)
     bundle = net.rpc(A, "xr_sendBundle", [{"txs": [net.sign(B, KEYS[2], ADDRS[9], b"", ONE, 21_000),
                                                    net.sign(C, KEYS[1], ADDRS[9], b"", ONE, 21_000)]}])

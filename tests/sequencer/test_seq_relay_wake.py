@@ -198,7 +198,7 @@ def test_a_release_held_by_another_fault_too_does_not_spin_the_service() -> None
             raw, tx_hash = sign(A, 3, 0, to=ADDRS[9], value=1)
             submit(seq, A, raw)
             height = seq.head.number
-            await asyncio.sleep(1.3)  # past the delay: the service has woken for it
+            await asyncio.sleep(2.0)  # past the delay: the service has woken for it
             calls = 0
             release_at = seq.release_at
 
@@ -209,7 +209,8 @@ def test_a_release_held_by_another_fault_too_does_not_spin_the_service() -> None
 
             seq.release_at = counted  # type: ignore[method-assign]
             await asyncio.sleep(0.5)
-            assert calls <= 2, f"the mining service woke {calls} times in 0.5 s for a transaction a censor holds"
+            # a wake-up asks a few times (spinning, it asked hundreds of times in 0.5 s)
+            assert calls <= 10, f"the mining service woke {calls} times in 0.5 s for a transaction a censor holds"
             assert seq.head.number == height  # still held
             seq.release_at = release_at  # type: ignore[method-assign]
             [censor] = [fid for fid, p in seq.faults.active.items() if isinstance(p.fault, Censor)]
