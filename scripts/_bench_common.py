@@ -4,7 +4,8 @@
   timing it from spawn to its first answer on every endpoint;
 * a raw JSON-RPC client over one persistent (keep-alive) ``http.client`` connection;
 * finding, or installing through npm, foundry's ``anvil`` for comparison;
-* median / percentile helpers and plain-text table printing.
+* median / percentile helpers and plain-text table printing;
+* the dev accounts, pre-signed transfers and a concurrent-clients run for the xrollup benchmarks.
 
 Benchmark scripts run as ``python scripts/bench_x.py`` (and ``scripts/bench/``, the pieces of
 ``bench_rpc.py``) import this as ``_bench_common``; tests import it as ``scripts._bench_common``.
@@ -23,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
@@ -35,6 +37,8 @@ DEFAULT_ANVIL_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cac
 
 # The first dev account of the default "test test ... junk" mnemonic (xrollup and anvil both fund it).
 DEV_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+GWEI = 10**9
 
 
 # --------------------------------------------------------------------------- statistics
@@ -428,3 +432,87 @@ def write_json(results: Any, dest: str | None) -> None:
         print(json.dumps(results))
     elif dest:
         Path(dest).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- transfers
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def dev_keys(count: int = 10) -> list[Any]:
+    """The devnet's dev accounts (eth_account LocalAccounts), as the default mnemonic derives them."""
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    return [Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(count)]
+
+
+def presign(key: Any, chain_id: int, first_nonce: int, count: int, to: str, tip_spread: int = 1) -> list[tuple[str, str]]:
+    """Signed EIP-1559 transfers of 1 wei from ``key`` to ``to``, made outside any timed section;
+    the tip is 1 gwei plus ``nonce % tip_spread`` wei (a spread for fee ordering to sort).
+    Returns [(raw hex, tx hash)]."""
+    from eth_account import Account
+
+    out = []
+    for nonce in range(first_nonce, first_nonce + count):
+        signed = Account.sign_transaction({
+            "chainId": chain_id, "nonce": nonce, "to": to, "value": 1, "gas": 21_000, "data": "0x",
+            "maxFeePerGas": 20 * GWEI, "maxPriorityFeePerGas": GWEI + nonce % tip_spread, "type": 2,
+        }, key)
+        out.append(("0x" + signed.raw_transaction.hex(), "0x" + signed.hash.hex()))
+    return out
+
+
+def wait_included(client: RpcClient, tx_hash: str, timeout: float = 300.0, poll: float = 0.002) -> dict[str, Any]:
+    """The receipt of ``tx_hash`` once it is mined. Raises TimeoutError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        receipt = client.call("eth_getTransactionReceipt", [tx_hash])
+        if receipt is not None:
+            return receipt  # type: ignore[no-any-return]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{tx_hash} not included after {timeout}s")
+        time.sleep(poll)
+
+
+@dataclass
+class ConcurrentRun:
+    """``send_concurrently``'s timings: from the start to every transaction included, and to
+    the last client's last acknowledgement."""
+
+    elapsed: float
+    acked: float
+
+
+def send_concurrently(clients: Sequence[RpcClient], plans: Sequence[Sequence[tuple[str, str]]]) -> ConcurrentRun:
+    """Each client sends its plan's pre-signed transactions one after the other, in its own
+    thread, all starting together; then waits until each plan's last transaction is mined
+    (a sender's last included means all of its are: nonce order). Raises RuntimeError naming
+    the clients whose sends failed."""
+    barrier = threading.Barrier(len(clients) + 1)
+    errors: list[str] = []
+    acked = [0.0] * len(clients)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            for raw, _ in plans[index]:
+                clients[index].call("eth_sendRawTransaction", [raw])
+            acked[index] = time.perf_counter()
+        except Exception as exc:  # reported after the run
+            errors.append(f"client {index}: {exc}")
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError("; ".join(errors[:3]))
+    for txs, client in zip(plans, clients, strict=True):
+        wait_included(client, txs[-1][1])
+    return ConcurrentRun(time.perf_counter() - started, max(acked) - started)

@@ -26,26 +26,29 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from _bench_common import RpcClient, machine_summary, median, print_table, write_json, xrollup_devnet
-from eth_account import Account
+from _bench_common import (
+    RpcClient,
+    dev_keys,
+    log,
+    machine_summary,
+    median,
+    presign,
+    print_table,
+    send_concurrently,
+    wait_included,
+    write_json,
+    xrollup_devnet,
+)
 
 CHAINS = (901, 902)
-MNEMONIC = "test test test test test test test test test test test junk"
-GWEI = 10**9
 CLIENTS = 8
 SEQ_ACCOUNT = 8  # the sequential client's sender
 DELAY = 0.2  # express-lane's default delay (Timeboost's)
-
-
-def dev_keys(count: int = 10) -> list[Any]:
-    Account.enable_unaudited_hdwallet_features()
-    return [Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(count)]
 
 
 KEYS = dev_keys()
@@ -72,32 +75,13 @@ POLICIES = (
 )
 
 
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def presign(chain_id: int, account: int, first_nonce: int, count: int) -> list[tuple[str, str]]:
-    """Signed EIP-1559 transfers, outside any timed section. Returns [(raw hex, tx hash)]."""
-    out = []
-    for nonce in range(first_nonce, first_nonce + count):
-        signed = Account.sign_transaction({
-            "chainId": chain_id, "nonce": nonce, "to": SINK, "value": 1, "gas": 21_000, "data": "0x",
-            "maxFeePerGas": 20 * GWEI, "maxPriorityFeePerGas": GWEI + nonce % 7, "type": 2,
-        }, KEYS[account].key)
-        out.append(("0x" + signed.raw_transaction.hex(), "0x" + signed.hash.hex()))
-    return out
+def transfers(chain_id: int, account: int, first_nonce: int, count: int) -> list[tuple[str, str]]:
+    """Pre-signed transfers to the sink, their tips spread over 7 wei (something for fees to sort)."""
+    return presign(KEYS[account].key, chain_id, first_nonce, count, SINK, tip_spread=7)
 
 
 def nonce_of(client: RpcClient, account: int) -> int:
     return int(client.call("eth_getTransactionCount", [KEYS[account].address, "pending"]), 16)
-
-
-def wait_included(client: RpcClient, tx_hash: str, timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while client.call("eth_getTransactionReceipt", [tx_hash]) is None:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{tx_hash} not included after {timeout}s")
-        time.sleep(0.002)
 
 
 def set_policy(client: RpcClient, policy: Policy, controller: int) -> None:
@@ -111,7 +95,7 @@ def sequential(urls: dict[int, str], policy: Policy, count: int) -> float:
     url = urls[CHAINS[0]]
     with RpcClient(url) as client:
         set_policy(client, policy, SEQ_ACCOUNT)
-        txs = presign(CHAINS[0], SEQ_ACCOUNT, nonce_of(client, SEQ_ACCOUNT), count)
+        txs = transfers(CHAINS[0], SEQ_ACCOUNT, nonce_of(client, SEQ_ACCOUNT), count)
         started = time.perf_counter()
         for raw, _ in txs:
             client.call("eth_sendRawTransaction", [raw])
@@ -128,31 +112,9 @@ def concurrent(urls: dict[int, str], policy: Policy, per_client: int) -> float:
     for account in range(CLIENTS):
         cid = CHAINS[account % len(CHAINS)]
         client = RpcClient(urls[cid])
-        plan.append(presign(cid, account, nonce_of(client, account), per_client))
+        plan.append(transfers(cid, account, nonce_of(client, account), per_client))
         clients.append(client)
-    barrier = threading.Barrier(CLIENTS + 1)
-    errors: list[str] = []
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            for raw, _ in plan[index]:
-                clients[index].call("eth_sendRawTransaction", [raw])
-        except Exception as exc:  # reported after the run
-            errors.append(f"client {index}: {exc}")
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for t in threads:
-        t.join()
-    if errors:
-        raise RuntimeError("; ".join(errors[:3]))
-    for txs, client in zip(plan, clients, strict=True):  # a sender's last included: all of its are
-        wait_included(client, txs[-1][1])
-    elapsed = time.perf_counter() - started
+    elapsed = send_concurrently(clients, plan).elapsed
     for client in clients:
         client.close()
     return CLIENTS * per_client / elapsed

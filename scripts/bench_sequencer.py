@@ -31,46 +31,37 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from _bench_common import RpcClient, machine_summary, percentile, write_json, xrollup_devnet, xrollup_executable
-from eth_account import Account
+from _bench_common import (
+    RpcClient,
+    dev_keys,
+    log,
+    machine_summary,
+    percentile,
+    presign,
+    send_concurrently,
+    wait_included,
+    write_json,
+    xrollup_devnet,
+    xrollup_executable,
+)
 
 CHAINS = (901, 902, 903)
-MNEMONIC = "test test test test test test test test test test test junk"
-GWEI = 10**9
 CLIENTS = 8
 LATENCY_TARGET_MS = 20.0
 RATIO_TARGET = 2.0
-
-
-def dev_keys(count: int = 10) -> list[Any]:
-    Account.enable_unaudited_hdwallet_features()
-    return [Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}") for i in range(count)]
 
 
 KEYS = dev_keys()
 SINK = KEYS[9].address
 
 
-def presign(chain_id: int, account: int, first_nonce: int, count: int, to: str = SINK) -> list[tuple[str, str]]:
-    """Signed EIP-1559 transfers, outside any timed section. Returns [(raw hex, tx hash)]."""
-    out = []
-    for nonce in range(first_nonce, first_nonce + count):
-        signed = Account.sign_transaction({
-            "chainId": chain_id, "nonce": nonce, "to": to, "value": 1, "gas": 21_000, "data": "0x",
-            "maxFeePerGas": 20 * GWEI, "maxPriorityFeePerGas": GWEI, "type": 2,
-        }, KEYS[account].key)
-        out.append(("0x" + signed.raw_transaction.hex(), "0x" + signed.hash.hex()))
-    return out
-
-
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+def transfers(chain_id: int, account: int, first_nonce: int, count: int, to: str = SINK) -> list[tuple[str, str]]:
+    return presign(KEYS[account].key, chain_id, first_nonce, count, to)
 
 
 def superblock_height(url: str) -> int:
@@ -88,21 +79,10 @@ def warm_up(urls: dict[int, str], account: int = 9, count: int = 3) -> None:
     for cid, url in urls.items():
         with RpcClient(url) as c:
             start = int(c.call("eth_getTransactionCount", [KEYS[account].address, "pending"]), 16)
-            txs = presign(cid, account, start, count, to=KEYS[8].address)
+            txs = transfers(cid, account, start, count, to=KEYS[8].address)
             for raw, _ in txs:
                 c.call("eth_sendRawTransaction", [raw])
             wait_included(c, txs[-1][1])
-
-
-def wait_included(client: RpcClient, tx_hash: str, timeout: float = 120.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        receipt = client.call("eth_getTransactionReceipt", [tx_hash])
-        if receipt is not None:
-            return receipt
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{tx_hash} not included after {timeout}s")
-        time.sleep(0.005)
 
 
 # -- measurements ------------------------------------------------------------------------------
@@ -111,8 +91,8 @@ def wait_included(client: RpcClient, tx_hash: str, timeout: float = 120.0) -> di
 def bench_bundles(urls: dict[int, str], count: int) -> dict[str, Any]:
     """Sequential two-leg bundles (901 + 902 transfers from dev account 8), automine."""
     a, b = CHAINS[0], CHAINS[1]
-    legs_a = presign(a, 8, nonce_of(urls[a], 8), count)
-    legs_b = presign(b, 8, nonce_of(urls[b], 8), count)
+    legs_a = transfers(a, 8, nonce_of(urls[a], 8), count)
+    legs_b = transfers(b, 8, nonce_of(urls[b], 8), count)
     latencies = []
     before = superblock_height(urls[a])
     with RpcClient(urls[a]) as client:
@@ -138,7 +118,7 @@ def bench_bundles(urls: dict[int, str], count: int) -> dict[str, Any]:
 
 
 def bench_sequential(url: str, chain_id: int, count: int, account: int = 9) -> dict[str, Any]:
-    txs = presign(chain_id, account, nonce_of(url, account), count)
+    txs = transfers(chain_id, account, nonce_of(url, account), count)
     with RpcClient(url) as client:
         started = time.perf_counter()
         for raw, _ in txs:
@@ -153,46 +133,20 @@ def bench_concurrent(urls: dict[int, str], per_client: int) -> dict[str, Any]:
     plan = []
     for account in range(CLIENTS):
         cid = CHAINS[account % len(CHAINS)]
-        plan.append((account, cid, presign(cid, account, nonce_of(urls[cid], account), per_client)))
+        plan.append((account, cid, transfers(cid, account, nonce_of(urls[cid], account), per_client)))
     clients = [RpcClient(urls[cid]) for _, cid, _ in plan]
     for c in clients:  # connect before the clock starts
         c.call("eth_chainId")
     before = superblock_height(urls[CHAINS[0]])
-    barrier = threading.Barrier(CLIENTS + 1)
-    errors: list[str] = []
-    acked = [0.0] * CLIENTS
-
-    def run(index: int) -> None:
-        _, _, txs = plan[index]
-        client = clients[index]
-        barrier.wait()
-        try:
-            for raw, _ in txs:
-                client.call("eth_sendRawTransaction", [raw])
-            acked[index] = time.perf_counter()
-        except Exception as exc:  # reported after the run
-            errors.append(f"client {index}: {exc}")
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for t in threads:
-        t.join()
-    if errors:
-        raise RuntimeError("; ".join(errors[:3]))
-    # a sender's last transaction included means all of its transactions are (nonce order)
-    for (_, _, txs), client in zip(plan, clients, strict=True):
-        wait_included(client, txs[-1][1])
-    elapsed = time.perf_counter() - started
+    timed = send_concurrently(clients, [txs for _, _, txs in plan])
+    elapsed = timed.elapsed
     for c in clients:
         c.close()
     total = per_client * CLIENTS
     superblocks = superblock_height(urls[CHAINS[0]]) - before
     return {
         "clients": CLIENTS, "transfers": total, "seconds": elapsed, "tx_per_s": total / elapsed,
-        "ack_seconds": max(acked) - started, "superblocks": superblocks,
+        "ack_seconds": timed.acked, "superblocks": superblocks,
         "tx_per_superblock": total / superblocks if superblocks else float("nan"),
     }
 

@@ -29,7 +29,18 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from _bench_common import RpcClient, machine_summary, median, percentile, write_json, xrollup_devnet
+from _bench_common import (
+    GWEI,
+    RpcClient,
+    dev_keys,
+    log,
+    machine_summary,
+    median,
+    percentile,
+    presign,
+    write_json,
+    xrollup_devnet,
+)
 from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
@@ -37,46 +48,29 @@ from eth_utils import keccak
 from chains.deposits import deposit_from_log
 
 CHAINS = (901, 902)
-MNEMONIC = "test test test test test test test test test test test junk"
-GWEI = 10**9
 TARGET = 0.90
 BATCHER = "0x4193625c46fcd5f019c216bb1d94f02ac1695fe5"
 INBOX = "0xff00000000000000000000000000000000000900"
 
 
-def dev_key(index: int) -> Any:
-    Account.enable_unaudited_hdwallet_features()
-    return Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
-
-
-KEY = dev_key(9)
-SINK = dev_key(8).address
-DEPOSITOR = dev_key(7)
+KEYS = dev_keys()
+KEY = KEYS[9]
+SINK = KEYS[8].address
+DEPOSITOR = KEYS[7]
 DEPOSIT_TRANSACTION = keccak(b"depositTransaction(address,uint256,uint64,bool,bytes)")[:4]
 
 
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def presign(chain_id: int, first_nonce: int, count: int) -> list[tuple[str, str]]:
-    out = []
-    for nonce in range(first_nonce, first_nonce + count):
-        signed = Account.sign_transaction({
-            "chainId": chain_id, "nonce": nonce, "to": SINK, "value": 1, "gas": 21_000, "data": "0x",
-            "maxFeePerGas": 20 * GWEI, "maxPriorityFeePerGas": GWEI, "type": 2,
-        }, KEY.key)
-        out.append(("0x" + signed.raw_transaction.hex(), "0x" + signed.hash.hex()))
-    return out
+def transfers(chain_id: int, first_nonce: int, count: int) -> list[tuple[str, str]]:
+    return presign(KEY.key, chain_id, first_nonce, count, SINK)
 
 
 def sequential(url: str, count: int) -> dict[str, Any]:
     with RpcClient(url) as client:
         nonce = int(client.call("eth_getTransactionCount", [KEY.address, "pending"]), 16)
-        warm = presign(CHAINS[0], nonce, 20)
+        warm = transfers(CHAINS[0], nonce, 20)
         for raw, _ in warm:
             client.call("eth_sendRawTransaction", [raw])
-        txs = presign(CHAINS[0], nonce + len(warm), count)
+        txs = transfers(CHAINS[0], nonce + len(warm), count)
         started = time.perf_counter()
         for raw, _ in txs:
             client.call("eth_sendRawTransaction", [raw])
