@@ -40,7 +40,7 @@ from chains.errors import (
     SimulationTooLarge,
 )
 from chains.rollup import BlockRef, LogRecord, MinedBlock, MinedTx, ReadPoint, RollupChain, raise_for_computation
-from chains.txbuild import AccessList, AuthorizationList, TxRequest, impersonate
+from chains.txbuild import TxFields, TxRequest, impersonate
 
 MAX_BLOCKS = 256  # geth's maxSimulateBlocks: blocks past the base, gaps included
 MAX_CALLS_PER_BLOCK = 5_000  # geth's maxSimulateCallsPerBlock
@@ -50,6 +50,7 @@ TIMESTAMP_INCREMENT = 12  # geth's: seconds between simulated blocks without a t
 # ERC-7528: the address native-currency transfers are logged under, as an ERC-20 Transfer
 TRANSFER_ADDRESS = bytes.fromhex("eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee")
 TRANSFER_TOPIC = keccak(b"Transfer(address,address,uint256)")
+ZERO_ADDRESS = bytes(20)
 
 
 @dataclass(frozen=True)
@@ -65,27 +66,10 @@ class BlockOverrides:
 
 
 @dataclass(frozen=True)
-class SimCall:
-    """One call of a simulated block: a transaction object with what is absent None."""
-
-    sender: bytes
-    to: bytes | None = None
-    gas: int | None = None
-    gas_price: int | None = None
-    max_fee_per_gas: int | None = None
-    max_priority_fee_per_gas: int | None = None
-    value: int = 0
-    data: bytes = b""
-    nonce: int | None = None
-    access_list: AccessList = ()
-    authorization_list: AuthorizationList = ()
-
-
-@dataclass(frozen=True)
 class SimBlock:
     overrides: BlockOverrides = BlockOverrides()
     state: StateOverrides | None = None
-    calls: tuple[SimCall, ...] = ()
+    calls: tuple[TxFields, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -224,14 +208,14 @@ def _run_block(chain: RollupChain, builder: BlockBuilder, sim: SimBlock, request
     return SimulatedBlock(mined, [r for _, r, _ in results])
 
 
-def _transaction(chain: RollupChain, builder: BlockBuilder, call: SimCall, validation: bool, base_fee: int,
+def _transaction(chain: RollupChain, builder: BlockBuilder, call: TxFields, validation: bool, base_fee: int,
                  budget: list[int]) -> PendingTx:
     """``call`` as a transaction from its sender (impersonated: nothing is signed), after the
     checks geth makes (all of them with ``validation``; without it, the nonce is the sender's
     and the base fee 0 unless overridden, so a call may pay nothing). Raises the Simulated*
     refusals."""
     state = builder.vm.state
-    sender = Address(call.sender)
+    sender = Address(call.sender or ZERO_ADDRESS)  # geth's: a call without from is the zero address's
     state_nonce = int(state.get_nonce(sender))
     nonce = call.nonce if call.nonce is not None and validation else state_nonce
     if validation and nonce < state_nonce:
@@ -260,7 +244,7 @@ def _transaction(chain: RollupChain, builder: BlockBuilder, call: SimCall, valid
     if fee_cap < base_fee:
         raise SimulatedFeeBelowBaseFee(f"max fee per gas less than block base fee: address 0x{sender.hex()}, "
                                        f"maxFeePerGas: {fee_cap}, baseFee: {base_fee}")
-    req = TxRequest(chain.chain_id, call.sender, nonce, gas, call.to, call.value, call.data,
+    req = TxRequest(chain.chain_id, sender, nonce, gas, call.to, call.value, call.data,
                     access_list=call.access_list, authorization_list=call.authorization_list, **fees)
     pending = impersonate(req)
     intrinsic = int(pending.tx.intrinsic_gas)

@@ -146,6 +146,25 @@ def tx_chain_id(pending: PendingTx) -> int | None:
 
 
 @dataclass(frozen=True)
+class TxFields:
+    """A transaction object as eth_call, eth_sendTransaction and eth_simulateV1 take it; absent
+    fields None."""
+
+    sender: Address | None = None
+    to: Address | None = None
+    gas: int | None = None
+    gas_price: int | None = None
+    max_fee_per_gas: int | None = None
+    max_priority_fee_per_gas: int | None = None
+    value: int = 0
+    data: bytes = b""
+    nonce: int | None = None
+    access_list: AccessList = ()
+    chain_id: int | None = None
+    authorization_list: AuthorizationList = ()
+
+
+@dataclass(frozen=True)
 class TxRequest:
     """An eth_sendTransaction request with every field filled in."""
 

@@ -16,7 +16,7 @@ from backend.overrides import AccountOverride, StateOverrides
 from chains.errors import InvalidInput
 from chains.proofs import MAX_STORAGE_KEYS, StorageKey, parse_storage_key
 from chains.rollup import BlockRef
-from chains.txbuild import AccessList, AuthorizationList, SignedAuthorization
+from chains.txbuild import AccessList, AuthorizationList, SignedAuthorization, TxFields
 from rpc.jsonrpc import MalformedPayload, decode
 from shared_sequencer.faults import KINDS as FAULT_KINDS
 from shared_sequencer.faults import Fault, fault_from_json
@@ -277,24 +277,6 @@ def any_value(value: Any) -> Any:
 
 def opt_address(value: Any) -> Address | None:
     return None if value is None else address(value)
-
-
-@dataclass(frozen=True)
-class TxFields:
-    """A transaction object as eth_call / eth_sendTransaction take it; absent fields None."""
-
-    sender: Address | None = None
-    to: Address | None = None
-    gas: int | None = None
-    gas_price: int | None = None
-    max_fee_per_gas: int | None = None
-    max_priority_fee_per_gas: int | None = None
-    value: int = 0
-    data: bytes = b""
-    nonce: int | None = None
-    access_list: AccessList = ()
-    chain_id: int | None = None
-    authorization_list: AuthorizationList = ()
 
 
 def tx_object(value: Any) -> TxFields:

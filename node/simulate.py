@@ -18,12 +18,12 @@ from backend.simulate import (
     BlockOverrides,
     CallResult,
     SimBlock,
-    SimCall,
     SimulatedBlock,
     SimulateRequest,
 )
 from chains.errors import ExecutionReverted, SimulationTooLarge
 from chains.rollup import BlockRef
+from chains.txbuild import TxFields
 from node import params as p
 from node import views
 from node.errors import EXECUTION_REVERTED
@@ -119,7 +119,7 @@ def _overrides(value: Any) -> BlockOverrides:
                           prev_randao=get("prevRandao", p.hash32), base_fee=get("baseFeePerGas", p.quantity))
 
 
-def _call(value: Any, index: int) -> SimCall:
+def _call(value: Any, index: int) -> TxFields:
     try:
         f = p.tx_object(value)
     except ValueError as exc:
@@ -129,8 +129,7 @@ def _call(value: Any, index: int) -> SimCall:
     if f.max_fee_per_gas is not None and f.max_priority_fee_per_gas is not None \
             and f.max_priority_fee_per_gas > f.max_fee_per_gas:
         raise ValueError(f"calls[{index}]: maxPriorityFeePerGas bigger than maxFeePerGas")
-    return SimCall(f.sender or b"\x00" * 20, f.to, f.gas, f.gas_price, f.max_fee_per_gas, f.max_priority_fee_per_gas,
-                   f.value, f.data, f.nonce, f.access_list, f.authorization_list)
+    return f
 
 
 def call_result_json(result: CallResult, timestamp: int) -> dict[str, Any]:

@@ -3,9 +3,10 @@ its blocks chain on each other in a throwaway copy of the chain, and the chain k
 
 from __future__ import annotations
 
-from backend.simulate import BlockOverrides, SimBlock, SimCall, SimulateRequest, simulate_blocks
+from backend.simulate import BlockOverrides, SimBlock, SimulateRequest, simulate_blocks
 from chains.genesis import dev_accounts
 from chains.rollup import ChainConfig, RollupChain, StateEdit
+from chains.txbuild import TxFields
 
 ACCOUNTS = dev_accounts(count=1)
 SENDER = ACCOUNTS[0].address
@@ -22,7 +23,7 @@ def _chain() -> RollupChain:
 
 def test_the_calls_share_the_gas_cap() -> None:
     chain = _chain()
-    loop = SimCall(SENDER, LOOP_AT, gas=60_000)
+    loop = TxFields(SENDER, LOOP_AT, gas=60_000)
     request = SimulateRequest((SimBlock(calls=(loop,)), SimBlock(calls=(loop,))))
     first, second = simulate_blocks(chain, chain.read_point("latest"), request, gas_cap=100_000)
     assert first.calls[0].gas_used == 60_000 and first.calls[0].error is not None  # out of gas
@@ -32,7 +33,7 @@ def test_the_calls_share_the_gas_cap() -> None:
 def test_blocks_chain_and_the_chain_keeps_nothing() -> None:
     chain = _chain()
     head, root = chain.head.hash, chain.head_state_root
-    store = SimCall(SENDER, SSTORE_AT, value=7)
+    store = TxFields(SENDER, SSTORE_AT, value=7)
     request = SimulateRequest((SimBlock(calls=(store,)), SimBlock(BlockOverrides(number=chain.height + 5))))
     blocks = simulate_blocks(chain, chain.read_point("latest"), request, gas_cap=0)
     assert [b.block.number for b in blocks] == list(range(1, 6))
