@@ -6,8 +6,9 @@ The transport wraps a parser's ValueError into -32602 ``invalid params: <name>: 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from eth_typing import Address, Hash32
 
@@ -20,6 +21,8 @@ from chains.txbuild import AccessList, AuthorizationList, SignedAuthorization, T
 from rpc.jsonrpc import MalformedPayload, decode
 from shared_sequencer.faults import KINDS as FAULT_KINDS
 from shared_sequencer.faults import Fault, fault_from_json
+
+T = TypeVar("T")
 
 _HEX = re.compile(r"^0x[0-9a-fA-F]*$")
 BLOCK_TAGS = ("latest", "earliest", "pending", "safe", "finalized")
@@ -279,18 +282,24 @@ def opt_address(value: Any) -> Address | None:
     return None if value is None else address(value)
 
 
+def optional_field(obj: dict[str, Any], key: str, parse: Callable[[Any], T], where: str = "") -> T | None:
+    """``parse(obj[key])``, None when the field is absent or null. Raises ValueError naming the
+    field (``where`` + ``key``: what it is a field of, e.g. ``"blockOverrides."``)."""
+    item = obj.get(key)
+    if item is None:
+        return None
+    try:
+        return parse(item)
+    except ValueError as exc:
+        raise ValueError(f"{where}{key}: {exc}") from None
+
+
 def tx_object(value: Any) -> TxFields:
     if not isinstance(value, dict):
         raise ValueError("expected a transaction object")
 
-    def get(key: str, parse: Any) -> Any:
-        v = value.get(key)
-        if v is None:
-            return None
-        try:
-            return parse(v)
-        except ValueError as exc:
-            raise ValueError(f"{key}: {exc}") from None
+    def get(key: str, parse: Callable[[Any], Any]) -> Any:
+        return optional_field(value, key, parse)
 
     payload = get("input", data)
     if payload is None:

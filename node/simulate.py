@@ -106,13 +106,7 @@ def _overrides(value: Any) -> BlockOverrides:
         raise ValueError("blockOverrides: withdrawals cannot be overridden on this devnet (a rollup has none)")
 
     def get(key: str, parse: Any) -> Any:
-        item = value.get(key)
-        if item is None:
-            return None
-        try:
-            return parse(item)
-        except ValueError as exc:
-            raise ValueError(f"blockOverrides.{key}: {exc}") from None
+        return p.optional_field(value, key, parse, "blockOverrides.")
 
     return BlockOverrides(number=get("number", p.uint64), time=get("time", p.timestamp),
                           gas_limit=get("gasLimit", p.uint64), fee_recipient=get("feeRecipient", p.address),
